@@ -1,0 +1,249 @@
+/**
+ * The one API between the engine and any UI or script: every method the GUI
+ * (or a WebSocket script) may call, with its input schema and result type, and
+ * every event the engine pushes. Both transports (Electron IPC and WebSocket)
+ * and the client proxy are derived from this table, so a method added here is
+ * reachable everywhere and a method not listed here is reachable nowhere.
+ *
+ * Inputs are plain JSON (bytes travel as base64 or UTF-8 strings) because they
+ * cross structured clone and JSON alike; results are the engine's shapes from
+ * core/cluster/types.ts, except records, whose Buffers become base64 DTOs.
+ *
+ * Consumer groups are not declared yet: the engine has no group coordinator,
+ * and a method that cannot return real data does not belong here.
+ */
+import { z } from 'zod';
+import type { ErrorName } from '../errors';
+import type {
+  BrokerState,
+  ClusterState,
+  ConfigEntry,
+  PartitionState,
+  TopicDescription,
+  TopicSummary,
+} from '../cluster/types';
+
+// ---------------------------------------------------------------------------
+// UI-facing DTOs (what crosses a transport where the engine's shape would not)
+
+/** A record as the UI sees it: bytes as base64 so it survives JSON. */
+export interface RecordDto {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  timestampType: 'CreateTime' | 'LogAppendTime';
+  /** base64, or null for a null key. */
+  key: string | null;
+  /** base64, or null for a tombstone. */
+  value: string | null;
+  headers: Array<{ key: string; value: string | null }>;
+  sizeInBytes: number;
+}
+
+export interface MetricsSample {
+  /** Epoch milliseconds when the sample was taken. */
+  time: number;
+  messagesInPerSec: number;
+  messagesOutPerSec: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+}
+
+export interface ServerInfo {
+  product: 'Noticeboard';
+  version: string;
+  /** 'ipc' in the desktop app, 'websocket' in serve mode. */
+  transport: 'ipc' | 'websocket';
+  clusterId: string;
+  dataDir: string;
+  /** host:port list for Kafka clients, or null while no broker listens. */
+  bootstrapServers: string | null;
+}
+
+export interface ProducedRecord {
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+export type ClusterChangeKind = 'metadata' | 'broker' | 'partition' | 'highWatermark';
+
+/** Pushed (coalesced) whenever the cluster changes; carries the new summary so most views need no round trip. */
+export interface ClusterChange {
+  cluster: ClusterState;
+  kinds: ClusterChangeKind[];
+  /** Topics whose metadata or data changed in this window (may be empty for broker-only changes). */
+  topics: string[];
+}
+
+export interface LiveRecords {
+  subscriptionId: string;
+  records: RecordDto[];
+  /** Records that arrived faster than the watcher is fed and were skipped. */
+  skipped: number;
+}
+
+/** The error every transport delivers for a failed call: Kafka's code and name plus what was wrong. */
+export interface ApiErrorShape {
+  code: number;
+  errorName: ErrorName;
+  message: string;
+}
+
+export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };
+
+// ---------------------------------------------------------------------------
+// Schemas. A failed check names a Kafka error where Kafka has one for it;
+// anything else about a malformed call is INVALID_REQUEST.
+
+/** Marks a refinement's issue with the Kafka error a failed check should produce. */
+function kafkaCheck<T extends z.ZodType>(schema: T, test: (v: z.output<T>) => boolean, errorName: ErrorName, message: string) {
+  return schema.refine(test, { message, params: { errorName } });
+}
+
+const topicName = kafkaCheck(
+  z.string(),
+  (s) => s.length > 0 && s.length <= 249 && s !== '.' && s !== '..' && /^[a-zA-Z0-9._-]+$/.test(s),
+  'INVALID_TOPIC_EXCEPTION',
+  "Topic names are 1 to 249 characters of ASCII letters, digits, '.', '_' and '-', and not '.' or '..'",
+);
+const partitionIndex = kafkaCheck(z.number().int(), (n) => n >= 0, 'UNKNOWN_TOPIC_OR_PARTITION', 'Partition numbers start at 0');
+const brokerId = z.number().int().min(0).max(1_000_000);
+const offset = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
+const timestamp = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
+const configMap = z.record(z.string().min(1).max(255), z.string().max(65_536));
+const none = z.strictObject({});
+
+const readStart = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('earliest') }),
+  z.strictObject({ type: z.literal('latest') }),
+  z.strictObject({ type: z.literal('offset'), offset: offset.min(0) }),
+  z.strictObject({ type: z.literal('timestamp'), timestamp }),
+]);
+
+const produceRecord = z.strictObject({
+  key: z.string().nullable().optional(),
+  value: z.string().nullable().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  partition: partitionIndex.optional(),
+  timestamp: timestamp.optional(),
+});
+
+// ---------------------------------------------------------------------------
+// The table
+
+/** Phantom carrier of a method's result type; nothing exists at run time. */
+export interface Returns<T> { readonly __returns?: T }
+const returns = <T>(): Returns<T> => ({});
+
+export type MethodKind = 'query' | 'command';
+
+export interface MethodSpec<K extends MethodKind = MethodKind, I extends z.ZodType = z.ZodType, O = unknown> {
+  /** query: reads only; command: changes the cluster (or, for watches, this connection). */
+  kind: K;
+  input: I;
+  output: Returns<O>;
+  doc: string;
+}
+
+function method<K extends MethodKind, I extends z.ZodType, O>(kind: K, input: I, output: Returns<O>, doc: string): MethodSpec<K, I, O> {
+  return { kind, input, output, doc };
+}
+
+export const API = {
+  // queries
+  getServerInfo: method('query', none, returns<ServerInfo>(), 'Product, version, transport, cluster id, data directory and Kafka bootstrap servers.'),
+  getCluster: method('query', none, returns<ClusterState>(), 'Cluster summary: brokers, controller, topic and partition counts, under-replicated and offline partitions.'),
+  listBrokers: method('query', none, returns<BrokerState[]>(), 'Every broker with its status, controller flag, partitions led and disk use.'),
+  listTopics: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<TopicSummary[]>(), 'Topics with partition count, replication factor, message count and health.'),
+  describeTopic: method('query', z.strictObject({ name: topicName }), returns<TopicDescription>(), 'One topic with its configs and the state of every partition.'),
+  listPartitions: method('query', z.strictObject({ topic: topicName }), returns<PartitionState[]>(), "A topic's partitions: leader, replicas, ISR, log start, high watermark and per-replica offsets."),
+  describeConfigs: method('query', z.strictObject({ topic: topicName }), returns<ConfigEntry[]>(), "A topic's configs, each with value, default, source and documentation."),
+  readRecords: method('query', z.strictObject({
+    topic: topicName,
+    partition: partitionIndex.optional(),
+    start: readStart,
+    limit: z.number().int().min(1).max(10_000),
+    direction: z.enum(['forward', 'backward']).optional(),
+  }), returns<RecordDto[]>(), 'Records from an offset, a timestamp, the start or the end, forward or backward; one partition or all.'),
+  listOffsets: method('query', z.strictObject({
+    topic: topicName,
+    partition: partitionIndex,
+    spec: z.union([z.literal('earliest'), z.literal('latest'), z.strictObject({ timestamp })]),
+  }), returns<{ offset: number; timestamp: number }>(), 'The earliest or latest offset of a partition, or the first offset at or after a timestamp.'),
+  getMetrics: method('query', none, returns<MetricsSample>(), 'Messages and bytes in and out per second, over the last second.'),
+  getMetricsHistory: method('query', z.strictObject({ seconds: z.number().int().min(1).max(600).optional() }), returns<MetricsSample[]>(), 'The last samples (one a second, up to 10 minutes), oldest first.'),
+
+  // commands
+  createTopic: method('command', z.strictObject({
+    name: topicName,
+    partitions: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= 10_000, 'INVALID_PARTITIONS', 'partitions must be between 1 and 10000').optional(),
+    replicationFactor: kafkaCheck(z.number().int(), (n) => n >= 1, 'INVALID_REPLICATION_FACTOR', 'replicationFactor must be at least 1').optional(),
+    configs: configMap.optional(),
+    assignments: z.array(z.array(brokerId).min(1)).min(1).optional(),
+    validateOnly: z.boolean().optional(),
+  }), returns<TopicDescription>(), 'Create a topic (partitions and replication factor default to the broker defaults).'),
+  deleteTopic: method('command', z.strictObject({ name: topicName }), returns<null>(), 'Delete a topic and its data.'),
+  createPartitions: method('command', z.strictObject({
+    topic: topicName,
+    totalCount: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= 10_000, 'INVALID_PARTITIONS', 'totalCount must be between 1 and 10000'),
+  }), returns<null>(), 'Grow a topic to totalCount partitions.'),
+  alterConfigs: method('command', z.strictObject({
+    topic: topicName,
+    set: configMap.optional(),
+    delete: z.array(z.string().min(1)).optional(),
+    validateOnly: z.boolean().optional(),
+  }), returns<ConfigEntry[]>(), 'Set or reset (delete) topic configs; returns the resulting configs.'),
+  deleteRecords: method('command', z.strictObject({ topic: topicName, partition: partitionIndex, beforeOffset: offset }), returns<{ lowWatermark: number }>(), 'Delete the records of a partition before an offset (-1: up to the high watermark).'),
+  produce: method('command', z.strictObject({
+    topic: topicName,
+    records: z.array(produceRecord).min(1).max(10_000),
+    /** How key, value and header strings are to be turned into bytes. */
+    encoding: z.enum(['utf8', 'base64']).optional(),
+    acks: z.union([z.literal(0), z.literal(1), z.literal(-1)]).optional(),
+    timeoutMs: z.number().int().min(1).max(300_000).optional(),
+  }), returns<ProducedRecord[]>(), 'Append records; keys, values and header values are UTF-8 text unless encoding is base64.'),
+  stopBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Stop a broker cleanly (controlled shutdown: leadership moves first).'),
+  killBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Kill a broker abruptly, as a crash would.'),
+  startBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Start a stopped or killed broker.'),
+  watchRecords: method('command', z.strictObject({ topic: topicName, partition: partitionIndex.optional() }), returns<{ subscriptionId: string }>(), 'Start receiving "records" events for new records of a topic (or one partition) on this connection.'),
+  unwatchRecords: method('command', z.strictObject({ subscriptionId: z.string().min(1).max(64) }), returns<null>(), 'Stop a watch started by watchRecords.'),
+} as const satisfies Record<string, MethodSpec>;
+
+/** Events pushed to every connection (records only to connections that watch). */
+export const API_EVENTS = {
+  cluster: { payload: returns<ClusterChange>(), doc: 'The cluster changed (coalesced, at most a few a second); carries the new cluster summary.' },
+  metrics: { payload: returns<MetricsSample>(), doc: 'Once a second: messages and bytes in and out per second.' },
+  records: { payload: returns<LiveRecords>(), doc: 'New records for a watch started with watchRecords.' },
+} as const;
+
+// ---------------------------------------------------------------------------
+// Types derived from the table
+
+export type Api = typeof API;
+export type MethodName = keyof Api;
+export type EventName = keyof typeof API_EVENTS;
+/** What a caller passes (optional fields may be left out). */
+export type MethodInput<M extends MethodName> = z.input<Api[M]['input']>;
+/** What a handler receives after validation. */
+export type ParsedInput<M extends MethodName> = z.output<Api[M]['input']>;
+export type MethodOutput<M extends MethodName> = Api[M]['output'] extends Returns<infer O> ? O : never;
+export type EventPayload<E extends EventName> = (typeof API_EVENTS)[E]['payload'] extends Returns<infer P> ? P : never;
+
+/** Methods whose input is an empty object may be called with no argument. */
+type Args<M extends MethodName> = Record<string, never> extends MethodInput<M> ? [input?: MethodInput<M>] : [input: MethodInput<M>];
+
+/** The typed client every transport provides. */
+export type ApiClient = { [M in MethodName]: (...args: Args<M>) => Promise<MethodOutput<M>> };
+
+export const METHOD_NAMES = Object.keys(API) as MethodName[];
+export const EVENT_NAMES = Object.keys(API_EVENTS) as EventName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(API, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(API_EVENTS, name);
+}

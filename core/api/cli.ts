@@ -1,0 +1,127 @@
+/**
+ * `noticeboard` / `npm run serve`: the embedded cluster plus the UI in a
+ * browser, for machines without the desktop shell. Plain Node, no Electron.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { version } from '../../package.json';
+import { Cluster } from '../cluster/cluster';
+import { defaultDataDir } from './paths';
+import { startServe, type ServeHandle } from './serve';
+
+const USAGE = `Usage: noticeboard [options]
+
+Runs a Kafka-style cluster on this machine and serves its UI to your browser.
+
+Options:
+  --data-dir <dir>    where the cluster keeps its data (default: ${defaultDataDir()})
+  --brokers <n>       number of brokers, 1 to 9 (default: 3)
+  --kafka-port <p>    first Kafka listener port (default: 9092; used once the wire protocol exists)
+  --port <p>          port of the UI and WebSocket API (default: 9080; 0 picks a free one)
+  --host <addr>       address to listen on (default: 127.0.0.1; anything else exposes the cluster)
+  -h, --help          show this help
+  -v, --version       show the version
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`noticeboard: ${message}\n`);
+  process.exit(2);
+}
+
+function intOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+/** The built renderer next to this file (out/serve → out/renderer), or the source tree's build when run by tsx. */
+function findRenderer(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer')]) {
+    if (existsSync(join(dir, 'index.html'))) return dir;
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'data-dir': { type: 'string' },
+        brokers: { type: 'string' },
+        'kafka-port': { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) return void process.stdout.write(USAGE);
+  if (values.version) return void process.stdout.write(`${version}\n`);
+
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+  const brokers = intOption('brokers', values.brokers, 3, 1, 9);
+  // Accepted now so scripts can pass it; the engine gets a Kafka listener with the wire protocol.
+  intOption('kafka-port', values['kafka-port'], 9092, 1, 65535);
+  const port = intOption('port', values.port, 9080, 0, 65535);
+  const host = values.host ?? '127.0.0.1';
+  const staticDir = findRenderer();
+  if (!staticDir) process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
+
+  let handle: ServeHandle;
+  try {
+    handle = await startServe({ dataDir, brokers, host, port, staticDir, version, openCluster: (o) => Cluster.open(o) });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; pick another with --port`);
+    if (/lock/i.test(e.message ?? '')) fail(`the data directory ${dataDir} is in use by another Noticeboard (desktop app or serve mode); close it or pass --data-dir`);
+    fail(e.message ?? String(err));
+  }
+
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  const lines = [
+    '',
+    `Noticeboard ${version}: a ${brokers}-broker cluster, data in ${dataDir}`,
+    '',
+    `  Open in your browser:  ${handle.server.url}`,
+    `  WebSocket API:         ${handle.server.wsUrl}`,
+    `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'not available yet (the Kafka wire protocol is not implemented in this version)'}`,
+    '',
+    loopback ? '' : `  Warning: listening on ${host}; anyone who can reach this address and has the token can drive the cluster.\n`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].filter((l, i, all) => l !== '' || all[i - 1] !== '');
+  process.stdout.write(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write('noticeboard: forced exit\n');
+      process.exit(130);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the cluster...\n`);
+    handle.close().then(
+      () => {
+        process.stdout.write('Stopped cleanly.\n');
+        process.exit(0);
+      },
+      (err) => {
+        process.stderr.write(`noticeboard: error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err) => fail((err as Error).stack ?? String(err)));

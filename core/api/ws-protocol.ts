@@ -1,0 +1,26 @@
+/**
+ * The WebSocket API's frames (documented for scripts in docs/websocket-api.md).
+ * Every frame is one JSON text message.
+ */
+import type { ApiErrorShape } from './api';
+
+/** Path of the WebSocket endpoint; the token goes in its query string. */
+export const WS_PATH = '/api';
+
+/** Client → server. `id` is echoed in the reply so calls may overlap. */
+export interface CallFrame {
+  id: number | string;
+  method: string;
+  params?: unknown;
+}
+
+/** Server → client, answering a CallFrame. */
+export type ReplyFrame =
+  | { id: number | string | null; ok: true; result: unknown }
+  | { id: number | string | null; ok: false; error: ApiErrorShape };
+
+/** Server → client, pushed. */
+export interface EventFrame {
+  event: string;
+  data: unknown;
+}

@@ -1,0 +1,512 @@
+/**
+ * Cluster: N brokers (ids 0..N-1) in one process, their controller and
+ * metadata log, and the engine's public API. Everything the UI, the API layer
+ * and tests do goes through here; the Kafka protocol server talks to brokers
+ * directly (`broker(id)`) because a client's request is addressed to one.
+ *
+ * Opening a data dir: every `broker-<id>/` store is opened, the metadata log
+ * is recovered from their copies (metadata-log.ts), every broker replays it
+ * and loads its replicas (reading no record), then registers with the
+ * controller, which gives leaderless partitions a leader. A new data dir
+ * gets a cluster id and `brokers` brokers.
+ *
+ * Single-threaded: the whole engine runs on one event loop; LevelDB does its
+ * I/O on libuv's pool. Nothing here blocks the loop for longer than one batch.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { KafkaError } from '../errors';
+import { Broker } from './broker';
+import { Controller } from './controller';
+import { MetadataLog } from './metadata-log';
+import type { MetadataRecord, TopicImage } from './metadata-image';
+import type { Partition } from './partition';
+import { Partitioner } from './partitioner';
+import { RecordReader } from './record-reader';
+import { LogCleaner } from './log-cleaner';
+import { ThroughputMeter, type ThroughputRates } from './throughput';
+import { describeTopicConfigs, isInternalTopic } from './topic-configs';
+import { buildBatch } from '../record';
+import type {
+  Acks, BrokerState, ClusterEvents, ClusterState, ConfigEntry, CreateTopicOptions, DecodedRecord, OffsetSpec,
+  PartitionState, ProduceRecord, ReadRecordsOptions, ReplicaState, TopicDescription, TopicSummary,
+} from './types';
+
+export interface ClusterOptions {
+  dataDir: string;
+  /** Brokers of a new cluster (1..9, default 3); an existing data dir keeps its own count. */
+  brokers?: number;
+  host?: string;
+  /** Kafka's replica.lag.time.max.ms (default 30 s). */
+  replicaLagTimeMaxMs?: number;
+  /** How often leadership moves back to preferred replicas (Kafka: 300 s; shorter suits a sandbox). */
+  leaderBalanceIntervalMs?: number;
+  /** How often the log cleaner enforces retention and compaction (Kafka: 300 s). */
+  logCleanerIntervalMs?: number;
+  /** num.partitions and default.replication.factor for auto-created topics. */
+  defaultPartitions?: number;
+  defaultReplicationFactor?: number;
+}
+
+const MAX_BROKERS = 9;
+
+export class Cluster extends EventEmitter<ClusterEvents> {
+  readonly brokersList: Broker[] = [];
+  readonly meter = new ThroughputMeter();
+  readonly host: string;
+  private log!: MetadataLog;
+  private controller!: Controller;
+  private controllerId = -1;
+  private readonly partitioner = new Partitioner();
+  private readonly reader: RecordReader;
+  private readonly cleaner: LogCleaner;
+  private balanceTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private lifecycle: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly options: Required<Omit<ClusterOptions, 'host'>> & { host: string }) {
+    super();
+    this.host = options.host;
+    this.reader = new RecordReader(this);
+    this.cleaner = new LogCleaner(this, options.logCleanerIntervalMs);
+  }
+
+  static async open(opts: ClusterOptions): Promise<Cluster> {
+    if (!opts || typeof opts.dataDir !== 'string' || opts.dataDir.length === 0) throw new KafkaError('INVALID_REQUEST', 'dataDir is required');
+    mkdirSync(opts.dataDir, { recursive: true });
+    const existing = existsSync(opts.dataDir) ? readdirSync(opts.dataDir).map((n) => /^broker-(\d+)$/.exec(n)).filter((m) => m).map((m) => Number(m![1])) : [];
+    const count = existing.length > 0 ? Math.max(...existing) + 1 : opts.brokers ?? 3;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_BROKERS) throw new KafkaError('INVALID_REQUEST', `A cluster has 1 to ${MAX_BROKERS} brokers; got ${count}`);
+    const cluster = new Cluster({
+      dataDir: opts.dataDir,
+      brokers: count,
+      host: opts.host ?? '127.0.0.1',
+      replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? 30_000,
+      leaderBalanceIntervalMs: opts.leaderBalanceIntervalMs ?? 10_000,
+      logCleanerIntervalMs: opts.logCleanerIntervalMs ?? 15_000,
+      defaultPartitions: opts.defaultPartitions ?? 1,
+      defaultReplicationFactor: opts.defaultReplicationFactor ?? Math.min(3, count),
+    });
+    await cluster.boot();
+    return cluster;
+  }
+
+  private async boot(): Promise<void> {
+    for (let id = 0; id < this.options.brokers; id++) {
+      this.brokersList.push(new Broker(id, this.options.dataDir, {
+        lookup: (leaderId, key) => {
+          const b = this.brokersList[leaderId];
+          return b && b.status !== 'stopped' ? b.replicas.partitions.get(key) : undefined;
+        },
+        isr: { requestIsrChange: (p, isr) => this.controller.requestIsrChange(p, isr) },
+        onHighWatermark: (p) => this.emit('highWatermark', { topic: p.topic.name, partition: p.index, highWatermark: p.log.highWatermark }),
+        onRoleChange: () => undefined,
+        onMetadataApplied: (b, r) => this.onMetadataApplied(b, r),
+        replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
+        meter: this.meter,
+      }));
+    }
+    const stores = await Promise.all(this.brokersList.map((b) => b.openStore()));
+    this.log = await MetadataLog.recover(stores);
+    this.controller = new Controller({
+      log: this.log,
+      image: () => this.brokersList[this.controllerId]!.image,
+      replicas: () => this.brokersList.filter((b) => b.status !== 'stopped'),
+      liveBrokerIds: () => this.brokersList.filter((b) => b.status === 'running' || b.status === 'starting').map((b) => b.id),
+      defaultPartitions: this.options.defaultPartitions,
+      defaultReplicationFactor: this.options.defaultReplicationFactor,
+    });
+    if (this.log.nextOffset === 0) {
+      const clusterId = randomBytes(16).toString('base64url');
+      await this.log.append([{ type: 'Cluster', clusterId, brokers: this.options.brokers }, ...this.brokersList.map((b) => ({ type: 'RegisterBroker' as const, brokerId: b.id }))], []);
+      for (const s of stores) await this.log.syncReplica(s);
+    }
+    for (const b of this.brokersList) await b.start(this.log);
+    for (const b of this.brokersList) {
+      this.electController();
+      await this.controller.brokerStarted(b.id);
+      b.status = 'running';
+      this.emit('broker', this.brokerState(b));
+    }
+    this.balanceTimer = setInterval(() => {
+      if (this.controllerId >= 0) void this.controller.balanceLeaders().catch(() => undefined);
+    }, this.options.leaderBalanceIntervalMs);
+    this.balanceTimer.unref();
+    this.cleaner.start();
+  }
+
+  /** The running broker with the lowest id is the controller; a change bumps the controller epoch. */
+  private electController(): void {
+    const next = this.brokersList.find((b) => b.status === 'running' || b.status === 'starting')?.id ?? -1;
+    if (next !== this.controllerId) {
+      this.controllerId = next;
+      if (next >= 0) this.log.controllerEpoch++;
+    }
+  }
+
+  private onMetadataApplied(b: Broker, r: MetadataRecord): void {
+    if (b.id !== this.controllerId) return;
+    this.emit('metadata', { offset: this.log.nextOffset - 1, type: r.type });
+    if (r.type === 'Partition' || r.type === 'PartitionChange') {
+      const t = b.image.topicsById.get(r.topicId);
+      if (t) this.emit('partition', this.partitionState(t, r.partition));
+    }
+  }
+
+  get clusterId(): string {
+    return this.anyImage().clusterId;
+  }
+
+  get brokerCount(): number {
+    return this.brokersList.length;
+  }
+
+  get metadataOffset(): number {
+    return this.log.nextOffset - 1;
+  }
+
+  /** The image of a running broker (all running brokers hold the same one). */
+  private anyImage() {
+    const b = this.brokersList[this.controllerId] ?? this.brokersList.find((x) => x.status !== 'stopped');
+    if (!b) throw new KafkaError('BROKER_NOT_AVAILABLE', 'Every broker is stopped; start one first');
+    return b.image;
+  }
+
+  private requireController(): Controller {
+    this.assertOpen();
+    if (this.controllerId < 0) throw new KafkaError('NOT_CONTROLLER', 'No broker is running, so there is no controller; start a broker first');
+    return this.controller;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafkaError('BROKER_NOT_AVAILABLE', 'The cluster is closed');
+  }
+
+  broker(id: number): Broker {
+    const b = Number.isInteger(id) ? this.brokersList[id] : undefined;
+    if (!b) throw new KafkaError('BROKER_NOT_AVAILABLE', `There is no broker ${id}; brokers are 0 to ${this.brokersList.length - 1}`);
+    return b;
+  }
+
+  topicImage(name: string): TopicImage {
+    const t = this.anyImage().topic(name);
+    if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${name} does not exist`);
+    return t;
+  }
+
+  /** The partition's leader replica, wherever it runs. */
+  leaderOf(topic: string, partition: number): Partition {
+    const t = this.topicImage(topic);
+    const p = Number.isInteger(partition) ? t.partitions[partition] : undefined;
+    if (!p) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition} of topic ${topic} does not exist (it has ${t.partitions.length})`);
+    if (p.leader < 0) throw new KafkaError('LEADER_NOT_AVAILABLE', `Partition ${topic}-${partition} has no leader: its in-sync replicas (${p.isr.join(', ')}) are all down`);
+    return this.broker(p.leader).replicas.leaderPartition(topic, partition);
+  }
+
+  // ---- observation -------------------------------------------------------
+
+  describeCluster(): ClusterState {
+    const topics = this.listTopics({ includeInternal: true });
+    return {
+      clusterId: this.clusterId,
+      controllerId: this.controllerId,
+      brokers: this.brokers(),
+      topics: topics.length,
+      partitions: topics.reduce((n, t) => n + t.partitions, 0),
+      underReplicatedPartitions: topics.reduce((n, t) => n + t.underReplicatedPartitions, 0),
+      offlinePartitions: topics.reduce((n, t) => n + t.offlinePartitions, 0),
+      metadataOffset: this.metadataOffset,
+    };
+  }
+
+  brokers(): BrokerState[] {
+    return this.brokersList.map((b) => this.brokerState(b));
+  }
+
+  private brokerState(b: Broker): BrokerState {
+    let led = 0;
+    let replicas = 0;
+    if (b.status !== 'stopped') {
+      for (const p of b.replicas.partitions.values()) {
+        replicas++;
+        if (p.role === 'leader') led++;
+      }
+    }
+    const image = this.brokersList.find((x) => x.status !== 'stopped')?.image;
+    return {
+      id: b.id,
+      status: b.status,
+      isController: b.id === this.controllerId,
+      fenced: image ? image.isFenced(b.id) : true,
+      partitionsLed: led,
+      replicas,
+      bytesOnDisk: b.bytesOnDisk,
+      host: this.host,
+      port: b.port,
+    };
+  }
+
+  partitionState(t: TopicImage, index: number): PartitionState {
+    const img = t.partitions[index]!;
+    const key = `${t.topicId}:${index}`;
+    const local = (id: number): Partition | undefined => {
+      const b = this.brokersList[id];
+      return b && b.status !== 'stopped' ? b.replicas.partitions.get(key) : undefined;
+    };
+    const leader = img.leader >= 0 ? local(img.leader) : undefined;
+    const replicaStates: ReplicaState[] = img.replicas.map((id) => {
+      const p = local(id);
+      return {
+        brokerId: id,
+        logEndOffset: p ? p.log.logEndOffset : null,
+        logStartOffset: p ? p.log.logStartOffset : null,
+        bytesOnDisk: p ? p.log.sizeBytes : null,
+        inSync: img.isr.includes(id),
+        offline: !p,
+        isLeader: id === img.leader,
+      };
+    });
+    const anyReplica = leader ?? img.replicas.map(local).find((p) => p);
+    return {
+      topic: t.name,
+      partition: index,
+      leader: img.leader,
+      leaderEpoch: img.leaderEpoch,
+      replicas: img.replicas,
+      isr: img.isr,
+      offlineReplicas: replicaStates.filter((r) => r.offline).map((r) => r.brokerId),
+      logStartOffset: anyReplica?.log.logStartOffset ?? 0,
+      highWatermark: anyReplica?.log.highWatermark ?? 0,
+      logEndOffset: anyReplica?.log.logEndOffset ?? 0,
+      bytesOnDisk: anyReplica?.log.sizeBytes ?? 0,
+      replicaStates,
+    };
+  }
+
+  partitions(topic: string): PartitionState[] {
+    const t = this.topicImage(topic);
+    return t.partitions.map((_, i) => this.partitionState(t, i));
+  }
+
+  private summary(t: TopicImage): TopicSummary {
+    const states = t.partitions.map((_, i) => this.partitionState(t, i));
+    return {
+      name: t.name,
+      topicId: t.topicId,
+      internal: isInternalTopic(t.name),
+      partitions: t.partitions.length,
+      replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+      messages: states.reduce((n, s) => n + Math.max(0, s.highWatermark - s.logStartOffset), 0),
+      bytesOnDisk: states.reduce((n, s) => n + s.bytesOnDisk, 0),
+      underReplicatedPartitions: states.filter((s) => s.isr.length < s.replicas.length).length,
+      offlinePartitions: states.filter((s) => s.leader < 0).length,
+      cleanupPolicy: t.config.cleanupPolicy,
+    };
+  }
+
+  listTopics(opts: { includeInternal?: boolean } = {}): TopicSummary[] {
+    return [...this.anyImage().topicsByName.values()]
+      .filter((t) => opts.includeInternal || !isInternalTopic(t.name))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((t) => this.summary(t));
+  }
+
+  describeTopic(name: string): TopicDescription {
+    const t = this.topicImage(name);
+    return { ...this.summary(t), configs: describeTopicConfigs(t.configs), partitionStates: this.partitions(name) };
+  }
+
+  describeConfigs(topic: string): ConfigEntry[] {
+    return describeTopicConfigs(this.topicImage(topic).configs);
+  }
+
+  metrics(): ThroughputRates {
+    return this.meter.rates();
+  }
+
+  // ---- administration ----------------------------------------------------
+
+  async createTopic(opts: CreateTopicOptions): Promise<TopicDescription> {
+    if (!opts || typeof opts !== 'object') throw new KafkaError('INVALID_REQUEST', 'createTopic needs {name, partitions?, replicationFactor?, configs?}');
+    await this.requireController().createTopic(opts);
+    if (opts.validateOnly) {
+      const partitions = opts.assignments?.length ?? opts.partitions ?? this.options.defaultPartitions;
+      return {
+        name: opts.name, topicId: '', internal: isInternalTopic(opts.name), partitions,
+        replicationFactor: opts.assignments?.[0]?.length ?? opts.replicationFactor ?? this.options.defaultReplicationFactor,
+        messages: 0, bytesOnDisk: 0, underReplicatedPartitions: 0, offlinePartitions: 0,
+        cleanupPolicy: opts.configs?.['cleanup.policy'] ?? 'delete', configs: describeTopicConfigs(opts.configs ?? {}), partitionStates: [],
+      };
+    }
+    return this.describeTopic(opts.name);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.requireController().deleteTopic(name);
+  }
+
+  async createPartitions(topic: string, totalCount: number, validateOnly = false): Promise<void> {
+    await this.requireController().createPartitions(topic, totalCount, validateOnly);
+  }
+
+  async alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly = false): Promise<ConfigEntry[]> {
+    return this.requireController().alterConfigs(topic, changes?.set ?? {}, changes?.delete ?? [], validateOnly);
+  }
+
+  async deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }> {
+    this.assertOpen();
+    const leader = this.leaderOf(topic, partition);
+    const lowWatermark = await this.broker(leader.brokerId).replicas.deleteRecords(topic, partition, beforeOffset);
+    return { lowWatermark };
+  }
+
+  // ---- data ------------------------------------------------------------
+
+  /**
+   * Produces records: keyed ones go where the Java client would put them
+   * (murmur2), keyless ones to one partition per call (sticky, rotating).
+   * Returns each record's partition and offset, in input order.
+   */
+  async produce(topic: string, records: ProduceRecord[], opts: { acks?: Acks; timeoutMs?: number } = {}): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
+    this.assertOpen();
+    if (!Array.isArray(records) || records.length === 0) throw new KafkaError('INVALID_RECORD', 'produce needs at least one record');
+    const acks = opts.acks ?? -1;
+    if (acks !== 0 && acks !== 1 && acks !== -1) throw new KafkaError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1 (all); got ${String(acks)}`);
+    const t = this.topicImage(topic);
+    const groups = new Map<number, number[]>();
+    const now = Date.now();
+    this.partitioner.nextCall();
+    records.forEach((r, i) => {
+      const partition = this.partitioner.partition(t, r);
+      let g = groups.get(partition);
+      if (!g) groups.set(partition, (g = []));
+      g.push(i);
+    });
+    const out: Array<{ partition: number; offset: number; timestamp: number }> = new Array(records.length);
+    await Promise.all([...groups].map(async ([partition, idxs]) => {
+      const batch = buildBatch({ records: idxs.map((i) => ({ ...records[i]!, timestamp: records[i]!.timestamp ?? now })) });
+      const res = await this.produceBatch(topic, partition, batch, { acks, timeoutMs: opts.timeoutMs });
+      idxs.forEach((recordIndex, j) => {
+        out[recordIndex] = { partition, offset: res.baseOffset + j, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : records[recordIndex]!.timestamp ?? now };
+      });
+    }));
+    return out;
+  }
+
+  /** The wire path: ready-made record batches for one partition, validated and stored as they are. */
+  async produceBatch(topic: string, partition: number, records: Buffer, opts: { acks?: Acks; timeoutMs?: number } = {}): Promise<{ partition: number; baseOffset: number; logAppendTime: number; logStartOffset: number }> {
+    this.assertOpen();
+    const leader = this.leaderOf(topic, partition);
+    const res = await this.broker(leader.brokerId).replicas.produce(topic, partition, records, opts.acks ?? -1, opts.timeoutMs ?? 30_000);
+    return { partition, ...res };
+  }
+
+  async fetch(topic: string, partition: number, offset: number, opts: { maxBytes?: number; maxWaitMs?: number; minBytes?: number } = {}): Promise<{ records: Buffer; batches: Buffer[]; highWatermark: number; logStartOffset: number; lastStableOffset: number }> {
+    this.assertOpen();
+    if (!Number.isInteger(offset) || offset < 0) throw new KafkaError('OFFSET_OUT_OF_RANGE', `Fetch offset must be a non-negative integer; got ${offset}`);
+    const leader = this.leaderOf(topic, partition);
+    const maxBytes = opts.maxBytes ?? 1024 * 1024;
+    const [r] = await this.broker(leader.brokerId).replicas.fetch([{ topic, partition, offset, maxBytes }], { maxWaitMs: opts.maxWaitMs ?? 0, minBytes: opts.minBytes ?? 1, maxBytes });
+    if (r!.error) throw r!.error;
+    return { records: r!.batches.length === 1 ? r!.batches[0]! : Buffer.concat(r!.batches), batches: r!.batches, highWatermark: r!.highWatermark, logStartOffset: r!.logStartOffset, lastStableOffset: r!.lastStableOffset };
+  }
+
+  readRecords(opts: ReadRecordsOptions): Promise<DecodedRecord[]> {
+    this.assertOpen();
+    return this.reader.read(opts);
+  }
+
+  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {
+    this.assertOpen();
+    const leader = this.leaderOf(topic, partition);
+    return this.broker(leader.brokerId).replicas.listOffset(topic, partition, spec);
+  }
+
+  // ---- broker lifecycle ----------------------------------------------------
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.lifecycle.then(fn, fn);
+    this.lifecycle = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Graceful stop: leadership moves away first (controlled shutdown), then the broker closes cleanly. */
+  stopBroker(id: number): Promise<void> {
+    return this.serial(async () => {
+      this.assertOpen();
+      const b = this.broker(id);
+      if (b.status !== 'running') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is ${b.status}, not running`);
+      b.status = 'stopping';
+      this.emit('broker', this.brokerState(b));
+      await this.controller.brokerGone(id);
+      await b.shutdown(false);
+      this.electController();
+      this.emit('broker', this.brokerState(b));
+      this.emit('metadata', { offset: this.metadataOffset, type: 'BrokerStopped' });
+    });
+  }
+
+  /** Abrupt stop: in-memory state dropped, queued writes lost; the controller reacts afterwards. */
+  killBroker(id: number): Promise<void> {
+    return this.serial(async () => {
+      this.assertOpen();
+      const b = this.broker(id);
+      if (b.status !== 'running') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is ${b.status}, not running`);
+      await b.shutdown(true);
+      this.electController();
+      if (this.controllerId >= 0) await this.controller.brokerGone(id);
+      this.emit('broker', this.brokerState(b));
+      this.emit('metadata', { offset: this.metadataOffset, type: 'BrokerKilled' });
+    });
+  }
+
+  startBroker(id: number): Promise<void> {
+    return this.serial(async () => {
+      this.assertOpen();
+      const b = this.broker(id);
+      if (b.status !== 'stopped') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is already ${b.status}`);
+      this.emit('broker', { ...this.brokerState(b), status: 'starting' });
+      // Catch up and join inside the controller's queue, so no metadata commit is missed in between.
+      await this.controller.run(() => b.start(this.log));
+      this.electController();
+      await this.controller.brokerStarted(id);
+      b.status = 'running';
+      this.emit('broker', this.brokerState(b));
+      this.emit('metadata', { offset: this.metadataOffset, type: 'BrokerStarted' });
+    });
+  }
+
+  /** Moves leaders back to preferred replicas now (also runs on a timer). */
+  balanceLeaders(): Promise<number> {
+    return this.requireController().balanceLeaders();
+  }
+
+  /** Runs retention and compaction on every running broker now (also runs on a timer). */
+  runLogCleaner(): Promise<void> {
+    this.assertOpen();
+    return this.cleaner.runOnce();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.lifecycle;
+    this.closed = true;
+    if (this.balanceTimer) clearInterval(this.balanceTimer);
+    await this.cleaner.stop();
+    for (const b of this.brokersList) await b.shutdown(false);
+    this.removeAllListeners();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Every running broker's replica of every partition (for the cleaner and consistency checks). */
+  *runningReplicas(): Iterable<{ broker: Broker; partition: Partition }> {
+    for (const b of this.brokersList) {
+      if (b.status !== 'running' && b.status !== 'stopping') continue;
+      for (const p of b.replicas.partitions.values()) yield { broker: b, partition: p };
+    }
+  }
+}

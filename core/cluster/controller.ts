@@ -1,0 +1,266 @@
+/**
+ * Controller: owns cluster metadata. The active controller is the running
+ * broker with the lowest id; it decides every change (topics, assignments,
+ * leaders, ISRs, configs, broker fencing) and writes it to the MetadataLog,
+ * which commits it to every running broker before any of them acts on it.
+ *
+ * Decisions are serialised through one queue, so each reads the image its
+ * predecessors left. Leader election follows Kafka: the first live replica in
+ * the ISR, in assignment order; a replica outside the ISR only when the topic
+ * sets unclean.leader.election.enable. A fenced broker leaves every ISR except
+ * where it is the last member (so that it can lead again cleanly); each new
+ * leader bumps the leader epoch.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { KafkaError } from '../errors';
+import type { MetadataImage, MetadataRecordBody, PartitionImage, TopicImage } from './metadata-image';
+import type { MetadataLog, MetadataReplica } from './metadata-log';
+import type { Partition } from './partition';
+import { describeTopicConfigs, effectiveConfig, validateTopicConfigs, validateTopicName } from './topic-configs';
+import type { ConfigEntry, CreateTopicOptions } from './types';
+
+export interface ControllerContext {
+  log: MetadataLog;
+  /** The active controller's image (every running broker has the same one). */
+  image(): MetadataImage;
+  replicas(): MetadataReplica[];
+  liveBrokerIds(): number[];
+  defaultPartitions: number;
+  defaultReplicationFactor: number;
+}
+
+const MAX_PARTITIONS = 10_000;
+
+export class Controller {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: ControllerContext) {}
+
+  /** Runs a decision after every earlier one has been committed. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private write(records: MetadataRecordBody[]): Promise<number> {
+    if (records.length === 0) return Promise.resolve(this.ctx.log.nextOffset);
+    return this.ctx.log.append(records, this.ctx.replicas());
+  }
+
+  private get image(): MetadataImage {
+    return this.ctx.image();
+  }
+
+  private unfencedLive(): number[] {
+    return this.ctx.liveBrokerIds().filter((id) => !this.image.isFenced(id)).sort((a, b) => a - b);
+  }
+
+  private topicOrThrow(name: string): TopicImage {
+    const t = this.image.topic(name);
+    if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${name} does not exist`);
+    return t;
+  }
+
+  /** Kafka's rack-unaware assignment: leaders round-robin from a random start, followers shifted. */
+  static assignReplicas(brokers: number[], partitions: number, rf: number, startPartition = 0): number[][] {
+    const n = brokers.length;
+    const start = randomInt(n);
+    let shift = randomInt(n);
+    const out: number[][] = [];
+    for (let p = startPartition; p < startPartition + partitions; p++) {
+      if (p > 0 && p % n === 0) shift++;
+      const first = (p + start) % n;
+      const replicas = [brokers[first]!];
+      for (let j = 0; j < rf - 1; j++) replicas.push(brokers[(first + 1 + ((shift + j) % (n - 1))) % n]!);
+      out.push(replicas);
+    }
+    return out;
+  }
+
+  createTopic(opts: CreateTopicOptions): Promise<string> {
+    return this.run(async () => {
+      const name = validateTopicName(opts.name);
+      if (this.image.topic(name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`);
+      const configs = validateTopicConfigs(opts.configs ?? {});
+      const live = this.unfencedLive();
+      let assignments: number[][];
+      if (opts.assignments && opts.assignments.length > 0) {
+        assignments = opts.assignments;
+        const rf = assignments[0]!.length;
+        for (const [i, a] of assignments.entries()) {
+          if (a.length !== rf || a.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} has ${a.length} replicas; every partition needs the same, non-zero number`);
+          if (new Set(a).size !== a.length) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} lists a broker twice: ${a.join(', ')}`);
+          const bad = a.find((b) => !Number.isInteger(b) || b < 0 || b >= this.image.brokerCount);
+          if (bad !== undefined) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} names broker ${bad}, which does not exist`);
+        }
+      } else {
+        const partitions = opts.partitions ?? this.ctx.defaultPartitions;
+        const rf = opts.replicationFactor ?? Math.min(this.ctx.defaultReplicationFactor, live.length);
+        if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
+          throw new KafkaError('INVALID_PARTITIONS', `Number of partitions must be an integer from 1 to ${MAX_PARTITIONS}; got ${partitions}`);
+        }
+        if (!Number.isInteger(rf) || rf < 1) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor must be a positive integer; got ${rf}`);
+        if (rf > live.length) {
+          throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor: ${rf} larger than available brokers: ${live.length}.`);
+        }
+        assignments = Controller.assignReplicas(live, partitions, rf);
+      }
+      const minIsr = effectiveConfig(configs).minInsyncReplicas;
+      if (minIsr > assignments[0]!.length) {
+        // Kafka accepts this, but acks=all would then always fail; say so now.
+        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${minIsr} is larger than the replication factor ${assignments[0]!.length}, so acks=all writes could never succeed`);
+      }
+      if (opts.validateOnly) return '';
+      const topicId = randomBytes(16).toString('base64url');
+      const records: MetadataRecordBody[] = [{ type: 'Topic', name, topicId }];
+      for (const [name2, value] of Object.entries(configs)) records.push({ type: 'Config', topicId, name: name2, value });
+      assignments.forEach((replicas, partition) => records.push(this.newPartitionRecord(topicId, partition, replicas)));
+      await this.write(records);
+      return topicId;
+    });
+  }
+
+  private newPartitionRecord(topicId: string, partition: number, replicas: number[]): MetadataRecordBody {
+    const live = new Set(this.unfencedLive());
+    const isr = replicas.filter((r) => live.has(r));
+    const leader = isr[0] ?? -1;
+    return { type: 'Partition', topicId, partition, replicas, isr: isr.length ? isr : [replicas[0]!], leader, leaderEpoch: 0, partitionEpoch: 0 };
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.run(async () => {
+      const t = this.topicOrThrow(name);
+      await this.write([{ type: 'RemoveTopic', topicId: t.topicId }]);
+    });
+  }
+
+  createPartitions(name: string, totalCount: number, validateOnly = false): Promise<void> {
+    return this.run(async () => {
+      const t = this.topicOrThrow(name);
+      const current = t.partitions.length;
+      if (!Number.isInteger(totalCount) || totalCount > MAX_PARTITIONS) throw new KafkaError('INVALID_PARTITIONS', `Partition count must be an integer up to ${MAX_PARTITIONS}; got ${totalCount}`);
+      if (totalCount <= current) {
+        throw new KafkaError('INVALID_PARTITIONS', `Topic currently has ${current} partitions, which is higher than or equal to the requested ${totalCount}.`);
+      }
+      const rf = t.partitions[0]!.replicas.length;
+      const live = this.unfencedLive();
+      if (rf > live.length) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} is larger than the ${live.length} available brokers`);
+      if (validateOnly) return;
+      const assignments = Controller.assignReplicas(live, totalCount - current, rf, current);
+      await this.write(assignments.map((replicas, i) => this.newPartitionRecord(t.topicId, current + i, replicas)));
+    });
+  }
+
+  alterConfigs(name: string, set: Record<string, string>, remove: string[], validateOnly: boolean): Promise<ConfigEntry[]> {
+    return this.run(async () => {
+      const t = this.topicOrThrow(name);
+      const valid = validateTopicConfigs(set);
+      for (const n of remove) validateTopicConfigs({ [n]: effectiveDefault(n) });
+      const next = { ...t.configs, ...valid };
+      for (const n of remove) delete next[n];
+      const rf = t.partitions[0]?.replicas.length ?? 1;
+      if (effectiveConfig(next).minInsyncReplicas > rf) {
+        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${effectiveConfig(next).minInsyncReplicas} is larger than the replication factor ${rf}`);
+      }
+      if (validateOnly) return describeTopicConfigs(next);
+      const records: MetadataRecordBody[] = [];
+      for (const [n, v] of Object.entries(valid)) if (t.configs[n] !== v) records.push({ type: 'Config', topicId: t.topicId, name: n, value: v });
+      for (const n of remove) if (n in t.configs) records.push({ type: 'Config', topicId: t.topicId, name: n, value: null });
+      await this.write(records);
+      return describeTopicConfigs(this.image.topicsById.get(t.topicId)?.configs ?? next);
+    });
+  }
+
+  /** A broker that finished starting: unfence it and give leaderless partitions a leader. */
+  brokerStarted(id: number): Promise<void> {
+    return this.run(async () => {
+      const records: MetadataRecordBody[] = [];
+      if (!this.image.brokers.has(id)) records.push({ type: 'RegisterBroker', brokerId: id });
+      records.push({ type: 'UnfenceBroker', brokerId: id });
+      await this.write(records);
+      await this.write(this.electLeaders(new Set(this.unfencedLive())));
+    });
+  }
+
+  /** Fences a broker that is stopping (controlled shutdown) or was killed, moving its leaderships. */
+  brokerGone(id: number): Promise<void> {
+    return this.run(async () => {
+      const live = new Set(this.unfencedLive().filter((b) => b !== id));
+      const records: MetadataRecordBody[] = [];
+      for (const t of this.image.topicsById.values()) {
+        for (const p of t.partitions) {
+          if (!p || !p.replicas.includes(id)) continue;
+          const isr = p.isr.length > 1 || p.isr[0] !== id ? p.isr.filter((r) => r !== id) : p.isr;
+          const change = this.chooseLeader(t, p, isr, live, p.leader === id);
+          if (change) records.push(change);
+        }
+      }
+      records.push({ type: 'FenceBroker', brokerId: id });
+      await this.write(records);
+    });
+  }
+
+  /** Leader and ISR for a partition whose leader must change (or whose ISR did). */
+  private chooseLeader(t: TopicImage, p: PartitionImage, isr: number[], live: Set<number>, mustMove: boolean): MetadataRecordBody | null {
+    const leaderOk = p.leader >= 0 && live.has(p.leader) && !mustMove;
+    if (leaderOk) {
+      if (isr.join(',') === p.isr.join(',')) return null;
+      return { type: 'PartitionChange', topicId: t.topicId, partition: p.partition, isr, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch + 1 };
+    }
+    let leader = p.replicas.find((r) => isr.includes(r) && live.has(r)) ?? -1;
+    let newIsr = isr;
+    if (leader < 0 && t.config.uncleanLeaderElection) {
+      leader = p.replicas.find((r) => live.has(r)) ?? -1;
+      if (leader >= 0) newIsr = [leader];
+    }
+    if (leader === p.leader && newIsr.join(',') === p.isr.join(',')) return null;
+    return { type: 'PartitionChange', topicId: t.topicId, partition: p.partition, leader, isr: newIsr, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
+  }
+
+  private electLeaders(live: Set<number>): MetadataRecordBody[] {
+    const records: MetadataRecordBody[] = [];
+    for (const t of this.image.topicsById.values()) {
+      for (const p of t.partitions) {
+        if (!p || (p.leader >= 0 && live.has(p.leader))) continue;
+        const change = this.chooseLeader(t, p, p.isr, live, true);
+        if (change) records.push(change);
+      }
+    }
+    return records;
+  }
+
+  /** AlterPartition from a leader: accepted only from the current leader at the current epoch. */
+  requestIsrChange(p: Partition, isr: number[]): Promise<void> {
+    return this.run(async () => {
+      const t = this.image.topicsById.get(p.topic.topicId);
+      const img = t?.partitions[p.index];
+      if (!t || !img || img.leader !== p.brokerId || img.leaderEpoch !== p.leaderEpoch) return;
+      const live = new Set(this.unfencedLive());
+      const accepted = isr.filter((r) => live.has(r) && img.replicas.includes(r));
+      if (!accepted.includes(p.brokerId) || accepted.join(',') === img.isr.join(',')) return;
+      await this.write([{ type: 'PartitionChange', topicId: t.topicId, partition: p.index, isr: accepted, leaderEpoch: img.leaderEpoch, partitionEpoch: img.partitionEpoch + 1 }]);
+    }).catch(() => undefined);
+  }
+
+  /** Moves leadership back to each partition's preferred replica where it is live and in sync. */
+  balanceLeaders(): Promise<number> {
+    return this.run(async () => {
+      const live = new Set(this.unfencedLive());
+      const records: MetadataRecordBody[] = [];
+      for (const t of this.image.topicsById.values()) {
+        for (const p of t.partitions) {
+          const preferred = p?.replicas[0];
+          if (!p || preferred === undefined || p.leader === preferred || !live.has(preferred) || !p.isr.includes(preferred)) continue;
+          records.push({ type: 'PartitionChange', topicId: t.topicId, partition: p.partition, leader: preferred, isr: p.isr, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 });
+        }
+      }
+      await this.write(records);
+      return records.length;
+    });
+  }
+}
+
+function effectiveDefault(name: string): string {
+  return describeTopicConfigs({}).find((c) => c.name === name)?.value ?? '';
+}

@@ -1,0 +1,126 @@
+/**
+ * Metadata records (KRaft's idea: every cluster change is a record in one
+ * ordered log) and the image a broker builds by replaying them. Replaying the
+ * same records always yields the same image; nothing else mutates it.
+ *
+ * Records are JSON with a format version `v` and the epoch `e` of the
+ * controller that wrote them (used to pick the authoritative log on reopen).
+ */
+import { effectiveConfig, type TopicConfig } from './topic-configs';
+
+interface Base { v: number; e: number }
+
+export type MetadataRecord = Base & (
+  | { type: 'Cluster'; clusterId: string; brokers: number }
+  | { type: 'RegisterBroker'; brokerId: number }
+  | { type: 'FenceBroker'; brokerId: number }
+  | { type: 'UnfenceBroker'; brokerId: number }
+  | { type: 'Topic'; name: string; topicId: string }
+  | { type: 'RemoveTopic'; topicId: string }
+  | { type: 'Partition'; topicId: string; partition: number; replicas: number[]; isr: number[]; leader: number; leaderEpoch: number; partitionEpoch: number }
+  | { type: 'PartitionChange'; topicId: string; partition: number; leader?: number; isr?: number[]; leaderEpoch: number; partitionEpoch: number }
+  | { type: 'Config'; topicId: string; name: string; value: string | null }
+);
+
+/** The record body without the fields the metadata log stamps on it. */
+export type MetadataRecordBody = MetadataRecord extends infer R ? (R extends Base ? Omit<R, 'v' | 'e'> : never) : never;
+
+export interface PartitionImage {
+  partition: number;
+  replicas: number[];
+  isr: number[];
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+}
+
+export interface TopicImage {
+  name: string;
+  topicId: string;
+  /** The 16 id bytes used in storage keys. */
+  idBytes: Buffer;
+  partitions: PartitionImage[];
+  configs: Record<string, string>;
+  config: TopicConfig;
+}
+
+export interface BrokerRegistration {
+  id: number;
+  fenced: boolean;
+}
+
+export class MetadataImage {
+  clusterId = '';
+  brokerCount = 0;
+  /** Offset of the last record applied; -1 for an empty image. */
+  offset = -1;
+  readonly brokers = new Map<number, BrokerRegistration>();
+  readonly topicsByName = new Map<string, TopicImage>();
+  readonly topicsById = new Map<string, TopicImage>();
+
+  apply(offset: number, r: MetadataRecord): void {
+    this.offset = offset;
+    switch (r.type) {
+      case 'Cluster':
+        this.clusterId = r.clusterId;
+        this.brokerCount = r.brokers;
+        break;
+      case 'RegisterBroker':
+        this.brokers.set(r.brokerId, { id: r.brokerId, fenced: true });
+        break;
+      case 'FenceBroker':
+      case 'UnfenceBroker': {
+        const b = this.brokers.get(r.brokerId) ?? { id: r.brokerId, fenced: true };
+        b.fenced = r.type === 'FenceBroker';
+        this.brokers.set(r.brokerId, b);
+        break;
+      }
+      case 'Topic': {
+        const t: TopicImage = { name: r.name, topicId: r.topicId, idBytes: Buffer.from(r.topicId, 'base64url'), partitions: [], configs: {}, config: effectiveConfig({}) };
+        this.topicsByName.set(r.name, t);
+        this.topicsById.set(r.topicId, t);
+        break;
+      }
+      case 'RemoveTopic': {
+        const t = this.topicsById.get(r.topicId);
+        if (t) {
+          this.topicsById.delete(r.topicId);
+          this.topicsByName.delete(t.name);
+        }
+        break;
+      }
+      case 'Partition': {
+        const t = this.topicsById.get(r.topicId);
+        if (t) t.partitions[r.partition] = { partition: r.partition, replicas: r.replicas, isr: r.isr, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch };
+        break;
+      }
+      case 'PartitionChange': {
+        const p = this.topicsById.get(r.topicId)?.partitions[r.partition];
+        if (p) {
+          if (r.leader !== undefined) p.leader = r.leader;
+          if (r.isr !== undefined) p.isr = r.isr;
+          p.leaderEpoch = r.leaderEpoch;
+          p.partitionEpoch = r.partitionEpoch;
+        }
+        break;
+      }
+      case 'Config': {
+        const t = this.topicsById.get(r.topicId);
+        if (t) {
+          if (r.value === null) delete t.configs[r.name];
+          else t.configs[r.name] = r.value;
+          t.config = effectiveConfig(t.configs);
+        }
+        break;
+      }
+    }
+  }
+
+  topic(name: string): TopicImage | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  isFenced(brokerId: number): boolean {
+    return this.brokers.get(brokerId)?.fenced ?? true;
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Partition: one broker's replica of one topic-partition, and, on the leader,
+ * the replication state Kafka keeps there: followers' log end offsets, the
+ * in-sync replica set, the high watermark, and the producers and fetchers
+ * waiting on it.
+ *
+ * Rules:
+ * - HW = the smallest log end offset among the ISR (the leader included);
+ *   it only moves forward while the replica leads. Consumers read below it.
+ * - A follower counts as caught up when its fetch reaches the leader's log
+ *   end, or the log end the leader had at its previous fetch (Kafka's
+ *   lastCaughtUpTime rule); one not caught up for `replica.lag.time.max.ms`
+ *   leaves the ISR. One whose fetch reaches the HW (and the current epoch's
+ *   start) is added back. ISR changes go through the controller and take
+ *   effect here when the metadata comes back.
+ * - acks=all completes when the HW passes the batch; the ISR size is checked
+ *   against min.insync.replicas before the append (NOT_ENOUGH_REPLICAS) and
+ *   when the write completes (NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+ * Single-threaded: every method runs on the one event loop, so no locks.
+ */
+import { KafkaError } from '../errors';
+import type { PartitionLog } from '../storage/partition-log';
+import type { PartitionImage, TopicImage } from './metadata-image';
+import type { Acks } from './types';
+
+export type ReplicaRole = 'leader' | 'follower';
+
+interface FollowerState {
+  logEndOffset: number;
+  lastCaughtUpTime: number;
+  lastFetchTime: number;
+  lastFetchLeaderEnd: number;
+}
+
+interface AckWaiter {
+  offset: number;
+  resolve: () => void;
+  reject: (err: KafkaError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface IsrChangeRequester {
+  /** Resolves once the controller has decided (the change, if accepted, arrives as metadata). */
+  requestIsrChange(p: Partition, isr: number[]): Promise<void>;
+}
+
+export class Partition {
+  role: ReplicaRole = 'follower';
+  leaderId = -1;
+  leaderEpoch = -1;
+  partitionEpoch = -1;
+  replicas: number[] = [];
+  isr: number[] = [];
+  private followers = new Map<number, FollowerState>();
+  private ackWaiters: AckWaiter[] = [];
+  private dataWaiters: Array<() => void> = [];
+  private pendingIsr: string | null = null;
+  onHighWatermark: ((p: Partition) => void) | null = null;
+
+  constructor(
+    readonly brokerId: number,
+    public topic: TopicImage,
+    readonly index: number,
+    readonly log: PartitionLog,
+    private readonly isrRequester: IsrChangeRequester,
+    private readonly now: () => number = Date.now,
+  ) {
+    log.onAppend = () => this.onLocalAppend();
+  }
+
+  get key(): string {
+    return `${this.topic.topicId}:${this.index}`;
+  }
+
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
+
+  /** Applies leader, epoch and ISR from the metadata image; returns the role change, if any. */
+  applyImage(p: PartitionImage): { becameLeader: boolean; becameFollower: boolean; leaderChanged: boolean } {
+    const wasLeader = this.role === 'leader';
+    const epochChanged = p.leaderEpoch !== this.leaderEpoch;
+    const leaderChanged = p.leader !== this.leaderId || epochChanged;
+    this.replicas = p.replicas;
+    this.isr = p.isr;
+    this.partitionEpoch = p.partitionEpoch;
+    this.pendingIsr = null;
+    this.leaderId = p.leader;
+    this.leaderEpoch = p.leaderEpoch;
+    const isLeader = p.leader === this.brokerId;
+    if (isLeader) {
+      if (!wasLeader || epochChanged) {
+        this.role = 'leader';
+        const now = this.now();
+        this.followers = new Map(p.replicas.filter((r) => r !== this.brokerId).map((r) => [r, { logEndOffset: -1, lastCaughtUpTime: p.isr.includes(r) ? now : 0, lastFetchTime: 0, lastFetchLeaderEnd: -1 }]));
+      }
+      this.maybeAdvanceHighWatermark();
+      this.checkAckWaiters();
+      return { becameLeader: !wasLeader || epochChanged, becameFollower: false, leaderChanged };
+    }
+    this.role = 'follower';
+    if (wasLeader) this.failWaiters(new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is no longer the leader of ${this.topic.name}-${this.index}`));
+    return { becameLeader: false, becameFollower: wasLeader || leaderChanged, leaderChanged };
+  }
+
+  assertLeader(): void {
+    if (this.role !== 'leader') {
+      throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is not the leader of ${this.topic.name}-${this.index} (leader: ${this.leaderId})`);
+    }
+  }
+
+  /** Appends already-validated batches as leader and waits as `acks` requires. */
+  async appendAsLeader(batches: Buffer[], acks: Acks, timeoutMs: number): Promise<{ baseOffset: number; lastOffset: number; logAppendTime: number }> {
+    this.assertLeader();
+    const minIsr = this.topic.config.minInsyncReplicas;
+    if (acks === -1 && this.isr.length < minIsr) {
+      throw new KafkaError('NOT_ENOUGH_REPLICAS', `${this.topic.name}-${this.index} has ${this.isr.length} in-sync replicas (${this.isr.join(', ')}), fewer than min.insync.replicas=${minIsr}`);
+    }
+    const logAppendTime = this.topic.config.logAppendTime ? this.now() : -1;
+    const r = this.log.appendAsLeader(batches, this.leaderEpoch, logAppendTime >= 0 ? logAppendTime : null);
+    await r.done;
+    if (acks === -1 && !r.duplicate) {
+      await this.waitForHighWatermark(r.lastOffset + 1, timeoutMs);
+      if (this.isr.length < minIsr) {
+        throw new KafkaError('NOT_ENOUGH_REPLICAS_AFTER_APPEND', `${this.topic.name}-${this.index} was written, but to only ${this.isr.length} in-sync replicas, fewer than min.insync.replicas=${minIsr}`);
+      }
+    }
+    return { baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTime };
+  }
+
+  private waitForHighWatermark(offset: number, timeoutMs: number): Promise<void> {
+    if (this.log.highWatermark >= offset) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: AckWaiter = {
+        offset,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.ackWaiters = this.ackWaiters.filter((w) => w !== waiter);
+          reject(new KafkaError('REQUEST_TIMED_OUT', `Not every in-sync replica of ${this.topic.name}-${this.index} acknowledged offset ${offset - 1} within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.ackWaiters.push(waiter);
+    });
+  }
+
+  private checkAckWaiters(): void {
+    if (this.ackWaiters.length === 0) return;
+    const hw = this.log.highWatermark;
+    const still: AckWaiter[] = [];
+    for (const w of this.ackWaiters) {
+      if (w.offset <= hw) {
+        clearTimeout(w.timer);
+        w.resolve();
+      } else still.push(w);
+    }
+    this.ackWaiters = still;
+  }
+
+  failWaiters(err: KafkaError): void {
+    for (const w of this.ackWaiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.ackWaiters = [];
+    this.wakeDataWaiters();
+  }
+
+  private onLocalAppend(): void {
+    if (this.role === 'leader') this.maybeAdvanceHighWatermark();
+    this.wakeDataWaiters();
+  }
+
+  /** Resolves on the next append or HW move (or never: callers race it with a timer). */
+  waitForData(): Promise<void> {
+    return new Promise<void>((resolve) => this.dataWaiters.push(resolve));
+  }
+
+  private wakeDataWaiters(): void {
+    if (this.dataWaiters.length === 0) return;
+    const ws = this.dataWaiters;
+    this.dataWaiters = [];
+    for (const w of ws) w();
+  }
+
+  maybeAdvanceHighWatermark(): void {
+    if (this.role !== 'leader') return;
+    let hw = this.log.logEndOffset;
+    for (const id of this.isr) {
+      if (id === this.brokerId) continue;
+      const f = this.followers.get(id);
+      const leo = f ? f.logEndOffset : -1;
+      if (leo < hw) hw = leo;
+    }
+    if (hw > this.log.highWatermark) {
+      this.log.highWatermark = hw;
+      this.checkAckWaiters();
+      this.wakeDataWaiters();
+      this.onHighWatermark?.(this);
+    }
+  }
+
+  /**
+   * Serves a follower's fetch: records its position (which may move the HW
+   * and the ISR), then returns batches from `fetchOffset`, waiting up to
+   * `maxWaitMs` for new ones when it is already at the end.
+   */
+  async fetchForFollower(followerId: number, fetchOffset: number, followerEpoch: number, maxBytes: number, maxWaitMs: number): Promise<{ batches: Buffer[]; highWatermark: number; logStartOffset: number }> {
+    this.assertLeader();
+    if (followerEpoch < this.leaderEpoch) throw new KafkaError('FENCED_LEADER_EPOCH', `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`);
+    if (followerEpoch > this.leaderEpoch) throw new KafkaError('UNKNOWN_LEADER_EPOCH', `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`);
+    this.updateFollower(followerId, fetchOffset);
+    if (fetchOffset >= this.log.logEndOffset && maxWaitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.waitForData(), new Promise<void>((r) => { timer = setTimeout(r, maxWaitMs); })]);
+      clearTimeout(timer);
+      this.assertLeader();
+    }
+    const batches = fetchOffset < this.log.logStartOffset ? [] : await this.log.read(fetchOffset, maxBytes, this.log.logEndOffset);
+    return { batches, highWatermark: this.log.highWatermark, logStartOffset: this.log.logStartOffset };
+  }
+
+  private updateFollower(id: number, fetchOffset: number): void {
+    const f = this.followers.get(id);
+    if (!f) return;
+    const now = this.now();
+    const leaderEnd = this.log.logEndOffset;
+    if (fetchOffset >= leaderEnd) f.lastCaughtUpTime = now;
+    else if (f.lastFetchLeaderEnd >= 0 && fetchOffset >= f.lastFetchLeaderEnd) f.lastCaughtUpTime = Math.max(f.lastCaughtUpTime, f.lastFetchTime);
+    f.lastFetchLeaderEnd = leaderEnd;
+    f.lastFetchTime = now;
+    f.logEndOffset = fetchOffset;
+    if (!this.isr.includes(id)) {
+      const epochStart = this.log.epochs.length ? this.log.epochs[this.log.epochs.length - 1]!.startOffset : 0;
+      if (fetchOffset >= this.log.highWatermark && fetchOffset >= epochStart) this.proposeIsr([...this.isr, id].sort((a, b) => a - b));
+    }
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /** Drops followers that have not caught up within `maxLagMs` from the ISR. */
+  checkLaggingFollowers(maxLagMs: number): void {
+    if (this.role !== 'leader') return;
+    const now = this.now();
+    const lagging = this.isr.filter((id) => id !== this.brokerId && now - (this.followers.get(id)?.lastCaughtUpTime ?? 0) > maxLagMs);
+    if (lagging.length > 0) this.proposeIsr(this.isr.filter((id) => !lagging.includes(id)));
+  }
+
+  private proposeIsr(isr: number[]): void {
+    const key = isr.join(',');
+    if (this.pendingIsr === key || key === this.isr.join(',')) return;
+    this.pendingIsr = key;
+    void this.isrRequester.requestIsrChange(this, isr).finally(() => {
+      if (this.pendingIsr === key) this.pendingIsr = null;
+    });
+  }
+
+  followerLogEndOffset(id: number): number | null {
+    if (id === this.brokerId) return this.log.logEndOffset;
+    const f = this.followers.get(id);
+    return f && f.logEndOffset >= 0 ? f.logEndOffset : null;
+  }
+}

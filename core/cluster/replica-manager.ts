@@ -1,0 +1,291 @@
+/**
+ * ReplicaManager: the replicas one broker hosts. It turns metadata changes
+ * into replica roles (leader, or follower with a fetcher), and serves the
+ * broker's data requests: produce, consumer fetch, list offsets, delete
+ * records. Requests for a partition this broker does not lead get
+ * NOT_LEADER_OR_FOLLOWER, as a real broker answers them.
+ *
+ * Produce validation reads batch headers only (size, magic, CRC, codec); the
+ * records are looked at only for compacted topics, which must have keys.
+ */
+import { KafkaError, asKafkaError } from '../errors';
+import { batchCompression, batchRecordCount, decodeRecords, splitBatches, validateBatch } from '../record';
+import type { BrokerStore } from '../storage/broker-store';
+import { topicRanges } from '../storage/keys';
+import { PartitionLog } from '../storage/partition-log';
+import type { MetadataImage, PartitionImage, TopicImage } from './metadata-image';
+import { Partition, type IsrChangeRequester } from './partition';
+import { ReplicaFetcher, type LeaderLookup } from './replica-fetcher';
+import type { ThroughputMeter } from './throughput';
+import type { Acks } from './types';
+
+export interface ReplicaManagerDeps {
+  lookup: LeaderLookup;
+  isr: IsrChangeRequester;
+  onHighWatermark: (p: Partition) => void;
+  onRoleChange: (p: Partition) => void;
+  replicaLagTimeMaxMs: number;
+  meter: ThroughputMeter;
+}
+
+export interface FetchPartitionRequest {
+  topic: string;
+  partition: number;
+  offset: number;
+  maxBytes: number;
+}
+
+export interface FetchPartitionResult {
+  topic: string;
+  partition: number;
+  error: KafkaError | null;
+  batches: Buffer[];
+  highWatermark: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+}
+
+/** How often high watermarks are written down outside appends (Kafka: replica.high.watermark.checkpoint.interval.ms). */
+const HW_CHECKPOINT_INTERVAL_MS = 5000;
+
+export class ReplicaManager {
+  readonly partitions = new Map<string, Partition>();
+  private readonly fetchers = new Map<string, ReplicaFetcher>();
+  private readonly lagTimer: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    readonly brokerId: number,
+    private readonly store: BrokerStore,
+    private readonly image: MetadataImage,
+    private readonly deps: ReplicaManagerDeps,
+  ) {
+    const interval = Math.max(100, Math.min(1000, deps.replicaLagTimeMaxMs / 2));
+    let lastCheckpoint = Date.now();
+    this.lagTimer = setInterval(() => {
+      for (const p of this.partitions.values()) p.checkLaggingFollowers(this.deps.replicaLagTimeMaxMs);
+      if (Date.now() - lastCheckpoint >= HW_CHECKPOINT_INTERVAL_MS) {
+        lastCheckpoint = Date.now();
+        void this.checkpointHighWatermarks();
+      }
+    }, interval);
+    this.lagTimer.unref();
+  }
+
+  /** Opens every replica the image assigns to this broker (at broker start). */
+  async loadAll(): Promise<void> {
+    for (const topic of this.image.topicsById.values()) {
+      for (const p of topic.partitions) if (p) await this.reconcilePartition(topic, p);
+    }
+  }
+
+  async reconcileTopic(topic: TopicImage): Promise<void> {
+    for (const p of topic.partitions) if (p) await this.reconcilePartition(topic, p);
+    for (const p of this.partitions.values()) {
+      if (p.topic.topicId === topic.topicId) {
+        p.topic = topic;
+        p.log.settings = { segmentBytes: topic.config.segmentBytes, segmentMs: topic.config.segmentMs };
+      }
+    }
+  }
+
+  async reconcilePartition(topic: TopicImage, image: PartitionImage): Promise<void> {
+    if (this.stopped) return;
+    const key = `${topic.topicId}:${image.partition}`;
+    let p = this.partitions.get(key);
+    if (!image.replicas.includes(this.brokerId)) {
+      if (p) await this.dropPartition(key, p);
+      return;
+    }
+    if (!p) {
+      const log = await PartitionLog.load(this.store, topic.idBytes, image.partition, { segmentBytes: topic.config.segmentBytes, segmentMs: topic.config.segmentMs });
+      p = new Partition(this.brokerId, topic, image.partition, log, this.deps.isr);
+      p.onHighWatermark = this.deps.onHighWatermark;
+      this.partitions.set(key, p);
+    }
+    p.topic = topic;
+    const change = p.applyImage(image);
+    if (change.becameLeader || change.leaderChanged || (p.role === 'follower' && !this.fetchers.has(key))) {
+      await this.stopFetcher(key);
+      if (p.role === 'follower' && image.leader >= 0) {
+        this.fetchers.set(key, new ReplicaFetcher(p, image.leader, image.leaderEpoch, this.deps.lookup));
+      }
+      this.deps.onRoleChange(p);
+    }
+  }
+
+  private async stopFetcher(key: string): Promise<void> {
+    const f = this.fetchers.get(key);
+    if (f) {
+      this.fetchers.delete(key);
+      await f.stop();
+    }
+  }
+
+  private async dropPartition(key: string, p: Partition): Promise<void> {
+    await this.stopFetcher(key);
+    p.failWaiters(new KafkaError('NOT_LEADER_OR_FOLLOWER', `Replica of ${p.topic.name}-${p.index} moved away from broker ${this.brokerId}`));
+    await p.log.close(false);
+    this.partitions.delete(key);
+  }
+
+  /** Deletes every replica and every stored byte of a removed topic. */
+  async removeTopic(topicId: string): Promise<void> {
+    for (const [key, p] of [...this.partitions]) {
+      if (p.topic.topicId !== topicId) continue;
+      await this.stopFetcher(key);
+      p.failWaiters(new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${p.topic.name} was deleted`));
+      await p.log.close(true);
+      this.partitions.delete(key);
+    }
+    const idBytes = Buffer.from(topicId, 'base64url');
+    for (const range of topicRanges(idBytes)) await this.store.db.clear(range);
+    void this.store.db.compactRange?.(topicRanges(idBytes)[0]!.gte, topicRanges(idBytes)[0]!.lt).catch(() => undefined);
+  }
+
+  private readonly checkpointedHw = new Map<string, number>();
+
+  private async checkpointHighWatermarks(): Promise<void> {
+    for (const [key, p] of this.partitions) {
+      if (this.stopped) return;
+      if (this.checkpointedHw.get(key) === p.log.highWatermark) continue;
+      this.checkpointedHw.set(key, p.log.highWatermark);
+      await p.log.checkpoint().catch(() => undefined);
+    }
+  }
+
+  /** The local replica; throws the error a client would get from this broker. */
+  partition(topicName: string, index: number): Partition {
+    const topic = this.image.topic(topicName);
+    if (!topic || !Number.isInteger(index) || index < 0 || index >= topic.partitions.length) {
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic-partition ${topicName}-${index} does not exist`);
+    }
+    const p = this.partitions.get(`${topic.topicId}:${index}`);
+    if (!p) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} hosts no replica of ${topicName}-${index}`);
+    return p;
+  }
+
+  leaderPartition(topicName: string, index: number): Partition {
+    const p = this.partition(topicName, index);
+    p.assertLeader();
+    return p;
+  }
+
+  /** Validates a wire `records` blob and appends it as leader. */
+  async produce(topicName: string, index: number, records: Buffer, acks: Acks, timeoutMs: number): Promise<{ baseOffset: number; logAppendTime: number; logStartOffset: number }> {
+    const p = this.leaderPartition(topicName, index);
+    const batches = splitBatches(records);
+    if (batches.length === 0) throw new KafkaError('INVALID_RECORD', 'The produce request carried no record batch');
+    const cfg = p.topic.config;
+    for (const b of batches) {
+      if (b.length > cfg.maxMessageBytes) {
+        throw new KafkaError('MESSAGE_TOO_LARGE', `A record batch of ${b.length} bytes exceeds max.message.bytes=${cfg.maxMessageBytes} of topic ${topicName}`);
+      }
+      validateBatch(b);
+      if (batchCompression(b) > 4) throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `Compression codec ${batchCompression(b)} is unknown`);
+      if (cfg.cleanupCompact) {
+        for (const r of await decodeRecords(b)) {
+          if (r.key === null) throw new KafkaError('INVALID_RECORD', `Compacted topic ${topicName} cannot accept a record without a key`);
+        }
+      }
+    }
+    // The caller hands the bytes over: offsets are stamped into them and the log keeps them.
+    const r = await p.appendAsLeader(batches, acks, timeoutMs);
+    let messages = 0;
+    for (const b of batches) messages += batchRecordCount(b);
+    this.deps.meter.recordIn(messages, records.length);
+    return { baseOffset: r.baseOffset, logAppendTime: r.logAppendTime, logStartOffset: p.log.logStartOffset };
+  }
+
+  /**
+   * Consumer fetch over several partitions: returns as soon as `minBytes` are
+   * available or `maxWaitMs` has passed, woken by appends, never polling.
+   */
+  async fetch(requests: FetchPartitionRequest[], opts: { maxWaitMs: number; minBytes: number; maxBytes: number }): Promise<FetchPartitionResult[]> {
+    const deadline = Date.now() + Math.max(0, opts.maxWaitMs);
+    for (;;) {
+      const results = await this.readOnce(requests, opts.maxBytes);
+      const bytes = results.reduce((n, r) => n + r.batches.reduce((m, b) => m + b.length, 0), 0);
+      const remaining = deadline - Date.now();
+      if (bytes >= Math.max(1, opts.minBytes) || remaining <= 0 || results.some((r) => r.error)) return results;
+      const waits: Promise<void>[] = [];
+      for (const req of requests) {
+        try { waits.push(this.leaderPartition(req.topic, req.partition).waitForData()); } catch { /* reported by the next read */ }
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([...waits, new Promise<void>((r) => { timer = setTimeout(r, remaining); })]);
+      clearTimeout(timer);
+    }
+  }
+
+  private async readOnce(requests: FetchPartitionRequest[], maxBytes: number): Promise<FetchPartitionResult[]> {
+    let budget = maxBytes;
+    const out: FetchPartitionResult[] = [];
+    for (const req of requests) {
+      const res: FetchPartitionResult = { topic: req.topic, partition: req.partition, error: null, batches: [], highWatermark: -1, logStartOffset: -1, lastStableOffset: -1 };
+      try {
+        const p = this.leaderPartition(req.topic, req.partition);
+        res.highWatermark = res.lastStableOffset = p.log.highWatermark;
+        res.logStartOffset = p.log.logStartOffset;
+        if (req.offset < p.log.logStartOffset || req.offset > p.log.highWatermark) {
+          if (req.offset > p.log.highWatermark && req.offset <= p.log.logEndOffset) {
+            // Between HW and LEO: nothing readable yet, not out of range.
+          } else {
+            throw new KafkaError('OFFSET_OUT_OF_RANGE', `Fetch offset ${req.offset} is out of range for ${req.topic}-${req.partition}: log start ${p.log.logStartOffset}, high watermark ${p.log.highWatermark}`);
+          }
+        } else if (budget > 0 || out.every((r) => r.batches.length === 0)) {
+          res.batches = await p.log.read(req.offset, Math.min(req.maxBytes, Math.max(budget, 1)), p.log.highWatermark);
+          let messages = 0;
+          let bytes = 0;
+          for (const b of res.batches) {
+            bytes += b.length;
+            messages += batchRecordCount(b);
+          }
+          budget -= bytes;
+          this.deps.meter.recordOut(messages, bytes);
+        }
+      } catch (err) {
+        res.error = asKafkaError(err);
+      }
+      out.push(res);
+    }
+    return out;
+  }
+
+  async listOffset(topicName: string, index: number, spec: 'earliest' | 'latest' | { timestamp: number }): Promise<{ offset: number; timestamp: number }> {
+    const p = this.leaderPartition(topicName, index);
+    if (spec === 'earliest') return { offset: p.log.logStartOffset, timestamp: -1 };
+    if (spec === 'latest') return { offset: p.log.highWatermark, timestamp: -1 };
+    const found = await p.log.offsetForTimestamp(spec.timestamp, p.log.highWatermark);
+    return found ?? { offset: -1, timestamp: -1 };
+  }
+
+  /** DeleteRecords: moves the log start to `offset` (-1 = high watermark); followers follow through fetch. */
+  async deleteRecords(topicName: string, index: number, offset: number): Promise<number> {
+    const p = this.leaderPartition(topicName, index);
+    const hw = p.log.highWatermark;
+    const target = offset === -1 ? hw : offset;
+    if (!Number.isInteger(target) || target < 0 || target > hw) {
+      throw new KafkaError('OFFSET_OUT_OF_RANGE', `Cannot delete records of ${topicName}-${index} before offset ${offset}: it must lie between ${p.log.logStartOffset} and the high watermark ${hw} (or be -1)`);
+    }
+    await p.log.advanceLogStart(target);
+    this.deps.onHighWatermark(p);
+    return p.log.logStartOffset;
+  }
+
+  /** Stops every replica: gracefully (queued writes finish, HW checkpointed) or abruptly. */
+  async shutdown(abrupt: boolean): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.lagTimer);
+    const stopping = [...this.fetchers.keys()].map((k) => this.stopFetcher(k));
+    const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is shutting down`);
+    for (const p of this.partitions.values()) p.failWaiters(err);
+    if (abrupt) {
+      for (const p of this.partitions.values()) void p.log.close(true);
+      void Promise.all(stopping);
+      return;
+    }
+    await Promise.all(stopping);
+    for (const p of this.partitions.values()) await p.log.close(false);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Topic configuration: Kafka's names, types and defaults, and validation.
+ *
+ * A topic stores only the entries set on it (source DYNAMIC_TOPIC_CONFIG);
+ * everything else reads as Kafka's default (source DEFAULT_CONFIG). Values are
+ * kept as the strings Kafka's admin API carries, and parsed once into a
+ * `TopicConfig` whenever the metadata image changes, so hot paths read numbers.
+ */
+import { KafkaError } from '../errors';
+import type { ConfigEntry } from './types';
+
+type ConfigType = ConfigEntry['type'];
+
+interface ConfigDef {
+  type: ConfigType;
+  default: string;
+  doc: string;
+  /** Returns a reason when the (already type-checked) value is out of range. */
+  check?: (value: string) => string | undefined;
+  readOnly?: boolean;
+}
+
+const LONG_MAX = '9223372036854775807';
+const atLeast = (min: number) => (v: string) => (Number(v) < min ? `must be at least ${min}` : undefined);
+const oneOf = (...allowed: string[]) => (v: string) => (allowed.includes(v) ? undefined : `must be one of ${allowed.join(', ')}`);
+
+export const TOPIC_CONFIG_DEFS: Record<string, ConfigDef> = {
+  'cleanup.policy': {
+    type: 'list', default: 'delete',
+    doc: 'delete: drop old segments by retention.ms / retention.bytes; compact: keep the latest record per key; both may be combined.',
+    check: (v) => {
+      const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+      if (parts.length === 0) return 'must name at least one of delete, compact';
+      const bad = parts.find((p) => p !== 'delete' && p !== 'compact');
+      return bad ? `unknown policy '${bad}' (expected delete, compact or both)` : undefined;
+    },
+  },
+  'compression.type': { type: 'string', default: 'producer', doc: 'Final compression of the topic; producer keeps what the producer sent.', check: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd') },
+  'delete.retention.ms': { type: 'long', default: '86400000', doc: 'How long tombstones stay readable in a compacted topic.', check: atLeast(0) },
+  'file.delete.delay.ms': { type: 'long', default: '60000', doc: 'Delay before a deleted segment is removed from disk.', check: atLeast(0) },
+  'flush.messages': { type: 'long', default: LONG_MAX, doc: 'Messages between forced flushes (LevelDB flushes on its own).', check: atLeast(1) },
+  'flush.ms': { type: 'long', default: LONG_MAX, doc: 'Time between forced flushes.', check: atLeast(0) },
+  'max.compaction.lag.ms': { type: 'long', default: LONG_MAX, doc: 'Longest a record stays uncompacted.', check: atLeast(1) },
+  'max.message.bytes': { type: 'int', default: '1048588', doc: 'Largest record batch the topic accepts.', check: atLeast(0) },
+  'message.timestamp.type': { type: 'string', default: 'CreateTime', doc: 'CreateTime keeps the producer\'s timestamp; LogAppendTime uses the broker\'s clock.', check: oneOf('CreateTime', 'LogAppendTime') },
+  'min.cleanable.dirty.ratio': { type: 'double', default: '0.5', doc: 'Share of the log that must be uncompacted before the cleaner compacts it.', check: (v) => (Number(v) < 0 || Number(v) > 1 ? 'must be between 0 and 1' : undefined) },
+  'min.compaction.lag.ms': { type: 'long', default: '0', doc: 'Shortest time a record stays uncompacted.', check: atLeast(0) },
+  'min.insync.replicas': { type: 'int', default: '1', doc: 'With acks=all, the fewest in-sync replicas that must have a write.', check: atLeast(1) },
+  'retention.bytes': { type: 'long', default: '-1', doc: 'Largest size a partition may grow to before old segments are deleted; -1 for no limit.', check: atLeast(-1) },
+  'retention.ms': { type: 'long', default: '604800000', doc: 'How long records are kept; -1 for ever.', check: atLeast(-1) },
+  'segment.bytes': { type: 'int', default: '1073741824', doc: 'Size at which a new log segment is started.', check: atLeast(14) },
+  'segment.ms': { type: 'long', default: '604800000', doc: 'Age at which a new log segment is started.', check: atLeast(1) },
+  'unclean.leader.election.enable': { type: 'boolean', default: 'false', doc: 'Allow a replica outside the ISR to become leader, at the cost of losing records.' },
+};
+
+/** Parsed view of a topic's effective configuration, read on hot paths. */
+export interface TopicConfig {
+  cleanupDelete: boolean;
+  cleanupCompact: boolean;
+  cleanupPolicy: string;
+  deleteRetentionMs: number;
+  maxMessageBytes: number;
+  logAppendTime: boolean;
+  minCompactionLagMs: number;
+  minInsyncReplicas: number;
+  retentionBytes: number;
+  retentionMs: number;
+  segmentBytes: number;
+  segmentMs: number;
+  uncleanLeaderElection: boolean;
+  minCleanableDirtyRatio: number;
+}
+
+function checkType(name: string, def: ConfigDef, value: string): string | undefined {
+  const v = value.trim();
+  switch (def.type) {
+    case 'int':
+    case 'long': {
+      if (!/^-?\d+$/.test(v)) return `Invalid value ${value} for configuration ${name}: not a number`;
+      const n = Number(v);
+      if (def.type === 'int' && (n > 2147483647 || n < -2147483648)) return `Invalid value ${value} for configuration ${name}: out of range for an int`;
+      return undefined;
+    }
+    case 'double':
+      return v === '' || Number.isNaN(Number(v)) ? `Invalid value ${value} for configuration ${name}: not a number` : undefined;
+    case 'boolean':
+      return v === 'true' || v === 'false' ? undefined : `Invalid value ${value} for configuration ${name}: expected true or false`;
+    default:
+      return undefined;
+  }
+}
+
+/** Throws INVALID_CONFIG naming the first unknown name or bad value. */
+export function validateTopicConfigs(configs: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(configs)) {
+    const def = TOPIC_CONFIG_DEFS[name];
+    if (!def) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${name}`);
+    if (typeof raw !== 'string') throw new KafkaError('INVALID_CONFIG', `Invalid value for configuration ${name}: expected a string`);
+    if (def.readOnly) throw new KafkaError('INVALID_CONFIG', `Configuration ${name} is read-only`);
+    const typeError = checkType(name, def, raw);
+    if (typeError) throw new KafkaError('INVALID_CONFIG', typeError);
+    const value = raw.trim();
+    const rangeError = def.check?.(value);
+    if (rangeError) throw new KafkaError('INVALID_CONFIG', `Invalid value ${raw} for configuration ${name}: ${rangeError}`);
+    out[name] = value;
+  }
+  return out;
+}
+
+export function effectiveConfig(overrides: Record<string, string>): TopicConfig {
+  const get = (name: string) => overrides[name] ?? TOPIC_CONFIG_DEFS[name]!.default;
+  const num = (name: string) => Number(get(name));
+  const policy = get('cleanup.policy');
+  const policies = policy.split(',').map((s) => s.trim());
+  return {
+    cleanupDelete: policies.includes('delete'),
+    cleanupCompact: policies.includes('compact'),
+    cleanupPolicy: policies.join(','),
+    deleteRetentionMs: num('delete.retention.ms'),
+    maxMessageBytes: num('max.message.bytes'),
+    logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
+    minCompactionLagMs: num('min.compaction.lag.ms'),
+    minInsyncReplicas: num('min.insync.replicas'),
+    retentionBytes: num('retention.bytes'),
+    retentionMs: num('retention.ms'),
+    segmentBytes: num('segment.bytes'),
+    segmentMs: num('segment.ms'),
+    uncleanLeaderElection: get('unclean.leader.election.enable') === 'true',
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
+  };
+}
+
+export function describeTopicConfigs(overrides: Record<string, string>): ConfigEntry[] {
+  return Object.entries(TOPIC_CONFIG_DEFS).map(([name, def]) => {
+    const set = Object.prototype.hasOwnProperty.call(overrides, name);
+    return {
+      name,
+      value: set ? overrides[name]! : def.default,
+      defaultValue: def.default,
+      isDefault: !set,
+      source: set ? 'DYNAMIC_TOPIC_CONFIG' : 'DEFAULT_CONFIG',
+      readOnly: def.readOnly ?? false,
+      sensitive: false,
+      type: def.type,
+      documentation: def.doc,
+    };
+  });
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/** Kafka's topic name rule; throws INVALID_TOPIC_EXCEPTION with the reason. */
+export function validateTopicName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw new KafkaError('INVALID_TOPIC_EXCEPTION', 'Topic name is illegal, it can\'t be empty');
+  if (name === '.' || name === '..') throw new KafkaError('INVALID_TOPIC_EXCEPTION', `Topic name cannot be "${name}"`);
+  if (name.length > 249) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `Topic name is illegal, it can't be longer than 249 characters, topic name: ${name.slice(0, 40)}...`);
+  if (!TOPIC_NAME.test(name)) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`);
+  return name;
+}
+
+export function isInternalTopic(name: string): boolean {
+  return name.startsWith('__');
+}

@@ -1,0 +1,179 @@
+/**
+ * The engine's public, observable shapes: what the API layer, the wire
+ * protocol and the GUI see of the cluster. Everything here is plain data
+ * (JSON-serialisable except Buffers), so it can cross IPC and WebSocket.
+ */
+
+export type BrokerStatus = 'running' | 'stopped' | 'starting' | 'stopping';
+
+export interface BrokerState {
+  id: number;
+  status: BrokerStatus;
+  isController: boolean;
+  /** Fenced brokers are registered but not allowed to lead or be in an ISR. */
+  fenced: boolean;
+  partitionsLed: number;
+  replicas: number;
+  bytesOnDisk: number;
+  host: string;
+  /** Kafka listener port once the wire protocol listens; null while it does not. */
+  port: number | null;
+}
+
+export interface ReplicaState {
+  brokerId: number;
+  /** Log end offset of this replica; null when its broker is down. */
+  logEndOffset: number | null;
+  logStartOffset: number | null;
+  bytesOnDisk: number | null;
+  inSync: boolean;
+  offline: boolean;
+  isLeader: boolean;
+}
+
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  /** -1 when the partition has no leader (offline). */
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+  logStartOffset: number;
+  highWatermark: number;
+  /** Leader's log end offset. */
+  logEndOffset: number;
+  bytesOnDisk: number;
+  replicaStates: ReplicaState[];
+}
+
+export interface TopicSummary {
+  name: string;
+  topicId: string;
+  internal: boolean;
+  partitions: number;
+  replicationFactor: number;
+  /** Messages between log start and high watermark, summed over partitions. */
+  messages: number;
+  bytesOnDisk: number;
+  underReplicatedPartitions: number;
+  offlinePartitions: number;
+  cleanupPolicy: string;
+}
+
+export interface TopicDescription extends TopicSummary {
+  configs: ConfigEntry[];
+  partitionStates: PartitionState[];
+}
+
+export type ConfigSource = 'DEFAULT_CONFIG' | 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG';
+
+export interface ConfigEntry {
+  name: string;
+  value: string;
+  defaultValue: string;
+  isDefault: boolean;
+  source: ConfigSource;
+  readOnly: boolean;
+  sensitive: boolean;
+  type: 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list';
+  documentation: string;
+}
+
+export interface ClusterState {
+  clusterId: string;
+  controllerId: number;
+  brokers: BrokerState[];
+  topics: number;
+  partitions: number;
+  underReplicatedPartitions: number;
+  offlinePartitions: number;
+  metadataOffset: number;
+}
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface ProduceRecord {
+  key?: Buffer | string | null;
+  value?: Buffer | string | null;
+  headers?: RecordHeader[] | Record<string, string | Buffer>;
+  timestamp?: number;
+  /** Explicit partition; otherwise the key (murmur2) or the sticky keyless rule decides. */
+  partition?: number;
+}
+
+export type Acks = 0 | 1 | -1;
+
+export interface ProduceResult {
+  topic: string;
+  partition: number;
+  baseOffset: number;
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface FetchResult {
+  /** Whole record batches, concatenated as the wire carries them. */
+  records: Buffer;
+  batches: Buffer[];
+  highWatermark: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+}
+
+export interface DecodedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  timestampType: 'CreateTime' | 'LogAppendTime';
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+  sizeInBytes: number;
+}
+
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+
+export type ReadStart =
+  | { type: 'earliest' }
+  | { type: 'latest' }
+  | { type: 'offset'; offset: number }
+  | { type: 'timestamp'; timestamp: number };
+
+export interface ReadRecordsOptions {
+  topic: string;
+  /** One partition, or all when omitted (merged by timestamp). */
+  partition?: number;
+  start: ReadStart;
+  limit: number;
+  /** 'forward' reads increasing offsets from start; 'backward' reads the `limit` records before start. */
+  direction?: 'forward' | 'backward';
+}
+
+export interface CreateTopicOptions {
+  name: string;
+  partitions?: number;
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+  /** Explicit replica assignment per partition, as Kafka's CreateTopics allows. */
+  assignments?: number[][];
+  validateOnly?: boolean;
+}
+
+/** Events the cluster emits; the API layer forwards them to the UI. */
+export interface ClusterEvents {
+  /** Any metadata change (topics, partitions, leaders, ISR, configs, brokers). */
+  metadata: [{ offset: number; type: string }];
+  /** A broker changed status. */
+  broker: [BrokerState];
+  /** Leader, ISR or replicas of a partition changed. */
+  partition: [PartitionState];
+  /** New data became readable (high watermark advanced) on a partition. */
+  highWatermark: [{ topic: string; partition: number; highWatermark: number }];
+}

@@ -1,0 +1,522 @@
+/**
+ * PartitionLog: one replica's log in its broker's LevelDB.
+ *
+ * Rules a reader cannot see in the code below:
+ * - Offsets are assigned synchronously (`nextOffset`), but a batch becomes
+ *   readable only once its LevelDB write has completed (`logEndOffset`). At
+ *   most one write per partition is in flight; appends that arrive meanwhile
+ *   are group-committed in the next write, which keeps the 'S' (segment) value
+ *   ordered with the data it describes and lets LevelDB see large writes.
+ * - One write holds the batches, the segment records they change, and the
+ *   replica state (epochs, producer state) when that changes, so a crash never
+ *   leaves a torn append.
+ * - Recovery on open reads no record: segments and replica state are small
+ *   JSON values; the log end offset is the last 'D' key (one reverse seek). A
+ *   segment record that claims more than the data holds (a crash in the middle
+ *   of a truncation) is corrected by rescanning that one segment's keys.
+ * - The high watermark is checkpointed with state writes and on close; after a
+ *   crash it may be behind, and replication moves it forward again (as in Kafka).
+ * - A small tail cache keeps the newest batches in memory: followers and
+ *   consumers at the end of the log are served without touching LevelDB.
+ */
+import { KafkaError } from '../errors';
+import {
+  batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchProducerId,
+  batchPartitionLeaderEpoch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, decodeRecords,
+} from '../record';
+import type { BatchOp, BrokerStore } from './broker-store';
+import { FORMAT_VERSION, PartitionKeys } from './keys';
+import { LogSegment, type SegmentJson } from './log-segment';
+import { ProducerStateTable, type ProducerAppendInfo } from './producer-state';
+
+export interface EpochEntry { epoch: number; startOffset: number }
+
+interface ReplicaStateJson {
+  v: number;
+  logStartOffset: number;
+  highWatermark: number;
+  epochs: Array<[number, number]>;
+  cleanedTo: number;
+}
+
+export interface LogSettings {
+  segmentBytes: number;
+  segmentMs: number;
+}
+
+interface PendingWrite {
+  batches: Buffer[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const TAIL_CACHE_BYTES = 8 * 1024 * 1024;
+
+export interface LeaderAppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** Set when an idempotent producer retried a batch the log already holds. */
+  duplicate: boolean;
+  done: Promise<void>;
+}
+
+export class PartitionLog {
+  readonly keys: PartitionKeys;
+  logStartOffset = 0;
+  /** Next offset after the last durable batch: what readers may see. */
+  logEndOffset = 0;
+  /** Next offset to assign: includes writes still in flight. */
+  nextOffset = 0;
+  highWatermark = 0;
+  cleanedTo = 0;
+  segments: LogSegment[] = [];
+  epochs: EpochEntry[] = [];
+  readonly producers = new ProducerStateTable();
+  /** Called after each durable append; the replica layer wakes waiters from here. */
+  onAppend: (() => void) | null = null;
+
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+  private pending: PendingWrite[] = [];
+  private writing: Promise<void> | null = null;
+  private stateDirty = false;
+  private closed = false;
+
+  private constructor(
+    private readonly store: BrokerStore,
+    readonly topicId: Buffer,
+    readonly partition: number,
+    public settings: LogSettings,
+  ) {
+    this.keys = new PartitionKeys(topicId, partition);
+  }
+
+  /** Opens (or creates) the log; reads only the small metadata values. */
+  static async load(store: BrokerStore, topicId: Buffer, partition: number, settings: LogSettings): Promise<PartitionLog> {
+    const log = new PartitionLog(store, topicId, partition, settings);
+    const state = await store.getJson<ReplicaStateJson>(log.keys.replicaState);
+    for await (const value of store.db.values(log.keys.segmentRange())) {
+      log.segments.push(LogSegment.fromJson(JSON.parse(value.toString()) as SegmentJson));
+    }
+    let lastDataOffset = -1;
+    for await (const key of store.db.keys({ ...log.keys.dataRange(), reverse: true, limit: 1 })) {
+      lastDataOffset = PartitionKeys.lastOffsetOfDataKey(key);
+    }
+    if (state) {
+      log.logStartOffset = state.logStartOffset;
+      log.highWatermark = state.highWatermark;
+      log.epochs = state.epochs.map(([epoch, startOffset]) => ({ epoch, startOffset }));
+      log.cleanedTo = state.cleanedTo;
+    }
+    await log.reconcileSegments(lastDataOffset);
+    const last = log.segments[log.segments.length - 1];
+    log.logEndOffset = log.nextOffset = last ? last.lastOffset + 1 : log.logStartOffset;
+    if (log.logStartOffset > log.logEndOffset) log.logStartOffset = log.logEndOffset;
+    if (log.highWatermark > log.logEndOffset) log.highWatermark = log.logEndOffset;
+    if (log.highWatermark < log.logStartOffset) log.highWatermark = log.logStartOffset;
+    log.epochs = log.epochs.filter((e) => e.startOffset <= log.logEndOffset);
+    const producers = await store.getJson<{ v: number; producers: unknown }>(log.keys.producerState);
+    if (producers) log.producers.load(producers.producers);
+    return log;
+  }
+
+  /** Makes the segment records agree with the data keys after a crash. */
+  private async reconcileSegments(lastDataOffset: number): Promise<void> {
+    const fixes: BatchOp[] = [];
+    while (this.segments.length > 0 && this.segments[this.segments.length - 1]!.baseOffset > lastDataOffset && this.segments.length > 1) {
+      const seg = this.segments.pop()!;
+      fixes.push({ type: 'del', key: this.keys.segment(seg.baseOffset) });
+    }
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.lastOffset !== lastDataOffset && lastDataOffset >= last.baseOffset - 1) {
+      await this.rescanSegment(last, lastDataOffset);
+      fixes.push({ type: 'put', key: this.keys.segment(last.baseOffset), value: last.toValue() });
+    }
+    if (this.segments.length === 0) {
+      const seg = LogSegment.empty(Math.max(this.logStartOffset, lastDataOffset + 1), Date.now());
+      this.segments.push(seg);
+      fixes.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
+    }
+    if (fixes.length > 0) await this.store.write(fixes);
+  }
+
+  private async rescanSegment(seg: LogSegment, upTo: number): Promise<void> {
+    seg.sizeBytes = 0;
+    seg.batches = 0;
+    seg.maxTimestamp = -1;
+    seg.lastOffset = seg.baseOffset - 1;
+    if (upTo < seg.baseOffset) return;
+    for await (const value of this.store.db.values({ gte: this.keys.data(seg.baseOffset), lte: this.keys.data(upTo) })) {
+      seg.add(batchLastOffset(value), value.length, batchMaxTimestamp(value));
+    }
+  }
+
+  get sizeBytes(): number {
+    let size = 0;
+    for (const s of this.segments) size += s.sizeBytes;
+    return size;
+  }
+
+  get activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  latestEpoch(): number {
+    return this.epochs.length > 0 ? this.epochs[this.epochs.length - 1]!.epoch : -1;
+  }
+
+  /**
+   * Leader append: assigns offsets, stamps the leader epoch (and the broker's
+   * clock for LogAppendTime topics) into the batch headers, then queues the
+   * write. Only header fields are touched; records are never read.
+   */
+  appendAsLeader(batches: Buffer[], leaderEpoch: number, logAppendTime: number | null): LeaderAppendResult {
+    this.assertOpen();
+    const infos: ProducerAppendInfo[] = [];
+    for (const batch of batches) {
+      const info = this.producers.check(batch, this.nextOffset);
+      if (info.duplicateOf) {
+        return { baseOffset: info.duplicateOf.firstOffset, lastOffset: info.duplicateOf.lastOffset, duplicate: true, done: Promise.resolve() };
+      }
+      infos.push(info);
+    }
+    if (this.latestEpoch() < leaderEpoch) {
+      this.epochs.push({ epoch: leaderEpoch, startOffset: this.nextOffset });
+      this.stateDirty = true;
+    }
+    const baseOffset = this.nextOffset;
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      setBaseOffset(batch, this.nextOffset);
+      setPartitionLeaderEpoch(batch, leaderEpoch);
+      if (logAppendTime !== null) setLogAppendTime(batch, logAppendTime);
+      const last = batchLastOffset(batch);
+      this.nextOffset = last + 1;
+      if (infos[i]!.producerId >= 0) this.producers.update(infos[i]!, batchBaseOffset(batch), last);
+    }
+    return { baseOffset, lastOffset: this.nextOffset - 1, duplicate: false, done: this.enqueue(batches) };
+  }
+
+  /** Follower append: batches carry the leader's offsets and epochs and must continue the log exactly. */
+  appendAsFollower(batches: Buffer[]): Promise<void> {
+    this.assertOpen();
+    for (const batch of batches) {
+      const base = batchBaseOffset(batch);
+      if (base !== this.nextOffset) {
+        return Promise.reject(new KafkaError('OFFSET_OUT_OF_RANGE', `Follower append at ${base} does not continue the log at ${this.nextOffset}`));
+      }
+      const epoch = batchPartitionLeaderEpoch(batch);
+      if (epoch > this.latestEpoch()) {
+        this.epochs.push({ epoch, startOffset: base });
+        this.stateDirty = true;
+      }
+      this.nextOffset = batchLastOffset(batch) + 1;
+      if (batchProducerId(batch) >= 0) this.producers.replay(batch);
+    }
+    return this.enqueue(batches);
+  }
+
+  private enqueue(batches: Buffer[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ batches, resolve, reject });
+      if (!this.writing) this.writing = this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0 && !this.closed) {
+      const work = this.pending;
+      this.pending = [];
+      const ops: BatchOp[] = [];
+      const touched = new Set<LogSegment>();
+      const now = Date.now();
+      const appended: Buffer[] = [];
+      let last = this.logEndOffset - 1;
+      for (const w of work) {
+        for (const batch of w.batches) {
+          let seg = this.activeSegment;
+          const size = batch.length;
+          if (!seg.isEmpty && (seg.sizeBytes + size > this.settings.segmentBytes || now - seg.createdAt >= this.settings.segmentMs)) {
+            seg = LogSegment.empty(batchBaseOffset(batch), now);
+            this.segments.push(seg);
+          }
+          last = batchLastOffset(batch);
+          seg.add(last, size, batchMaxTimestamp(batch));
+          touched.add(seg);
+          ops.push({ type: 'put', key: this.keys.data(last), value: batch });
+          appended.push(batch);
+        }
+      }
+      for (const seg of touched) ops.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
+      if (this.stateDirty) {
+        this.stateDirty = false;
+        ops.push(this.stateOp());
+        ops.push(this.producerStateOp());
+      } else if (this.producers.dirty) {
+        ops.push(this.producerStateOp());
+      }
+      try {
+        await this.store.write(ops);
+      } catch (err) {
+        for (const w of work) w.reject(err);
+        continue;
+      }
+      this.logEndOffset = last + 1;
+      for (const b of appended) this.addToTail(b);
+      for (const w of work) w.resolve();
+      this.onAppend?.();
+    }
+    this.writing = null;
+    if (this.closed) {
+      const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The replica was closed before the write completed');
+      for (const w of this.pending.splice(0)) w.reject(err);
+    }
+  }
+
+  private addToTail(batch: Buffer): void {
+    this.tail.push(batch);
+    this.tailBytes += batch.length;
+    while (this.tailBytes > TAIL_CACHE_BYTES && this.tail.length > 1) this.tailBytes -= this.tail.shift()!.length;
+  }
+
+  private stateOp(): BatchOp {
+    const j: ReplicaStateJson = {
+      v: FORMAT_VERSION,
+      logStartOffset: this.logStartOffset,
+      highWatermark: this.highWatermark,
+      epochs: this.epochs.map((e) => [e.epoch, e.startOffset]),
+      cleanedTo: this.cleanedTo,
+    };
+    return { type: 'put', key: this.keys.replicaState, value: Buffer.from(JSON.stringify(j)) };
+  }
+
+  private producerStateOp(): BatchOp {
+    this.producers.dirty = false;
+    return { type: 'put', key: this.keys.producerState, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION, producers: this.producers.toJson() })) };
+  }
+
+  /** Waits until every queued write has completed. */
+  async drain(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Persists log start offset, high watermark and epochs (outside the append path). */
+  async checkpoint(): Promise<void> {
+    if (this.closed) return;
+    await this.store.write([this.stateOp()]);
+  }
+
+  /**
+   * Whole batches from the one holding `offset`, stopping before `upperBound`
+   * (exclusive; the high watermark for consumers, the log end for followers)
+   * and once `maxBytes` is reached, but always at least one batch (KIP-74).
+   */
+  async read(offset: number, maxBytes: number, upperBound: number): Promise<Buffer[]> {
+    this.assertOpen();
+    if (offset < this.logStartOffset || offset > this.logEndOffset) {
+      throw new KafkaError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is out of range for partition ${this.partition}: log start ${this.logStartOffset}, log end ${this.logEndOffset}`);
+    }
+    const bound = Math.min(upperBound, this.logEndOffset);
+    if (offset >= bound) return [];
+    const tail = this.tail;
+    if (tail.length > 0 && batchBaseOffset(tail[0]!) <= offset) {
+      let lo = 0;
+      let hi = tail.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (batchLastOffset(tail[mid]!) >= offset) hi = mid; else lo = mid + 1;
+      }
+      const out: Buffer[] = [];
+      let bytes = 0;
+      for (let i = lo; i < tail.length; i++) {
+        const b = tail[i]!;
+        if (batchLastOffset(b) >= bound) break;
+        if (out.length > 0 && bytes + b.length > maxBytes) break;
+        out.push(b);
+        bytes += b.length;
+      }
+      return out;
+    }
+    return this.readFromStore(offset, maxBytes, bound);
+  }
+
+  private async readFromStore(offset: number, maxBytes: number, bound: number): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    let bytes = 0;
+    const it = this.store.db.values({ gte: this.keys.data(offset), lte: this.keys.data(bound - 1), fillCache: false });
+    try {
+      for (;;) {
+        const chunk = await it.nextv(out.length === 0 ? 4 : 32);
+        if (chunk.length === 0) break;
+        for (const b of chunk) {
+          if (out.length > 0 && bytes + b.length > maxBytes) return out;
+          out.push(b);
+          bytes += b.length;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    return out;
+  }
+
+  /** KIP-101: the end offset of `epoch` in this log (the start of the next larger epoch, or the log end). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    let found = -1;
+    for (let i = this.epochs.length - 1; i >= 0; i--) {
+      if (this.epochs[i]!.epoch <= epoch) { found = i; break; }
+    }
+    if (found < 0) return { epoch: -1, endOffset: -1 };
+    const next = this.epochs[found + 1];
+    return { epoch: this.epochs[found]!.epoch, endOffset: next ? next.startOffset : this.nextOffset };
+  }
+
+  /** Removes every batch at or after `offset` (a follower's divergent tail). Cuts at batch boundaries. */
+  async truncateTo(offset: number): Promise<void> {
+    await this.drain();
+    if (offset >= this.logEndOffset) return;
+    let cut = Math.max(offset, 0);
+    for await (const b of this.store.db.values({ gte: this.keys.data(cut), lte: this.keys.data(Number.MAX_SAFE_INTEGER), limit: 1 })) {
+      cut = Math.min(cut, batchBaseOffset(b));
+    }
+    if (cut < this.logStartOffset) cut = this.logStartOffset;
+    await this.store.db.clear({ gte: this.keys.data(cut), lte: this.keys.data(Number.MAX_SAFE_INTEGER) });
+    const ops: BatchOp[] = [];
+    while (this.segments.length > 1 && this.activeSegment.baseOffset >= cut) {
+      ops.push({ type: 'del', key: this.keys.segment(this.segments.pop()!.baseOffset) });
+    }
+    await this.rescanSegment(this.activeSegment, cut - 1);
+    ops.push({ type: 'put', key: this.keys.segment(this.activeSegment.baseOffset), value: this.activeSegment.toValue() });
+    this.logEndOffset = this.nextOffset = cut;
+    if (this.highWatermark > cut) this.highWatermark = cut;
+    this.epochs = this.epochs.filter((e) => e.startOffset < cut);
+    this.tail = this.tail.filter((b) => batchLastOffset(b) < cut);
+    this.tailBytes = this.tail.reduce((n, b) => n + b.length, 0);
+    this.producers.truncate(cut);
+    ops.push(this.stateOp(), this.producerStateOp());
+    await this.store.write(ops);
+  }
+
+  /** Drops the whole log and restarts it empty at `offset` (a follower whose data the leader no longer has). */
+  async resetTo(offset: number): Promise<void> {
+    await this.drain();
+    await this.store.db.clear(this.keys.dataRange());
+    const ops: BatchOp[] = this.segments.map((s) => ({ type: 'del' as const, key: this.keys.segment(s.baseOffset) }));
+    const fresh = LogSegment.empty(offset, Date.now());
+    this.segments = [fresh];
+    this.logStartOffset = this.logEndOffset = this.nextOffset = this.highWatermark = offset;
+    this.epochs = [];
+    this.tail = [];
+    this.tailBytes = 0;
+    this.producers.truncate(-1);
+    ops.push({ type: 'put', key: this.keys.segment(offset), value: fresh.toValue() }, this.stateOp(), this.producerStateOp());
+    await this.store.write(ops);
+  }
+
+  /**
+   * Advances the log start offset (DeleteRecords, retention) and drops every
+   * segment wholly below it: one range delete per segment, no record read.
+   */
+  async advanceLogStart(offset: number): Promise<number> {
+    this.assertOpen();
+    if (offset <= this.logStartOffset) return 0;
+    this.logStartOffset = Math.min(offset, this.logEndOffset);
+    const dropped: LogSegment[] = [];
+    while (this.segments.length > 0 && this.segments[0]!.lastOffset < this.logStartOffset && !this.segments[0]!.isEmpty) {
+      if (this.segments.length === 1) {
+        // Everything is deleted: roll an empty active segment at the log end.
+        await this.drain();
+        if (this.activeSegment.lastOffset >= this.logStartOffset) break;
+        dropped.push(this.segments.shift()!);
+        const fresh = LogSegment.empty(this.logEndOffset, Date.now());
+        this.segments.push(fresh);
+        await this.store.write([{ type: 'put', key: this.keys.segment(fresh.baseOffset), value: fresh.toValue() }]);
+        break;
+      }
+      dropped.push(this.segments.shift()!);
+    }
+    if (this.highWatermark < this.logStartOffset) this.highWatermark = this.logStartOffset;
+    const ops: BatchOp[] = [this.stateOp()];
+    for (const seg of dropped) ops.push({ type: 'del', key: this.keys.segment(seg.baseOffset) });
+    await this.store.write(ops);
+    let freed = 0;
+    for (const seg of dropped) {
+      freed += seg.sizeBytes;
+      if (seg.lastOffset >= seg.baseOffset) {
+        await this.store.db.clear({ gte: this.keys.data(seg.baseOffset), lte: this.keys.data(seg.lastOffset) });
+      }
+    }
+    if (dropped.length > 0) {
+      const first = dropped[0]!.baseOffset;
+      const last = dropped[dropped.length - 1]!.lastOffset;
+      this.tail = this.tail.filter((b) => batchLastOffset(b) > last);
+      this.tailBytes = this.tail.reduce((n, b) => n + b.length, 0);
+      // LevelDB frees the space of deleted keys only when it compacts the range.
+      void this.store.db.compactRange?.(this.keys.data(first), this.keys.data(Math.max(first, last))).catch(() => undefined);
+    }
+    return freed;
+  }
+
+  /** The first record whose timestamp is >= `timestamp`, or null when none is. */
+  async offsetForTimestamp(timestamp: number, upperBound: number): Promise<{ offset: number; timestamp: number } | null> {
+    this.assertOpen();
+    const segIndex = this.segments.findIndex((s) => s.maxTimestamp >= timestamp && !s.isEmpty);
+    if (segIndex < 0) return null;
+    const from = Math.max(this.segments[segIndex]!.baseOffset, this.logStartOffset);
+    const bound = Math.min(upperBound, this.logEndOffset);
+    if (from >= bound) return null;
+    for await (const batch of this.store.db.values({ gte: this.keys.data(from), lte: this.keys.data(bound - 1) })) {
+      if (batchMaxTimestamp(batch) < timestamp) continue;
+      for (const r of await decodeRecords(batch)) {
+        if (r.offset >= this.logStartOffset && r.timestamp >= timestamp) return { offset: r.offset, timestamp: r.timestamp };
+      }
+    }
+    return null;
+  }
+
+  /** Rewrites stored batches in place (log compaction keeps keys: first and last offsets never change). */
+  async replaceBatches(puts: Buffer[], deletes: number[], segmentUpdates: LogSegment[], cleanedTo: number): Promise<void> {
+    const ops: BatchOp[] = [];
+    for (const b of puts) ops.push({ type: 'put', key: this.keys.data(batchLastOffset(b)), value: b });
+    for (const last of deletes) ops.push({ type: 'del', key: this.keys.data(last) });
+    for (const seg of segmentUpdates) ops.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
+    this.cleanedTo = cleanedTo;
+    ops.push(this.stateOp());
+    await this.store.write(ops);
+    const replaced = new Map(puts.map((b) => [batchLastOffset(b), b]));
+    const removed = new Set(deletes);
+    this.tail = this.tail.filter((b) => !removed.has(batchLastOffset(b))).map((b) => replaced.get(batchLastOffset(b)) ?? b);
+    this.tailBytes = this.tail.reduce((n, b) => n + b.length, 0);
+  }
+
+  /** Iterates stored batches with offsets in [from, to] (both inclusive) for the cleaner and decoded reads. */
+  batchesBetween(from: number, to: number, reverse = false): AsyncIterable<Buffer> {
+    return this.store.db.values({ gte: this.keys.data(from), lte: this.keys.data(to), reverse });
+  }
+
+  /**
+   * Stops the log. `abrupt` (a killed broker) drops queued writes without
+   * writing them and skips the checkpoint; otherwise queued writes complete
+   * first and the high watermark is checkpointed.
+   */
+  async close(abrupt: boolean): Promise<void> {
+    if (this.closed) return;
+    if (!abrupt) {
+      await this.drain();
+      await this.checkpoint().catch(() => undefined);
+    }
+    this.closed = true;
+    if (this.writing) await this.writing.catch(() => undefined);
+    const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The replica was closed before the write completed');
+    for (const w of this.pending.splice(0)) w.reject(err);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Replica of partition ${this.partition} is offline`);
+  }
+}
+
