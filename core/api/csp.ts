@@ -7,7 +7,7 @@
  * Styles allow 'unsafe-inline' because Naive UI and ECharts inject <style>
  * elements at run time; scripts never do.
  */
-export function contentSecurityPolicy(opts: { connectSrc?: string[] } = {}): string {
+export function contentSecurityPolicy(opts: { connectSrc?: string[]; meta?: boolean } = {}): string {
   const connect = ["'self'", ...(opts.connectSrc ?? [])].join(' ');
   return [
     "default-src 'self'",
@@ -19,6 +19,7 @@ export function contentSecurityPolicy(opts: { connectSrc?: string[] } = {}): str
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'none'",
+    // Browsers ignore (and warn about) frame-ancestors in a <meta> policy; headers carry it.
+    ...(opts.meta ? [] : ["frame-ancestors 'none'"]),
   ].join('; ');
 }

@@ -477,6 +477,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     });
   }
 
+  /**
+   * Sandbox fault: a running broker stops (or resumes) fetching as a follower,
+   * as if cut off from the leaders; after replica.lag.time.max.ms it leaves the ISRs.
+   */
+  setReplicationPaused(id: number, paused: boolean): void {
+    this.assertOpen();
+    this.broker(id).replicas.replicationPaused = paused;
+  }
+
   /** Moves leaders back to preferred replicas now (also runs on a timer). */
   balanceLeaders(): Promise<number> {
     return this.requireController().balanceLeaders();

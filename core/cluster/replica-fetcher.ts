@@ -11,6 +11,11 @@ import type { Partition } from './partition';
 
 export type LeaderLookup = (leaderId: number, partitionKey: string) => Partition | undefined;
 
+/** Lets the sandbox cut a broker off from replication (a network partition) without stopping it. */
+export interface ReplicationSwitch {
+  readonly replicationPaused: boolean;
+}
+
 const REPLICA_FETCH_MAX_BYTES = 8 * 1024 * 1024;
 const REPLICA_FETCH_WAIT_MS = 500;
 const RETRY_BACKOFF_MS = 50;
@@ -27,6 +32,7 @@ export class ReplicaFetcher {
     private readonly leaderId: number,
     private readonly leaderEpoch: number,
     private readonly lookup: LeaderLookup,
+    private readonly replication: ReplicationSwitch,
   ) {
     this.loop = this.run();
   }
@@ -42,7 +48,7 @@ export class ReplicaFetcher {
     const log = this.follower.log;
     let truncated = false;
     while (this.active && !log.isClosed) {
-      const leader = this.lookup(this.leaderId, this.follower.key);
+      const leader = this.replication.replicationPaused ? undefined : this.lookup(this.leaderId, this.follower.key);
       if (!leader || leader.role !== 'leader' || leader.leaderEpoch !== this.leaderEpoch) {
         await Promise.race([sleep(RETRY_BACKOFF_MS), this.stopped]);
         continue;
@@ -62,6 +68,8 @@ export class ReplicaFetcher {
           this.stopped,
         ]);
         if (!res || !this.active || log.isClosed) return;
+        // Cut off while the fetch was in flight: the response never "arrived".
+        if (this.replication.replicationPaused) continue;
         if (res.batches.length > 0) await log.appendAsFollower(res.batches);
         const hw = Math.min(res.highWatermark, log.logEndOffset);
         if (hw > log.highWatermark) log.highWatermark = hw;

@@ -53,6 +53,8 @@ export class ReplicaManager {
   private readonly fetchers = new Map<string, ReplicaFetcher>();
   private readonly lagTimer: NodeJS.Timeout;
   private stopped = false;
+  /** Sandbox fault: while set, this broker's followers do not fetch (they fall out of the ISR). */
+  replicationPaused = false;
 
   constructor(
     readonly brokerId: number,
@@ -108,7 +110,7 @@ export class ReplicaManager {
     if (change.becameLeader || change.leaderChanged || (p.role === 'follower' && !this.fetchers.has(key))) {
       await this.stopFetcher(key);
       if (p.role === 'follower' && image.leader >= 0) {
-        this.fetchers.set(key, new ReplicaFetcher(p, image.leader, image.leaderEpoch, this.deps.lookup));
+        this.fetchers.set(key, new ReplicaFetcher(p, image.leader, image.leaderEpoch, this.deps.lookup, this));
       }
       this.deps.onRoleChange(p);
     }

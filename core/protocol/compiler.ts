@@ -27,7 +27,7 @@ import type { FieldDefinition, MessageDefinition, StructDefinition } from './def
 import { ProtocolEncodeError } from './errors';
 import type { Reader } from './reader';
 import { parseVersionRange, inVersionRange, type VersionRange } from './versions';
-import { uvarintSize, type Writer } from './writer';
+import { uvarintSize, zeroCopy, type Writer } from './writer';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -383,7 +383,10 @@ function bytesCodec(flexible: boolean, nullable: boolean, path: string): TypeCod
         return r.raw(n);
       },
       size: (v) => {
-        if (isBytes(v)) return 4 + v.length;
+        if (isBytes(v)) {
+          if (v.length >= zeroCopy.threshold) zeroCopy.external += v.length;
+          return 4 + v.length;
+        }
         if (v === null && nullable) return 4;
         return encErr(path, nullable ? 'a Buffer or null' : 'a Buffer', v);
       },
@@ -393,7 +396,7 @@ function bytesCodec(flexible: boolean, nullable: boolean, path: string): TypeCod
           return;
         }
         w.int32(v.length);
-        w.raw(v);
+        w.bytes(v);
       },
     };
   }
@@ -409,7 +412,10 @@ function bytesCodec(flexible: boolean, nullable: boolean, path: string): TypeCod
       return r.raw(n);
     },
     size: (v) => {
-      if (isBytes(v)) return uvarintSize(v.length + 1) + v.length;
+      if (isBytes(v)) {
+        if (v.length >= zeroCopy.threshold) zeroCopy.external += v.length;
+        return uvarintSize(v.length + 1) + v.length;
+      }
       if (v === null && nullable) return 1;
       return encErr(path, nullable ? 'a Buffer or null' : 'a Buffer', v);
     },
@@ -419,7 +425,7 @@ function bytesCodec(flexible: boolean, nullable: boolean, path: string): TypeCod
         return;
       }
       w.uvarint(v.length + 1);
-      w.raw(v);
+      w.bytes(v);
     },
   };
 }
@@ -535,6 +541,8 @@ interface FieldPlan {
   encDefault: Any;
   /** Makes the default for a decoded object. */
   make: () => Any;
+  /** Field added after version 0: with lenientTail, may be missing at the end of the input. */
+  late?: boolean;
   tag?: number;
   isDefault?: IsDefaultFn;
 }
@@ -556,9 +564,9 @@ function compileFieldType(meta: FieldMeta, ctx: CompileContext, flexible: boolea
 /**
  * Compiles a list of fields (a struct or a message body) for `ctx.version`.
  * With `lenientTail` (non-flexible top level only), decoding that reaches the
- * end of the input exactly between two fields gives the remaining fields their
- * defaults instead of failing: some clients write a consumer-protocol version
- * but leave off its newest fields.
+ * end of the input exactly before a field added after version 0 gives it (and
+ * the rest) their defaults instead of failing: some clients write a
+ * consumer-protocol version but leave off its newest fields.
  */
 export function compileStruct(fields: readonly FieldDefinition[], ctx: CompileContext, lenientTail = false): StructCodec {
   const version = ctx.version;
@@ -584,7 +592,7 @@ export function compileStruct(fields: readonly FieldDefinition[], ctx: CompileCo
       plans.push({ key: meta.key, read: () => make(), regular: false, codec, encDefault: make(), make, tag: def.tag, isDefault: isDefaultFn(meta, make, codec, struct) });
     } else {
       const decode = codec.decode;
-      plans.push({ key: meta.key, read: decode, regular: true, codec, encDefault: make(), make, isDefault: isDefaultFn(meta, make, codec, struct) });
+      plans.push({ key: meta.key, read: decode, regular: true, late: meta.versions.min > 0, codec, encDefault: make(), make, isDefault: isDefaultFn(meta, make, codec, struct) });
     }
   }
   return assembleStruct(plans, ctx.flexible, ctx.path, lenientTail && !ctx.flexible);
@@ -594,7 +602,7 @@ function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, len
   const keys = plans.map((p) => p.key);
   const reads = plans.map((p) => p.read);
   const makes = plans.map((p) => p.make);
-  const isRegular = plans.map((p) => p.regular);
+  const isLate = plans.map((p) => p.regular && p.late === true);
   const nPlans = plans.length;
 
   const regular = plans.filter((p) => p.regular);
@@ -662,7 +670,7 @@ function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, len
   const decode: DecodeFn = lenientTail
     ? (r) => {
         const o: Record<string, unknown> = {};
-        for (let i = 0; i < nPlans; i++) o[keys[i]!] = isRegular[i] && r.pos === r.end ? makes[i]!() : reads[i]!(r);
+        for (let i = 0; i < nPlans; i++) o[keys[i]!] = isLate[i] && r.pos === r.end ? makes[i]!() : reads[i]!(r);
         return o;
       }
     : flexible

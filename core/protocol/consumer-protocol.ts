@@ -7,8 +7,8 @@
  * As Kafka does, a version newer than the newest known one is read with the
  * newest known layout (later versions may only append fields), and bytes
  * after the struct are ignored. Decoding is also lenient the other way: when
- * the bytes end exactly between two top-level fields, the missing fields take
- * their defaults (@platformatic/kafka 1.35 sends a v1 subscription without
+ * the bytes end exactly before a field added after version 0, the missing
+ * fields take their defaults (@platformatic/kafka 1.35 sends a v1 subscription without
  * OwnedPartitions). A field cut in the middle is still a ProtocolDecodeError.
  */
 import { compileMessage, type StructCodec } from './compiler';

@@ -11,6 +11,7 @@ export {
   decodeResponse,
   encodeRequest,
   encodeResponse,
+  encodeResponseChunks,
   isFlexibleVersion,
   isValidVersion,
   messageSchema,

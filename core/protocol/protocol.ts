@@ -18,7 +18,7 @@ import { API_KEYS, MESSAGE_DEFINITIONS, type ApiKey, type ApiName } from './mess
 import type { RequestBodies, ResponseBodies } from './messages/types.generated';
 import { Reader } from './reader';
 import { inVersionRange, parseVersionRange, type VersionRange } from './versions';
-import { Writer } from './writer';
+import { Writer, zeroCopy } from './writer';
 
 export { API_KEYS };
 export type { ApiKey, ApiName };
@@ -311,6 +311,43 @@ export function encodeResponse<K extends number>(apiKey: K, version: number, cor
   codec.write(w, b);
   if (w.pos !== 4 + total) throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos - 4} bytes, expected ${total}`);
   return w.buf;
+}
+
+/**
+ * Like `encodeResponse`, but bytes/records values of at least
+ * `minZeroCopyBytes` are not copied: the frame comes back as chunks (to write
+ * in order, e.g. with socket.cork()/write()/uncork()) that reference those
+ * payloads. Concatenated, the chunks equal `encodeResponse`'s output. Meant
+ * for Fetch responses, whose record batches already sit in memory.
+ */
+export function encodeResponseChunks<K extends number>(
+  apiKey: K,
+  version: number,
+  correlationId: number,
+  body?: ResponseBodyInput<K>,
+  minZeroCopyBytes = 4096,
+): Buffer[] {
+  const codec = responseCodec(apiKey, version);
+  checkCorrelationId(correlationId);
+  const flexibleHeader = responseHeaderVersion(apiKey, version) === 1;
+  const b = (body ?? EMPTY_BODY) as DeepPartial<ResponseBody<K>>;
+  zeroCopy.threshold = Math.max(1, minZeroCopyBytes);
+  zeroCopy.external = 0;
+  try {
+    const total = (flexibleHeader ? 5 : 4) + codec.size(b);
+    const inline = 4 + total - zeroCopy.external;
+    const w = new Writer(Buffer.allocUnsafe(inline));
+    w.spliced = [];
+    w.int32(total);
+    w.int32(correlationId);
+    if (flexibleHeader) w.buf[w.pos++] = 0;
+    codec.write(w, b);
+    if (w.pos !== inline) throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos} inline bytes, expected ${inline}`);
+    return w.chunks();
+  } finally {
+    zeroCopy.threshold = Infinity;
+    zeroCopy.external = 0;
+  }
 }
 
 export interface DecodedResponse<T> {

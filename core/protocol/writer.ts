@@ -22,6 +22,15 @@ export function uvarlongSize(v: number): number {
 }
 
 /**
+ * Zero-copy encoding state (see `encodeResponseChunks`): while `threshold` is
+ * finite, bytes/records values of at least `threshold` bytes are not copied
+ * into the output; the size pass adds their lengths to `external` and the
+ * writer records where they go. Encoding is synchronous, so one module-level
+ * state is enough; encoders reset it when done.
+ */
+export const zeroCopy = { threshold: Infinity, external: 0 };
+
+/**
  * A cursor over a Buffer sized exactly beforehand (encoders compute the size
  * first, allocate once, then write). Writes do not grow the buffer; the
  * encoder checks at the end that the cursor landed exactly on the end.
@@ -29,10 +38,38 @@ export function uvarlongSize(v: number): number {
 export class Writer {
   buf: Buffer;
   pos: number;
+  /** In zero-copy mode: (position in buf, bytes to insert there) pairs. */
+  spliced: Array<number | Uint8Array> | null = null;
 
   constructor(buf: Buffer, pos = 0) {
     this.buf = buf;
     this.pos = pos;
+  }
+
+  /** Writes a bytes/records payload: copied, or spliced in by reference in zero-copy mode. */
+  bytes(v: Uint8Array): void {
+    if (this.spliced !== null && v.length >= zeroCopy.threshold) {
+      this.spliced.push(this.pos, v);
+      return;
+    }
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  /** The output as chunks: buf split at the splice points with the spliced payloads in between. */
+  chunks(): Buffer[] {
+    const out: Buffer[] = [];
+    const s = this.spliced ?? [];
+    let from = 0;
+    for (let i = 0; i < s.length; i += 2) {
+      const at = s[i] as number;
+      const v = s[i + 1] as Uint8Array;
+      if (at > from) out.push(this.buf.subarray(from, at));
+      out.push(Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.length));
+      from = at;
+    }
+    if (this.buf.length > from) out.push(this.buf.subarray(from));
+    return out;
   }
 
   int8(v: number): void {
