@@ -515,7 +515,7 @@ function structAsType(s: StructCodec): TypeCodec {
   return { decode: s.decode, size: s.size, write: s.write, fixedSize: -1, minSize: s.minSize };
 }
 
-function isDefaultFn(meta: FieldMeta, makeDefault: () => Any, codec: TypeCodec, struct: StructCodec | undefined): IsDefaultFn {
+function isDefaultFn(meta: FieldMeta, makeDefault: () => Any, struct: StructCodec | undefined): IsDefaultFn {
   const d = makeDefault();
   if (meta.isArray) {
     if (d === null) return (v) => v === null;
@@ -533,7 +533,6 @@ function isDefaultFn(meta: FieldMeta, makeDefault: () => Any, codec: TypeCodec, 
     // eslint-disable-next-line eqeqeq
     return (v) => v == d;
   }
-  void codec;
   return (v) => v === d;
 }
 
@@ -595,10 +594,10 @@ export function compileStruct(fields: readonly FieldDefinition[], ctx: CompileCo
     const make = defaultMaker(meta, nullable, ctx);
     if (tagged) {
       if (!ctx.flexible) throw new Error(`${path}: tagged field in a non-flexible version`);
-      plans.push({ key: meta.key, read: () => make(), regular: false, codec, encDefault: make(), make, tag: def.tag, isDefault: isDefaultFn(meta, make, codec, struct) });
+      plans.push({ key: meta.key, read: () => make(), regular: false, codec, encDefault: make(), make, tag: def.tag, isDefault: isDefaultFn(meta, make, struct) });
     } else {
       const decode = codec.decode;
-      plans.push({ key: meta.key, read: decode, regular: true, late: meta.versions.min > 0, codec, encDefault: make(), make, isDefault: isDefaultFn(meta, make, codec, struct) });
+      plans.push({ key: meta.key, read: decode, regular: true, late: meta.versions.min > 0, codec, encDefault: make(), make, isDefault: isDefaultFn(meta, make, struct) });
     }
   }
   return assembleStruct(plans, ctx.flexible, ctx.path, lenientTail && !ctx.flexible, ctx.codegen);

@@ -21,6 +21,23 @@ import { FORMAT_VERSION, KEY_FORMAT, metadataKey, metadataOffsetOfKey, metadataR
 export type Db = ClassicLevel<Buffer, Buffer>;
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
+/**
+ * Record batches are values of up to ~1 MB; a larger memtable and blocks cut
+ * write amplification for that shape without making reopen slow. LevelDB's
+ * own snappy block compression is off: producers compress batches themselves
+ * (and the wire hands them out as stored), so compressing again costs CPU on
+ * every write and read for little gain.
+ */
+export const STORE_OPTIONS = {
+  keyEncoding: 'buffer',
+  valueEncoding: 'buffer',
+  writeBufferSize: 16 * 1024 * 1024,
+  blockSize: 64 * 1024,
+  maxFileSize: 32 * 1024 * 1024,
+  cacheSize: 32 * 1024 * 1024,
+  compression: false,
+} as const;
+
 export class BrokerStore {
   readonly db: Db;
   private closed = false;
@@ -31,16 +48,7 @@ export class BrokerStore {
 
   static async open(path: string): Promise<BrokerStore> {
     mkdirSync(path, { recursive: true });
-    const db: Db = new ClassicLevel<Buffer, Buffer>(path, {
-      keyEncoding: 'buffer',
-      valueEncoding: 'buffer',
-      // Record batches are ~100 KB values; a larger memtable and blocks cut
-      // write amplification for that shape without making reopen slow.
-      writeBufferSize: 16 * 1024 * 1024,
-      blockSize: 64 * 1024,
-      maxFileSize: 32 * 1024 * 1024,
-      cacheSize: 32 * 1024 * 1024,
-    });
+    const db: Db = new ClassicLevel<Buffer, Buffer>(path, STORE_OPTIONS);
     try {
       await db.open();
     } catch (err) {

@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: runs every benchmark in one process and prints one JSON
+ * object. Figures from one run are comparable with each other; the machine is
+ * shared, so compare ratios rather than absolute numbers across runs.
+ */
+import { benchEngine } from './engine-bench';
+
+const started = Date.now();
+const figures: Record<string, number> = {};
+Object.assign(figures, await benchEngine());
+for (const extra of ['./groups-bench', './wire-bench']) {
+  const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module/.test(String(err))) return null;
+    throw err;
+  });
+  if (!mod) continue;
+  for (const fn of Object.values(mod)) {
+    if (typeof fn === 'function' && fn.name.startsWith('bench')) Object.assign(figures, await (fn as () => Promise<Record<string, number>>)());
+  }
+}
+figures.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
+figures.bench_seconds = Math.round((Date.now() - started) / 1000);
+console.log(JSON.stringify(figures, null, 2));
