@@ -71,6 +71,17 @@ describe('PartitionLog', () => {
     expect(keys).toBe(20 - second.baseOffset / 10);
   });
 
+  it('rolls a new segment once the active one is older than segment.ms', async () => {
+    const log = await PartitionLog.load(store, topicId, 0, { segmentBytes: 1 << 30, segmentMs: 30 });
+    await log.appendAsLeader([batchOf(5)], 0, null).done;
+    await log.appendAsLeader([batchOf(5)], 0, null).done;
+    expect(log.segments).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 40));
+    await log.appendAsLeader([batchOf(5)], 0, null).done;
+    expect(log.segments.map((s) => s.baseOffset)).toEqual([0, 10]);
+    expect(log.segments[0]).toMatchObject({ lastOffset: 9, batches: 2 });
+  });
+
   it('truncates a divergent tail at batch boundaries and keeps the epoch history consistent', async () => {
     const log = await PartitionLog.load(store, topicId, 0, settings);
     await log.appendAsLeader([batchOf(10)], 1, null).done;
