@@ -82,7 +82,10 @@ async function main(): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; pick another with --port`);
-    if (/lock/i.test(e.message ?? '')) fail(`the data directory ${dataDir} is in use by another Noticeboard (desktop app or serve mode); close it or pass --data-dir`);
+    // LevelDB refuses a folder another process holds open; that is the usual reason a store cannot open.
+    if ((err as { errorName?: string }).errorName === 'KAFKA_STORAGE_ERROR') {
+      fail(`${e.message}\nIs another Noticeboard (the desktop app or serve mode) using ${dataDir}? Close it, or pass another --data-dir.`);
+    }
     fail(e.message ?? String(err));
   }
 

@@ -64,7 +64,6 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const http: Server = createServer();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  let guard: HttpGuard | null = null;
 
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
@@ -73,9 +72,9 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
       resolveListen();
     });
   });
+  // The guard needs the real port (0 means "pick one"), so it exists only once listening; no request is handled before this continuation runs.
   const port = (http.address() as AddressInfo).port;
-  guard = new HttpGuard(opts.host, port, token);
-  const g = guard;
+  const g = new HttpGuard(opts.host, port, token);
 
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!g.hostAllowed(req.headers.host)) return end(res, 403, 'Host not allowed');

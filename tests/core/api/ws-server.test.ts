@@ -126,7 +126,7 @@ describe('WebSocket API end to end', () => {
   it('answers queries through the typed client', async () => {
     const c = await conn.api.getCluster();
     expect(c.brokers.map((b) => b.status)).toEqual(['running', 'running', 'running']);
-    expect(c.controllerId).toBe(1);
+    expect(c.controllerId).toBe(0);
     expect(conn.transport.status()).toBe('open');
   });
 

@@ -1,0 +1,122 @@
+/**
+ * The desktop app's life: one instance per data folder, the engine opened
+ * before the window shows anything, one window bound to the API over IPC,
+ * and a quit that waits for the engine to finish its writes and close LevelDB.
+ *
+ * Everything Electron-specific comes from the `electron` module and the
+ * engine from `openCluster`, so tests can drive this with fakes of both.
+ */
+import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, session, shell } from 'electron';
+import { EngineApi } from '../core/api/engine-api';
+import { clusterDir, PRODUCT_NAME } from '../core/api/paths';
+import type { OwnedCluster } from '../core/api/serve';
+import { registerApiHandlers, type IpcBinding } from './ipc';
+import { menuTemplate } from './menu';
+import { installContentSecurityPolicy, isTrustedSender, lockDownContents, type AppPage } from './security';
+import { loadPage, windowOptions } from './window';
+
+export interface DesktopOptions {
+  openCluster(opts: { dataDir: string }): Promise<OwnedCluster>;
+  page: AppPage;
+  preload: string;
+  icon?: string;
+  version: string;
+}
+
+export interface DesktopApp {
+  /** Resolves once the engine is open and the window exists (or startup failed). */
+  ready: Promise<void>;
+  window(): BrowserWindow | null;
+  dataDir: string;
+}
+
+export function startDesktopApp(opts: DesktopOptions): DesktopApp | null {
+  // Set before the lock: the lock, like the data, belongs to this folder.
+  app.setPath('userData', join(app.getPath('appData'), PRODUCT_NAME));
+  const dataDir = clusterDir(app.getPath('userData'));
+
+  if (!app.requestSingleInstanceLock()) {
+    // Another Noticeboard owns this data folder; it will focus its window.
+    app.quit();
+    return null;
+  }
+
+  let win: BrowserWindow | null = null;
+  let cluster: OwnedCluster | null = null;
+  let api: EngineApi | null = null;
+  let ipc: IpcBinding | null = null;
+  let shutdown: 'running' | 'closing' | 'closed' = 'running';
+
+  const focus = () => {
+    if (!win || win.isDestroyed()) return;
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  };
+
+  const createWindow = () => {
+    win = new BrowserWindow(windowOptions(opts.preload, nativeTheme.shouldUseDarkColors, opts.icon));
+    const w = win;
+    ipc!.attach(w.webContents);
+    w.once('ready-to-show', () => w.show());
+    w.on('closed', () => {
+      if (win === w) win = null;
+    });
+    void loadPage(w, opts.page);
+  };
+
+  app.on('second-instance', focus);
+
+  app.on('web-contents-created', (_event, contents) => {
+    lockDownContents(contents, opts.page, (url) => void shell.openExternal(url));
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  app.on('activate', () => {
+    if (!win && api) createWindow();
+  });
+
+  app.on('before-quit', (event) => {
+    if (shutdown === 'closed' || !cluster) return;
+    // Hold the quit until the engine has flushed and closed its stores.
+    event.preventDefault();
+    if (shutdown === 'closing') return;
+    shutdown = 'closing';
+    ipc?.dispose();
+    api?.close();
+    cluster.close().catch((err: Error) => {
+      console.error('Noticeboard: error while closing the engine:', err);
+    }).finally(() => {
+      shutdown = 'closed';
+      app.quit();
+    });
+  });
+
+  const ready = app.whenReady().then(async () => {
+    installContentSecurityPolicy(session.defaultSession);
+    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
+      openDataFolder: () => void shell.openPath(dataDir),
+      isMac: process.platform === 'darwin',
+      isPackaged: app.isPackaged,
+    })));
+    try {
+      cluster = await opts.openCluster({ dataDir });
+    } catch (err) {
+      dialog.showErrorBox('Noticeboard could not start its cluster', `${(err as Error).message}\n\nData folder: ${dataDir}`);
+      app.exit(1);
+      return;
+    }
+    api = new EngineApi(cluster, { transport: 'ipc', dataDir, version: opts.version });
+    ipc = registerApiHandlers(ipcMain, api, (event) => {
+      const own = (id: number) => win !== null && !win.isDestroyed() && win.webContents.id === id;
+      return isTrustedSender(event.senderFrame, opts.page, own, event.sender.id);
+    });
+    createWindow();
+  });
+
+  return { ready, window: () => win, dataDir };
+}

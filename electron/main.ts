@@ -1,0 +1,27 @@
+/**
+ * Electron's entry point: binds the desktop lifecycle to the real engine and
+ * to the files electron-vite builds next to this one (out/main, out/preload,
+ * out/renderer), or to the dev server while developing.
+ */
+import { fileURLToPath } from 'node:url';
+import { version } from '../package.json';
+import { Cluster } from '../core/cluster/cluster';
+// Copied next to the built main process, so it exists in a packaged app too.
+import icon from './resources/icon.png?asset';
+import { startDesktopApp } from './app';
+import type { AppPage } from './security';
+
+const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+
+// electron-vite sets this only under `electron-vite dev`.
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const page: AppPage = devUrl ? { kind: 'url', url: devUrl } : { kind: 'file', path: here('../renderer/index.html') };
+
+startDesktopApp({
+  openCluster: (opts) => Cluster.open(opts),
+  page,
+  preload: here('../preload/index.cjs'),
+  // macOS and Windows take the icon from the app bundle; Linux windows need it set.
+  icon: process.platform === 'linux' ? icon : undefined,
+  version,
+});

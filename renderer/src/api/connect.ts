@@ -1,0 +1,39 @@
+/**
+ * Picks the transport at start: the preload's bridge in the desktop app,
+ * otherwise a WebSocket back to the serve-mode server that sent this page,
+ * authenticated by the token the printed URL carried.
+ */
+import { createConnection, type Connection } from '@core/api/client';
+import { createWsTransport } from '@core/api/ws-transport';
+import { WS_PATH } from '@core/api/ws-protocol';
+import { createIpcTransport } from './ipc-transport';
+
+const TOKEN_KEY = 'noticeboard.token';
+
+/**
+ * The serve-mode token: taken from the URL once, then kept for this tab only
+ * and removed from the address bar so it does not end up in history or on a
+ * screenshot.
+ */
+export function takeToken(): string | null {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export type ConnectResult = { ok: true; connection: Connection } | { ok: false; reason: 'no-token' };
+
+export function connectToEngine(): ConnectResult {
+  if (window.noticeboard) return { ok: true, connection: createConnection(createIpcTransport(window.noticeboard)) };
+  const token = takeToken();
+  if (!token) return { ok: false, reason: 'no-token' };
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  const url = `${scheme}://${window.location.host}${WS_PATH}?token=${encodeURIComponent(token)}`;
+  return { ok: true, connection: createConnection(createWsTransport({ url })) };
+}

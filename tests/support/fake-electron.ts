@@ -1,0 +1,203 @@
+/**
+ * A stand-in for the `electron` module, enough to run the desktop shell's
+ * main-process code in Node: it records what the shell asks of Electron
+ * (window options, handlers, menus, CSP hooks) and lets a test play
+ * Electron's part (emit app events, send IPC, navigate).
+ */
+import { EventEmitter } from 'node:events';
+
+let nextContentsId = 1;
+
+export class FakeWebContents extends EventEmitter {
+  readonly id = nextContentsId++;
+  sent: Array<[string, ...unknown[]]> = [];
+  windowOpenHandler: ((d: { url: string }) => { action: string }) | null = null;
+  destroyed = false;
+  mainFrame = { url: '', parent: null as unknown };
+  send(channel: string, ...args: unknown[]) {
+    this.sent.push([channel, ...args]);
+  }
+  setWindowOpenHandler(h: (d: { url: string }) => { action: string }) {
+    this.windowOpenHandler = h;
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+}
+
+export function createFakeElectron() {
+  const app = new (class extends EventEmitter {
+    paths: Record<string, string> = { appData: '/fake/appData', userData: '/fake/appData/noticeboard' };
+    hasLock = true;
+    isPackaged = false;
+    quitRequests = 0;
+    exited: number | null = null;
+    /** True once a quit got past every before-quit handler. */
+    quitted = false;
+    private readyResolve!: () => void;
+    private ready = new Promise<void>((r) => (this.readyResolve = r));
+    reset() {
+      this.removeAllListeners();
+      this.paths = { appData: '/fake/appData', userData: '/fake/appData/noticeboard' };
+      this.hasLock = true;
+      this.quitRequests = 0;
+      this.exited = null;
+      this.quitted = false;
+      this.ready = new Promise<void>((r) => (this.readyResolve = r));
+    }
+    setPath(name: string, value: string) {
+      this.paths[name] = value;
+    }
+    getPath(name: string) {
+      return this.paths[name]!;
+    }
+    requestSingleInstanceLock() {
+      return this.hasLock;
+    }
+    whenReady() {
+      return this.ready;
+    }
+    /** The test says when Electron is ready, as the real one would after launch. */
+    makeReady() {
+      this.readyResolve();
+    }
+    quit() {
+      this.quitRequests++;
+      let prevented = false;
+      this.emit('before-quit', { preventDefault: () => (prevented = true) });
+      if (!prevented) this.quitted = true;
+    }
+    exit(code: number) {
+      this.exited = code;
+    }
+  })();
+
+  class BrowserWindow extends EventEmitter {
+    static instances: BrowserWindow[] = [];
+    readonly webContents = new FakeWebContents();
+    loaded: string | null = null;
+    shown = false;
+    focused = false;
+    destroyed = false;
+    constructor(readonly options: Record<string, any>) {
+      super();
+      BrowserWindow.instances.push(this);
+      app.emit('web-contents-created', {}, this.webContents);
+    }
+    loadFile(path: string) {
+      this.loaded = `file://${path}`;
+      this.webContents.mainFrame.url = this.loaded;
+      return Promise.resolve();
+    }
+    loadURL(url: string) {
+      this.loaded = url;
+      this.webContents.mainFrame.url = url;
+      return Promise.resolve();
+    }
+    show() {
+      this.shown = true;
+    }
+    focus() {
+      this.focused = true;
+    }
+    isMinimized() {
+      return false;
+    }
+    restore() {}
+    isDestroyed() {
+      return this.destroyed;
+    }
+  }
+
+  const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
+  const ipcMain = {
+    handlers,
+    handle(channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) {
+      if (handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+      handlers.set(channel, fn);
+    },
+    removeHandler(channel: string) {
+      handlers.delete(channel);
+    },
+  };
+
+  const defaultSession = {
+    headersHook: null as null | ((details: any, cb: (r: any) => void) => void),
+    permissionHook: null as null | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
+    webRequest: {
+      onHeadersReceived(fn: (details: any, cb: (r: any) => void) => void) {
+        defaultSession.headersHook = fn;
+      },
+    },
+    setPermissionRequestHandler(fn: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void) {
+      defaultSession.permissionHook = fn;
+    },
+  };
+
+  const Menu = {
+    current: null as unknown,
+    buildFromTemplate: (template: unknown[]) => ({ template }),
+    setApplicationMenu(m: unknown) {
+      Menu.current = m;
+    },
+  };
+
+  const shell = { opened: [] as string[], openExternal: async (u: string) => void shell.opened.push(u), openPath: async (p: string) => (shell.opened.push(p), '') };
+  const dialog = { errors: [] as Array<[string, string]>, showErrorBox: (t: string, c: string) => void dialog.errors.push([t, c]) };
+
+  // Preload side
+  const exposed: Record<string, unknown> = {};
+  const rendererListeners = new Map<string, Set<(...a: unknown[]) => void>>();
+  const contextBridge = { exposeInMainWorld: (key: string, value: unknown) => void (exposed[key] = value) };
+  const ipcRenderer = {
+    invoked: [] as Array<[string, unknown]>,
+    invoke: async (channel: string, input: unknown) => {
+      ipcRenderer.invoked.push([channel, input]);
+      return { ok: true, result: channel };
+    },
+    on(channel: string, fn: (...a: unknown[]) => void) {
+      if (!rendererListeners.has(channel)) rendererListeners.set(channel, new Set());
+      rendererListeners.get(channel)!.add(fn);
+    },
+    off(channel: string, fn: (...a: unknown[]) => void) {
+      rendererListeners.get(channel)?.delete(fn);
+    },
+    /** What the main process sending on a channel looks like from the preload. */
+    deliver(channel: string, ...args: unknown[]) {
+      for (const fn of rendererListeners.get(channel) ?? []) fn({ sender: 'ipc-event-object' }, ...args);
+    },
+    listenerCount: (channel: string) => rendererListeners.get(channel)?.size ?? 0,
+  };
+
+  /** vitest keeps one mocked module across resetModules, so each test starts from a clean fake instead. */
+  function reset() {
+    app.reset();
+    BrowserWindow.instances = [];
+    handlers.clear();
+    defaultSession.headersHook = null;
+    defaultSession.permissionHook = null;
+    Menu.current = null;
+    shell.opened = [];
+    dialog.errors = [];
+    ipcRenderer.invoked = [];
+    rendererListeners.clear();
+    for (const k of Object.keys(exposed)) delete exposed[k];
+  }
+
+  return {
+    reset,
+    app,
+    BrowserWindow,
+    ipcMain,
+    session: { defaultSession },
+    Menu,
+    nativeTheme: { shouldUseDarkColors: false },
+    shell,
+    dialog,
+    contextBridge,
+    ipcRenderer,
+    exposed,
+  };
+}
+
+export type FakeElectron = ReturnType<typeof createFakeElectron>;
