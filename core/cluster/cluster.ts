@@ -50,6 +50,8 @@ export interface ClusterOptions {
 }
 
 const MAX_BROKERS = 9;
+/** Producer ids reserved per metadata record. */
+const PRODUCER_ID_BLOCK = 1000;
 
 export class Cluster extends EventEmitter<ClusterEvents> {
   readonly brokersList: Broker[] = [];
@@ -484,6 +486,24 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   setReplicationPaused(id: number, paused: boolean): void {
     this.assertOpen();
     this.broker(id).replicas.replicationPaused = paused;
+  }
+
+  private producerIds = { next: 0, end: 0 };
+  private producerIdBlock: Promise<void> | null = null;
+
+  /**
+   * A producer id never handed out before, even across restarts: ids come in
+   * blocks reserved through the metadata log (as KRaft's AllocateProducerIds).
+   */
+  async allocateProducerId(): Promise<number> {
+    for (;;) {
+      this.assertOpen();
+      if (this.producerIds.next < this.producerIds.end) return this.producerIds.next++;
+      this.producerIdBlock ??= this.requireController().allocateProducerIds(PRODUCER_ID_BLOCK)
+        .then((first) => { this.producerIds = { next: first, end: first + PRODUCER_ID_BLOCK }; })
+        .finally(() => { this.producerIdBlock = null; });
+      await this.producerIdBlock;
+    }
   }
 
   /** Moves leaders back to preferred replicas now (also runs on a timer). */

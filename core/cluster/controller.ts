@@ -243,6 +243,15 @@ export class Controller {
     }).catch(() => undefined);
   }
 
+  /** Reserves `count` producer ids (KRaft's AllocateProducerIds); returns the first. */
+  allocateProducerIds(count: number): Promise<number> {
+    return this.run(async () => {
+      const first = this.image.nextProducerId;
+      await this.write([{ type: 'ProducerIds', nextProducerId: first + count }]);
+      return first;
+    });
+  }
+
   /** Moves leadership back to each partition's preferred replica where it is live and in sync. */
   balanceLeaders(): Promise<number> {
     return this.run(async () => {

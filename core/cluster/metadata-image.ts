@@ -20,6 +20,8 @@ export type MetadataRecord = Base & (
   | { type: 'Partition'; topicId: string; partition: number; replicas: number[]; isr: number[]; leader: number; leaderEpoch: number; partitionEpoch: number }
   | { type: 'PartitionChange'; topicId: string; partition: number; leader?: number; isr?: number[]; leaderEpoch: number; partitionEpoch: number }
   | { type: 'Config'; topicId: string; name: string; value: string | null }
+  /** A block of producer ids handed out: ids below `nextProducerId` are never given again. */
+  | { type: 'ProducerIds'; nextProducerId: number }
 );
 
 /** The record body without the fields the metadata log stamps on it. */
@@ -54,6 +56,8 @@ export class MetadataImage {
   brokerCount = 0;
   /** Offset of the last record applied; -1 for an empty image. */
   offset = -1;
+  /** First producer id not yet allocated (InitProducerId). */
+  nextProducerId = 0;
   readonly brokers = new Map<number, BrokerRegistration>();
   readonly topicsByName = new Map<string, TopicImage>();
   readonly topicsById = new Map<string, TopicImage>();
@@ -113,6 +117,9 @@ export class MetadataImage {
         }
         break;
       }
+      case 'ProducerIds':
+        this.nextProducerId = Math.max(this.nextProducerId, r.nextProducerId);
+        break;
     }
   }
 
