@@ -41,6 +41,8 @@ export const STORE_OPTIONS = {
 export class BrokerStore {
   readonly db: Db;
   private closed = false;
+  /** Bytes held by the tail caches of this broker's partition logs (see partition-log.ts). */
+  tailCacheBytes = 0;
 
   private constructor(readonly path: string, db: Db) {
     this.db = db;

@@ -50,7 +50,9 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
+/** Newest batches kept in memory per partition, and for all partitions of one broker. */
 const TAIL_CACHE_BYTES = 8 * 1024 * 1024;
+const BROKER_TAIL_CACHE_BYTES = 64 * 1024 * 1024;
 
 export interface LeaderAppendResult {
   baseOffset: number;
@@ -273,10 +275,26 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Memory stays bounded with many partitions: past the broker-wide budget a
+   * partition keeps only its newest batch, and readers further back go to LevelDB.
+   */
   private addToTail(batch: Buffer): void {
     this.tail.push(batch);
-    this.tailBytes += batch.length;
-    while (this.tailBytes > TAIL_CACHE_BYTES && this.tail.length > 1) this.tailBytes -= this.tail.shift()!.length;
+    this.setTailBytes(this.tailBytes + batch.length);
+    while (this.tail.length > 1 && (this.tailBytes > TAIL_CACHE_BYTES || this.store.tailCacheBytes > BROKER_TAIL_CACHE_BYTES)) {
+      this.setTailBytes(this.tailBytes - this.tail.shift()!.length);
+    }
+  }
+
+  private setTailBytes(bytes: number): void {
+    this.store.tailCacheBytes += bytes - this.tailBytes;
+    this.tailBytes = bytes;
+  }
+
+  private resetTail(keep: (b: Buffer) => boolean, replace: (b: Buffer) => Buffer = (b) => b): void {
+    this.tail = this.tail.filter(keep).map(replace);
+    this.setTailBytes(this.tail.reduce((n, b) => n + b.length, 0));
   }
 
   private stateOp(): BatchOp {
@@ -390,8 +408,7 @@ export class PartitionLog {
     this.logEndOffset = this.nextOffset = cut;
     if (this.highWatermark > cut) this.highWatermark = cut;
     this.epochs = this.epochs.filter((e) => e.startOffset < cut);
-    this.tail = this.tail.filter((b) => batchLastOffset(b) < cut);
-    this.tailBytes = this.tail.reduce((n, b) => n + b.length, 0);
+    this.resetTail((b) => batchLastOffset(b) < cut);
     this.producers.truncate(cut);
     ops.push(this.stateOp(), this.producerStateOp());
     await this.store.write(ops);
@@ -406,8 +423,7 @@ export class PartitionLog {
     this.segments = [fresh];
     this.logStartOffset = this.logEndOffset = this.nextOffset = this.highWatermark = offset;
     this.epochs = [];
-    this.tail = [];
-    this.tailBytes = 0;
+    this.resetTail(() => false);
     this.producers.truncate(-1);
     ops.push({ type: 'put', key: this.keys.segment(offset), value: fresh.toValue() }, this.stateOp(), this.producerStateOp());
     await this.store.write(ops);
@@ -449,8 +465,7 @@ export class PartitionLog {
     if (dropped.length > 0) {
       const first = dropped[0]!.baseOffset;
       const last = dropped[dropped.length - 1]!.lastOffset;
-      this.tail = this.tail.filter((b) => batchLastOffset(b) > last);
-      this.tailBytes = this.tail.reduce((n, b) => n + b.length, 0);
+      this.resetTail((b) => batchLastOffset(b) > last);
       // LevelDB frees the space of deleted keys only when it compacts the range.
       void this.store.db.compactRange?.(this.keys.data(first), this.keys.data(Math.max(first, last))).catch(() => undefined);
     }
@@ -485,8 +500,7 @@ export class PartitionLog {
     await this.store.write(ops);
     const replaced = new Map(puts.map((b) => [batchLastOffset(b), b]));
     const removed = new Set(deletes);
-    this.tail = this.tail.filter((b) => !removed.has(batchLastOffset(b))).map((b) => replaced.get(batchLastOffset(b)) ?? b);
-    this.tailBytes = this.tail.reduce((n, b) => n + b.length, 0);
+    this.resetTail((b) => !removed.has(batchLastOffset(b)), (b) => replaced.get(batchLastOffset(b)) ?? b);
   }
 
   /** Iterates stored batches with offsets in [from, to] (both inclusive) for the cleaner and decoded reads. */
@@ -506,6 +520,7 @@ export class PartitionLog {
       await this.checkpoint().catch(() => undefined);
     }
     this.closed = true;
+    this.resetTail(() => false);
     if (this.writing) await this.writing.catch(() => undefined);
     const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The replica was closed before the write completed');
     for (const w of this.pending.splice(0)) w.reject(err);
