@@ -117,8 +117,13 @@ export class Partition {
       throw new KafkaError('NOT_ENOUGH_REPLICAS', `${this.topic.name}-${this.index} has ${this.isr.length} in-sync replicas (${this.isr.join(', ')}), fewer than min.insync.replicas=${minIsr}`);
     }
     const logAppendTime = this.topic.config.logAppendTime ? this.now() : -1;
-    const r = this.log.appendAsLeader(batches, this.leaderEpoch, logAppendTime >= 0 ? logAppendTime : null);
+    const epoch = this.leaderEpoch;
+    const r = this.log.appendAsLeader(batches, epoch, logAppendTime >= 0 ? logAppendTime : null);
     await r.done;
+    if (this.role !== 'leader' || this.leaderEpoch !== epoch || this.log.isClosed) {
+      // Leadership moved while the write was in flight: its fate is decided by the new leader.
+      throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Leadership of ${this.topic.name}-${this.index} moved away from broker ${this.brokerId} during the write`);
+    }
     if (acks === -1 && !r.duplicate) {
       await this.waitForHighWatermark(r.lastOffset + 1, timeoutMs);
       if (this.isr.length < minIsr) {
