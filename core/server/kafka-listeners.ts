@@ -1,0 +1,268 @@
+/**
+ * KafkaListeners: the embedded cluster's Kafka protocol endpoints. Each
+ * broker listens on its own TCP port (basePort + broker id; 9092, 9093, ...
+ * by default) and speaks the Apache Kafka protocol, so unmodified Kafka
+ * clients produce, consume in groups and administer topics against it.
+ *
+ *   const groups = await Groups.attach(cluster);
+ *   const kafka = await KafkaListeners.start(cluster, { basePort: 9092, groups });
+ *   kafka.bootstrapServers();   // '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094'
+ *   ...
+ *   await kafka.close();        // before groups.close() and cluster.close()
+ *
+ * It follows the cluster's 'broker' events: when a broker stops or is killed
+ * its listener and every connection to it close (clients then find the new
+ * leaders through Metadata, as with a real cluster); when it starts again the
+ * same port opens again. `broker.port` is set while a listener is open.
+ *
+ * Files: connection.ts (framing, ordering, backpressure), router.ts (API
+ * table, ApiVersions, errors), handlers/* (one module per domain), sasl.ts.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Cluster } from '../cluster/cluster';
+import type { BrokerState } from '../cluster/types';
+import type { GroupCoordinator } from '../groups/group-coordinator';
+import { DEFAULT_MAX_FRAME_SIZE } from '../protocol/index';
+import { Connection } from './connection';
+import type { ApiHandler, Endpoint, ResolvedServerOptions, ServerContext, ServerLog, ServerLogEvent } from './context';
+import { adminHandlers } from './handlers/admin';
+import { configHandlers } from './handlers/configs';
+import { fetchHandlers } from './handlers/fetch';
+import { groupHandlers } from './handlers/groups';
+import { metadataHandlers } from './handlers/metadata';
+import { produceHandlers } from './handlers/produce';
+import { Router, type AdvertisedApi } from './router';
+import { SaslAuthenticator, saslHandlers, type SaslUser } from './sasl';
+
+export type { ServerLogEvent, ServerLog, SaslUser, AdvertisedApi };
+
+export interface KafkaListenersOptions {
+  /** Address to bind (default: the cluster's host, 127.0.0.1). */
+  host?: string;
+  /** Host name clients are told to connect to (default: `host`, or 127.0.0.1 when binding every interface). */
+  advertisedHost?: string;
+  /** Broker N listens on basePort + N (default 9092); 0 picks free ports (tests), kept across broker restarts. */
+  basePort?: number;
+  /** SASL users; when given, every connection must authenticate (PLAIN, SCRAM-SHA-256/512). Off by default. */
+  users?: SaslUser[];
+  /** auto.create.topics.enable (default true, as in Kafka). */
+  autoCreateTopics?: boolean;
+  /** The consumer-group entry point (`Groups` or its `coordinator`); without it the group APIs are not offered. */
+  groups?: { coordinator: GroupCoordinator } | GroupCoordinator | null;
+  /** socket.request.max.bytes (default 100 MB). */
+  maxRequestBytes?: number;
+  /** Receives connection-level events (malformed frames, unsupported requests, SASL...). Default: warnings and errors to stderr. */
+  log?: ServerLog;
+}
+
+function defaultLog(e: ServerLogEvent): void {
+  if (e.level === 'info') return;
+  process.stderr.write(`[kafka broker ${e.brokerId}] ${e.level} ${e.type}${e.remote ? ` ${e.remote}` : ''}: ${e.message}\n`);
+}
+
+class BrokerListener {
+  server: Server | null = null;
+  port: number | null = null;
+  /** The port last opened; reused when the broker starts again. */
+  lastPort: number | null = null;
+  readonly connections = new Set<Connection>();
+  chain: Promise<void> = Promise.resolve();
+
+  constructor(readonly brokerId: number) {}
+}
+
+export class KafkaListeners {
+  private readonly listeners: BrokerListener[];
+  private readonly router: Router;
+  private readonly context: ServerContext;
+  private closed = false;
+  private readonly onBroker = (s: BrokerState): void => this.brokerChanged(s);
+
+  private constructor(private readonly cluster: Cluster, private readonly options: ResolvedServerOptions, groups: GroupCoordinator | null, sasl: SaslAuthenticator | null) {
+    this.listeners = cluster.brokersList.map((b) => new BrokerListener(b.id));
+    const self = this;
+    this.context = {
+      cluster,
+      options,
+      groups,
+      sasl,
+      creatingTopics: new Map(),
+      endpoint: (id) => self.endpoint(id),
+      liveEndpoints: () => self.listeners.map((l) => self.endpoint(l.brokerId)).filter((e): e is Endpoint => e !== null),
+      controllerId: () => cluster.brokers().find((b) => b.isController)?.id ?? -1,
+    };
+    const handlers: ApiHandler[] = [...metadataHandlers, ...produceHandlers, ...fetchHandlers, ...adminHandlers, ...configHandlers];
+    if (groups) handlers.push(...groupHandlers);
+    if (sasl) handlers.push(...saslHandlers);
+    this.router = new Router(this.context, (id) => cluster.broker(id), handlers);
+  }
+
+  static async start(cluster: Cluster, opts: KafkaListenersOptions = {}): Promise<KafkaListeners> {
+    const host = opts.host ?? cluster.host;
+    const basePort = opts.basePort ?? 9092;
+    if (!Number.isInteger(basePort) || basePort < 0 || basePort + cluster.brokerCount - 1 > 65535) {
+      throw new RangeError(`basePort must be 0 (free ports) or a port such that basePort + ${cluster.brokerCount - 1} <= 65535; got ${basePort}`);
+    }
+    const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+    const options: ResolvedServerOptions = {
+      host,
+      advertisedHost: opts.advertisedHost ?? (wildcard ? '127.0.0.1' : host),
+      basePort,
+      autoCreateTopics: opts.autoCreateTopics ?? true,
+      maxRequestBytes: opts.maxRequestBytes ?? DEFAULT_MAX_FRAME_SIZE,
+      log: opts.log ?? defaultLog,
+    };
+    const g = opts.groups ?? null;
+    const coordinator = g === null ? null : 'coordinator' in g ? g.coordinator : g;
+    const sasl = opts.users && opts.users.length > 0 ? new SaslAuthenticator(opts.users) : null;
+    const kl = new KafkaListeners(cluster, options, coordinator, sasl);
+    cluster.on('broker', kl.onBroker);
+    try {
+      for (const l of kl.listeners) {
+        const b = cluster.broker(l.brokerId);
+        if (b.status === 'running') await kl.serial(l, () => kl.open(l, true));
+      }
+    } catch (err) {
+      await kl.close();
+      throw err;
+    }
+    return kl;
+  }
+
+  /** host:port of every listening broker, comma-separated (what clients take as bootstrap servers). */
+  bootstrapServers(): string {
+    return this.listeners.filter((l) => l.port !== null).map((l) => `${this.options.advertisedHost}:${l.port}`).join(',');
+  }
+
+  /** Each broker's listener port, or null while it does not listen. */
+  ports(): Array<{ brokerId: number; port: number | null }> {
+    return this.listeners.map((l) => ({ brokerId: l.brokerId, port: l.port }));
+  }
+
+  /** The APIs and version ranges ApiVersions advertises. */
+  advertisedApis(): AdvertisedApi[] {
+    return this.router.advertised.map((a) => ({ ...a }));
+  }
+
+  /** Open client connections, per broker. */
+  connectionCounts(): Array<{ brokerId: number; connections: number }> {
+    return this.listeners.map((l) => ({ brokerId: l.brokerId, connections: l.connections.size }));
+  }
+
+  private endpoint(id: number): Endpoint | null {
+    const l = this.listeners[id];
+    if (!l || l.port === null) return null;
+    const b = this.cluster.brokersList[id];
+    if (!b || b.status !== 'running') return null;
+    return { nodeId: id, host: this.options.advertisedHost, port: l.port, rack: null };
+  }
+
+  private log(event: ServerLogEvent): void {
+    try {
+      this.options.log(event);
+    } catch {
+      // ignore
+    }
+  }
+
+  private serial(l: BrokerListener, fn: () => Promise<void>): Promise<void> {
+    const p = l.chain.then(fn, fn);
+    l.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private brokerChanged(s: BrokerState): void {
+    if (this.closed) return;
+    const l = this.listeners[s.id];
+    if (!l) return;
+    if (s.status === 'stopped') {
+      // Drop the port at once, so Metadata and the GUI stop naming it.
+      this.cluster.brokersList[s.id]!.port = null;
+      void this.serial(l, () => this.shut(l));
+    } else if (s.status === 'running') {
+      void this.serial(l, async () => {
+        if (this.closed || l.server || this.cluster.brokersList[s.id]?.status !== 'running') return;
+        await this.open(l, false).catch(() => undefined);
+      });
+    }
+  }
+
+  private portFor(l: BrokerListener): number {
+    if (l.lastPort !== null) return l.lastPort;
+    return this.options.basePort === 0 ? 0 : this.options.basePort + l.brokerId;
+  }
+
+  private async open(l: BrokerListener, initial: boolean): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(l, socket));
+    let port = this.portFor(l);
+    try {
+      await listen(server, port, this.options.host);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!initial && this.options.basePort === 0 && code === 'EADDRINUSE') {
+        // A free port was taken meanwhile; any free port will do in ephemeral mode.
+        port = 0;
+        await listen(server, 0, this.options.host);
+      } else {
+        const message = `Broker ${l.brokerId} cannot listen on ${this.options.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}`;
+        this.log({ level: 'error', type: 'listen-error', brokerId: l.brokerId, message });
+        throw new Error(message, { cause: err });
+      }
+    }
+    server.on('error', (err) => this.log({ level: 'error', type: 'listen-error', brokerId: l.brokerId, message: err.message }));
+    l.server = server;
+    l.port = l.lastPort = (server.address() as { port: number }).port;
+    this.cluster.brokersList[l.brokerId]!.port = l.port;
+    this.log({ level: 'info', type: 'listening', brokerId: l.brokerId, message: `listening on ${this.options.host}:${l.port}` });
+    // The broker may have stopped while the port was opening.
+    if (this.closed || this.cluster.brokersList[l.brokerId]?.status !== 'running') await this.shut(l);
+  }
+
+  private accept(l: BrokerListener, socket: Socket): void {
+    if (this.closed || l.server === null) {
+      socket.destroy();
+      return;
+    }
+    const c = new Connection(socket, l.brokerId, this.context, this.router);
+    l.connections.add(c);
+    c.onClose = () => l.connections.delete(c);
+  }
+
+  private async shut(l: BrokerListener): Promise<void> {
+    const server = l.server;
+    l.server = null;
+    l.port = null;
+    const b = this.cluster.brokersList[l.brokerId];
+    if (b) b.port = null;
+    for (const c of [...l.connections]) c.destroy();
+    l.connections.clear();
+    if (server) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      this.log({ level: 'info', type: 'closed', brokerId: l.brokerId, message: 'listener closed' });
+    }
+  }
+
+  /** Closes every listener and connection. Call before closing the groups and the cluster. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cluster.off('broker', this.onBroker);
+    await Promise.all(this.listeners.map((l) => this.serial(l, () => this.shut(l))));
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port, host, exclusive: true });
+  });
+}
