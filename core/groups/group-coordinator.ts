@@ -255,7 +255,8 @@ export class GroupCoordinator {
     if (partitions === null || o.partition < 0 || o.partition >= partitions) {
       return err('UNKNOWN_TOPIC_OR_PARTITION', partitions === null ? `Topic ${o.topic} does not exist` : `Topic ${o.topic} has no partition ${o.partition} (it has ${partitions})`);
     }
-    if (!Number.isSafeInteger(o.offset) || o.offset < 0) return err('INVALID_REQUEST', `Offset must be a non-negative integer; got ${o.offset}`);
+    // Kafka stores any offset: tools commit -1/-2 to mean "reset to latest/earliest"; readers treat negatives as none.
+    if (!Number.isSafeInteger(o.offset) || o.offset < -2) return err('INVALID_REQUEST', `Offset must be an integer of at least -2; got ${o.offset}`);
     if (o.metadata && Buffer.byteLength(o.metadata) > this.options.offsetMetadataMaxBytes) {
       return err('OFFSET_METADATA_TOO_LARGE', `Offset metadata is ${Buffer.byteLength(o.metadata)} bytes; offset.metadata.max.bytes is ${this.options.offsetMetadataMaxBytes}`);
     }

@@ -124,7 +124,8 @@ export function computeGroupLag(cluster: Cluster, group: Group, cache = new Map<
     if (offs === undefined) cache.set(topic, (offs = topicOffsets(cluster, topic)));
     if (offs === null) return; // topic deleted: its committed offsets lag nothing
     const o = offs[partition] ?? NO_OFFSETS;
-    const c = group.offsets.find(topic, partition);
+    const stored = group.offsets.find(topic, partition);
+    const c = stored && stored.offset >= 0 ? stored : undefined;
     const base = c ? c.offset : o.logStartOffset;
     partitions.push({
       topic, partition,

@@ -105,9 +105,11 @@ describe('kafkajs admin', () => {
     const committed = await admin.fetchOffsets({ groupId: 'admin-group', topics: ['grp'] });
     expect(committed[0]!.partitions.map((p) => p.offset)).toEqual(['10', '10']);
 
-    // Reset: to the earliest offset of partition 0 and to offset 7 of partition 1. (kafkajs' resetOffsets
-    // commits the markers -2/-1 themselves; Kafka stores them, the group coordinator refuses them with
-    // INVALID_REQUEST, so it is not used here.)
+    // kafkajs' resetOffsets commits Kafka's marker -2 (earliest); the coordinator stores it like Kafka does.
+    await admin.resetOffsets({ groupId: 'admin-group', topic: 'grp', earliest: true });
+    const reset = await admin.fetchOffsets({ groupId: 'admin-group', topics: ['grp'] });
+    expect(reset[0]!.partitions.map((p) => p.offset)).toEqual(['-2', '-2']);
+    // Reset: to the earliest offset of partition 0 and to offset 7 of partition 1.
     const earliest = await admin.fetchTopicOffsets('grp');
     await admin.setOffsets({ groupId: 'admin-group', topic: 'grp', partitions: [{ partition: 0, offset: earliest.find((p) => p.partition === 0)!.low }, { partition: 1, offset: '7' }] });
     const set = await admin.fetchOffsets({ groupId: 'admin-group', topics: ['grp'] });
