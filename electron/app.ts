@@ -10,14 +10,19 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, session, shell } from 'electron';
 import { EngineApi } from '../core/api/engine-api';
 import { clusterDir, PRODUCT_NAME } from '../core/api/paths';
-import type { OwnedCluster } from '../core/api/serve';
+import type { OwnedGroups } from '../core/api/engine-port';
+import type { KafkaListenersHandle, OwnedCluster } from '../core/api/serve';
 import { registerApiHandlers, type IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
 import { installContentSecurityPolicy, isTrustedSender, lockDownContents, type AppPage } from './security';
 import { loadPage, windowOptions } from './window';
 
-export interface DesktopOptions {
-  openCluster(opts: { dataDir: string }): Promise<OwnedCluster>;
+export interface DesktopOptions<C extends OwnedCluster = OwnedCluster> {
+  openCluster(opts: { dataDir: string }): Promise<C>;
+  /** Consumer groups over the opened cluster (`Groups.attach`); closed after the API and before the cluster. */
+  attachGroups?(cluster: C): Promise<OwnedGroups>;
+  /** Kafka listeners for the user's own clients (`KafkaListeners.start`); closed first on quit. */
+  startKafka?(cluster: C, groups: OwnedGroups | null): Promise<KafkaListenersHandle>;
   page: AppPage;
   preload: string;
   icon?: string;
@@ -31,7 +36,7 @@ export interface DesktopApp {
   dataDir: string;
 }
 
-export function startDesktopApp(opts: DesktopOptions): DesktopApp | null {
+export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>): DesktopApp | null {
   // Set before the lock: the lock, like the data, belongs to this folder.
   app.setPath('userData', join(app.getPath('appData'), PRODUCT_NAME));
   const dataDir = clusterDir(app.getPath('userData'));
@@ -43,7 +48,9 @@ export function startDesktopApp(opts: DesktopOptions): DesktopApp | null {
   }
 
   let win: BrowserWindow | null = null;
-  let cluster: OwnedCluster | null = null;
+  let cluster: C | null = null;
+  let groups: OwnedGroups | null = null;
+  let kafka: KafkaListenersHandle | null = null;
   let api: EngineApi | null = null;
   let ipc: IpcBinding | null = null;
   let shutdown: 'running' | 'closing' | 'closed' = 'running';
@@ -87,13 +94,32 @@ export function startDesktopApp(opts: DesktopOptions): DesktopApp | null {
     if (shutdown === 'closing') return;
     shutdown = 'closing';
     ipc?.dispose();
-    api?.close();
-    cluster.close().catch((err: Error) => {
+    // Clients go first, so no request reaches an engine that is closing.
+    const listeners = kafka;
+    kafka = null;
+    if (listeners) {
+      void listeners.close().catch((err: Error) => console.error('Noticeboard: error while closing the Kafka listeners:', err)).finally(() => app.quit());
+      shutdown = 'running';
+      return;
+    }
+    const engine = cluster;
+    const closeEngine = () => engine.close().catch((err: Error) => {
       console.error('Noticeboard: error while closing the engine:', err);
     }).finally(() => {
       shutdown = 'closed';
       app.quit();
     });
+    if (!groups) {
+      api?.close();
+      void closeEngine();
+      return;
+    }
+    // The workload's consumers leave their group, then the groups close, then the cluster.
+    const owned = groups;
+    (api ? api.shutdown() : Promise.resolve())
+      .then(() => owned.close())
+      .catch((err: Error) => console.error('Noticeboard: error while closing consumer groups:', err))
+      .then(closeEngine, closeEngine);
   });
 
   const ready = app.whenReady().then(async () => {
@@ -105,12 +131,21 @@ export function startDesktopApp(opts: DesktopOptions): DesktopApp | null {
     })));
     try {
       cluster = await opts.openCluster({ dataDir });
+      groups = opts.attachGroups ? await opts.attachGroups(cluster) : null;
     } catch (err) {
       dialog.showErrorBox('Noticeboard could not start its cluster', `${(err as Error).message}\n\nData folder: ${dataDir}`);
       app.exit(1);
       return;
     }
-    api = new EngineApi(cluster, { transport: 'ipc', dataDir, version: opts.version });
+    try {
+      kafka = opts.startKafka ? await opts.startKafka(cluster, groups) : null;
+    } catch (err) {
+      // The app is still useful without them; say why clients cannot connect.
+      dialog.showErrorBox('Kafka clients cannot connect', `${(err as Error).message}
+
+Noticeboard runs without its Kafka listeners. Free the ports (or quit the other program using them) and restart Noticeboard.`);
+    }
+    api = new EngineApi(cluster, { transport: 'ipc', dataDir, version: opts.version, groups });
     ipc = registerApiHandlers(ipcMain, api, (event) => {
       const own = (id: number) => win !== null && !win.isDestroyed() && win.webContents.id === id;
       return isTrustedSender(event.senderFrame, opts.page, own, event.sender.id);

@@ -6,6 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { version } from '../package.json';
 import { Cluster } from '../core/cluster/cluster';
+import { Groups } from '../core/groups';
+import { KafkaListeners } from '../core/server/kafka-listeners';
 // Copied next to the built main process, so it exists in a packaged app too.
 import icon from './resources/icon.png?asset';
 import { startDesktopApp } from './app';
@@ -19,6 +21,9 @@ const page: AppPage = devUrl ? { kind: 'url', url: devUrl } : { kind: 'file', pa
 
 startDesktopApp({
   openCluster: (opts) => Cluster.open(opts),
+  attachGroups: (cluster) => Groups.attach(cluster),
+  // Brokers listen on 127.0.0.1:9092, 9093, ... as a local Kafka would.
+  startKafka: (cluster, groups) => KafkaListeners.start(cluster, { basePort: 9092, groups: (groups as Groups | null) ?? undefined }),
   page,
   preload: here('../preload/index.cjs'),
   // macOS and Windows take the icon from the app bundle; Linux windows need it set.

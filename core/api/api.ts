@@ -9,8 +9,9 @@
  * cross structured clone and JSON alike; results are the engine's shapes from
  * core/cluster/types.ts, except records, whose Buffers become base64 DTOs.
  *
- * Consumer groups are not declared yet: the engine has no group coordinator,
- * and a method that cannot return real data does not belong here.
+ * Consumer groups and the workload simulator need the engine's `Groups`
+ * (core/groups); a host that opens the engine without them answers their
+ * methods with COORDINATOR_NOT_AVAILABLE.
  */
 import { z } from 'zod';
 import type { ErrorName } from '../errors';
@@ -22,6 +23,8 @@ import type {
   TopicDescription,
   TopicSummary,
 } from '../cluster/types';
+import type { GroupDescription, GroupState, OffsetResetPlan } from '../groups';
+import type { WorkloadStatus } from '../workload/workload-simulator';
 
 // ---------------------------------------------------------------------------
 // UI-facing DTOs (what crosses a transport where the engine's shape would not)
@@ -39,6 +42,8 @@ export interface RecordDto {
   value: string | null;
   headers: Array<{ key: string; value: string | null }>;
   sizeInBytes: number;
+  /** Set when the key or value was cut to a read's maxValueBytes: the full size in bytes of each field that was cut. */
+  truncated?: { key?: number; value?: number };
 }
 
 export interface MetricsSample {
@@ -77,12 +82,111 @@ export interface ClusterChange {
   topics: string[];
 }
 
+/** Pushed (coalesced) when partitions change shape: leader, ISR, replicas, or a replica's broker going down or up. */
+export interface PartitionsChange {
+  /** The new state of each partition that changed in this window, in topic then partition order. */
+  partitions: PartitionState[];
+  /** Topics deleted in this window: drop their partitions. */
+  deletedTopics: string[];
+}
+
 export interface LiveRecords {
   subscriptionId: string;
   records: RecordDto[];
   /** Records that arrived faster than the watcher is fed and were skipped. */
   skipped: number;
 }
+
+/** An offset in one partition, as the message browser's pages are bounded by. */
+export interface RecordPosition {
+  partition: number;
+  offset: number;
+}
+
+/** A page of the message browser: its records, and per partition the offsets [lower, upper) it covers. */
+export interface RecordPage {
+  /** Oldest first for a forward read, newest first for a backward one; merged by timestamp across partitions. */
+  records: RecordDto[];
+  /** Read backward from these positions for the page before (older). */
+  lower: RecordPosition[];
+  /** Read forward from these positions for the page after (newer). */
+  upper: RecordPosition[];
+  /** Each partition read, with its log start and high watermark at the time of the read. */
+  partitions: Array<{ partition: number; logStartOffset: number; highWatermark: number }>;
+}
+
+/** running, then one of: done (everything scanned), stopped, limit (maxMatches reached), timeout (time budget spent), failed. */
+export type SearchState = 'running' | 'done' | 'stopped' | 'limit' | 'timeout' | 'failed';
+
+export interface SearchStatus {
+  searchId: string;
+  topic: string;
+  /** null when every partition is searched. */
+  partition: number | null;
+  state: SearchState;
+  /** Offsets covered so far, of `total` (log start to high watermark of the searched partitions when the search began). */
+  scanned: number;
+  total: number;
+  matches: number;
+  elapsedMs: number;
+  /** Why the search failed, when it did. */
+  error: string | null;
+  /** Partitions that could not be read (no running replica), and why. */
+  skipped: Array<{ partition: number; reason: string }>;
+}
+
+export interface SearchResults {
+  status: SearchStatus;
+  /** Matches from the requested index on (at most 1000 per call), in the order they were found. */
+  matches: RecordDto[];
+}
+
+/** A consumer group in the groups list: its state, members, topics and total lag. */
+export interface GroupOverview {
+  groupId: string;
+  state: GroupState;
+  /** 'consumer' for Kafka consumers; '' for a group that only has committed offsets. */
+  protocolType: string;
+  /** The assignor of the current generation ('range', 'roundrobin', ...); '' when none. */
+  protocol: string;
+  members: number;
+  /** The broker coordinating the group; -1 when none can. */
+  coordinator: number;
+  /** Topics the group has committed offsets for or is assigned, sorted. */
+  topics: string[];
+  /** Partitions it has offsets for or is assigned. */
+  partitions: number;
+  totalLag: number;
+}
+
+/** A point of a lag chart: [epoch ms, lag in records]. */
+export type LagPointTuple = [number, number];
+
+/** A group's lag over time, total and per partition, oldest point first. */
+export interface GroupLagHistory {
+  groupId: string;
+  /** The sampler's interval in ms: points are this far apart in the recent past, coarser (10 x) before it. */
+  intervalMs: number;
+  /** The sum over the partitions at each sample time. */
+  total: LagPointTuple[];
+  partitions: Array<{ topic: string; partition: number; points: LagPointTuple[] }>;
+}
+
+/** Pushed once a second (when anything changed): every group as listGroups returns it. */
+export interface GroupsUpdate {
+  time: number;
+  groups: GroupOverview[];
+}
+
+/** Pushed once a second to a connection watching a group: its description with per-partition lag, or null while it does not exist. */
+export interface GroupLagUpdate {
+  subscriptionId: string;
+  groupId: string;
+  time: number;
+  group: GroupDescription | null;
+}
+
+export type { GroupDescription, OffsetResetPlan, WorkloadStatus };
 
 /** The error every transport delivers for a failed call: Kafka's code and name plus what was wrong. */
 export interface ApiErrorShape {
@@ -130,6 +234,29 @@ const produceRecord = z.strictObject({
   timestamp: timestamp.optional(),
 });
 
+/** Keys and values longer than this are cut in the message browser's reads (the UI's size limit is 1 MiB). */
+const maxValueBytes = z.number().int().min(0).max(64 * 1024 * 1024);
+
+const pageStart = z.discriminatedUnion('type', [
+  ...readStart.options,
+  z.strictObject({ type: z.literal('positions'), positions: z.array(z.strictObject({ partition: partitionIndex, offset: offset.min(0) })).min(1).max(10_000) }),
+]);
+
+const searchScope = z.enum(['key', 'value', 'headers']);
+
+const groupId = kafkaCheck(z.string(), (s) => s.length > 0 && s.length <= 4096, 'INVALID_GROUP_ID', 'Group ids are 1 to 4096 characters');
+const subscriptionId = z.string().min(1).max(64);
+const offsetResetSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('earliest') }),
+  z.strictObject({ type: z.literal('latest') }),
+  z.strictObject({ type: z.literal('timestamp'), timestamp: timestamp.min(0) }),
+  z.strictObject({ type: z.literal('offset'), offset: offset.min(0) }),
+  z.strictObject({ type: z.literal('shift'), by: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER) }),
+]);
+const workloadRate = z.number().min(0).max(100_000);
+const workloadConsumers = z.number().int().min(0).max(64);
+const workloadDelay = z.number().min(0).max(1000);
+
 // ---------------------------------------------------------------------------
 // The table
 
@@ -159,7 +286,9 @@ export const API = {
   listTopics: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<TopicSummary[]>(), 'Topics with partition count, replication factor, message count and health.'),
   describeTopic: method('query', z.strictObject({ name: topicName }), returns<TopicDescription>(), 'One topic with its configs and the state of every partition.'),
   listPartitions: method('query', z.strictObject({ topic: topicName }), returns<PartitionState[]>(), "A topic's partitions: leader, replicas, ISR, log start, high watermark and per-replica offsets."),
+  listAllPartitions: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<PartitionState[]>(), 'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a cluster-wide replica map in one call.'),
   describeConfigs: method('query', z.strictObject({ topic: topicName }), returns<ConfigEntry[]>(), "A topic's configs, each with value, default, source and documentation."),
+  describeDefaultConfigs: method('query', none, returns<ConfigEntry[]>(), 'The configs a new topic gets unless told otherwise: every topic config at its default, with type and documentation.'),
   readRecords: method('query', z.strictObject({
     topic: topicName,
     partition: partitionIndex.optional(),
@@ -209,6 +338,78 @@ export const API = {
   startBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Start a stopped or killed broker.'),
   watchRecords: method('command', z.strictObject({ topic: topicName, partition: partitionIndex.optional() }), returns<{ subscriptionId: string }>(), 'Start receiving "records" events for new records of a topic (or one partition) on this connection.'),
   unwatchRecords: method('command', z.strictObject({ subscriptionId: z.string().min(1).max(64) }), returns<null>(), 'Stop a watch started by watchRecords.'),
+
+  // message browser and search
+  readRecordPage: method('query', z.strictObject({
+    topic: topicName,
+    partition: partitionIndex.optional(),
+    start: pageStart,
+    direction: z.enum(['forward', 'backward']).optional(),
+    limit: z.number().int().min(1).max(1000),
+    maxValueBytes: maxValueBytes.optional(),
+  }), returns<RecordPage>(), "A page of the message browser: one partition, or all merged by timestamp; with the offsets it covers per partition, so the pages before and after it can be read from them."),
+  getRecord: method('query', z.strictObject({
+    topic: topicName,
+    partition: partitionIndex,
+    offset: offset.min(0),
+    maxValueBytes: maxValueBytes.optional(),
+  }), returns<RecordDto | null>(), 'One record by partition and offset (null when there is none), its key and value cut to maxValueBytes when given.'),
+  startSearch: method('command', z.strictObject({
+    topic: topicName,
+    partition: partitionIndex.optional(),
+    pattern: z.string().min(1).max(1000),
+    mode: z.enum(['text', 'regex']),
+    caseSensitive: z.boolean().optional(),
+    scopes: z.array(searchScope).min(1).max(3).optional(),
+    direction: z.enum(['forward', 'backward']).optional(),
+    maxMatches: z.number().int().min(1).max(10_000).optional(),
+    timeBudgetMs: z.number().int().min(100).max(600_000).optional(),
+    maxValueBytes: maxValueBytes.optional(),
+  }), returns<SearchStatus>(), 'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers; progress arrives as searchProgress events on this connection.'),
+  stopSearch: method('command', z.strictObject({ searchId: z.string().min(1).max(64) }), returns<SearchStatus>(), 'Stop a search started by startSearch; its matches so far stay readable.'),
+  getSearchResults: method('query', z.strictObject({ searchId: z.string().min(1).max(64), from: z.number().int().min(0).optional() }), returns<SearchResults>(), "A search's status and its matches from index `from` on (at most 1000 per call)."),
+
+  // consumer groups
+  listGroups: method('query', none, returns<GroupOverview[]>(), 'Every consumer group with its state, members, topics and total lag.'),
+  describeGroup: method('query', z.strictObject({ groupId }), returns<GroupDescription>(), 'One group: members (client id, host, assignment), and per partition the committed offset, end offset and lag.'),
+  getLagHistory: method('query', z.strictObject({
+    groupId,
+    topic: topicName.optional(),
+    partition: partitionIndex.optional(),
+    seconds: z.number().int().min(1).max(3600).optional(),
+  }), returns<GroupLagHistory>(), "A group's lag over the last `seconds` (default 300, at most 3600), total and per partition, as [time, lag] points."),
+  resetGroupOffsets: method('command', z.strictObject({
+    groupId,
+    to: offsetResetSpec,
+    topics: z.array(z.strictObject({ topic: topicName, partitions: z.array(partitionIndex).min(1).max(10_000).optional() })).min(1).max(1000).optional(),
+    dryRun: z.boolean().optional(),
+  }), returns<OffsetResetPlan[]>(), 'Move the committed offsets of a group without active members (earliest, latest, a timestamp, an offset, or a shift); dryRun previews the plan and commits nothing.'),
+  deleteGroup: method('command', z.strictObject({ groupId }), returns<null>(), 'Delete a group without active members, with its committed offsets.'),
+  deleteGroupOffsets: method('command', z.strictObject({
+    groupId,
+    topic: topicName,
+    partitions: z.array(partitionIndex).min(1).max(10_000).optional(),
+  }), returns<null>(), "Delete a group's committed offsets for a topic (all its partitions, or those given)."),
+  watchGroup: method('command', z.strictObject({ groupId }), returns<{ subscriptionId: string }>(), 'Start receiving "groupLag" events once a second for a group (it need not exist yet) on this connection.'),
+  unwatchGroup: method('command', z.strictObject({ subscriptionId }), returns<null>(), 'Stop a watch started by watchGroup.'),
+
+  // workload simulator
+  getWorkload: method('query', none, returns<WorkloadStatus>(), "The workload simulator's state: settings, records produced and consumed, rates, and each consumer's partitions."),
+  startWorkload: method('command', z.strictObject({
+    topic: topicName.optional(),
+    partitions: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= 1000, 'INVALID_PARTITIONS', 'partitions must be between 1 and 1000').optional(),
+    groupId: groupId.optional(),
+    ratePerSec: workloadRate,
+    consumers: workloadConsumers,
+    processingDelayMs: workloadDelay,
+    sensors: z.number().int().min(1).max(100_000).optional(),
+  }), returns<WorkloadStatus>(), 'Start producing sensor readings at ratePerSec to a topic (created when missing) and consuming them with a group of engine consumers that spend processingDelayMs per record.'),
+  updateWorkload: method('command', z.strictObject({
+    ratePerSec: workloadRate.optional(),
+    consumers: workloadConsumers.optional(),
+    processingDelayMs: workloadDelay.optional(),
+  }), returns<WorkloadStatus>(), 'Change the running workload: the rate, the number of consumers (the group rebalances) or the per-record delay.'),
+  stopWorkload: method('command', none, returns<WorkloadStatus>(), 'Stop the producer and close the consumers; the topic and the committed offsets stay.'),
 } as const satisfies Record<string, MethodSpec>;
 
 /** Events pushed to every connection (records only to connections that watch). */
@@ -216,6 +417,11 @@ export const API_EVENTS = {
   cluster: { payload: returns<ClusterChange>(), doc: 'The cluster changed (coalesced, at most a few a second); carries the new cluster summary.' },
   metrics: { payload: returns<MetricsSample>(), doc: 'Once a second: messages and bytes in and out per second.' },
   records: { payload: returns<LiveRecords>(), doc: 'New records for a watch started with watchRecords.' },
+  searchProgress: { payload: returns<SearchStatus>(), doc: 'Progress of a search started on this connection (a few times a second), and its final state.' },
+  partitions: { payload: returns<PartitionsChange>(), doc: 'Partitions whose leader, ISR, replicas or replica availability changed (coalesced), with their new states; and deleted topics.' },
+  groups: { payload: returns<GroupsUpdate>(), doc: 'Once a second while anything changed: every consumer group as listGroups returns it.' },
+  groupLag: { payload: returns<GroupLagUpdate>(), doc: 'Once a second, to a connection that called watchGroup: the group described, with per-partition lag.' },
+  workload: { payload: returns<WorkloadStatus>(), doc: "The workload simulator's status, when it changes and once a second while it runs." },
 } as const;
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
 import { Cluster } from '../cluster/cluster';
+import { Groups } from '../groups';
+import { KafkaListeners } from '../server/kafka-listeners';
 import { defaultDataDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
 
@@ -18,7 +20,7 @@ Runs a Kafka-style cluster on this machine and serves its UI to your browser.
 Options:
   --data-dir <dir>    where the cluster keeps its data (default: ${defaultDataDir()})
   --brokers <n>       number of brokers, 1 to 9 (default: 3)
-  --kafka-port <p>    first Kafka listener port (default: 9092; used once the wire protocol exists)
+  --kafka-port <p>    Kafka port of broker 0; broker N uses p + N (default: 9092; 0 picks free ports)
   --port <p>          port of the UI and WebSocket API (default: 9080; 0 picks a free one)
   --host <addr>       address to listen on (default: 127.0.0.1; anything else exposes the cluster)
   -h, --help          show this help
@@ -69,8 +71,8 @@ async function main(): Promise<void> {
 
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
   const brokers = intOption('brokers', values.brokers, 3, 1, 9);
-  // Accepted now so scripts can pass it; the engine gets a Kafka listener with the wire protocol.
-  intOption('kafka-port', values['kafka-port'], 9092, 1, 65535);
+  // Broker N listens on kafka-port + N; 0 picks free ports.
+  const kafkaPort = intOption('kafka-port', values['kafka-port'], 9092, 0, 65535 - 9);
   const port = intOption('port', values.port, 9080, 0, 65535);
   const host = values.host ?? '127.0.0.1';
   const staticDir = findRenderer();
@@ -78,10 +80,12 @@ async function main(): Promise<void> {
 
   let handle: ServeHandle;
   try {
-    handle = await startServe({ dataDir, brokers, host, port, staticDir, version, openCluster: (o) => Cluster.open(o) });
+    handle = await startServe({ dataDir, brokers, host, port, staticDir, version, openCluster: (o) => Cluster.open(o), attachGroups: (c) => Groups.attach(c),
+      startKafka: (c, groups) => KafkaListeners.start(c, { host, basePort: kafkaPort, groups: groups as Groups | null ?? undefined }) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; pick another with --port`);
+    if (/cannot listen on/.test(e.message ?? '')) fail(`${e.message}; pick another first port with --kafka-port`);
     // LevelDB refuses a folder another process holds open; that is the usual reason a store cannot open.
     if ((err as { errorName?: string }).errorName === 'KAFKA_STORAGE_ERROR') {
       fail(`${e.message}\nIs another Noticeboard (the desktop app or serve mode) using ${dataDir}? Close it, or pass another --data-dir.`);
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
     '',
     `  Open in your browser:  ${handle.server.url}`,
     `  WebSocket API:         ${handle.server.wsUrl}`,
-    `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'not available yet (the Kafka wire protocol is not implemented in this version)'}`,
+    `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
     '',
     loopback ? '' : `  Warning: listening on ${host}; anyone who can reach this address and has the token can drive the cluster.\n`,
     'Press Ctrl-C to stop.',

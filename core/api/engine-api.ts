@@ -15,9 +15,14 @@ import {
   type ServerInfo,
 } from './api';
 import { ClusterFeed, type FeedOptions } from './cluster-feed';
+import { PartitionFeed } from './partition-feed';
+import { describeTopicConfigs } from '../cluster/topic-configs';
 import { produceRecordsFromInput, recordToDto } from './dto';
-import type { ClusterPort } from './engine-port';
+import type { ClusterPort, GroupsPort } from './engine-port';
+import { GroupsApi } from './groups-api';
 import { RecordWatches } from './record-watches';
+import { getRecord, readRecordPage } from './record-browser';
+import { ConnectionSearches } from './record-searches';
 import { parseCall, toApiError } from './validate';
 
 export type EmitFn = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -30,6 +35,10 @@ export interface ApiSession {
 interface SessionState {
   emit: EmitFn;
   watches: Set<string>;
+  /** This connection's message searches, made on its first startSearch. */
+  searches?: ConnectionSearches;
+  /** This connection's group watches (watchGroup). */
+  groupWatches?: Set<string>;
 }
 
 type Handlers = { [M in MethodName]: (input: ParsedInput<M>, session: SessionState) => MethodOutput<M> | Promise<MethodOutput<M>> };
@@ -39,14 +48,25 @@ export interface EngineApiOptions {
   dataDir: string;
   version: string;
   feed?: FeedOptions;
+  /** Consumer groups (core/groups' `Groups`); without them the group and workload methods answer COORDINATOR_NOT_AVAILABLE. */
+  groups?: GroupsPort | null;
+  /** How often group lists, watched groups' lag and the workload are pushed, in ms (default 1000). */
+  groupsIntervalMs?: number;
+}
+
+function searchesOf(s: SessionState): ConnectionSearches {
+  if (!s.searches) throw new KafkaError('INVALID_REQUEST', 'This connection has started no search');
+  return s.searches;
 }
 
 export class EngineApi {
   private readonly sessions = new Set<SessionState>();
   private readonly feed: ClusterFeed;
+  private readonly partitionFeed: PartitionFeed;
   private readonly watches: RecordWatches;
   private readonly onHighWatermark: (e: { topic: string; partition: number; highWatermark: number }) => void;
   private readonly handlers: Handlers;
+  private readonly groupsApi: GroupsApi;
   private closed = false;
 
   constructor(private readonly cluster: ClusterPort, private readonly opts: EngineApiOptions) {
@@ -55,6 +75,14 @@ export class EngineApi {
     cluster.on('highWatermark', this.onHighWatermark);
     this.feed = new ClusterFeed(cluster, (c) => this.broadcast('cluster', c), (m) => this.broadcast('metrics', m), opts.feed);
     this.feed.start();
+    this.partitionFeed = new PartitionFeed(cluster, (p) => this.broadcast('partitions', p), { coalesceMs: opts.feed?.coalesceMs });
+    this.partitionFeed.start();
+    this.groupsApi = new GroupsApi(cluster, opts.groups ?? null, {
+      groups: (u) => this.broadcast('groups', u),
+      workload: (w) => this.broadcast('workload', w),
+      active: () => this.sessions.size > 0,
+    }, { intervalMs: opts.groupsIntervalMs });
+    this.groupsApi.start();
     this.handlers = this.createHandlers();
   }
 
@@ -67,6 +95,8 @@ export class EngineApi {
       close: () => {
         for (const id of state.watches) this.watches.remove(id);
         state.watches.clear();
+        state.searches?.close();
+        for (const id of state.groupWatches ?? []) this.groupsApi.unwatch(id);
         this.sessions.delete(state);
       },
     };
@@ -77,9 +107,21 @@ export class EngineApi {
     if (this.closed) return;
     this.closed = true;
     this.feed.close();
+    this.partitionFeed.close();
     this.watches.close();
     this.cluster.off('highWatermark', this.onHighWatermark);
+    for (const s of this.sessions) s.searches?.close();
+    this.groupsApi.close();
     this.sessions.clear();
+  }
+
+  /**
+   * close(), after stopping the workload simulator (its consumers commit and
+   * leave the group). Owners call this, then close the groups, then the cluster.
+   */
+  async shutdown(): Promise<void> {
+    await this.groupsApi.shutdown();
+    this.close();
   }
 
   private async call(state: SessionState, method: unknown, raw: unknown): Promise<Envelope> {
@@ -125,7 +167,9 @@ export class EngineApi {
       listTopics: (i) => c.listTopics({ includeInternal: i.includeInternal ?? false }),
       describeTopic: (i) => c.describeTopic(i.name),
       listPartitions: (i) => c.partitions(i.topic),
+      listAllPartitions: (i) => PartitionFeed.all(c, i.includeInternal ?? false),
       describeConfigs: (i) => c.describeConfigs(i.topic),
+      describeDefaultConfigs: () => describeTopicConfigs({}),
       readRecords: async (i) => (await c.readRecords({ topic: i.topic, partition: i.partition, start: i.start, limit: i.limit, direction: i.direction })).map(recordToDto),
       listOffsets: (i) => c.listOffsets(i.topic, i.partition, i.spec),
       getMetrics: () => this.feed.latest(),
@@ -150,6 +194,32 @@ export class EngineApi {
         if (s.watches.delete(i.subscriptionId)) this.watches.remove(i.subscriptionId);
         return null;
       },
+      readRecordPage: (i) => readRecordPage(c, i),
+      getRecord: (i) => getRecord(c, i),
+      startSearch: (i, s) => (s.searches ??= new ConnectionSearches(c, (status) => s.emit('searchProgress', status))).start(i),
+      stopSearch: (i, s) => searchesOf(s).stop(i.searchId),
+      getSearchResults: (i, s) => searchesOf(s).results(i.searchId, i.from ?? 0),
+
+      listGroups: () => this.groupsApi.listGroups(),
+      describeGroup: (i) => this.groupsApi.describeGroup(i.groupId),
+      getLagHistory: (i) => this.groupsApi.lagHistory(i),
+      resetGroupOffsets: (i) => this.groupsApi.resetOffsets(i),
+      deleteGroup: (i) => this.groupsApi.deleteGroup(i.groupId),
+      deleteGroupOffsets: (i) => this.groupsApi.deleteOffsets(i),
+      watchGroup: (i, s) => {
+        const id = this.groupsApi.watch(i.groupId, (u) => s.emit('groupLag', u));
+        (s.groupWatches ??= new Set()).add(id);
+        return { subscriptionId: id };
+      },
+      unwatchGroup: (i, s) => {
+        // Only the connection that started a watch may end it.
+        if (s.groupWatches?.delete(i.subscriptionId)) this.groupsApi.unwatch(i.subscriptionId);
+        return null;
+      },
+      getWorkload: () => this.groupsApi.workloadStatus(),
+      startWorkload: (i) => this.groupsApi.startWorkload(i),
+      updateWorkload: (i) => this.groupsApi.updateWorkload(i),
+      stopWorkload: () => this.groupsApi.stopWorkload(),
     };
   }
 }

@@ -18,6 +18,8 @@ import type {
   TopicDescription,
   TopicSummary,
 } from '../cluster/types';
+import type { RecordScanOptions, ScanOutcome } from '../cluster/record-search';
+import type { ConsumerConfig, EngineConsumer, GroupAdmin, LagSampler } from '../groups';
 
 export interface EngineMetrics {
   messagesInPerSec: number;
@@ -45,9 +47,27 @@ export interface ClusterPort {
   deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }>;
   produce(topic: string, records: ProduceRecord[], opts?: { acks?: Acks; timeoutMs?: number }): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;
   readRecords(opts: ReadRecordsOptions): Promise<DecodedRecord[]>;
+  /** The message search's engine-side scan; optional so lightweight stand-ins may leave search out. */
+  scanRecords?(opts: RecordScanOptions): Promise<ScanOutcome>;
   listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }>;
   stopBroker(id: number): Promise<void>;
   killBroker(id: number): Promise<void>;
   startBroker(id: number): Promise<void>;
   metrics(): EngineMetrics;
+}
+
+/**
+ * What the API needs of consumer groups (core/groups' `Groups` provides it):
+ * the admin operations, the lag history, and engine consumers for the
+ * workload simulator.
+ */
+export interface GroupsPort {
+  readonly admin: Pick<GroupAdmin, 'listGroups' | 'describeGroup' | 'lag' | 'deleteGroup' | 'deleteOffsets' | 'resetOffsets'>;
+  readonly lagSampler: Pick<LagSampler, 'history' | 'intervalMs'> | null;
+  consumer(config: ConsumerConfig): EngineConsumer;
+}
+
+/** Groups as their owner holds them: closed after the API and before the cluster. */
+export interface OwnedGroups extends GroupsPort {
+  close(): Promise<void>;
 }

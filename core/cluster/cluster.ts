@@ -24,6 +24,7 @@ import type { MetadataRecord, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
 import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
+import { scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
 import { LogCleaner } from './log-cleaner';
 import { ThroughputMeter, type ThroughputRates } from './throughput';
 import { describeTopicConfigs, isInternalTopic } from './topic-configs';
@@ -147,8 +148,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
   }
 
+  /** Events go out once the last running broker has applied the record, so listeners see every broker's new state. */
   private onMetadataApplied(b: Broker, r: MetadataRecord): void {
-    if (b.id !== this.controllerId) return;
+    const last = this.brokersList.filter((x) => x.status !== 'stopped').at(-1);
+    if (b !== last) return;
     this.emit('metadata', { offset: this.log.nextOffset - 1, type: r.type });
     if (r.type === 'Partition' || r.type === 'PartitionChange') {
       const t = b.image.topicsById.get(r.topicId);
@@ -417,6 +420,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   readRecords(opts: ReadRecordsOptions): Promise<DecodedRecord[]> {
     this.assertOpen();
     return this.reader.read(opts);
+  }
+
+  /** The message browser's search: scans stored batches for text or a pattern (see record-search.ts). */
+  scanRecords(opts: RecordScanOptions): Promise<ScanOutcome> {
+    this.assertOpen();
+    return scanClusterRecords(this, opts);
   }
 
   async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Page } from 'playwright-core';
 import { METHOD_NAMES } from '../../core/api/api';
 import { createConnection, type Connection } from '../../core/api/client';
@@ -46,7 +47,22 @@ afterAll(async () => {
 describe('serve mode in a real browser', () => {
   it('prints the URL with its token and stops cleanly on Ctrl-C (checked in afterAll)', () => {
     expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
-    expect(serve.output()).toContain('Kafka bootstrap:');
+    expect(serve.output()).toMatch(/Kafka bootstrap:\s+127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+/);
+  });
+
+  it("lets a user's own Kafka client produce to the printed bootstrap servers (auto-creating the topic)", async () => {
+    const bootstrap = /Kafka bootstrap:\s+(\S+)/.exec(serve.output())![1]!.split(',');
+    const kafka = new Kafka({ clientId: 'e2e-app', brokers: bootstrap, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    try {
+      await producer.send({ topic: 'from-my-app', acks: -1, messages: [{ key: 'k', value: 'hello from kafkajs' }] });
+    } finally {
+      await producer.disconnect();
+    }
+    const [rec] = await script.api.readRecords({ topic: 'from-my-app', start: { type: 'earliest' }, limit: 1 });
+    expect(Buffer.from(rec!.value!, 'base64').toString()).toBe('hello from kafkajs');
+    await script.api.deleteTopic({ name: 'from-my-app' });
   });
 
   it('shows three brokers up, the controller, and topic and partition counts on the Overview', async () => {

@@ -12,7 +12,7 @@ const PAGE_URL = `file://${PAGE}`;
 let electron: FakeElectron;
 let cluster: FakeCluster;
 
-async function boot(opts: { lock?: boolean; openCluster?: () => Promise<FakeCluster> } = {}) {
+async function boot(opts: { lock?: boolean; openCluster?: () => Promise<FakeCluster>; startKafka?: () => Promise<{ bootstrapServers(): string; close(): Promise<void> }> } = {}) {
   vi.resetModules();
   electron = (await import('electron')) as unknown as FakeElectron;
   electron.reset();
@@ -21,6 +21,7 @@ async function boot(opts: { lock?: boolean; openCluster?: () => Promise<FakeClus
   cluster = new FakeCluster(3);
   const handle = startDesktopApp({
     openCluster: opts.openCluster ?? (async () => cluster),
+    startKafka: opts.startKafka,
     page: { kind: 'file', path: PAGE },
     preload: '/app/out/preload/index.cjs',
     version: 'test',
@@ -224,6 +225,27 @@ describe('desktop main process: lifecycle', () => {
     expect(cluster.closed).toBe(true);
     expect(electron.app.quitted).toBe(true);
     expect(electron.ipcMain.handlers.size).toBe(0);
+  });
+
+  it('closes the Kafka listeners before the engine on quit', async () => {
+    const order: string[] = [];
+    const handle = await boot({ startKafka: async () => ({ bootstrapServers: () => '127.0.0.1:9092', close: async () => { order.push('kafka'); } }) });
+    electron.app.makeReady();
+    await handle!.ready;
+    vi.spyOn(cluster, 'close').mockImplementation(async () => { order.push('engine'); cluster.closed = true; });
+    electron.app.quit();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual(['kafka', 'engine']);
+    expect(electron.app.quitted).toBe(true);
+  });
+
+  it('keeps running without Kafka listeners when their ports are taken, and says so', async () => {
+    const handle = await boot({ startKafka: async () => { throw new Error('Broker 0 cannot listen on 127.0.0.1:9092: the port is in use'); } });
+    electron.app.makeReady();
+    await handle!.ready;
+    expect(electron.dialog.errors[0]![1]).toContain('9092: the port is in use');
+    expect(electron.BrowserWindow.instances).toHaveLength(1);
+    expect(electron.app.exited).toBeNull();
   });
 
   it('says why and exits when the engine cannot open', async () => {

@@ -23,7 +23,9 @@ export interface ServeProcess {
 
 export async function startServeProcess(args: string[] = []): Promise<ServeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'noticeboard-e2e-data-'));
-  const child: ChildProcess = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Free Kafka ports unless a test asks for some: test files run in parallel.
+  const kafkaArgs = args.includes('--kafka-port') ? [] : ['--kafka-port', '0'];
+  const child: ChildProcess = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--port', '0', ...kafkaArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -1,0 +1,434 @@
+/**
+ * Message search: scans a topic's stored record batches for text or a
+ * regular expression in record keys, values and headers, inside the engine,
+ * so a million messages never travel to the UI.
+ *
+ * Rules a reader cannot see in the code below:
+ * - The range is fixed when the scan starts: every chosen partition from its
+ *   log start to its high watermark at that moment. Records appended later
+ *   are not scanned; `total` never moves. `scanned` counts offsets covered
+ *   (as `total` does), so compacted gaps count as scanned.
+ * - Batches are read raw, from the partition's leader (or any running
+ *   replica while it has none). A batch is decoded only when its record
+ *   bytes may hold a match: case-sensitive text is looked for with one
+ *   Buffer.indexOf over the batch's records section, case-insensitive ASCII
+ *   text with one latin1 regular-expression pass; a batch without a hit is
+ *   skipped undecoded. Regular expressions (and non-ASCII case-insensitive
+ *   text) test each field in scope, decoded as UTF-8.
+ * - Newest first by default ('backward'): partitions are read from their
+ *   high watermark down, records within a batch newest first, and the
+ *   partitions take turns chunk by chunk, so the first matches a person sees
+ *   are recent ones from every partition.
+ * - Cooperative: the scan yields to the event loop every few milliseconds,
+ *   so the engine keeps serving producers, consumers and the UI meanwhile.
+ * - Bounded: a scan ends at `maxMatches`, at its time budget, or when its
+ *   AbortSignal fires. The budget is checked between batches, so one regular
+ *   expression test is never interrupted; patterns that nest unbounded
+ *   repetition ((a+)+, (\w*)*, (x+y?)+), the classic cause of catastrophic
+ *   backtracking, are refused up front for that reason.
+ * - A partition that cannot be read (no running replica, or its replica
+ *   goes offline mid-scan) is reported in `skipped` and the scan goes on.
+ */
+import { KafkaError } from '../errors';
+import {
+  HEADER_SIZE,
+  batchBaseOffset,
+  batchCompression,
+  batchLastOffset,
+  batchTimestampType,
+  batchTotalSize,
+  decodeRecords,
+  decodeRecordsSync,
+  hasSyncCodec,
+  isControlBatch,
+  type DecodedRecord as BatchRecord,
+} from '../record';
+import type { Cluster } from './cluster';
+import type { Partition } from './partition';
+import type { DecodedRecord } from './types';
+
+export type SearchScope = 'key' | 'value' | 'headers';
+
+export interface RecordSearchQuery {
+  /** The text or pattern to look for (1 to 1000 characters). */
+  pattern: string;
+  mode: 'text' | 'regex';
+  /** Default false. */
+  caseSensitive?: boolean;
+  /** Where to look; default all three. `headers` covers header names and values. */
+  scopes?: SearchScope[];
+}
+
+export interface ScanProgress {
+  scanned: number;
+  total: number;
+  matches: number;
+  elapsedMs: number;
+}
+
+export type ScanEnd = 'done' | 'stopped' | 'limit' | 'timeout';
+
+export interface ScanOutcome extends ScanProgress {
+  end: ScanEnd;
+  /** Partitions that could not be read, with why. */
+  skipped: Array<{ partition: number; reason: string }>;
+}
+
+export interface RecordScanOptions {
+  topic: string;
+  /** One partition, or every partition when omitted. */
+  partition?: number;
+  query: RecordSearchQuery;
+  /** 'backward' (default) scans newest first; 'forward' oldest first. */
+  direction?: 'forward' | 'backward';
+  /** Stop after this many matches (default 500). */
+  maxMatches?: number;
+  /** Stop after this long (default 60 s). */
+  timeBudgetMs?: number;
+  signal?: AbortSignal;
+  /** Called at most every `progressIntervalMs` (default 100) while scanning, not at the end. */
+  onProgress?: (p: ScanProgress) => void;
+  progressIntervalMs?: number;
+  /** Called for every match, in scan order. The record's buffers are views into the batch: copy what you keep. */
+  onMatch?: (r: DecodedRecord) => void;
+}
+
+export const MAX_PATTERN_LENGTH = 1000;
+const DEFAULT_MAX_MATCHES = 500;
+const DEFAULT_TIME_BUDGET_MS = 60_000;
+/** How long the scan may hold the event loop before it lets other work run. */
+const SLICE_MS = 8;
+const CHUNK_BYTES = 2 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------
+// Matching
+
+export interface RecordMatcher {
+  /** False when a batch's (uncompressed) records section cannot contain a match. */
+  mayMatch(records: Buffer): boolean;
+  matches(r: BatchRecord): boolean;
+}
+
+function invalid(message: string): KafkaError {
+  return new KafkaError('INVALID_REQUEST', message);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const isAscii = (s: string) => /^[\x00-\x7f]*$/.test(s);
+
+/**
+ * Refuses patterns whose repeated group itself contains unbounded
+ * repetition (star height above one): (a+)+, (\d*x)*, (?:a|b+){2,}. Such
+ * patterns can backtrack exponentially, and a running test cannot be stopped.
+ * Character classes and escapes are skipped; the check errs on the side of
+ * refusing, and its message says how to rewrite.
+ */
+export function nestedRepetition(pattern: string): string | null {
+  // One frame per open group: start index and whether it holds unbounded repetition.
+  const stack: Array<{ start: number; unbounded: boolean }> = [{ start: 0, unbounded: false }];
+  // What the next quantifier applies to: a group that closed just before it (with its flag), or a plain atom.
+  let lastGroup: { start: number; unbounded: boolean } | null = null;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\') { i++; lastGroup = null; continue; }
+    if (ch === '[') {
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+      lastGroup = null;
+      continue;
+    }
+    if (ch === '(') { stack.push({ start: i, unbounded: false }); lastGroup = null; continue; }
+    if (ch === ')') {
+      if (stack.length === 1) { lastGroup = null; continue; }
+      lastGroup = stack.pop()!;
+      // Repetition inside a group is repetition inside every group around it.
+      if (lastGroup.unbounded) stack[stack.length - 1]!.unbounded = true;
+      continue;
+    }
+    let unboundedQuantifier = false;
+    let quantifier = false;
+    if (ch === '*' || ch === '+') { quantifier = true; unboundedQuantifier = true; }
+    else if (ch === '?') quantifier = lastGroup !== null || (i > 0 && pattern[i - 1] !== '(');
+    else if (ch === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
+      if (m) {
+        quantifier = true;
+        unboundedQuantifier = m[2] !== undefined && (m[3] === '' || Number(m[3]) > 32);
+        i += m[0].length - 1;
+      }
+    }
+    if (quantifier) {
+      if (unboundedQuantifier && lastGroup?.unbounded) {
+        return pattern.slice(lastGroup.start, i + 1);
+      }
+      if (unboundedQuantifier) stack[stack.length - 1]!.unbounded = true;
+      lastGroup = null;
+      continue;
+    }
+    lastGroup = null;
+  }
+  return null;
+}
+
+/** Compiles a query into a matcher; throws INVALID_REQUEST for an empty query, a bad or unsafe pattern, or no scope. */
+export function compileSearch(query: RecordSearchQuery): RecordMatcher {
+  if (!query || typeof query.pattern !== 'string') throw invalid('A search needs a pattern');
+  const { pattern } = query;
+  if (pattern.length === 0) throw invalid('Type something to search for');
+  if (pattern.length > MAX_PATTERN_LENGTH) throw invalid(`The search text is ${pattern.length} characters; at most ${MAX_PATTERN_LENGTH} are allowed`);
+  if (query.mode !== 'text' && query.mode !== 'regex') throw invalid(`mode must be 'text' or 'regex'; got ${String(query.mode)}`);
+  const scopes = new Set<SearchScope>(query.scopes ?? ['key', 'value', 'headers']);
+  if (scopes.size === 0) throw invalid('Choose at least one of key, value and headers to search in');
+  for (const s of scopes) if (s !== 'key' && s !== 'value' && s !== 'headers') throw invalid(`Unknown search scope ${String(s)}`);
+  const caseSensitive = query.caseSensitive ?? false;
+
+  let bytesTest: (b: Buffer) => boolean;
+  let stringTest: (s: string) => boolean;
+  let mayMatch: (records: Buffer) => boolean = () => true;
+
+  if (query.mode === 'text' && caseSensitive) {
+    const needle = Buffer.from(pattern, 'utf8');
+    bytesTest = (b) => b.indexOf(needle) >= 0;
+    stringTest = (s) => s.includes(pattern);
+    mayMatch = (records) => records.indexOf(needle) >= 0;
+  } else if (query.mode === 'text' && isAscii(pattern)) {
+    // ASCII text ignoring case: latin1 keeps one character per byte, so byte
+    // offsets and string indexes agree and no UTF-8 decoding is needed.
+    const re = new RegExp(escapeRegExp(pattern), 'i');
+    bytesTest = (b) => re.test(b.toString('latin1'));
+    stringTest = (s) => re.test(s);
+    mayMatch = (records) => re.test(records.toString('latin1'));
+  } else {
+    let re: RegExp;
+    if (query.mode === 'text') {
+      re = new RegExp(escapeRegExp(pattern), 'iu');
+    } else {
+      const nested = nestedRepetition(pattern);
+      if (nested) {
+        throw invalid(`The pattern repeats a group that itself repeats (${nested}), which can take exponential time on some messages. Rewrite it without the nested repetition, for example (ab)+ instead of (a+b)+`);
+      }
+      try {
+        re = new RegExp(pattern, caseSensitive ? '' : 'i');
+      } catch (err) {
+        throw invalid(`Invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      }
+    }
+    bytesTest = (b) => re.test(b.toString('utf8'));
+    stringTest = (s) => re.test(s);
+  }
+
+  const inKey = scopes.has('key');
+  const inValue = scopes.has('value');
+  const inHeaders = scopes.has('headers');
+  return {
+    mayMatch,
+    matches(r) {
+      if (inValue && r.value !== null && bytesTest(r.value)) return true;
+      if (inKey && r.key !== null && bytesTest(r.key)) return true;
+      if (inHeaders) {
+        for (const h of r.headers) {
+          if (stringTest(h.key)) return true;
+          if (h.value !== null && bytesTest(h.value)) return true;
+        }
+      }
+      return false;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Where batches come from
+
+export interface ScanPartition {
+  partition: number;
+  logStartOffset: number;
+  highWatermark: number;
+  /** Raw batches overlapping [from, to), in chunks, oldest first ('forward') or newest first ('backward'). */
+  chunks(from: number, to: number, direction: 'forward' | 'backward'): AsyncIterator<Buffer[]>;
+}
+
+export interface ScanSource {
+  partitionCount(topic: string): number;
+  /** The replica to read, or null when no running broker holds one. */
+  open(topic: string, partition: number): ScanPartition | null;
+}
+
+/** The engine's partitions as a scan source: the leader, or any running replica while there is none. */
+export function clusterScanSource(cluster: Cluster): ScanSource {
+  const replicaFor = (topic: string, index: number): Partition | null => {
+    try {
+      return cluster.leaderOf(topic, index);
+    } catch (err) {
+      if (!(err instanceof KafkaError) || err.errorName === 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+    }
+    for (const { partition } of cluster.runningReplicas()) {
+      if (partition.topic.name === topic && partition.index === index) return partition;
+    }
+    return null;
+  };
+  return {
+    partitionCount: (topic) => cluster.topicImage(topic).partitions.length,
+    open(topic, index) {
+      const p = replicaFor(topic, index);
+      if (!p) return null;
+      const log = p.log;
+      return {
+        partition: index,
+        logStartOffset: log.logStartOffset,
+        highWatermark: log.highWatermark,
+        chunks: (from, to, direction) => (direction === 'forward' ? forwardChunks(p, from, to) : backwardChunks(p, from, to)),
+      };
+    },
+  };
+}
+
+async function* forwardChunks(p: Partition, from: number, to: number): AsyncGenerator<Buffer[]> {
+  const log = p.log;
+  let offset = from;
+  while (offset < to) {
+    const batches = await log.read(Math.max(offset, log.logStartOffset), CHUNK_BYTES, to);
+    if (batches.length === 0) return;
+    yield batches;
+    offset = batchLastOffset(batches[batches.length - 1]!) + 1;
+  }
+}
+
+async function* backwardChunks(p: Partition, from: number, to: number): AsyncGenerator<Buffer[]> {
+  // Batches are keyed by their last offset: walking keys down from the top
+  // reaches the batch holding `to - 1` after at most the few above it.
+  let chunk: Buffer[] = [];
+  let bytes = 0;
+  for await (const batch of p.log.batchesBetween(from, Number.MAX_SAFE_INTEGER, true)) {
+    if (batchBaseOffset(batch) >= to) continue;
+    chunk.push(batch);
+    bytes += batch.length;
+    if (bytes >= CHUNK_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+// ---------------------------------------------------------------------------
+// The scan
+
+interface Cursor {
+  partition: number;
+  from: number;
+  to: number;
+  it: AsyncIterator<Buffer[]>;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Scans a topic for a query; resolves when the scan ends (never rejects for an unreadable partition). */
+export async function scanRecords(source: ScanSource, opts: RecordScanOptions): Promise<ScanOutcome> {
+  const matcher = compileSearch(opts.query);
+  const direction = opts.direction ?? 'backward';
+  if (direction !== 'forward' && direction !== 'backward') throw invalid(`direction must be 'forward' or 'backward'; got ${String(direction)}`);
+  const maxMatches = opts.maxMatches ?? DEFAULT_MAX_MATCHES;
+  if (!Number.isInteger(maxMatches) || maxMatches < 1) throw invalid(`maxMatches must be a positive integer; got ${maxMatches}`);
+  const budget = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+  const interval = opts.progressIntervalMs ?? 100;
+  const count = source.partitionCount(opts.topic);
+  let indexes: number[];
+  if (opts.partition === undefined) indexes = Array.from({ length: count }, (_, i) => i);
+  else if (Number.isInteger(opts.partition) && opts.partition >= 0 && opts.partition < count) indexes = [opts.partition];
+  else throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${opts.partition} of topic ${opts.topic} does not exist (it has ${count})`);
+
+  const started = performance.now();
+  const skipped: ScanOutcome['skipped'] = [];
+  const cursors: Cursor[] = [];
+  let total = 0;
+  for (const index of indexes) {
+    const p = source.open(opts.topic, index);
+    if (!p) {
+      skipped.push({ partition: index, reason: 'no running broker holds a replica of it' });
+      continue;
+    }
+    const from = p.logStartOffset;
+    const to = p.highWatermark;
+    if (to <= from) continue;
+    total += to - from;
+    cursors.push({ partition: index, from, to, it: p.chunks(from, to, direction) });
+  }
+
+  let scanned = 0;
+  let matches = 0;
+  let end: ScanEnd | null = null;
+  let sliceStart = performance.now();
+  let lastProgress = sliceStart;
+  const progress = (): ScanProgress => ({ scanned, total, matches, elapsedMs: Math.round(performance.now() - started) });
+  const topic = opts.topic;
+
+  /** Scans one batch; returns false once the scan must end. */
+  const scanBatch = async (partition: number, batch: Buffer, from: number, to: number): Promise<boolean> => {
+    const base = batchBaseOffset(batch);
+    const last = batchLastOffset(batch);
+    const lo = Math.max(base, from);
+    const hi = Math.min(last, to - 1);
+    if (hi < lo) return true;
+    scanned += hi - lo + 1;
+    if (isControlBatch(batch)) return true;
+    const codec = batchCompression(batch);
+    if (codec === 0 && !matcher.mayMatch(batch.subarray(HEADER_SIZE, batchTotalSize(batch)))) return true;
+    const records = codec === 0 || hasSyncCodec(codec) ? decodeRecordsSync(batch) : await decodeRecords(batch);
+    const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
+    const n = records.length;
+    for (let k = 0; k < n; k++) {
+      const r = records[direction === 'backward' ? n - 1 - k : k]!;
+      if (r.offset < lo || r.offset > hi || !matcher.matches(r)) continue;
+      matches++;
+      opts.onMatch?.({ topic, partition, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers, sizeInBytes: r.sizeInBytes });
+      if (matches >= maxMatches) {
+        end = 'limit';
+        return false;
+      }
+    }
+    return true;
+  };
+
+  try {
+    let active = cursors.slice();
+    while (active.length > 0 && end === null) {
+      const next: Cursor[] = [];
+      for (const c of active) {
+        if (opts.signal?.aborted) { end = 'stopped'; break; }
+        let step: IteratorResult<Buffer[]>;
+        try {
+          step = await c.it.next();
+        } catch (err) {
+          skipped.push({ partition: c.partition, reason: (err as Error).message });
+          continue;
+        }
+        if (step.done) continue;
+        next.push(c);
+        for (const batch of step.value) {
+          if (!(await scanBatch(c.partition, batch, c.from, c.to))) break;
+          const now = performance.now();
+          if (now - started > budget) { end = 'timeout'; break; }
+          if (now - sliceStart >= SLICE_MS) {
+            if (opts.onProgress && now - lastProgress >= interval) {
+              lastProgress = now;
+              opts.onProgress(progress());
+            }
+            await yieldToLoop();
+            if (opts.signal?.aborted) { end = 'stopped'; break; }
+            sliceStart = performance.now();
+          }
+        }
+        if (end !== null) break;
+      }
+      active = next;
+    }
+  } finally {
+    await Promise.all(cursors.map((c) => c.it.return?.().catch(() => undefined)));
+  }
+  return { ...progress(), end: end ?? 'done', skipped };
+}
+
+/** The engine's entry point: scans a topic of `cluster`. */
+export function scanClusterRecords(cluster: Cluster, opts: RecordScanOptions): Promise<ScanOutcome> {
+  return scanRecords(clusterScanSource(cluster), opts);
+}

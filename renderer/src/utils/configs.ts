@@ -1,0 +1,59 @@
+/**
+ * Topic configs in forms: the client-side check for obvious type errors (the
+ * engine checks everything again and its reason is shown as it gives it),
+ * the choices of the configs that take one of a few words, and which field an
+ * engine error is about.
+ */
+import type { ConfigEntry } from '@core/cluster/types';
+
+/** Configs whose value is one of a few words, offered as a list rather than typed. */
+export const CONFIG_CHOICES: Record<string, Array<{ label: string; value: string }>> = {
+  'cleanup.policy': [
+    { label: 'delete', value: 'delete' },
+    { label: 'compact', value: 'compact' },
+    { label: 'compact, delete', value: 'compact,delete' },
+  ],
+  'compression.type': ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'].map((v) => ({ label: v, value: v })),
+  'message.timestamp.type': ['CreateTime', 'LogAppendTime'].map((v) => ({ label: v, value: v })),
+};
+
+/** The configs a person most often sets when creating a topic, in the order the form shows them. */
+export const COMMON_CONFIGS = ['cleanup.policy', 'retention.ms', 'retention.bytes', 'min.insync.replicas', 'max.message.bytes'] as const;
+
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+const LONG_LIMIT = 9223372036854775807n;
+
+/** A reason when `value` cannot be a value of this config's type; null when it might be (the engine has the last word). */
+export function checkConfigType(type: ConfigEntry['type'], value: string): string | null {
+  const v = value.trim();
+  switch (type) {
+    case 'int':
+    case 'long': {
+      if (v === '') return 'Enter a whole number';
+      if (!/^-?\d+$/.test(v)) return 'Must be a whole number';
+      const n = BigInt(v);
+      if (type === 'int' && (n < BigInt(INT_MIN) || n > BigInt(INT_MAX))) return `Must be between ${INT_MIN.toLocaleString('en-US')} and ${INT_MAX.toLocaleString('en-US')}`;
+      if (n > LONG_LIMIT || n < -LONG_LIMIT - 1n) return 'Too large';
+      return null;
+    }
+    case 'double':
+      return v === '' || Number.isNaN(Number(v)) ? 'Must be a number' : null;
+    case 'boolean':
+      return v === 'true' || v === 'false' ? null : 'Must be true or false';
+    default:
+      return v === '' ? 'Enter a value' : null;
+  }
+}
+
+/** Whether two values of a config are the same setting (so "delete, compact" equals "delete,compact"). */
+export function sameConfigValue(a: string, b: string): boolean {
+  const norm = (s: string) => s.split(',').map((x) => x.trim()).join(',');
+  return norm(a) === norm(b);
+}
+
+/** The config an engine message names, if any (longest name first, so `min.compaction.lag.ms` wins over a shorter one it contains). */
+export function configNamedIn(message: string, names: Iterable<string>): string | null {
+  const sorted = [...names].sort((a, b) => b.length - a.length);
+  return sorted.find((n) => new RegExp(`(^|[^\\w.])${n.replace(/\./g, '\\.')}([^\\w.]|$)`).test(message)) ?? null;
+}
