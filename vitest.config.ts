@@ -1,14 +1,38 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two groups, run one after the other: the engine, protocol and API tests in
+ * parallel first, then the end-to-end tests one file at a time, so that their
+ * timings (page jumps, frame gaps) are measured on a machine that is not also
+ * running the rest of the suite.
+ */
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    // Builds the renderer and serve mode when stale, for the end-to-end tests.
-    globalSetup: ['tests/e2e/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/e2e/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          // Builds the renderer and serve mode when stale.
+          globalSetup: ['tests/e2e/global-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -46,7 +46,8 @@ export async function benchEngine(): Promise<Record<string, number>> {
   const BATCHES = 1000; // 1,000,000 records
 
   // Physical limit: the same bytes straight into a fresh LevelDB, same key shape and concurrency.
-  {
+  // Measured before and after the engine's produce run; the faster of the two is the limit.
+  const rawLevelDb = async (): Promise<number> => {
     const dir = tempDir();
     const db = new ClassicLevel<Buffer, Buffer>(dir.path, STORE_OPTIONS);
     await db.open();
@@ -58,10 +59,11 @@ export async function benchEngine(): Promise<Record<string, number>> {
       offset += RECORDS_PER_BATCH;
       return db.batch([{ type: 'put', key: keys.data(batchLastOffset(b)), value: b }]);
     });
-    out.raw_leveldb_rps = Math.round((BATCHES * RECORDS_PER_BATCH) / secs);
     await db.close();
     dir.remove();
-  }
+    return Math.round((BATCHES * RECORDS_PER_BATCH) / secs);
+  };
+  const rawBefore = await rawLevelDb();
 
   // One broker, rf=1, acks=1; the same cluster then serves the fetch, decode and reopen figures.
   const dir1 = tempDir();
@@ -71,6 +73,7 @@ export async function benchEngine(): Promise<Record<string, number>> {
     const batches = makeBatches(BATCHES);
     const secs = await pipelined(batches, (b) => c.produceBatch('bench', 0, b, { acks: 1 }));
     out.produce_rf1_rps = Math.round((BATCHES * RECORDS_PER_BATCH) / secs);
+    out.raw_leveldb_rps = Math.max(rawBefore, await rawLevelDb());
 
     {
       let offset = 0;
