@@ -9,20 +9,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { eventually, openCluster } from '../../helpers/temp-cluster';
+import { seededRandom } from '../../helpers/random';
 
 const SECONDS = Number(process.env.FAULT_TEST_SECONDS ?? 4);
 const SEED = Number(process.env.FAULT_TEST_SEED ?? 20261124);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 
 describe('fault injection', () => {
   it(`keeps every acknowledged record through random stops, kills and restarts (seed ${SEED}, ${SECONDS}s)`, async () => {

@@ -7,22 +7,13 @@
  */
 import type { FieldDefinition, MessageDefinition } from '../../../core/protocol/definition';
 import { parseVersionRange, inVersionRange } from '../../../core/protocol/versions';
+import { seededRandom } from '../../helpers/random';
 
 export type Flavour = 'full' | 'nulls' | 'empty';
 
 const PRIMS = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);
 
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 const key = (name: string) => name[0]!.toLowerCase() + name.slice(1);
 const range = (s: string | undefined) => parseVersionRange(s);

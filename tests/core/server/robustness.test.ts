@@ -15,6 +15,7 @@ import { allApis, API_KEYS, encodeRequest } from '../../../core/protocol/index';
 import { buildBatchAsync } from '../../../core/record/index';
 import { eventually } from '../../helpers/temp-cluster';
 import { RawClient, sleep, startKafka, within, type TestKafka } from './helpers';
+import { seededRandom } from '../../helpers/random';
 
 const FUZZ_FRAMES = Number(process.env.WIRE_FUZZ_FRAMES ?? 10_000);
 const FUZZ_SEED = Number(process.env.WIRE_FUZZ_SEED ?? 20251124);
@@ -29,16 +30,7 @@ afterAll(async () => {
   await k?.stop();
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function withSize(frame: Buffer, size = frame.length): Buffer {
   const head = Buffer.alloc(4);
