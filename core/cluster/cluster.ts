@@ -104,7 +104,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         },
         isr: { requestIsrChange: (p, isr) => this.controller.requestIsrChange(p, isr) },
         onHighWatermark: (p) => this.emit('highWatermark', { topic: p.topic.name, partition: p.index, highWatermark: p.log.highWatermark }),
-        onRoleChange: () => undefined,
         onMetadataApplied: (b, r) => this.onMetadataApplied(b, r),
         replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
         meter: this.meter,

@@ -23,7 +23,6 @@ export interface ReplicaManagerDeps {
   lookup: LeaderLookup;
   isr: IsrChangeRequester;
   onHighWatermark: (p: Partition) => void;
-  onRoleChange: (p: Partition) => void;
   replicaLagTimeMaxMs: number;
   meter: ThroughputMeter;
 }
@@ -112,7 +111,6 @@ export class ReplicaManager {
       if (p.role === 'follower' && image.leader >= 0) {
         this.fetchers.set(key, new ReplicaFetcher(p, image.leader, image.leaderEpoch, this.deps.lookup, this));
       }
-      this.deps.onRoleChange(p);
     }
   }
 
