@@ -135,6 +135,29 @@ async function alterTopic(ctx: RequestContext, topic: string, changes: { set: Re
   }
 }
 
+type TopicChanges = { set: Record<string, string>; delete: string[] };
+
+/** AlterConfigs and IncrementalAlterConfigs alike: per resource, topics are altered and broker resources refused. */
+async function alterEachTopic<R extends { resourceType: number; resourceName: string }>(
+  ctx: RequestContext, resources: R[], validateOnly: boolean, changesFor: (current: Record<string, string>, r: R) => TopicChanges,
+) {
+  const responses = [];
+  for (const r of resources) {
+    if (r.resourceType !== RESOURCE.TOPIC) {
+      responses.push(refuseBroker(r.resourceType, r.resourceName));
+      continue;
+    }
+    let e: WireError;
+    try {
+      e = await alterTopic(ctx, r.resourceName, changesFor(ctx.server.cluster.topicImage(r.resourceName).configs, r), validateOnly);
+    } catch (err) {
+      e = wireError(err);
+    }
+    responses.push({ ...e, resourceType: r.resourceType, resourceName: r.resourceName });
+  }
+  return responses;
+}
+
 function refuseBroker(resourceType: number, resourceName: string) {
   const e = resourceType === RESOURCE.BROKER || resourceType === RESOURCE.BROKER_LOGGER
     ? kafkaError('INVALID_REQUEST', 'Broker configs are read-only in this sandbox')
@@ -172,25 +195,12 @@ export const configHandlers: ApiHandler[] = [
     minVersion: 0,
     maxVersion: 2,
     async handle(ctx, body) {
-      const responses = [];
-      for (const r of body.resources) {
-        if (r.resourceType !== RESOURCE.TOPIC) {
-          responses.push(refuseBroker(r.resourceType, r.resourceName));
-          continue;
-        }
-        let e: WireError;
-        try {
-          // AlterConfigs replaces every override of the resource with the given set.
-          const current = ctx.server.cluster.topicImage(r.resourceName).configs;
-          const set: Record<string, string> = {};
-          for (const c of r.configs) if (c.value !== null) set[c.name] = c.value;
-          const del = Object.keys(current).filter((n) => !(n in set));
-          e = await alterTopic(ctx, r.resourceName, { set, delete: del }, body.validateOnly);
-        } catch (err) {
-          e = wireError(err);
-        }
-        responses.push({ ...e, resourceType: r.resourceType, resourceName: r.resourceName });
-      }
+      // AlterConfigs replaces every override of the resource with the given set.
+      const responses = await alterEachTopic(ctx, body.resources, body.validateOnly, (current, r) => {
+        const set: Record<string, string> = {};
+        for (const c of r.configs) if (c.value !== null) set[c.name] = c.value;
+        return { set, delete: Object.keys(current).filter((n) => !(n in set)) };
+      });
       return { throttleTimeMs: 0, responses };
     },
   }),
@@ -199,21 +209,7 @@ export const configHandlers: ApiHandler[] = [
     minVersion: 0,
     maxVersion: 1,
     async handle(ctx, body) {
-      const responses = [];
-      for (const r of body.resources) {
-        if (r.resourceType !== RESOURCE.TOPIC) {
-          responses.push(refuseBroker(r.resourceType, r.resourceName));
-          continue;
-        }
-        let e: WireError;
-        try {
-          const current = ctx.server.cluster.topicImage(r.resourceName).configs;
-          e = await alterTopic(ctx, r.resourceName, incrementalChanges(current, r.configs), body.validateOnly);
-        } catch (err) {
-          e = wireError(err);
-        }
-        responses.push({ ...e, resourceType: r.resourceType, resourceName: r.resourceName });
-      }
+      const responses = await alterEachTopic(ctx, body.resources, body.validateOnly, (current, r) => incrementalChanges(current, r.configs));
       return { throttleTimeMs: 0, responses };
     },
   }),
