@@ -110,6 +110,13 @@ export interface ApiHandler<K extends ApiKey = ApiKey> {
   /** Versions served (intersected with the codec's valid versions when advertised). */
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * Lowest version advertised in ApiVersions when below minVersion: versions in
+   * [advertisedMinVersion, minVersion) are announced but refused like any
+   * unserved version (Produce v0-2, KAFKA-18659: librdkafka <= 2.x only
+   * compresses when the broker advertises Produce v0).
+   */
+  readonly advertisedMinVersion?: number;
   /** Encode with zero-copy chunks (Fetch: record batches are not copied into the frame). */
   readonly zeroCopy?: boolean;
   handle(ctx: RequestContext, body: RequestBodies[K]): HandlerResult<K> | Promise<HandlerResult<K>>;

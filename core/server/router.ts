@@ -4,7 +4,10 @@
  *
  * The ApiVersions answer is derived from the handler table: each handler's
  * version range intersected with the codec's valid versions, so nothing is
- * advertised that is not served. ApiVersions itself follows KIP-511: a
+ * advertised that is not served, with one exception Kafka 4.0 makes too
+ * (KAFKA-18659): Produce is advertised from v0 although v0-2 are refused
+ * (connection closed), because librdkafka <= 2.x disables compression when
+ * Produce v0 is missing from the answer. ApiVersions itself follows KIP-511: a
  * version above the supported ones gets UNSUPPORTED_VERSION plus the
  * supported ranges in a v0 response (header v0), which old and new clients
  * read alike.
@@ -72,7 +75,9 @@ export class Router {
     }
     this.advertised = this.table
       .filter((h): h is ApiHandler => h !== undefined)
-      .map((h) => ({ apiKey: h.apiKey, name: API_NAMES[h.apiKey]!, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+      .map((h) => ({
+        apiKey: h.apiKey, name: API_NAMES[h.apiKey]!, minVersion: Math.min(h.minVersion, h.advertisedMinVersion ?? h.minVersion), maxVersion: h.maxVersion,
+      }));
   }
 
   private apiVersionsBody(errorCode: number) {

@@ -15,7 +15,8 @@
  * so produce requests touching one are chained per connection.
  *
  * Idempotence: producer ids come from the metadata log (unique across
- * restarts); the partition's ProducerStateTable answers a retried batch with
+ * restarts); every InitProducerId without a transactional id gets a new one at
+ * epoch 0, as Kafka's TransactionCoordinator does; the partition's ProducerStateTable answers a retried batch with
  * its original offsets and a gap with OUT_OF_ORDER_SEQUENCE_NUMBER.
  *
  * Memory: the engine keeps the batch buffers it is given (it stamps offsets
@@ -32,8 +33,6 @@ type PartitionResponse = ProduceResponse['responses'][number]['partitionResponse
 export function ownedBuffer(b: Buffer): Buffer {
   return b.byteLength * 2 < b.buffer.byteLength ? Buffer.from(b) : b;
 }
-
-const MAX_PRODUCER_EPOCH = 32767;
 
 function failed(index: number, e: WireError): PartitionResponse {
   return {
@@ -103,7 +102,9 @@ export const produceHandlers: ApiHandler[] = [
   api({
     apiKey: API_KEYS.Produce,
     // v0-2 carry magic 0/1 message sets, which this broker does not store (Kafka 4 dropped them too).
+    // They are still advertised, as Kafka 4.0 does (KAFKA-18659), and refused by the router.
     minVersion: 3,
+    advertisedMinVersion: 0,
     maxVersion: 11,
     handle(ctx, body) {
       if (!needsOrdering(ctx, body.topicData)) return produce(ctx, body);
@@ -120,10 +121,10 @@ export const produceHandlers: ApiHandler[] = [
       if (body.transactionalId !== null) {
         return { throttleTimeMs: 0, errorCode: codeOf('INVALID_REQUEST'), producerId: -1, producerEpoch: -1 };
       }
-      // KIP-360: an idempotent producer may ask to bump its epoch (after an unknown-sequence error).
-      if (ctx.apiVersion >= 3 && body.producerId >= 0 && body.producerEpoch >= 0 && body.producerEpoch < MAX_PRODUCER_EPOCH - 1) {
-        return { throttleTimeMs: 0, errorCode: 0, producerId: body.producerId, producerEpoch: body.producerEpoch + 1 };
-      }
+      // With a null transactional id Kafka always hands out a fresh producer id at epoch 0, whatever
+      // producer id/epoch the request carries (@platformatic/kafka sends 0/0): the KIP-360 epoch bump
+      // exists only for transactional ids, which this sandbox does not serve. Bumping here gave every
+      // such producer the same id, so one producer's batches were taken as another's duplicates.
       try {
         const producerId = await ctx.server.cluster.allocateProducerId();
         return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };

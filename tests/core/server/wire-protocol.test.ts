@@ -7,7 +7,7 @@
  * creation and offline replicas, producer ids and idempotent deduplication.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchBaseOffset, buildBatchAsync, decodeRecords, splitBatches } from '../../../core/record/index';
+import { batchBaseOffset, buildBatch, buildBatchAsync, decodeRecords, splitBatches } from '../../../core/record/index';
 import { API_KEYS, encodeRequest } from '../../../core/protocol/index';
 import { openCluster } from '../../helpers/temp-cluster';
 import { RawClient, sleep, startKafka, within, type TestKafka } from './helpers';
@@ -38,7 +38,8 @@ describe('ApiVersions', () => {
     expect(r.errorCode).toBe(0);
     const byKey = new Map(r.apiKeys.map((a) => [a.apiKey, a]));
     expect([...byKey.keys()].sort((a, b) => a - b)).toEqual(k.kafka.advertisedApis().map((a) => a.apiKey).sort((a, b) => a - b));
-    expect(byKey.get(API_KEYS.Produce)).toMatchObject({ minVersion: 3, maxVersion: 11 });
+    // Produce v0-2 are advertised but not served, as in Kafka 4.0 (KAFKA-18659).
+    expect(byKey.get(API_KEYS.Produce)).toMatchObject({ minVersion: 0, maxVersion: 11 });
     expect(byKey.get(API_KEYS.Fetch)).toMatchObject({ minVersion: 4, maxVersion: 17 });
     expect(byKey.get(API_KEYS.Metadata)).toMatchObject({ minVersion: 0, maxVersion: 12 });
     for (const key of [API_KEYS.JoinGroup, API_KEYS.OffsetCommit, API_KEYS.DescribeCluster, API_KEYS.IncrementalAlterConfigs, API_KEYS.InitProducerId]) expect(byKey.has(key)).toBe(true);
@@ -133,6 +134,32 @@ describe('Produce', () => {
     });
     const decoded = await decodeRecords(batches[3]!);
     expect(decoded[19]!.value!.toString()).toContain('zstd value 19');
+    c.close();
+  });
+
+  it('closes the connection on Produce v0-2 (advertised for librdkafka, not served) and stores nothing', async () => {
+    for (const version of [0, 1, 2]) {
+      const c = await clientTo(leaderOf('wire', 1));
+      const before = k.cluster.partitions('wire')[1]!.logEndOffset;
+      const batch = buildBatch({ records: [{ value: `old v${version}` }] });
+      c.send(API_KEYS.Produce, version, { acks: 1, timeoutMs: 5000, topicData: [{ name: 'wire', partitionData: [{ index: 1, records: batch }] }] });
+      await c.closed;
+      expect(c.frames.length).toBe(0);
+      expect(k.cluster.partitions('wire')[1]!.logEndOffset).toBe(before);
+      expect(k.logs.some((l) => l.type === 'unsupported' && l.apiKey === API_KEYS.Produce && l.apiVersion === version)).toBe(true);
+    }
+  });
+
+  it('gives every InitProducerId without a transactional id a fresh producer id at epoch 0, whatever id/epoch it carries', async () => {
+    const c = await clientTo(0);
+    const ids = new Set<number>();
+    // @platformatic/kafka sends producerId 0, epoch 0 (v5); kafkajs v1 carries no id; v4 with -1/-1 is librdkafka's.
+    for (const [version, producerId, producerEpoch] of [[5, 0, 0], [5, 0, 0], [4, -1, -1], [1, -1, -1], [3, 7, 3]] as const) {
+      const r = await c.request(API_KEYS.InitProducerId, version, { transactionalId: null, transactionTimeoutMs: 60000, producerId, producerEpoch });
+      expect(r).toMatchObject({ errorCode: 0, producerEpoch: 0 });
+      ids.add(Number(r.producerId));
+    }
+    expect(ids.size).toBe(5);
     c.close();
   });
 
