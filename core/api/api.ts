@@ -234,6 +234,33 @@ const produceRecord = z.strictObject({
   timestamp: timestamp.optional(),
 });
 
+const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Canonical base64 (standard or URL alphabet, padding optional); Buffer.from would silently skip anything else. */
+function isBase64(s: string): boolean {
+  const bare = s.replace(/={1,2}$/, '');
+  if (/[^A-Za-z0-9+/_-]/.test(bare) || bare.length % 4 === 1 || (bare.length !== s.length && s.length % 4 !== 0)) return false;
+  if (bare.length % 4 === 0) return true;
+  // The last character's leftover bits must be zero, or decoding drops them (no Buffer here: the renderer loads this file).
+  const last = BASE64_DIGITS.indexOf(bare[bare.length - 1]!.replace('-', '+').replace('_', '/'));
+  return (last & (bare.length % 4 === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** With encoding "base64", every key, value and header value must be base64: junk is refused, never written. */
+function refuseInvalidBase64(
+  input: { encoding?: 'utf8' | 'base64'; records: Array<{ key?: string | null; value?: string | null; headers?: Record<string, string> }> },
+  ctx: z.RefinementCtx,
+): void {
+  if (input.encoding !== 'base64') return;
+  const bad = (path: Array<string | number>) =>
+    ctx.addIssue({ code: 'custom', path, message: 'is not valid base64 (the call says encoding "base64")', params: { errorName: 'INVALID_REQUEST' } });
+  input.records.forEach((r, i) => {
+    if (typeof r.key === 'string' && !isBase64(r.key)) bad(['records', i, 'key']);
+    if (typeof r.value === 'string' && !isBase64(r.value)) bad(['records', i, 'value']);
+    for (const [name, v] of Object.entries(r.headers ?? {})) if (!isBase64(v)) bad(['records', i, 'headers', name]);
+  });
+}
+
 /** Keys and values longer than this are cut in the message browser's reads (the UI's size limit is 1 MiB). */
 const maxValueBytes = z.number().int().min(0).max(64 * 1024 * 1024);
 
@@ -332,7 +359,7 @@ export const API = {
     encoding: z.enum(['utf8', 'base64']).optional(),
     acks: z.union([z.literal(0), z.literal(1), z.literal(-1)]).optional(),
     timeoutMs: z.number().int().min(1).max(300_000).optional(),
-  }), returns<ProducedRecord[]>(), 'Append records; keys, values and header values are UTF-8 text unless encoding is base64.'),
+  }).superRefine(refuseInvalidBase64), returns<ProducedRecord[]>(), 'Append records; keys, values and header values are UTF-8 text unless encoding is base64.'),
   stopBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Stop a broker cleanly (controlled shutdown: leadership moves first).'),
   killBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Kill a broker abruptly, as a crash would.'),
   startBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Start a stopped or killed broker.'),

@@ -16,7 +16,7 @@ import {
 } from './api';
 import { ClusterFeed, type FeedOptions } from './cluster-feed';
 import { PartitionFeed } from './partition-feed';
-import { describeTopicConfigs } from '../cluster/topic-configs';
+import { describeTopicConfigs, refuseInternalTopicCreation } from '../cluster/topic-configs';
 import { produceRecordsFromInput, recordToDto } from './dto';
 import type { ClusterPort, GroupsPort } from './engine-port';
 import { GroupsApi } from './groups-api';
@@ -175,7 +175,10 @@ export class EngineApi {
       getMetrics: () => this.feed.latest(),
       getMetricsHistory: (i) => this.feed.recent(i.seconds ?? 300),
 
-      createTopic: (i) => c.createTopic(i),
+      createTopic: (i) => {
+        refuseInternalTopicCreation(i.name);
+        return c.createTopic(i);
+      },
       deleteTopic: async (i) => { await c.deleteTopic(i.name); return null; },
       createPartitions: async (i) => { await c.createPartitions(i.topic, i.totalCount); return null; },
       alterConfigs: (i) => c.alterConfigs(i.topic, { set: i.set, delete: i.delete }, i.validateOnly),

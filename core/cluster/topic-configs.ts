@@ -162,3 +162,15 @@ export function validateTopicName(name: unknown): string {
 export function isInternalTopic(name: string): boolean {
   return name.startsWith('__');
 }
+
+/** The topics Kafka itself owns; its CreateTopics refuses them to users with INVALID_REQUEST. */
+const KAFKA_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__cluster_metadata']);
+
+/**
+ * Refuses a user's creation of one of Kafka's internal topics, by the wire or
+ * the API alike (the engine creates its own through Cluster.createTopic,
+ * which does not call this). Other `__` names stay creatable, as in Kafka.
+ */
+export function refuseInternalTopicCreation(name: string): void {
+  if (KAFKA_INTERNAL_TOPICS.has(name)) throw new KafkaError('INVALID_REQUEST', `Creation of internal topic ${name} is prohibited.`);
+}

@@ -12,6 +12,7 @@ import type { CreateTopicsResponse } from '../../protocol/index';
 import { api, type ApiHandler, type RequestContext } from '../context';
 import { kafkaError, OK, wireError } from '../error-codes';
 import { configSourceCode } from './configs';
+import { refuseInternalTopicCreation } from '../../cluster/topic-configs';
 
 type CreatedTopic = CreateTopicsResponse['topics'][number];
 
@@ -30,6 +31,7 @@ async function createOne(ctx: RequestContext, t: CreatableTopic, validateOnly: b
     numPartitions: -1, replicationFactor: -1, configs: v >= 5 ? [] : null,
   };
   try {
+    refuseInternalTopicCreation(t.name);
     let assignments: number[][] | undefined;
     if (t.assignments.length > 0) {
       if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
