@@ -344,7 +344,8 @@ export const API = {
   createPartitions: method('command', z.strictObject({
     topic: topicName,
     totalCount: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= 10_000, 'INVALID_PARTITIONS', 'totalCount must be between 1 and 10000'),
-  }), returns<null>(), 'Grow a topic to totalCount partitions.'),
+    assignments: z.array(z.array(brokerId).min(1).max(9)).min(1).max(10_000).optional(),
+  }), returns<null>(), 'Grow a topic to totalCount partitions; assignments (one broker list per new partition) places their replicas.'),
   alterConfigs: method('command', z.strictObject({
     topic: topicName,
     set: configMap.optional(),

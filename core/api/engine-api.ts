@@ -180,7 +180,7 @@ export class EngineApi {
         return c.createTopic(i);
       },
       deleteTopic: async (i) => { await c.deleteTopic(i.name); return null; },
-      createPartitions: async (i) => { await c.createPartitions(i.topic, i.totalCount); return null; },
+      createPartitions: async (i) => { await c.createPartitions(i.topic, i.totalCount, false, i.assignments); return null; },
       alterConfigs: (i) => c.alterConfigs(i.topic, { set: i.set, delete: i.delete }, i.validateOnly),
       deleteRecords: (i) => c.deleteRecords(i.topic, i.partition, i.beforeOffset),
       produce: (i) => c.produce(i.topic, produceRecordsFromInput(i), { acks: i.acks, timeoutMs: i.timeoutMs }),

@@ -42,7 +42,7 @@ export interface ClusterPort {
   describeConfigs(topic: string): ConfigEntry[];
   createTopic(opts: CreateTopicOptions): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
-  createPartitions(topic: string, totalCount: number): Promise<void>;
+  createPartitions(topic: string, totalCount: number, validateOnly?: boolean, assignments?: number[][]): Promise<void>;
   alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]>;
   deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }>;
   produce(topic: string, records: ProduceRecord[], opts?: { acks?: Acks; timeoutMs?: number }): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;

@@ -350,8 +350,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     await this.requireController().deleteTopic(name);
   }
 
-  async createPartitions(topic: string, totalCount: number, validateOnly = false): Promise<void> {
-    await this.requireController().createPartitions(topic, totalCount, validateOnly);
+  /** Grows a topic; `assignments` optionally places the new partitions' replicas (one broker list each). */
+  async createPartitions(topic: string, totalCount: number, validateOnly = false, assignments?: number[][]): Promise<void> {
+    await this.requireController().createPartitions(topic, totalCount, validateOnly, assignments);
   }
 
   async alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly = false): Promise<ConfigEntry[]> {

@@ -135,7 +135,12 @@ export class Controller {
     });
   }
 
-  createPartitions(name: string, totalCount: number, validateOnly = false): Promise<void> {
+  /**
+   * Grows a topic to `totalCount` partitions. With `assignments` (one broker
+   * list per new partition) the replicas are placed as given, validated as
+   * KRaft's ReplicationControlManager does; otherwise the controller places them.
+   */
+  createPartitions(name: string, totalCount: number, validateOnly = false, assignments?: number[][]): Promise<void> {
     return this.run(async () => {
       const t = this.topicOrThrow(name);
       const current = t.partitions.length;
@@ -144,12 +149,43 @@ export class Controller {
         throw new KafkaError('INVALID_PARTITIONS', `Topic currently has ${current} partitions, which is higher than or equal to the requested ${totalCount}.`);
       }
       const rf = t.partitions[0]!.replicas.length;
-      const live = this.unfencedLive();
-      if (rf > live.length) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} is larger than the ${live.length} available brokers`);
+      const additional = totalCount - current;
+      let placed: number[][];
+      if (assignments) {
+        if (assignments.length !== additional) {
+          throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Attempted to add ${additional} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
+        }
+        const active = new Set(this.unfencedLive());
+        assignments.forEach((replicas, i) => {
+          this.validateManualAssignment(replicas, rf);
+          if (!replicas.some((b) => active.has(b))) {
+            throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `All brokers specified in the manual partition assignment for partition ${current + i} are fenced or in controlled shutdown.`);
+          }
+        });
+        placed = assignments;
+      } else {
+        const live = this.unfencedLive();
+        if (rf > live.length) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} is larger than the ${live.length} available brokers`);
+        placed = Controller.assignReplicas(live, additional, rf, current);
+      }
       if (validateOnly) return;
-      const assignments = Controller.assignReplicas(live, totalCount - current, rf, current);
-      await this.write(assignments.map((replicas, i) => this.newPartitionRecord(t.topicId, current + i, replicas)));
+      await this.write(placed.map((replicas, i) => this.newPartitionRecord(t.topicId, current + i, replicas)));
     });
+  }
+
+  /** Kafka's checks of one manual partition assignment: registered brokers, each once, as many as the topic's replicas. */
+  private validateManualAssignment(replicas: number[], rf: number): void {
+    if (replicas.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment includes an empty replica list.');
+    const sorted = [...replicas].sort((a, b) => a - b);
+    sorted.forEach((id, i) => {
+      if (!Number.isInteger(id) || !this.image.brokers.has(id)) {
+        throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+      }
+      if (i > 0 && sorted[i - 1] === id) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes the broker ${id} more than once.`);
+    });
+    if (replicas.length !== rf) {
+      throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`);
+    }
   }
 
   alterConfigs(name: string, set: Record<string, string>, remove: string[], validateOnly: boolean): Promise<ConfigEntry[]> {

@@ -1,6 +1,6 @@
 /**
  * Topic administration: CreateTopics (validate-only included), DeleteTopics,
- * CreatePartitions, DeleteRecords and DescribeLogDirs. Changes go through the
+ * CreatePartitions (with or without explicit replica assignments), DeleteRecords and DescribeLogDirs. Changes go through the
  * cluster's controller, whichever broker received the request (in KRaft
  * brokers forward them the same way); DeleteRecords must reach each
  * partition's leader, as in Kafka.
@@ -123,10 +123,9 @@ export const adminHandlers: ApiHandler[] = [
       for (const t of body.topics) {
         let e = OK;
         try {
-          if (t.assignments !== null && t.assignments.length > 0) {
-            throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'Explicit replica assignments for new partitions are not supported; leave them out and the controller places the replicas');
-          }
-          await ctx.server.cluster.createPartitions(t.name, t.count, body.validateOnly);
+          // Some clients (kafkajs) send an empty list rather than null when they place nothing themselves.
+          const assignments = t.assignments === null || t.assignments.length === 0 ? undefined : t.assignments.map((a) => a.brokerIds);
+          await ctx.server.cluster.createPartitions(t.name, t.count, body.validateOnly, assignments);
         } catch (err) {
           e = wireError(err);
         }

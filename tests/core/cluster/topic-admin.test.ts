@@ -75,6 +75,30 @@ describe('topic administration', () => {
     expect(res[0]!.partition).toBe(4);
   });
 
+  it('places new partitions on the replicas given, and refuses assignments Kafka refuses, changing nothing', async () => {
+    await c.createTopic({ name: 'placed', partitions: 1, replicationFactor: 2 });
+    await c.createPartitions('placed', 3, false, [[2, 0], [1, 2]]);
+    expect(c.partitions('placed').map((p) => p.replicas)).toEqual([c.partitions('placed')[0]!.replicas, [2, 0], [1, 2]]);
+    expect(c.partitions('placed')[1]!.leader).toBe(2);
+    const refused = (assignments: number[][], total = 4) => c.createPartitions('placed', total, false, assignments);
+    await expect(refused([[0, 1], [1, 2]])).rejects.toMatchObject({ errorName: 'INVALID_REPLICA_ASSIGNMENT', message: expect.stringMatching(/add 1 additional partition\(s\), but only 2 assignment/) });
+    await expect(refused([[0]])).rejects.toThrow(/includes a partition with 1 replica\(s\).*previous partitions, which have 2/);
+    await expect(refused([[1, 1]])).rejects.toThrow(/includes the broker 1 more than once/);
+    await expect(refused([[0, 7]])).rejects.toThrow(/includes broker 7, but no such broker is registered/);
+    await expect(refused([[]])).rejects.toThrow(/empty replica list/);
+    await c.createPartitions('placed', 4, true, [[0, 1]]);
+    expect(c.partitions('placed')).toHaveLength(3);
+    await c.stopBroker(1);
+    await c.stopBroker(2);
+    try {
+      await expect(refused([[1, 2]])).rejects.toThrow(/All brokers specified in the manual partition assignment for partition 3 are fenced/);
+    } finally {
+      await c.startBroker(1);
+      await c.startBroker(2);
+    }
+    expect(c.partitions('placed')).toHaveLength(3);
+  });
+
   it('deletes a topic and its data on every broker', async () => {
     await c.createTopic({ name: 'doomed', partitions: 2, replicationFactor: 3 });
     await c.produce('doomed', Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(100) })));
