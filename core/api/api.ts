@@ -23,8 +23,8 @@ import type {
   TopicDescription,
   TopicSummary,
 } from '../cluster/types';
-import type { GroupDescription, GroupState, OffsetResetPlan } from '../groups';
-import type { WorkloadStatus } from '../workload/workload-simulator';
+import type { GroupDescription, GroupState, MemberDescription, OffsetResetPlan, PartitionLag } from '../groups';
+import type { WorkloadMember, WorkloadStatus } from '../workload/workload-simulator';
 
 // ---------------------------------------------------------------------------
 // UI-facing DTOs (what crosses a transport where the engine's shape would not)
@@ -186,7 +186,7 @@ export interface GroupLagUpdate {
   group: GroupDescription | null;
 }
 
-export type { GroupDescription, OffsetResetPlan, WorkloadStatus };
+export type { GroupDescription, MemberDescription, OffsetResetPlan, PartitionLag, WorkloadMember, WorkloadStatus };
 
 /** The error every transport delivers for a failed call: Kafka's code and name plus what was wrong. */
 export interface ApiErrorShape {

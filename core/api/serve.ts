@@ -48,7 +48,7 @@ export interface ServeHandle {
 export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>): Promise<ServeHandle> {
   const cluster = await opts.openCluster({ dataDir: opts.dataDir, brokers: opts.brokers, host: opts.host });
   let api: EngineApi | null = null;
-  let server: RunningServer | null = null;
+  let server: RunningServer;
   let groups: OwnedGroups | null = null;
   let kafka: KafkaListenersHandle | null = null;
   try {

@@ -180,7 +180,7 @@ function main(): void {
   const check = process.argv.includes('--check');
   let stale = false;
   for (const [file, text] of outputs) {
-    let current = '';
+    let current: string;
     try {
       current = readFileSync(file, 'utf8');
     } catch {

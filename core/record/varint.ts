@@ -66,7 +66,7 @@ export function readVarlong(buf: Uint8Array, pos: number): number {
   // because JS bit operators truncate to 32 bits.
   let low = 0;
   let shift = 0;
-  let b = 0;
+  let b: number;
   do {
     if (pos >= end) throw truncated(pos);
     b = buf[pos++];

@@ -80,15 +80,14 @@ export class KafkaListeners {
 
   private constructor(private readonly cluster: Cluster, private readonly options: ResolvedServerOptions, groups: GroupCoordinator | null, sasl: SaslAuthenticator | null) {
     this.listeners = cluster.brokersList.map((b) => new BrokerListener(b.id));
-    const self = this;
     this.context = {
       cluster,
       options,
       groups,
       sasl,
       creatingTopics: new Map(),
-      endpoint: (id) => self.endpoint(id),
-      liveEndpoints: () => self.listeners.map((l) => self.endpoint(l.brokerId)).filter((e): e is Endpoint => e !== null),
+      endpoint: (id) => this.endpoint(id),
+      liveEndpoints: () => this.listeners.map((l) => this.endpoint(l.brokerId)).filter((e): e is Endpoint => e !== null),
       controllerId: () => cluster.brokers().find((b) => b.isController)?.id ?? -1,
     };
     const handlers: ApiHandler[] = [...metadataHandlers, ...produceHandlers, ...fetchHandlers, ...adminHandlers, ...configHandlers];
@@ -194,14 +193,13 @@ export class KafkaListeners {
 
   private async open(l: BrokerListener, initial: boolean): Promise<void> {
     const server = createServer({ noDelay: true }, (socket) => this.accept(l, socket));
-    let port = this.portFor(l);
+    const port = this.portFor(l);
     try {
       await listen(server, port, this.options.host);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (!initial && this.options.basePort === 0 && code === 'EADDRINUSE') {
         // A free port was taken meanwhile; any free port will do in ephemeral mode.
-        port = 0;
         await listen(server, 0, this.options.host);
       } else {
         const message = `Broker ${l.brokerId} cannot listen on ${this.options.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}`;

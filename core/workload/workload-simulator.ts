@@ -35,7 +35,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { KafkaError } from '../errors';
-import type { ClusterPort } from '../api/engine-port';
+import type { Cluster } from '../cluster/cluster';
 import type { ConsumerConfig, EngineConsumer } from '../groups/consumer';
 
 export const TICK_MS = 100;
@@ -103,7 +103,7 @@ export interface WorkloadStatus {
 }
 
 /** What the simulator needs of the engine: the cluster, and a way to make group consumers. */
-export type WorkloadCluster = Pick<ClusterPort, 'listTopics' | 'createTopic' | 'produce' | 'partitions'>;
+export type WorkloadCluster = Pick<Cluster, 'listTopics' | 'createTopic' | 'produce' | 'partitions'>;
 export interface ConsumerFactory {
   consumer(config: ConsumerConfig): EngineConsumer;
 }

@@ -79,7 +79,6 @@ describe('desktop main process: window', () => {
   it('opens the engine in userData before the window exists', async () => {
     let release!: () => void;
     const opened = new Promise<void>((r) => (release = r));
-    let dataDir = '';
     const handle = await boot({
       openCluster: async () => {
         await opened;
@@ -91,7 +90,7 @@ describe('desktop main process: window', () => {
     expect(electron.BrowserWindow.instances).toHaveLength(0);
     release();
     await handle!.ready;
-    dataDir = handle!.dataDir;
+    const dataDir = handle!.dataDir;
     expect(electron.BrowserWindow.instances).toHaveLength(1);
     expect(dataDir).toBe('/fake/appData/Noticeboard/cluster');
   });

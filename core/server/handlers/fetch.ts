@@ -83,7 +83,7 @@ export const fetchHandlers: ApiHandler[] = [
         const t = v >= 13 ? image.topicsById.get(ft.topicId) : image.topic(ft.topic);
         const entry = { topicName: t?.name ?? ft.topic, topicId: t?.topicId ?? ft.topicId, image: t, parts: [] as Array<{ index: number; req: number; early: PartitionData | null }> };
         for (const fp of ft.partitions) {
-          let code = 0;
+          let code: number;
           if (!t) code = v >= 13 ? codeOf('UNKNOWN_TOPIC_ID') : codeOf('UNKNOWN_TOPIC_OR_PARTITION');
           else code = epochError(t, fp.partition, v >= 9 ? fp.currentLeaderEpoch : -1);
           if (code !== 0) {

@@ -10,7 +10,6 @@ import { createWsTransport } from '../../../core/api/ws-transport';
 import { FakeCluster } from '../../support/fake-cluster';
 
 let handle: ServeHandle;
-let cluster: FakeCluster;
 let staticDir: string;
 
 beforeAll(async () => {
@@ -18,7 +17,7 @@ beforeAll(async () => {
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Noticeboard</title>');
   handle = await startServe({
     dataDir: '/nonexistent', brokers: 3, host: '127.0.0.1', port: 0, staticDir, version: 'test',
-    openCluster: async () => (cluster = new FakeCluster(3)),
+    openCluster: async () => new FakeCluster(3),
     feed: { coalesceMs: 5, metricsIntervalMs: 50 },
   });
 });

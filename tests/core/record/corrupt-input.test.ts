@@ -41,7 +41,7 @@ async function expectOnlyKafkaErrors(buf: Buffer, label: string): Promise<void> 
       await fn();
     } catch (err) {
       if (!(err instanceof KafkaError) || !CORRUPTION_NAMES.has(err.errorName)) {
-        throw new Error(`${name} on ${label} threw ${err instanceof KafkaError ? err.errorName : String(err)}`);
+        throw new Error(`${name} on ${label} threw ${err instanceof KafkaError ? err.errorName : String(err)}`, { cause: err });
       }
     }
   }

@@ -68,16 +68,6 @@ function errorOf(fn: () => unknown): KafkaError {
   throw new Error('expected a KafkaError');
 }
 
-async function errorOfAsync(p: Promise<unknown>): Promise<KafkaError> {
-  try {
-    await p;
-  } catch (err) {
-    if (!(err instanceof KafkaError)) throw err;
-    return err;
-  }
-  throw new Error('expected a KafkaError');
-}
-
 const sampleRecords: RecordInput[] = [
   { key: 'k0', value: 'hello', timestamp: T0, headers: [{ key: 'h1', value: 'v1' }, { key: 'h1', value: null }] },
   { key: null, value: Buffer.from([0, 1, 2, 255]), timestamp: T0 + 5 },

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allApis, API_KEYS, encodeRequest } from '../../../core/protocol/index';
 import { buildBatchAsync } from '../../../core/record/index';
 import { eventually } from '../../helpers/temp-cluster';
-import { RawClient, sleep, startKafka, within, type TestKafka } from './helpers';
+import { RawClient, startKafka, within, type TestKafka } from './helpers';
 import { seededRandom } from '../../helpers/random';
 
 const FUZZ_FRAMES = Number(process.env.WIRE_FUZZ_FRAMES ?? 10_000);
@@ -118,7 +118,6 @@ describe('seeded fuzz', () => {
 
     const { valid, served } = corpus(k.kafka.advertisedApis());
     const r = rng(FUZZ_SEED);
-    let sent = 0;
     // Frames the broker demonstrably dealt with: answered, or refused by closing the connection.
     let handled = 0;
     const oneConnection = async () => {
@@ -133,7 +132,6 @@ describe('seeded fuzz', () => {
         // Mostly the right size prefix; sometimes one that lies.
         const size = sizeTweak < 0.95 ? frame.length : sizeTweak < 0.97 ? frame.length + 1 + Math.floor(r() * 100) : sizeTweak < 0.99 ? Math.max(0, frame.length - 1 - Math.floor(r() * 10)) : -1 - Math.floor(r() * 100);
         parts.push(withSize(frame, size));
-        sent++;
       }
       c.write(Buffer.concat(parts));
       const closedByBroker = (await within(c.closed, 25)).done;
