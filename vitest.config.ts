@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    // Any unhandled rejection or uncaught exception fails the test during which it surfaced.
+    setupFiles: ['tests/support/fail-on-unhandled.ts'],
     projects: [
       {
         extends: true,

@@ -3,6 +3,7 @@
  * as an interface so the API can be exercised against a small fake, and so a
  * change to the engine that would break the UI fails to type-check here.
  */
+import type { EngineLogger } from '../logger';
 import type {
   Acks,
   BrokerState,
@@ -30,6 +31,8 @@ export interface EngineMetrics {
 
 export interface ClusterPort {
   readonly clusterId: string;
+  /** The engine log for background failures; optional so lightweight stand-ins may leave it out. */
+  readonly logger?: EngineLogger;
   // The engine is a typed EventEmitter; only subscribe/unsubscribe are used.
   on<E extends keyof ClusterEvents>(event: E, listener: (...args: ClusterEvents[E]) => void): unknown;
   off<E extends keyof ClusterEvents>(event: E, listener: (...args: ClusterEvents[E]) => void): unknown;

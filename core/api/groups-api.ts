@@ -62,7 +62,7 @@ export class GroupsApi {
   private closed = false;
 
   constructor(
-    cluster: ClusterPort,
+    private readonly cluster: ClusterPort,
     private readonly groups: GroupsPort | null,
     private readonly push: GroupsApiEvents,
     private readonly opts: GroupsApiOptions = {},
@@ -73,7 +73,9 @@ export class GroupsApi {
 
   start(): void {
     if (!this.groups || this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 1000);
+    this.timer = setInterval(() => {
+      void this.tick().catch((e: unknown) => this.cluster.logger?.warn('groups-api', 'Pushing group updates failed', e));
+    }, this.opts.intervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -155,7 +157,7 @@ export class GroupsApi {
   async deleteGroup(groupId: string): Promise<null> {
     await this.port().admin.deleteGroup(groupId);
     this.lastGroups = '';
-    void this.tick();
+    void this.tick().catch((e: unknown) => this.cluster.logger?.warn('groups-api', 'Pushing group updates failed', e));
     return null;
   }
 

@@ -43,6 +43,11 @@ export class Broker implements MetadataReplica {
     return this._replicas;
   }
 
+  /** The replica manager, or null while stopped or still opening its store: never throws (background lookups). */
+  get replicasIfReady(): ReplicaManager | null {
+    return this.status === 'stopped' ? null : this._replicas;
+  }
+
   get isUp(): boolean {
     return this.status === 'running' || this.status === 'starting' || this.status === 'stopping';
   }

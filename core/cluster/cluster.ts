@@ -16,7 +16,9 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { KafkaError } from '../errors';
+import { FileLogger, nullLogger, type EngineLogger } from '../logger';
 import { Broker } from './broker';
 import { Controller } from './controller';
 import { MetadataLog } from './metadata-log';
@@ -48,6 +50,8 @@ export interface ClusterOptions {
   /** num.partitions and default.replication.factor for auto-created topics. */
   defaultPartitions?: number;
   defaultReplicationFactor?: number;
+  /** The engine log (core/logger.ts): default `<dataDir>/logs/noticeboard.log`; null writes none. */
+  logFile?: string | null;
 }
 
 const MAX_BROKERS = 9;
@@ -58,6 +62,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   readonly brokersList: Broker[] = [];
   readonly meter = new ThroughputMeter();
   readonly host: string;
+  /** Where background failures go (see core/logger.ts). */
+  readonly logger: EngineLogger;
   private log!: MetadataLog;
   private controller!: Controller;
   private controllerId = -1;
@@ -71,6 +77,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private constructor(readonly options: Required<Omit<ClusterOptions, 'host'>> & { host: string }) {
     super();
     this.host = options.host;
+    this.logger = options.logFile ? new FileLogger(options.logFile) : nullLogger;
     this.reader = new RecordReader(this);
     this.cleaner = new LogCleaner(this, options.logCleanerIntervalMs);
   }
@@ -90,6 +97,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       logCleanerIntervalMs: opts.logCleanerIntervalMs ?? 15_000,
       defaultPartitions: opts.defaultPartitions ?? 1,
       defaultReplicationFactor: opts.defaultReplicationFactor ?? Math.min(3, count),
+      logFile: opts.logFile === undefined ? join(opts.dataDir, 'logs', 'noticeboard.log') : opts.logFile,
     });
     await cluster.boot();
     return cluster;
@@ -98,15 +106,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private async boot(): Promise<void> {
     for (let id = 0; id < this.options.brokers; id++) {
       this.brokersList.push(new Broker(id, this.options.dataDir, {
-        lookup: (leaderId, key) => {
-          const b = this.brokersList[leaderId];
-          return b && b.status !== 'stopped' ? b.replicas.partitions.get(key) : undefined;
+        // Brokers open in any order: a leader whose broker is not up yet is "not available yet", never an error.
+        lookup: (leaderId, key) => this.brokersList[leaderId]?.replicasIfReady?.partitions.get(key),
+        // Proposed from background paths (fetches, the lag check): a failure is logged and proposed again later.
+        isr: {
+          requestIsrChange: (p, isr) => this.controller.requestIsrChange(p, isr)
+            .catch((e: unknown) => this.logger.warn('isr', `ISR change of ${p.topic.name}-${p.index} failed`, e)),
         },
-        isr: { requestIsrChange: (p, isr) => this.controller.requestIsrChange(p, isr) },
         onHighWatermark: (p) => this.emit('highWatermark', { topic: p.topic.name, partition: p.index, highWatermark: p.log.highWatermark }),
         onMetadataApplied: (b, r) => this.onMetadataApplied(b, r),
         replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
         meter: this.meter,
+        logger: this.logger,
       }));
     }
     const stores = await Promise.all(this.brokersList.map((b) => b.openStore()));
@@ -132,7 +143,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       this.emit('broker', this.brokerState(b));
     }
     this.balanceTimer = setInterval(() => {
-      if (this.controllerId >= 0) void this.controller.balanceLeaders().catch(() => undefined);
+      if (this.controllerId >= 0) {
+        void this.controller.balanceLeaders().catch((e: unknown) => this.logger.warn('leader-balancer', 'Preferred leader election failed', e));
+      }
     }, this.options.leaderBalanceIntervalMs);
     this.balanceTimer.unref();
     this.cleaner.start();

@@ -28,7 +28,9 @@ export class LogCleaner {
   constructor(private readonly cluster: Cluster, private readonly intervalMs: number) {}
 
   start(): void {
-    this.timer = setInterval(() => { void this.runOnce().catch(() => undefined); }, this.intervalMs);
+    this.timer = setInterval(() => {
+      void this.runOnce().catch((e: unknown) => this.cluster.logger.warn('log-cleaner', 'A cleaner run failed', e));
+    }, this.intervalMs);
     this.timer.unref();
   }
 
@@ -45,8 +47,11 @@ export class LogCleaner {
           if (partition.log.isClosed) continue;
           try {
             await this.clean(partition);
-          } catch {
-            // A replica closed under the cleaner (broker stopped, topic deleted): try next time.
+          } catch (e) {
+            // A replica closed under the cleaner (broker stopped, topic deleted) is expected: try next time.
+            if (!partition.log.isClosed) {
+              this.cluster.logger.warn('log-cleaner', `Cleaning ${partition.topic.name}-${partition.index} failed`, e);
+            }
           }
         }
       })().finally(() => { this.running = null; });

@@ -48,12 +48,12 @@ export class ReplicaFetcher {
     const log = this.follower.log;
     let truncated = false;
     while (this.active && !log.isClosed) {
-      const leader = this.replication.replicationPaused ? undefined : this.lookup(this.leaderId, this.follower.key);
-      if (!leader || leader.role !== 'leader' || leader.leaderEpoch !== this.leaderEpoch) {
-        await Promise.race([sleep(RETRY_BACKOFF_MS), this.stopped]);
-        continue;
-      }
       try {
+        const leader = this.replication.replicationPaused ? undefined : this.lookup(this.leaderId, this.follower.key);
+        if (!leader || leader.role !== 'leader' || leader.leaderEpoch !== this.leaderEpoch) {
+          await Promise.race([sleep(RETRY_BACKOFF_MS), this.stopped]);
+          continue;
+        }
         if (!truncated) {
           await this.truncateByEpoch(leader);
           truncated = true;

@@ -17,6 +17,7 @@ import type { MetadataImage, PartitionImage, TopicImage } from './metadata-image
 import { Partition, type IsrChangeRequester } from './partition';
 import { ReplicaFetcher, type LeaderLookup } from './replica-fetcher';
 import type { ThroughputMeter } from './throughput';
+import type { EngineLogger } from '../logger';
 import type { Acks } from './types';
 
 export interface ReplicaManagerDeps {
@@ -25,6 +26,7 @@ export interface ReplicaManagerDeps {
   onHighWatermark: (p: Partition) => void;
   replicaLagTimeMaxMs: number;
   meter: ThroughputMeter;
+  logger: EngineLogger;
 }
 
 export interface FetchPartitionRequest {
@@ -67,7 +69,7 @@ export class ReplicaManager {
       for (const p of this.partitions.values()) p.checkLaggingFollowers(this.deps.replicaLagTimeMaxMs);
       if (Date.now() - lastCheckpoint >= HW_CHECKPOINT_INTERVAL_MS) {
         lastCheckpoint = Date.now();
-        void this.checkpointHighWatermarks();
+        void this.checkpointHighWatermarks().catch((e: unknown) => this.deps.logger.warn('replica-manager', 'High watermark checkpoint failed', e));
       }
     }, interval);
     this.lagTimer.unref();
@@ -140,7 +142,8 @@ export class ReplicaManager {
     }
     const idBytes = Buffer.from(topicId, 'base64url');
     for (const range of topicRanges(idBytes)) await this.store.db.clear(range);
-    void this.store.db.compactRange?.(topicRanges(idBytes)[0]!.gte, topicRanges(idBytes)[0]!.lt).catch(() => undefined);
+    void this.store.db.compactRange?.(topicRanges(idBytes)[0]!.gte, topicRanges(idBytes)[0]!.lt)
+      .catch((e: unknown) => this.deps.logger.warn('replica-manager', `Compacting the keys of deleted topic ${topicId} failed`, e));
   }
 
   private readonly checkpointedHw = new Map<string, number>();
@@ -150,7 +153,9 @@ export class ReplicaManager {
       if (this.stopped) return;
       if (this.checkpointedHw.get(key) === p.log.highWatermark) continue;
       this.checkpointedHw.set(key, p.log.highWatermark);
-      await p.log.checkpoint().catch(() => undefined);
+      await p.log.checkpoint().catch((e: unknown) => {
+        if (!p.log.isClosed) this.deps.logger.warn('replica-manager', `Checkpoint of ${p.topic.name}-${p.index} failed`, e);
+      });
     }
   }
 
@@ -281,8 +286,9 @@ export class ReplicaManager {
     const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is shutting down`);
     for (const p of this.partitions.values()) p.failWaiters(err);
     if (abrupt) {
-      for (const p of this.partitions.values()) void p.log.close(true);
-      void Promise.all(stopping);
+      const closing = [...this.partitions.values()].map((p) => p.log.close(true));
+      // A kill does not wait, but a failure in what it drops still gets reported, not left unhandled.
+      void Promise.all([...stopping, ...closing]).catch((e: unknown) => this.deps.logger.warn('replica-manager', `Abrupt stop of broker ${this.brokerId}`, e));
       return;
     }
     await Promise.all(stopping);

@@ -101,7 +101,9 @@ export class GroupCoordinator {
     this.shards = new Shards(cluster, this.options);
     for (const t of cluster.listTopics({ includeInternal: false })) this.partitionCounts.set(t.name, t.partitions);
     cluster.on('partition', this.onPartition);
-    this.expiryTimer = setInterval(() => { void this.expireOffsets().catch(() => undefined); }, this.options.offsetsRetentionCheckIntervalMs);
+    this.expiryTimer = setInterval(() => {
+      void this.expireOffsets().catch((e: unknown) => cluster.logger.warn('group-coordinator', 'Offset expiry failed', e));
+    }, this.options.offsetsRetentionCheckIntervalMs);
     this.expiryTimer.unref();
   }
 
@@ -426,8 +428,9 @@ export class GroupCoordinator {
           removed += expired.length;
         }
         if (group.isEmpty && group.offsets.count === 0 && group.members.size === 0 && shard.groups.get(group.groupId) === group) await this.removeGroup(shard, group);
-      } catch {
+      } catch (e) {
         // The shard moved or the write failed: the next run (or the new coordinator) retries.
+        this.cluster.logger.warn('group-coordinator', `Expiring offsets of group ${group.groupId} failed`, e);
       }
     }
     return removed;

@@ -222,8 +222,9 @@ export class LagSampler {
     this.timer = setInterval(() => {
       try {
         this.sampleOnce();
-      } catch {
-        // The cluster is closing under the sampler: the next tick (if any) tries again.
+      } catch (e) {
+        // The cluster is closing under the sampler (expected): the next tick (if any) tries again.
+        if (!this.cluster.isClosed) this.cluster.logger.warn('lag-sampler', 'Sampling consumer lag failed', e);
       }
     }, this.intervalMs);
     this.timer.unref();

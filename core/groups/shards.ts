@@ -232,6 +232,7 @@ export class Shards {
     shard.loading = this.load(shard, token).catch((err: unknown) => {
       if (shard.token !== token) return;
       shard.status = 'failed';
+      this.cluster.logger.warn('group-coordinator', `Loading ${OFFSETS_TOPIC}-${shard.index} failed`, err);
       const e = asKafkaError(err);
       shard.error = e.retriable ? e : new KafkaError('COORDINATOR_NOT_AVAILABLE', `Loading ${OFFSETS_TOPIC}-${shard.index} failed: ${e.message}`);
     });
