@@ -17,7 +17,7 @@ import type { BrokerStatus } from './types';
 
 export class Broker implements MetadataReplica {
   status: BrokerStatus = 'stopped';
-  image = new MetadataImage();
+  image: MetadataImage;
   private _store: BrokerStore | null = null;
   private _replicas: ReplicaManager | null = null;
   /** Listener port of the Kafka protocol server, set by it. */
@@ -27,7 +27,9 @@ export class Broker implements MetadataReplica {
     readonly id: number,
     readonly dataDir: string,
     private readonly deps: ReplicaManagerDeps & { onMetadataApplied: (broker: Broker, record: MetadataRecord) => void },
-  ) {}
+  ) {
+    this.image = new MetadataImage(id);
+  }
 
   get path(): string {
     return join(this.dataDir, `broker-${this.id}`);
@@ -63,7 +65,7 @@ export class Broker implements MetadataReplica {
     try {
       const store = await this.openStore();
       await log.syncReplica(store);
-      this.image = new MetadataImage();
+      this.image = new MetadataImage(this.id);
       log.all.forEach((r, offset) => this.image.apply(offset, r));
       this._replicas = new ReplicaManager(this.id, store, this.image, this.deps);
       await this._replicas.loadAll();
@@ -94,6 +96,10 @@ export class Broker implements MetadataReplica {
       }
       case 'RemoveTopic':
         await rm.removeTopic(record.topicId);
+        break;
+      case 'BrokerConfig':
+        // log.segment.bytes / log.roll.ms may have changed what topics inherit.
+        for (const p of rm.partitions.values()) p.log.settings = { segmentBytes: p.topic.config.segmentBytes, segmentMs: p.topic.config.segmentMs };
         break;
       default:
         break;

@@ -29,6 +29,7 @@ import { RecordReader } from './record-reader';
 import { scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
 import { LogCleaner } from './log-cleaner';
 import { ThroughputMeter, type ThroughputRates } from './throughput';
+import { describeBrokerConfigs, topicConfigSynonyms, type StaticBrokerConfigs } from './broker-configs';
 import { describeTopicConfigs, isInternalTopic } from './topic-configs';
 import { buildBatch } from '../record';
 import type {
@@ -71,6 +72,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly reader: RecordReader;
   private readonly cleaner: LogCleaner;
   private balanceTimer: NodeJS.Timeout | null = null;
+  /** Static broker configs hosts add (the Kafka listeners: listeners, advertised.listeners, ...). */
+  private readonly staticConfigs = new Set<StaticBrokerConfigs>();
   private closed = false;
   private lifecycle: Promise<unknown> = Promise.resolve();
 
@@ -121,14 +124,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       }));
     }
     const stores = await Promise.all(this.brokersList.map((b) => b.openStore()));
+    const self = this;
     this.log = await MetadataLog.recover(stores);
     this.controller = new Controller({
       log: this.log,
       image: () => this.brokersList[this.controllerId]!.image,
       replicas: () => this.brokersList.filter((b) => b.status !== 'stopped'),
       liveBrokerIds: () => this.brokersList.filter((b) => b.status === 'running' || b.status === 'starting').map((b) => b.id),
-      defaultPartitions: this.options.defaultPartitions,
-      defaultReplicationFactor: this.options.defaultReplicationFactor,
+      get defaultPartitions() { return self.autoCreateDefault('num.partitions'); },
+      get defaultReplicationFactor() { return self.autoCreateDefault('default.replication.factor'); },
     });
     if (this.log.nextOffset === 0) {
       const clusterId = randomBytes(16).toString('base64url');
@@ -331,11 +335,63 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   describeTopic(name: string): TopicDescription {
     const t = this.topicImage(name);
-    return { ...this.summary(t), configs: describeTopicConfigs(t.configs), partitionStates: this.partitions(name) };
+    return { ...this.summary(t), configs: this.describeConfigs(name), partitionStates: this.partitions(name) };
   }
 
-  describeConfigs(topic: string): ConfigEntry[] {
-    return describeTopicConfigs(this.topicImage(topic).configs);
+  /** A topic's configs; with `brokerId`, broker-level values as that broker applies them (else the cluster-wide ones). */
+  describeConfigs(topic: string, brokerId: number | null = null): ConfigEntry[] {
+    return describeTopicConfigs(this.topicImage(topic).configs, topicConfigSynonyms(this.anyImage().brokerConfigs, brokerId));
+  }
+
+  // ---- broker configs (broker-configs.ts) ---------------------------------
+
+  /** Adds static broker configs a host started with (the Kafka listeners do); returns the function that removes them. */
+  addStaticBrokerConfigs(provider: StaticBrokerConfigs): () => void {
+    this.staticConfigs.add(provider);
+    return () => this.staticConfigs.delete(provider);
+  }
+
+  private staticBrokerConfigs(brokerId: number | null): Record<string, string> {
+    const o = this.options;
+    const out: Record<string, string> = {
+      'num.partitions': String(o.defaultPartitions),
+      'default.replication.factor': String(o.defaultReplicationFactor),
+      'replica.lag.time.max.ms': String(o.replicaLagTimeMaxMs),
+      'log.retention.check.interval.ms': String(o.logCleanerIntervalMs),
+      'leader.imbalance.check.interval.seconds': String(Math.max(1, Math.round(o.leaderBalanceIntervalMs / 1000))),
+      'process.roles': 'broker,controller',
+    };
+    if (brokerId !== null) {
+      out['broker.id'] = out['node.id'] = String(brokerId);
+      out['log.dirs'] = this.broker(brokerId).path;
+    }
+    for (const p of this.staticConfigs) Object.assign(out, p(brokerId));
+    return out;
+  }
+
+  /** A broker's configs, or with null the cluster-wide level, each with its source and synonyms. */
+  describeBrokerConfigs(brokerId: number | null = null): ConfigEntry[] {
+    if (brokerId !== null) this.broker(brokerId);
+    return describeBrokerConfigs(this.anyImage().brokerConfigs, this.staticBrokerConfigs(brokerId), brokerId);
+  }
+
+  /** The dynamic broker configs set for one broker, or with null cluster-wide. */
+  brokerConfigOverrides(brokerId: number | null = null): Record<string, string> {
+    return { ...this.anyImage().brokerConfigs.get(brokerId === null ? '' : String(brokerId)) };
+  }
+
+  /** Sets or removes dynamic broker configs of one broker, or with null cluster-wide; returns that level's configs after. */
+  async alterBrokerConfigs(brokerId: number | null, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly = false): Promise<ConfigEntry[]> {
+    const resource = brokerId === null ? '' : String(brokerId);
+    await this.requireController().alterBrokerConfigs(resource, changes?.set ?? {}, changes?.delete ?? [], validateOnly);
+    return this.describeBrokerConfigs(brokerId);
+  }
+
+  /** num.partitions / default.replication.factor as the controller applies them to topics created without them. */
+  private autoCreateDefault(name: 'num.partitions' | 'default.replication.factor'): number {
+    const dynamic = this.brokersList[this.controllerId]?.image.brokerConfigs.get('')?.[name];
+    if (dynamic !== undefined) return Number(dynamic);
+    return name === 'num.partitions' ? this.options.defaultPartitions : this.options.defaultReplicationFactor;
   }
 
   metrics(): ThroughputRates {
@@ -348,10 +404,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (!opts || typeof opts !== 'object') throw new KafkaError('INVALID_REQUEST', 'createTopic needs {name, partitions?, replicationFactor?, configs?}');
     await this.requireController().createTopic(opts);
     if (opts.validateOnly) {
-      const partitions = opts.assignments?.length ?? opts.partitions ?? this.options.defaultPartitions;
+      const partitions = opts.assignments?.length ?? opts.partitions ?? this.autoCreateDefault('num.partitions');
       return {
         name: opts.name, topicId: '', internal: isInternalTopic(opts.name), partitions,
-        replicationFactor: opts.assignments?.[0]?.length ?? opts.replicationFactor ?? this.options.defaultReplicationFactor,
+        replicationFactor: opts.assignments?.[0]?.length ?? opts.replicationFactor ?? this.autoCreateDefault('default.replication.factor'),
         messages: 0, bytesOnDisk: 0, underReplicatedPartitions: 0, offlinePartitions: 0,
         cleanupPolicy: opts.configs?.['cleanup.policy'] ?? 'delete', configs: describeTopicConfigs(opts.configs ?? {}), partitionStates: [],
       };

@@ -16,6 +16,7 @@ import { KafkaError } from '../errors';
 import type { MetadataImage, MetadataRecordBody, PartitionImage, TopicImage } from './metadata-image';
 import type { MetadataLog, MetadataReplica } from './metadata-log';
 import type { Partition } from './partition';
+import { brokerResource, validateBrokerConfigChange } from './broker-configs';
 import { describeTopicConfigs, effectiveConfig, validateTopicConfigs, validateTopicName } from './topic-configs';
 import type { ConfigEntry, CreateTopicOptions } from './types';
 
@@ -25,8 +26,9 @@ export interface ControllerContext {
   image(): MetadataImage;
   replicas(): MetadataReplica[];
   liveBrokerIds(): number[];
-  defaultPartitions: number;
-  defaultReplicationFactor: number;
+  /** num.partitions and default.replication.factor, read at each creation (they may change dynamically). */
+  readonly defaultPartitions: number;
+  readonly defaultReplicationFactor: number;
 }
 
 const MAX_PARTITIONS = 10_000;
@@ -205,6 +207,25 @@ export class Controller {
       for (const n of remove) if (n in t.configs) records.push({ type: 'Config', topicId: t.topicId, name: n, value: null });
       await this.write(records);
       return describeTopicConfigs(this.image.topicsById.get(t.topicId)?.configs ?? next);
+    });
+  }
+
+  /**
+   * Changes the dynamic broker configs of one resource ('' = cluster-wide
+   * default, else a broker id): `set` entries stored, `remove` ones dropped
+   * (back to the next level). Validated by broker-configs.ts.
+   */
+  alterBrokerConfigs(resource: string, set: Record<string, string>, remove: string[], validateOnly: boolean): Promise<void> {
+    return this.run(async () => {
+      const brokerCount = this.image.brokerCount;
+      const name = brokerResource(resource, brokerCount);
+      const valid = validateBrokerConfigChange(name, set, remove, { brokerCount });
+      if (validateOnly) return;
+      const current = this.image.brokerConfigs.get(name) ?? {};
+      const records: MetadataRecordBody[] = [];
+      for (const [n, v] of Object.entries(valid)) if (current[n] !== v) records.push({ type: 'BrokerConfig', resource: name, name: n, value: v });
+      for (const n of remove) if (n in current && !(n in valid)) records.push({ type: 'BrokerConfig', resource: name, name: n, value: null });
+      await this.write(records);
     });
   }
 

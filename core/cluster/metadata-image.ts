@@ -6,6 +6,7 @@
  * Records are JSON with a format version `v` and the epoch `e` of the
  * controller that wrote them (used to pick the authoritative log on reopen).
  */
+import { inheritedTopicDefaults, isTopicDefault } from './broker-configs';
 import { effectiveConfig, type TopicConfig } from './topic-configs';
 
 interface Base { v: number; e: number }
@@ -20,6 +21,8 @@ export type MetadataRecord = Base & (
   | { type: 'Partition'; topicId: string; partition: number; replicas: number[]; isr: number[]; leader: number; leaderEpoch: number; partitionEpoch: number }
   | { type: 'PartitionChange'; topicId: string; partition: number; leader?: number; isr?: number[]; leaderEpoch: number; partitionEpoch: number }
   | { type: 'Config'; topicId: string; name: string; value: string | null }
+  /** A dynamic broker config: resource '' is the cluster-wide default, else a broker id; null value removes it. */
+  | { type: 'BrokerConfig'; resource: string; name: string; value: string | null }
   /** A block of producer ids handed out: ids below `nextProducerId` are never given again. */
   | { type: 'ProducerIds'; nextProducerId: number }
 );
@@ -61,6 +64,13 @@ export class MetadataImage {
   readonly brokers = new Map<number, BrokerRegistration>();
   readonly topicsByName = new Map<string, TopicImage>();
   readonly topicsById = new Map<string, TopicImage>();
+  /** Dynamic broker configs by resource ('' cluster-wide, else the broker id), see broker-configs.ts. */
+  readonly brokerConfigs = new Map<string, Record<string, string>>();
+  /** What this broker's topics inherit from dynamic broker configs, by topic config name. */
+  private inherited: Record<string, string> = {};
+
+  /** `brokerId`: the broker whose image this is (its per-broker configs apply to its topics); -1 for none. */
+  constructor(readonly brokerId = -1) {}
 
   apply(offset: number, r: MetadataRecord): void {
     this.offset = offset;
@@ -80,7 +90,7 @@ export class MetadataImage {
         break;
       }
       case 'Topic': {
-        const t: TopicImage = { name: r.name, topicId: r.topicId, idBytes: Buffer.from(r.topicId, 'base64url'), partitions: [], configs: {}, config: effectiveConfig({}) };
+        const t: TopicImage = { name: r.name, topicId: r.topicId, idBytes: Buffer.from(r.topicId, 'base64url'), partitions: [], configs: {}, config: effectiveConfig({}, this.inherited) };
         this.topicsByName.set(r.name, t);
         this.topicsById.set(r.topicId, t);
         break;
@@ -113,7 +123,19 @@ export class MetadataImage {
         if (t) {
           if (r.value === null) delete t.configs[r.name];
           else t.configs[r.name] = r.value;
-          t.config = effectiveConfig(t.configs);
+          t.config = effectiveConfig(t.configs, this.inherited);
+        }
+        break;
+      }
+      case 'BrokerConfig': {
+        const values = { ...this.brokerConfigs.get(r.resource) };
+        if (r.value === null) delete values[r.name];
+        else values[r.name] = r.value;
+        if (Object.keys(values).length) this.brokerConfigs.set(r.resource, values);
+        else this.brokerConfigs.delete(r.resource);
+        if (isTopicDefault(r.name) && (r.resource === '' || r.resource === String(this.brokerId))) {
+          this.inherited = inheritedTopicDefaults(this.brokerConfigs, this.brokerId < 0 ? null : this.brokerId);
+          for (const t of this.topicsById.values()) t.config = effectiveConfig(t.configs, this.inherited);
         }
         break;
       }

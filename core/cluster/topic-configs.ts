@@ -2,12 +2,19 @@
  * Topic configuration: Kafka's names, types and defaults, and validation.
  *
  * A topic stores only the entries set on it (source DYNAMIC_TOPIC_CONFIG);
- * everything else reads as Kafka's default (source DEFAULT_CONFIG). Values are
- * kept as the strings Kafka's admin API carries, and parsed once into a
- * `TopicConfig` whenever the metadata image changes, so hot paths read numbers.
+ * everything else reads as the broker-level default a dynamic broker config
+ * sets (log.retention.ms for retention.ms, ...; see broker-configs.ts), or
+ * Kafka's default (source DEFAULT_CONFIG). Values are kept as the strings
+ * Kafka's admin API carries, and parsed once into a `TopicConfig` whenever the
+ * metadata image changes, so hot paths read numbers.
+ *
+ * Deprecated configs Kafka 3.x still accepts (message.format.version,
+ * message.downconversion.enable, message.timestamp.difference.max.ms) are
+ * accepted and stored so that clients and tools written for 3.x work; they
+ * have no effect here, and DescribeConfigs says so in their documentation.
  */
 import { KafkaError } from '../errors';
-import type { ConfigEntry } from './types';
+import type { ConfigEntry, ConfigSynonym } from './types';
 
 type ConfigType = ConfigEntry['type'];
 
@@ -18,6 +25,8 @@ interface ConfigDef {
   /** Returns a reason when the (already type-checked) value is out of range. */
   check?: (value: string) => string | undefined;
   readOnly?: boolean;
+  /** Deprecated by Kafka, accepted and ignored (see the module comment). */
+  deprecated?: boolean;
 }
 
 const LONG_MAX = '9223372036854775807';
@@ -42,6 +51,19 @@ export const TOPIC_CONFIG_DEFS: Record<string, ConfigDef> = {
   'flush.ms': { type: 'long', default: LONG_MAX, doc: 'Time between forced flushes.', check: atLeast(0) },
   'max.compaction.lag.ms': { type: 'long', default: LONG_MAX, doc: 'Longest a record stays uncompacted.', check: atLeast(1) },
   'max.message.bytes': { type: 'int', default: '1048588', doc: 'Largest record batch the topic accepts.', check: atLeast(0) },
+  'message.downconversion.enable': {
+    type: 'boolean', default: 'true', deprecated: true,
+    doc: '[DEPRECATED] Down-conversion for old consumers; deprecated in Kafka 3.0 and without effect here (fetch versions that need it are not served).',
+  },
+  'message.format.version': {
+    type: 'string', default: '3.0-IV1', deprecated: true,
+    doc: '[DEPRECATED] Record format version; deprecated in Kafka 3.0 and ignored, as Kafka ignores it from inter.broker.protocol.version 3.0: batches are always v2.',
+    check: (v) => (/^(0\.(8\.[0-2]|9\.0|10\.[0-2]|11\.0)|[12]\.\d+|3\.\d+)(\.\d+)?(-IV\d+)?$/.test(v) ? undefined : 'must be a Kafka version such as 2.8 or 3.0-IV1'),
+  },
+  'message.timestamp.difference.max.ms': {
+    type: 'long', default: LONG_MAX, deprecated: true, check: atLeast(0),
+    doc: '[DEPRECATED] Largest allowed difference between a record\'s CreateTime and the broker\'s clock; deprecated in Kafka 3.6 for message.timestamp.before.max.ms and message.timestamp.after.max.ms, accepted and ignored here.',
+  },
   'message.timestamp.type': { type: 'string', default: 'CreateTime', doc: 'CreateTime keeps the producer\'s timestamp; LogAppendTime uses the broker\'s clock.', check: oneOf('CreateTime', 'LogAppendTime') },
   'min.cleanable.dirty.ratio': { type: 'double', default: '0.5', doc: 'Share of the log that must be uncompacted before the cleaner compacts it.', check: (v) => (Number(v) < 0 || Number(v) > 1 ? 'must be between 0 and 1' : undefined) },
   'min.compaction.lag.ms': { type: 'long', default: '0', doc: 'Shortest time a record stays uncompacted.', check: atLeast(0) },
@@ -108,8 +130,9 @@ export function validateTopicConfigs(configs: Record<string, string>): Record<st
   return out;
 }
 
-export function effectiveConfig(overrides: Record<string, string>): TopicConfig {
-  const get = (name: string) => overrides[name] ?? TOPIC_CONFIG_DEFS[name]!.default;
+/** The topic's parsed configuration: its own overrides, then what brokers set for every topic (`inherited`), then Kafka's defaults. */
+export function effectiveConfig(overrides: Record<string, string>, inherited: Record<string, string> = {}): TopicConfig {
+  const get = (name: string) => overrides[name] ?? inherited[name] ?? TOPIC_CONFIG_DEFS[name]!.default;
   const num = (name: string) => Number(get(name));
   const policy = get('cleanup.policy');
   const policies = policy.split(',').map((s) => s.trim());
@@ -131,21 +154,40 @@ export function effectiveConfig(overrides: Record<string, string>): TopicConfig 
   };
 }
 
-export function describeTopicConfigs(overrides: Record<string, string>): ConfigEntry[] {
+/**
+ * Every topic config with its value and source. `brokerLevels` holds, per
+ * topic config, the broker-level values that apply to it (from
+ * broker-configs.ts' topicConfigSynonyms), most specific first.
+ */
+export function describeTopicConfigs(overrides: Record<string, string>, brokerLevels: Record<string, ConfigSynonym[]> = {}): ConfigEntry[] {
   return Object.entries(TOPIC_CONFIG_DEFS).map(([name, def]) => {
     const set = Object.prototype.hasOwnProperty.call(overrides, name);
-    return {
+    const synonyms: ConfigSynonym[] = [
+      ...(set ? [{ name, value: overrides[name]!, source: 'DYNAMIC_TOPIC_CONFIG' as const }] : []),
+      ...(brokerLevels[name] ?? []),
+      { name, value: def.default, source: 'DEFAULT_CONFIG' },
+    ];
+    const top = synonyms[0]!;
+    const entry: ConfigEntry = {
       name,
-      value: set ? overrides[name]! : def.default,
+      value: top.value,
       defaultValue: def.default,
-      isDefault: !set,
-      source: set ? 'DYNAMIC_TOPIC_CONFIG' : 'DEFAULT_CONFIG',
+      isDefault: top.source === 'DEFAULT_CONFIG',
+      source: top.source,
       readOnly: def.readOnly ?? false,
       sensitive: false,
       type: def.type,
       documentation: def.doc,
     };
+    if (synonyms.length > 1) entry.synonyms = synonyms;
+    if (def.deprecated) entry.deprecated = true;
+    return entry;
   });
+}
+
+/** The deprecated configs among these names (for a warning when they are set). */
+export function deprecatedTopicConfigs(names: Iterable<string>): string[] {
+  return [...names].filter((n) => TOPIC_CONFIG_DEFS[n]?.deprecated);
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;

@@ -67,7 +67,14 @@ export interface TopicDescription extends TopicSummary {
   partitionStates: PartitionState[];
 }
 
-export type ConfigSource = 'DEFAULT_CONFIG' | 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG';
+export type ConfigSource = 'DEFAULT_CONFIG' | 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'DYNAMIC_DEFAULT_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG';
+
+/** One level a config has a value at (Kafka's config synonyms), most specific first. */
+export interface ConfigSynonym {
+  name: string;
+  value: string;
+  source: ConfigSource;
+}
 
 export interface ConfigEntry {
   name: string;
@@ -79,6 +86,10 @@ export interface ConfigEntry {
   sensitive: boolean;
   type: 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list';
   documentation: string;
+  /** Every level with a value, the effective one first (DescribeConfigs' synonyms); absent when only the default applies. */
+  synonyms?: ConfigSynonym[];
+  /** A config Kafka still accepts but has deprecated (it has no effect here). */
+  deprecated?: boolean;
 }
 
 export interface ClusterState {

@@ -20,11 +20,12 @@ export interface ServerLogEvent {
    * before SASL completed (closed); auth-failed / authenticated: SASL outcome;
    * handler-error: a bug or unexpected failure while serving a request
    * (closed); socket-error: the socket failed; listen-error: a port could not
-   * be opened.
+   * be opened; deprecated-config: a request set a config Kafka deprecated.
    */
   type:
     | 'listening' | 'closed' | 'malformed' | 'unsupported' | 'oversized' | 'unauthenticated'
-    | 'auth-failed' | 'authenticated' | 'handler-error' | 'socket-error' | 'listen-error';
+    | 'auth-failed' | 'authenticated' | 'handler-error' | 'socket-error' | 'listen-error'
+    | 'deprecated-config';
   brokerId: number;
   message: string;
   /** Client address as host:port, for connection-level events. */

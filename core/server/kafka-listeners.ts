@@ -26,7 +26,7 @@ import { DEFAULT_MAX_FRAME_SIZE } from '../protocol/index';
 import { Connection } from './connection';
 import type { ApiHandler, Endpoint, ResolvedServerOptions, ServerContext, ServerLog, ServerLogEvent } from './context';
 import { adminHandlers } from './handlers/admin';
-import { configHandlers } from './handlers/configs';
+import { configHandlers, listenerStaticConfigs } from './handlers/configs';
 import { fetchHandlers } from './handlers/fetch';
 import { groupHandlers } from './handlers/groups';
 import { metadataHandlers } from './handlers/metadata';
@@ -77,6 +77,7 @@ export class KafkaListeners {
   private readonly context: ServerContext;
   private closed = false;
   private readonly onBroker = (s: BrokerState): void => this.brokerChanged(s);
+  private removeStaticConfigs: () => void = () => undefined;
 
   private constructor(private readonly cluster: Cluster, private readonly options: ResolvedServerOptions, groups: GroupCoordinator | null, sasl: SaslAuthenticator | null) {
     this.listeners = cluster.brokersList.map((b) => new BrokerListener(b.id));
@@ -116,6 +117,7 @@ export class KafkaListeners {
     const sasl = opts.users && opts.users.length > 0 ? new SaslAuthenticator(opts.users) : null;
     const kl = new KafkaListeners(cluster, options, coordinator, sasl);
     cluster.on('broker', kl.onBroker);
+    kl.removeStaticConfigs = cluster.addStaticBrokerConfigs((id) => listenerStaticConfigs(kl.context, id));
     try {
       for (const l of kl.listeners) {
         const b = cluster.broker(l.brokerId);
@@ -245,6 +247,7 @@ export class KafkaListeners {
     if (this.closed) return;
     this.closed = true;
     this.cluster.off('broker', this.onBroker);
+    this.removeStaticConfigs();
     await Promise.all(this.listeners.map((l) => this.serial(l, () => this.shut(l))));
   }
 }

@@ -11,7 +11,8 @@ import { API_KEYS, ZERO_UUID } from '../../protocol/index';
 import type { CreateTopicsResponse } from '../../protocol/index';
 import { api, type ApiHandler, type RequestContext } from '../context';
 import { kafkaError, OK, wireError } from '../error-codes';
-import { configSourceCode } from './configs';
+import { deprecatedTopicConfigs } from '../../cluster/topic-configs';
+import { configSourceCode, warnDeprecated } from './configs';
 import { refuseInternalTopicCreation } from '../../cluster/topic-configs';
 
 type CreatedTopic = CreateTopicsResponse['topics'][number];
@@ -56,6 +57,8 @@ async function createOne(ctx: RequestContext, t: CreatableTopic, validateOnly: b
       configs,
       validateOnly,
     });
+    const deprecated = deprecatedTopicConfigs(Object.keys(configs));
+    if (deprecated.length && !validateOnly) warnDeprecated(ctx, `topic ${t.name}`, deprecated);
     out.topicId = d.topicId || ZERO_UUID;
     out.numPartitions = d.partitions;
     out.replicationFactor = d.replicationFactor;

@@ -2,28 +2,37 @@
  * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs.
  *
  * Topics: every config Kafka knows for a topic, with its value, whether it is
- * the default, its source (DYNAMIC_TOPIC_CONFIG when set on the topic,
+ * the default, its source (DYNAMIC_TOPIC_CONFIG when set on the topic, a
+ * broker level when a dynamic broker config such as log.retention.ms sets it,
  * DEFAULT_CONFIG otherwise), type, read-only/sensitive flags, synonyms and
  * documentation when asked. AlterConfigs replaces the topic's whole set of
  * overrides (Kafka's semantics); IncrementalAlterConfigs applies SET, DELETE,
  * APPEND and SUBTRACT (the last two on list configs) to single entries.
+ * Setting a deprecated topic config works and logs a warning.
  *
- * Brokers: a read-only view of the settings this sandbox runs with
- * (STATIC_BROKER_CONFIG where set, DEFAULT_CONFIG otherwise); altering them
- * is refused. Broker loggers are described as an empty list.
+ * Brokers (core/cluster/broker-configs.ts): resource name = a broker id
+ * describes that broker's configs with their sources; the empty name is the
+ * cluster-wide default level and, as in Kafka, describes only the configs set
+ * there. Both alter the dynamic ones the same way as topics (AlterConfigs
+ * replaces the resource's dynamic set). The Kafka listeners add their own
+ * static configs (listeners, advertised.listeners, ...) through
+ * `listenerStaticConfigs`. Broker loggers are described as an empty list and
+ * cannot be altered.
  */
-import { TOPIC_CONFIG_DEFS } from '../../cluster/topic-configs';
+import { BROKER_CONFIG_DEFS } from '../../cluster/broker-configs';
+import { deprecatedTopicConfigs, TOPIC_CONFIG_DEFS } from '../../cluster/topic-configs';
 import type { ConfigEntry, ConfigSource } from '../../cluster/types';
 import { KafkaError } from '../../errors';
 import { API_KEYS, type DescribeConfigsResponse } from '../../protocol/index';
-import { api, type ApiHandler, type RequestContext } from '../context';
-import { kafkaError, OK, wireError, type WireError } from '../error-codes';
+import { api, type ApiHandler, type RequestContext, type ServerContext } from '../context';
+import { OK, wireError, type WireError } from '../error-codes';
 
 export const RESOURCE = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
 const SOURCE_CODES: Record<ConfigSource, number> = {
   DYNAMIC_TOPIC_CONFIG: 1,
   DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
 };
@@ -37,11 +46,8 @@ const TYPE_CODES: Record<ConfigEntry['type'], number> = { boolean: 1, string: 2,
 type DescribedConfig = DescribeConfigsResponse['results'][number]['configs'][number];
 
 function describeEntry(c: ConfigEntry, opts: { synonyms: boolean; documentation: boolean }): DescribedConfig {
-  const synonyms: DescribedConfig['synonyms'] = [];
-  if (opts.synonyms) {
-    synonyms.push({ name: c.name, value: c.value, source: configSourceCode(c.source) });
-    if (!c.isDefault) synonyms.push({ name: c.name, value: c.defaultValue, source: configSourceCode('DEFAULT_CONFIG') });
-  }
+  const synonyms = !opts.synonyms ? [] : (c.synonyms ?? [{ name: c.name, value: c.value, source: c.source }])
+    .map((x) => ({ name: x.name, value: c.sensitive ? null : x.value, source: configSourceCode(x.source) }));
   return {
     name: c.name,
     value: c.sensitive ? null : c.value,
@@ -55,50 +61,53 @@ function describeEntry(c: ConfigEntry, opts: { synonyms: boolean; documentation:
   };
 }
 
-/** The broker settings the sandbox reports (read-only). */
-export function brokerConfigs(ctx: RequestContext, brokerId: number): ConfigEntry[] {
-  const o = ctx.server.cluster.options;
-  const ep = ctx.server.endpoint(brokerId);
-  const sasl = ctx.server.sasl;
-  const entry = (name: string, value: string, defaultValue: string, type: ConfigEntry['type'], documentation: string, set = value !== defaultValue): ConfigEntry => ({
-    name, value, defaultValue, isDefault: !set, source: set ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG', readOnly: true, sensitive: false, type, documentation,
-  });
-  const protocol = sasl ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
-  return [
-    entry('advertised.listeners', ep ? `${protocol}://${ep.host}:${ep.port}` : '', '', 'list', 'Listener the broker gives to clients.'),
-    entry('auto.create.topics.enable', String(ctx.server.options.autoCreateTopics), 'true', 'boolean', 'Create a topic when a client asks for metadata of a missing one.'),
-    entry('broker.id', String(brokerId), '-1', 'int', 'This broker\'s id.', true),
-    entry('default.replication.factor', String(o.defaultReplicationFactor), '1', 'int', 'Replication factor of auto-created topics.'),
-    entry('listeners', ep ? `${protocol}://${ctx.server.options.host}:${ep.port}` : '', `PLAINTEXT://:9092`, 'list', 'Address the broker listens on.'),
-    entry('log.dirs', `${o.dataDir}/broker-${brokerId}`, '/tmp/kafka-logs', 'string', 'Where the broker keeps its data (a LevelDB store).'),
-    entry('message.max.bytes', '1048588', '1048588', 'int', 'Largest record batch a topic accepts unless max.message.bytes says otherwise.'),
-    entry('num.partitions', String(o.defaultPartitions), '1', 'int', 'Partitions of auto-created topics.'),
-    entry('replica.lag.time.max.ms', String(o.replicaLagTimeMaxMs), '30000', 'long', 'How long a follower may lag before it leaves the ISR.'),
-    entry('sasl.enabled.mechanisms', sasl ? sasl.mechanisms().join(',') : 'GSSAPI', 'GSSAPI', 'list', 'SASL mechanisms the listeners accept.'),
-    entry('socket.request.max.bytes', String(ctx.server.options.maxRequestBytes), '104857600', 'int', 'Largest request a connection may send.'),
-  ];
+/** The broker configs the Kafka listeners decide (static), for the cluster to report with its own. */
+export function listenerStaticConfigs(server: Pick<ServerContext, 'endpoint' | 'sasl' | 'options'>, brokerId: number | null): Record<string, string> {
+  const o = server.options;
+  const out: Record<string, string> = {
+    'auto.create.topics.enable': String(o.autoCreateTopics),
+    'socket.request.max.bytes': String(o.maxRequestBytes),
+  };
+  if (server.sasl) out['sasl.enabled.mechanisms'] = server.sasl.mechanisms().join(',');
+  const ep = brokerId === null ? null : server.endpoint(brokerId);
+  if (ep) {
+    const protocol = server.sasl ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+    out['advertised.listeners'] = `${protocol}://${ep.host}:${ep.port}`;
+    out['listeners'] = `${protocol}://${o.host}:${ep.port}`;
+  }
+  return out;
 }
 
-function brokerIdOf(ctx: RequestContext, name: string): number {
-  if (name === '') return ctx.broker.id;
+/** A BROKER resource name: '' (cluster-wide default) or an existing broker id. */
+function brokerIdOf(ctx: RequestContext, name: string): number | null {
+  if (name === '') return null;
   const id = Number(name);
   if (!/^\d+$/.test(name) || !ctx.server.cluster.brokersList[id]) throw new KafkaError('INVALID_REQUEST', `Broker id ${name} does not exist`);
   return id;
 }
 
-function isListConfig(name: string): boolean {
-  return TOPIC_CONFIG_DEFS[name]?.type === 'list';
+function describeBroker(ctx: RequestContext, name: string): ConfigEntry[] {
+  const id = brokerIdOf(ctx, name);
+  const entries = ctx.server.cluster.describeBrokerConfigs(id);
+  // As in Kafka, the default resource lists only what is set cluster-wide.
+  return id === null ? entries.filter((c) => c.source === 'DYNAMIC_DEFAULT_BROKER_CONFIG') : entries;
 }
 
-/** Applies IncrementalAlterConfigs operations to a topic's overrides: returns what to set and delete. */
-function incrementalChanges(current: Record<string, string>, ops: Array<{ name: string; configOperation: number; value: string | null }>): { set: Record<string, string>; delete: string[] } {
+type Op = { name: string; configOperation: number; value: string | null };
+type Changes = { set: Record<string, string>; delete: string[] };
+
+/**
+ * Applies IncrementalAlterConfigs operations to a resource's dynamic values:
+ * returns what to set and delete. `listDefault` gives a list config's current
+ * effective value (undefined: not a list config).
+ */
+function incrementalChanges(current: Record<string, string>, ops: Op[], listDefault: (name: string) => string | undefined): Changes {
   const set: Record<string, string> = {};
   const del: string[] = [];
   const seen = new Set<string>();
   for (const op of ops) {
     if (seen.has(op.name)) throw new KafkaError('INVALID_REQUEST', `Config ${op.name} appears more than once in the request`);
     seen.add(op.name);
-    const currentList = () => (current[op.name] ?? TOPIC_CONFIG_DEFS[op.name]?.default ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const items = () => (op.value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     switch (op.configOperation) {
       case 0:
@@ -110,8 +119,9 @@ function incrementalChanges(current: Record<string, string>, ops: Array<{ name: 
         break;
       case 2:
       case 3: {
-        if (!isListConfig(op.name)) throw new KafkaError('INVALID_CONFIG', `Config ${op.name} is not a list, so it cannot be appended to or subtracted from`);
-        const list = currentList();
+        const base = current[op.name] ?? listDefault(op.name);
+        if (base === undefined) throw new KafkaError('INVALID_CONFIG', `Config ${op.name} is not a list, so it cannot be appended to or subtracted from`);
+        const list = base.split(',').map((s) => s.trim()).filter(Boolean);
         const next = op.configOperation === 2 ? [...list, ...items().filter((i) => !list.includes(i))] : list.filter((i) => !items().includes(i));
         set[op.name] = next.join(',');
         break;
@@ -123,46 +133,55 @@ function incrementalChanges(current: Record<string, string>, ops: Array<{ name: 
   return { set, delete: del };
 }
 
-async function alterTopic(ctx: RequestContext, topic: string, changes: { set: Record<string, string>; delete: string[] }, validateOnly: boolean): Promise<WireError> {
+async function alterTopic(ctx: RequestContext, topic: string, changes: Changes, validateOnly: boolean): Promise<void> {
+  for (const name of [...Object.keys(changes.set), ...changes.delete]) {
+    if (!TOPIC_CONFIG_DEFS[name]) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${name}`);
+  }
+  await ctx.server.cluster.alterConfigs(topic, changes, validateOnly);
+  const deprecated = deprecatedTopicConfigs(Object.keys(changes.set));
+  if (deprecated.length && !validateOnly) warnDeprecated(ctx, `topic ${topic}`, deprecated);
+}
+
+/** Kafka logs a warning when a deprecated config is set; so does this server. */
+export function warnDeprecated(ctx: RequestContext, where: string, names: string[]): void {
   try {
-    for (const name of [...Object.keys(changes.set), ...changes.delete]) {
-      if (!TOPIC_CONFIG_DEFS[name]) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${name}`);
-    }
-    await ctx.server.cluster.alterConfigs(topic, changes, validateOnly);
-    return OK;
-  } catch (err) {
-    return wireError(err);
+    ctx.server.options.log({
+      level: 'warn', type: 'deprecated-config', brokerId: ctx.broker.id, clientId: ctx.conn.clientId,
+      message: `${where} sets deprecated config${names.length > 1 ? 's' : ''} ${names.join(', ')}: accepted, without effect`,
+    });
+  } catch {
+    // a failing log sink must not fail the request
   }
 }
 
-type TopicChanges = { set: Record<string, string>; delete: string[] };
-
-/** AlterConfigs and IncrementalAlterConfigs alike: per resource, topics are altered and broker resources refused. */
-async function alterEachTopic<R extends { resourceType: number; resourceName: string }>(
-  ctx: RequestContext, resources: R[], validateOnly: boolean, changesFor: (current: Record<string, string>, r: R) => TopicChanges,
+/** The per-resource loop of AlterConfigs and IncrementalAlterConfigs: topics and brokers altered, other types refused. */
+async function alterEach<R extends { resourceType: number; resourceName: string }>(
+  ctx: RequestContext, resources: R[], validateOnly: boolean,
+  changesFor: (current: Record<string, string>, r: R, listDefault: (name: string) => string | undefined) => Changes,
 ) {
+  const cluster = ctx.server.cluster;
   const responses = [];
   for (const r of resources) {
-    if (r.resourceType !== RESOURCE.TOPIC) {
-      responses.push(refuseBroker(r.resourceType, r.resourceName));
-      continue;
-    }
-    let e: WireError;
+    let e: WireError = OK;
     try {
-      e = await alterTopic(ctx, r.resourceName, changesFor(ctx.server.cluster.topicImage(r.resourceName).configs, r), validateOnly);
+      if (r.resourceType === RESOURCE.TOPIC) {
+        const listDefault = (n: string) => (TOPIC_CONFIG_DEFS[n]?.type === 'list' ? cluster.describeConfigs(r.resourceName).find((c) => c.name === n)?.value : undefined);
+        await alterTopic(ctx, r.resourceName, changesFor(cluster.topicImage(r.resourceName).configs, r, listDefault), validateOnly);
+      } else if (r.resourceType === RESOURCE.BROKER) {
+        const id = brokerIdOf(ctx, r.resourceName);
+        const listDefault = (n: string) => (BROKER_CONFIG_DEFS[n]?.type === 'list' ? cluster.describeBrokerConfigs(id).find((c) => c.name === n)?.value : undefined);
+        await cluster.alterBrokerConfigs(id, changesFor(cluster.brokerConfigOverrides(id), r, listDefault), validateOnly);
+      } else if (r.resourceType === RESOURCE.BROKER_LOGGER) {
+        throw new KafkaError('INVALID_REQUEST', 'Broker logger levels cannot be changed in this sandbox');
+      } else {
+        throw new KafkaError('INVALID_REQUEST', `Unsupported resource type ${r.resourceType}`);
+      }
     } catch (err) {
       e = wireError(err);
     }
     responses.push({ ...e, resourceType: r.resourceType, resourceName: r.resourceName });
   }
   return responses;
-}
-
-function refuseBroker(resourceType: number, resourceName: string) {
-  const e = resourceType === RESOURCE.BROKER || resourceType === RESOURCE.BROKER_LOGGER
-    ? kafkaError('INVALID_REQUEST', 'Broker configs are read-only in this sandbox')
-    : kafkaError('INVALID_REQUEST', `Unsupported resource type ${resourceType}`);
-  return { ...e, resourceType, resourceName };
 }
 
 export const configHandlers: ApiHandler[] = [
@@ -176,8 +195,8 @@ export const configHandlers: ApiHandler[] = [
         const base = { resourceType: r.resourceType, resourceName: r.resourceName };
         try {
           let entries: ConfigEntry[];
-          if (r.resourceType === RESOURCE.TOPIC) entries = ctx.server.cluster.describeConfigs(r.resourceName);
-          else if (r.resourceType === RESOURCE.BROKER) entries = brokerConfigs(ctx, brokerIdOf(ctx, r.resourceName));
+          if (r.resourceType === RESOURCE.TOPIC) entries = ctx.server.cluster.describeConfigs(r.resourceName, ctx.broker.id);
+          else if (r.resourceType === RESOURCE.BROKER) entries = describeBroker(ctx, r.resourceName);
           else if (r.resourceType === RESOURCE.BROKER_LOGGER) entries = [];
           else throw new KafkaError('INVALID_REQUEST', `Unsupported resource type ${r.resourceType}`);
           const keys = r.configurationKeys === null ? null : new Set(r.configurationKeys);
@@ -196,7 +215,7 @@ export const configHandlers: ApiHandler[] = [
     maxVersion: 2,
     async handle(ctx, body) {
       // AlterConfigs replaces every override of the resource with the given set.
-      const responses = await alterEachTopic(ctx, body.resources, body.validateOnly, (current, r) => {
+      const responses = await alterEach(ctx, body.resources, body.validateOnly, (current, r) => {
         const set: Record<string, string> = {};
         for (const c of r.configs) if (c.value !== null) set[c.name] = c.value;
         return { set, delete: Object.keys(current).filter((n) => !(n in set)) };
@@ -209,7 +228,7 @@ export const configHandlers: ApiHandler[] = [
     minVersion: 0,
     maxVersion: 1,
     async handle(ctx, body) {
-      const responses = await alterEachTopic(ctx, body.resources, body.validateOnly, (current, r) => incrementalChanges(current, r.configs));
+      const responses = await alterEach(ctx, body.resources, body.validateOnly, (current, r, listDefault) => incrementalChanges(current, r.configs, listDefault));
       return { throttleTimeMs: 0, responses };
     },
   }),
