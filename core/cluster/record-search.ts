@@ -22,10 +22,17 @@
  * - Cooperative: the scan yields to the event loop every few milliseconds,
  *   so the engine keeps serving producers, consumers and the UI meanwhile.
  * - Bounded: a scan ends at `maxMatches`, at its time budget, or when its
- *   AbortSignal fires. The budget is checked between batches, so one regular
- *   expression test is never interrupted; patterns that nest unbounded
- *   repetition ((a+)+, (\w*)*, (x+y?)+), the classic cause of catastrophic
- *   backtracking, are refused up front for that reason.
+ *   AbortSignal fires, and the budget holds to a few milliseconds.
+ * - User patterns never run on the event loop: JavaScript's RegExp engine
+ *   backtracks, so one test can take minutes ((a|aa)+$ on 43 `a`s and a
+ *   `!`) and cannot be interrupted. A regex scan decodes batches here and
+ *   hands the fields in scope to a worker thread (regex-worker.ts), which the
+ *   scan terminates at its deadline or when stopped; matches already
+ *   answered are kept, and the scan ends 'timeout' or 'stopped'. Patterns
+ *   that visibly nest unbounded repetition ((a+)+, (\w*)*) are still
+ *   refused up front, as a courtesy (they would only time out), not as the
+ *   protection. Text search stays on the event loop: its tests are
+ *   Buffer.indexOf or an escaped literal, never a user pattern.
  * - A partition that cannot be read (no running replica, or its replica
  *   goes offline mid-scan) is reported in `skipped` and the scan goes on.
  */
@@ -43,6 +50,7 @@ import {
   isControlBatch,
   type DecodedRecord as BatchRecord,
 } from '../record';
+import { FieldJobBuilder, RegexWorker, type FieldSink } from './regex-worker';
 import type { Cluster } from './cluster';
 import type { Partition } from './partition';
 import type { DecodedRecord } from './types';
@@ -99,6 +107,9 @@ const DEFAULT_TIME_BUDGET_MS = 60_000;
 /** How long the scan may hold the event loop before it lets other work run. */
 const SLICE_MS = 8;
 const CHUNK_BYTES = 2 * 1024 * 1024;
+/** Field bytes per message to the regex worker, and messages in flight: the worker tests one while the next is built. */
+const JOB_BYTES = 256 * 1024;
+const JOBS_IN_FLIGHT = 2;
 
 // ---------------------------------------------------------------------------
 // Matching
@@ -107,6 +118,10 @@ export interface RecordMatcher {
   /** False when a batch's (uncompressed) records section cannot contain a match. */
   mayMatch(records: Buffer): boolean;
   matches(r: BatchRecord): boolean;
+  /** Set for a user's regular expression: its tests run in a RegexWorker, never on the event loop. */
+  regex: { source: string; flags: string } | null;
+  /** Puts the fields of a record in scope (what `matches` tests) into a job for the worker. */
+  collect(r: BatchRecord, sink: FieldSink): void;
 }
 
 function invalid(message: string): KafkaError {
@@ -184,6 +199,7 @@ export function compileSearch(query: RecordSearchQuery): RecordMatcher {
   let bytesTest: (b: Buffer) => boolean;
   let stringTest: (s: string) => boolean;
   let mayMatch: (records: Buffer) => boolean = () => true;
+  let regex: RecordMatcher['regex'] = null;
 
   if (query.mode === 'text' && caseSensitive) {
     const needle = Buffer.from(pattern, 'utf8');
@@ -211,6 +227,7 @@ export function compileSearch(query: RecordSearchQuery): RecordMatcher {
       } catch (err) {
         throw invalid(`Invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
       }
+      regex = { source: re.source, flags: re.flags };
     }
     bytesTest = (b) => re.test(b.toString('utf8'));
     stringTest = (s) => re.test(s);
@@ -221,6 +238,17 @@ export function compileSearch(query: RecordSearchQuery): RecordMatcher {
   const inHeaders = scopes.has('headers');
   return {
     mayMatch,
+    regex,
+    collect(r, sink) {
+      if (inValue && r.value !== null) sink.addBytes(r.value);
+      if (inKey && r.key !== null) sink.addBytes(r.key);
+      if (inHeaders) {
+        for (const h of r.headers) {
+          sink.addString(h.key);
+          if (h.value !== null) sink.addBytes(h.value);
+        }
+      }
+    },
     matches(r) {
       if (inValue && r.value !== null && bytesTest(r.value)) return true;
       if (inKey && r.key !== null && bytesTest(r.key)) return true;
@@ -362,6 +390,63 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
   const progress = (): ScanProgress => ({ scanned, total, matches, elapsedMs: Math.round(performance.now() - started) });
   const topic = opts.topic;
 
+  type Found = { partition: number; r: BatchRecord; timestampType: DecodedRecord['timestampType'] };
+  /** Counts a match; returns false once the scan must end. */
+  const found = ({ partition, r, timestampType }: Found): boolean => {
+    matches++;
+    opts.onMatch?.({ topic, partition, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers, sizeInBytes: r.sizeInBytes });
+    if (matches >= maxMatches) {
+      end = 'limit';
+      return false;
+    }
+    return true;
+  };
+
+  // A regular expression's tests run in a worker the deadline (or a stop) terminates.
+  const worker = matcher.regex ? new RegexWorker(matcher.regex.source, matcher.regex.flags) : null;
+  const builder = new FieldJobBuilder();
+  let jobRecords: Found[] = [];
+  let jobOffsets = 0;
+  const inFlight: Array<{ hits: Promise<number[]>; records: Found[]; offsets: number }> = [];
+  let halt: ScanEnd | null = null;
+  let stopWaiting: (why: ScanEnd) => void = () => undefined;
+  const halted = new Promise<ScanEnd>((resolve) => (stopWaiting = resolve));
+  const stop = (why: ScanEnd) => {
+    halt ??= why;
+    stopWaiting(halt);
+  };
+  const onAbort = () => stop('stopped');
+  let deadline: NodeJS.Timeout | null = null;
+  if (worker) {
+    deadline = setTimeout(() => stop('timeout'), Math.max(0, budget - (performance.now() - started)));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+  }
+
+  const dispatch = (): void => {
+    if (builder.records === 0) {
+      scanned += jobOffsets;
+    } else {
+      const hits = worker!.test(builder.take());
+      hits.catch(() => undefined); // a terminated worker rejects what it still held; the scan has ended by then
+      inFlight.push({ hits, records: jobRecords, offsets: jobOffsets });
+      jobRecords = [];
+    }
+    jobOffsets = 0;
+  };
+
+  /** Waits for the oldest job's answer; returns false once the scan must end. */
+  const settle = async (): Promise<boolean> => {
+    const job = inFlight.shift()!;
+    const answer = await Promise.race([job.hits, halted]);
+    if (typeof answer === 'string') {
+      end = answer;
+      return false;
+    }
+    scanned += job.offsets;
+    for (const i of answer) if (!found(job.records[i]!)) return false;
+    return true;
+  };
+
   /** Scans one batch; returns false once the scan must end. */
   const scanBatch = async (partition: number, batch: Buffer, from: number, to: number): Promise<boolean> => {
     const base = batchBaseOffset(batch);
@@ -369,7 +454,8 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     const lo = Math.max(base, from);
     const hi = Math.min(last, to - 1);
     if (hi < lo) return true;
-    scanned += hi - lo + 1;
+    if (worker) jobOffsets += hi - lo + 1;
+    else scanned += hi - lo + 1;
     if (isControlBatch(batch)) return true;
     const codec = batchCompression(batch);
     if (codec === 0 && !matcher.mayMatch(batch.subarray(HEADER_SIZE, batchTotalSize(batch)))) return true;
@@ -378,13 +464,18 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     const n = records.length;
     for (let k = 0; k < n; k++) {
       const r = records[direction === 'backward' ? n - 1 - k : k]!;
-      if (r.offset < lo || r.offset > hi || !matcher.matches(r)) continue;
-      matches++;
-      opts.onMatch?.({ topic, partition, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers, sizeInBytes: r.sizeInBytes });
-      if (matches >= maxMatches) {
-        end = 'limit';
+      if (r.offset < lo || r.offset > hi) continue;
+      if (worker) {
+        matcher.collect(r, builder);
+        builder.endRecord();
+        jobRecords.push({ partition, r, timestampType });
+      } else if (matcher.matches(r) && !found({ partition, r, timestampType })) {
         return false;
       }
+    }
+    if (worker && builder.size >= JOB_BYTES) {
+      dispatch();
+      if (inFlight.length >= JOBS_IN_FLIGHT && !(await settle())) return false;
     }
     return true;
   };
@@ -406,6 +497,7 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
         next.push(c);
         for (const batch of step.value) {
           if (!(await scanBatch(c.partition, batch, c.from, c.to))) break;
+          if (halt) { end = halt; break; }
           const now = performance.now();
           if (now - started > budget) { end = 'timeout'; break; }
           if (now - sliceStart >= SLICE_MS) {
@@ -422,7 +514,14 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
       }
       active = next;
     }
+    if (worker && end === null) {
+      dispatch();
+      while (inFlight.length > 0 && (await settle()));
+    }
   } finally {
+    if (deadline) clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', onAbort);
+    await worker?.terminate();
     await Promise.all(cursors.map((c) => c.it.return?.().catch(() => undefined)));
   }
   return { ...progress(), end: end ?? 'done', skipped };

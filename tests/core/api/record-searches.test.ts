@@ -132,3 +132,24 @@ describe('a search', () => {
     expect(mine.filter((m) => m.searchId === s.searchId).length).toBeLessThanOrEqual(2);
   });
 });
+
+describe('a catastrophic pattern through the API', () => {
+  beforeAll(async () => {
+    await env.cluster.createTopic({ name: 'planted', partitions: 1, replicationFactor: 1 });
+    await env.cluster.produce('planted', [{ value: 'a'.repeat(43) + '!' }]);
+  });
+
+  it('ends "timeout" at timeBudgetMs while other calls are answered, and stopSearch ends one at once', async () => {
+    const timed = await ok<SearchStatus>('startSearch', { topic: 'planted', pattern: '(a|aa)+$', mode: 'regex', timeBudgetMs: 300 });
+    // The API answers while the worker backtracks.
+    expect((await ok<Array<{ name: string }>>('listTopics', {})).map((t) => t.name)).toContain('planted');
+    const end = await finished(timed.searchId);
+    expect(end).toMatchObject({ state: 'timeout', matches: 0, scanned: 0, total: 1 });
+    expect((await ok<SearchResults>('getSearchResults', { searchId: timed.searchId })).status.state).toBe('timeout');
+
+    const stopped = await ok<SearchStatus>('startSearch', { topic: 'planted', pattern: '(a|aa)+$', mode: 'regex' });
+    await ok('stopSearch', { searchId: stopped.searchId });
+    expect(await finished(stopped.searchId)).toMatchObject({ state: 'stopped' });
+  });
+});
+
