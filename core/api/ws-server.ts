@@ -2,6 +2,20 @@
  * Serve mode's transport: one HTTP server that serves the built renderer and
  * upgrades `/api` to a WebSocket speaking the API table. Nothing here knows a
  * method: frames go to an `ApiSession` and its envelopes come back.
+ *
+ * Backpressure, per connection, so a client that sends calls and never reads
+ * the replies costs a bounded amount of memory:
+ * - at most MAX_CALLS_IN_FLIGHT calls run at once; the rest wait, in arrival
+ *   order, as the raw frames they came in;
+ * - no waiting call starts while the socket holds more than
+ *   MAX_BUFFERED_BYTES of unsent data (replies and events), so what is
+ *   buffered stays under that budget plus the replies of the calls in flight;
+ * - while more than MAX_QUEUED_CALLS wait, the socket is not read, so TCP
+ *   pushes back on the client instead of its frames piling up here;
+ * - pushed events are dropped rather than queued past the budget (they carry
+ *   state a later event or call restates), replies never are;
+ * - on close everything queued is dropped and the session closed; replies of
+ *   calls still running go nowhere.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,8 +29,10 @@ import { HttpGuard } from './http-guard';
 import { end, serveStatic } from './static-files';
 import { WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from './ws-protocol';
 
-/** Pushed frames are dropped rather than queued while a client lags this far behind. */
+/** Unsent bytes per connection past which events are dropped and no waiting call starts. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const MAX_CALLS_IN_FLIGHT = 8;
+const MAX_QUEUED_CALLS = 64;
 const MAX_FRAME_BYTES = 32 * 1024 * 1024;
 
 export interface WsServerOptions {
@@ -38,7 +54,17 @@ export interface RunningServer {
   readonly url: string;
   /** The WebSocket endpoint for scripts, token included. */
   readonly wsUrl: string;
+  /** Per open WebSocket: unsent bytes, calls running and calls waiting (diagnostics and tests). */
+  connections(): ConnectionLoad[];
   close(): Promise<void>;
+}
+
+export interface ConnectionLoad {
+  bufferedBytes: number;
+  inFlight: number;
+  queued: number;
+  /** Whether the socket is not read because too many calls wait. */
+  paused: boolean;
 }
 
 function urlHost(host: string): string {
@@ -75,6 +101,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
   // The guard needs the real port (0 means "pick one"), so it exists only once listening; no request is handled before this continuation runs.
   const port = (http.address() as AddressInfo).port;
   const g = new HttpGuard(opts.host, port, token);
+  const loads = new Set<() => ConnectionLoad>();
 
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!g.hostAllowed(req.headers.host)) return end(res, 403, 'Host not allowed');
@@ -94,7 +121,11 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
       socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${refusal.reason.length}\r\n\r\n${refusal.reason}`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveConnection(ws, opts.api));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const load = serveConnection(ws, opts.api);
+      loads.add(load);
+      ws.once('close', () => loads.delete(load));
+    });
   });
 
   const shown = urlHost(opts.host);
@@ -104,6 +135,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
     token,
     url: `http://${shown}:${port}/?token=${token}`,
     wsUrl: `ws://${shown}:${port}${WS_PATH}?token=${token}`,
+    connections: () => [...loads].map((l) => l()),
     close: () => new Promise<void>((done) => {
       for (const client of wss.clients) client.terminate();
       wss.close();
@@ -113,15 +145,20 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
   };
 }
 
-function serveConnection(ws: WebSocket, api: EngineApi): void {
+function serveConnection(ws: WebSocket, api: EngineApi): () => ConnectionLoad {
+  const queue: Array<{ raw: WebSocket.RawData; isBinary: boolean }> = [];
+  let inFlight = 0;
+  let closed = false;
   const send = (frame: ReplyFrame | EventFrame) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    // The write callback runs once the bytes are handed to the socket: a waiting call may start.
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame), pump);
   };
   const session = api.openSession((event, data) => {
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
     send({ event, data });
   });
-  ws.on('message', async (raw, isBinary) => {
+
+  const run = async (raw: WebSocket.RawData, isBinary: boolean): Promise<void> => {
     let frame: CallFrame;
     try {
       if (isBinary) throw new Error('binary');
@@ -133,7 +170,33 @@ function serveConnection(ws: WebSocket, api: EngineApi): void {
     }
     const envelope = await session.call(frame.method, frame.params);
     send({ id: frame.id, ...envelope });
+  };
+
+  function pump(): void {
+    while (!closed && queue.length > 0 && inFlight < MAX_CALLS_IN_FLIGHT && ws.bufferedAmount <= MAX_BUFFERED_BYTES) {
+      const { raw, isBinary } = queue.shift()!;
+      inFlight++;
+      void run(raw, isBinary).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+    if (ws.isPaused && queue.length <= MAX_QUEUED_CALLS / 2 && !closed) ws.resume();
+  }
+
+  ws.on('message', (raw, isBinary) => {
+    if (closed) return;
+    queue.push({ raw, isBinary });
+    if (queue.length > MAX_QUEUED_CALLS && !ws.isPaused) ws.pause();
+    pump();
   });
-  ws.on('close', () => session.close());
-  ws.on('error', () => session.close());
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    queue.length = 0;
+    session.close();
+  };
+  ws.on('close', close);
+  ws.on('error', close);
+  return () => ({ bufferedBytes: ws.bufferedAmount, inFlight, queued: queue.length, paused: ws.isPaused });
 }

@@ -50,7 +50,7 @@ import {
   isControlBatch,
   type DecodedRecord as BatchRecord,
 } from '../record';
-import { FieldJobBuilder, RegexWorker, type FieldSink } from './regex-worker';
+import { FieldJobBuilder, RegexWorker, type FieldSink, type JobProgress } from './regex-worker';
 import type { Cluster } from './cluster';
 import type { Partition } from './partition';
 import type { DecodedRecord } from './types';
@@ -108,8 +108,8 @@ const DEFAULT_TIME_BUDGET_MS = 60_000;
 const SLICE_MS = 8;
 const CHUNK_BYTES = 2 * 1024 * 1024;
 /** Field bytes per message to the regex worker, and messages in flight: the worker tests one while the next is built. */
-const JOB_BYTES = 256 * 1024;
-const JOBS_IN_FLIGHT = 2;
+const JOB_BYTES = 512 * 1024;
+const JOBS_IN_FLIGHT = 4;
 
 // ---------------------------------------------------------------------------
 // Matching
@@ -350,6 +350,13 @@ interface Cursor {
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+function decode(batch: Buffer): BatchRecord[] | Promise<BatchRecord[]> {
+  const codec = batchCompression(batch);
+  return codec === 0 || hasSyncCodec(codec) ? decodeRecordsSync(batch) : decodeRecords(batch);
+}
+
+const timestampTypeOf = (batch: Buffer): DecodedRecord['timestampType'] => (batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime');
+
 /** Scans a topic for a query; resolves when the scan ends (never rejects for an unreadable partition). */
 export async function scanRecords(source: ScanSource, opts: RecordScanOptions): Promise<ScanOutcome> {
   const matcher = compileSearch(opts.query);
@@ -405,9 +412,14 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
   // A regular expression's tests run in a worker the deadline (or a stop) terminates.
   const worker = matcher.regex ? new RegexWorker(matcher.regex.source, matcher.regex.flags) : null;
   const builder = new FieldJobBuilder();
-  let jobRecords: Found[] = [];
+  // A job remembers where its records are, not the decoded records: holding thousands of those across
+  // messages to the worker costs more in garbage collection than decoding a hit's batch again.
+  type JobBatch = { partition: number; batch: Buffer };
+  let jobBatches: JobBatch[] = [];
+  let jobRecordBatch: number[] = [];
+  let jobRecordIndex: number[] = [];
   let jobOffsets = 0;
-  const inFlight: Array<{ hits: Promise<number[]>; records: Found[]; offsets: number }> = [];
+  const inFlight: Array<{ progress: JobProgress; batches: JobBatch[]; recordBatch: number[]; recordIndex: number[]; offsets: number }> = [];
   let halt: ScanEnd | null = null;
   let stopWaiting: (why: ScanEnd) => void = () => undefined;
   const halted = new Promise<ScanEnd>((resolve) => (stopWaiting = resolve));
@@ -426,24 +438,41 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     if (builder.records === 0) {
       scanned += jobOffsets;
     } else {
-      const hits = worker!.test(builder.take());
-      hits.catch(() => undefined); // a terminated worker rejects what it still held; the scan has ended by then
-      inFlight.push({ hits, records: jobRecords, offsets: jobOffsets });
-      jobRecords = [];
+      inFlight.push({ progress: worker!.test(builder.take()), batches: jobBatches, recordBatch: jobRecordBatch, recordIndex: jobRecordIndex, offsets: jobOffsets });
+      jobBatches = [];
+      jobRecordBatch = [];
+      jobRecordIndex = [];
     }
     jobOffsets = 0;
   };
 
-  /** Waits for the oldest job's answer; returns false once the scan must end. */
+  /** Takes the oldest job's matches as the worker reports them, until it is done; returns false once the scan must end. */
   const settle = async (): Promise<boolean> => {
     const job = inFlight.shift()!;
-    const answer = await Promise.race([job.hits, halted]);
-    if (typeof answer === 'string') {
-      end = answer;
-      return false;
+    const { progress } = job;
+    let taken = 0;
+    let decodedOf = -1;
+    let decoded: BatchRecord[] = [];
+    for (;;) {
+      while (taken < progress.hits.length) {
+        const i = progress.hits[taken++]!;
+        const b = job.recordBatch[i]!;
+        const { partition, batch } = job.batches[b]!;
+        if (b !== decodedOf) {
+          decoded = await decode(batch);
+          decodedOf = b;
+        }
+        if (!found({ partition, r: decoded[job.recordIndex[i]!]!, timestampType: timestampTypeOf(batch) })) return false;
+      }
+      if (halt) {
+        end = halt;
+        return false;
+      }
+      if (progress.error) throw progress.error;
+      if (progress.done) break;
+      await Promise.race([progress.changed(), halted]);
     }
     scanned += job.offsets;
-    for (const i of answer) if (!found(job.records[i]!)) return false;
     return true;
   };
 
@@ -459,16 +488,19 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     if (isControlBatch(batch)) return true;
     const codec = batchCompression(batch);
     if (codec === 0 && !matcher.mayMatch(batch.subarray(HEADER_SIZE, batchTotalSize(batch)))) return true;
-    const records = codec === 0 || hasSyncCodec(codec) ? decodeRecordsSync(batch) : await decodeRecords(batch);
-    const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
+    const records = await decode(batch);
+    const timestampType = timestampTypeOf(batch);
     const n = records.length;
+    const batchIndex = worker ? jobBatches.push({ partition, batch }) - 1 : -1;
     for (let k = 0; k < n; k++) {
-      const r = records[direction === 'backward' ? n - 1 - k : k]!;
+      const index = direction === 'backward' ? n - 1 - k : k;
+      const r = records[index]!;
       if (r.offset < lo || r.offset > hi) continue;
       if (worker) {
         matcher.collect(r, builder);
         builder.endRecord();
-        jobRecords.push({ partition, r, timestampType });
+        jobRecordBatch.push(batchIndex);
+        jobRecordIndex.push(index);
       } else if (matcher.matches(r) && !found({ partition, r, timestampType })) {
         return false;
       }

@@ -12,8 +12,10 @@
  * - The worker sees only field bytes: the scan decodes batches on the main
  *   thread (LevelDB reads and codecs live there) and sends the fields in
  *   scope as one buffer with end offsets, whose memory moves to the worker
- *   (transferred, not copied). The worker answers with the indexes of the
- *   records that have a matching field.
+ *   (transferred, not copied). The worker posts the index of each record
+ *   with a matching field as soon as it finds it, then that the job is done:
+ *   a scan stopped inside a job keeps the matches found before the record
+ *   that held it up.
  * - Its source is a string evaluated by worker_threads, not a file, so the
  *   bundled builds (serve, Electron) need no extra entry point.
  * - The worker's heap is capped: a pattern cannot make it take the machine's
@@ -38,7 +40,6 @@ parentPort.on('message', (job) => {
     const buf = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
     const fieldEnds = job.fieldEnds;
     const recordEnds = job.recordEnds;
-    const hits = [];
     let f = 0;
     let start = 0;
     for (let r = 0; r < recordEnds.length; r++) {
@@ -48,23 +49,38 @@ parentPort.on('message', (job) => {
         if (!hit && re.test(buf.toString('utf8', start, end))) hit = true;
         start = end;
       }
-      if (hit) hits.push(r);
+      if (hit) parentPort.postMessage({ seq: job.seq, hit: r });
     }
-    parentPort.postMessage({ seq: job.seq, hits });
+    parentPort.postMessage({ seq: job.seq, done: true });
   } catch (err) {
     parentPort.postMessage({ seq: job.seq, error: String(err && err.message || err) });
   }
 });
 `;
 
-interface Pending {
-  resolve: (hits: number[]) => void;
-  reject: (err: Error) => void;
+/** A job the worker holds: the hits it reported so far, and whether it is done. */
+export class JobProgress {
+  readonly hits: number[] = [];
+  done = false;
+  error: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  /** Resolves at the job's next message (a hit, its end or a failure). */
+  changed(): Promise<void> {
+    if (this.done || this.error) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
 }
 
 export class RegexWorker {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, JobProgress>();
   private seq = 0;
   private failure: Error | null = null;
   private ended = false;
@@ -77,12 +93,16 @@ export class RegexWorker {
       stdout: false,
       stderr: false,
     });
-    this.worker.on('message', (m: { seq: number; hits?: number[]; error?: string }) => {
+    this.worker.on('message', (m: { seq: number; hit?: number; done?: true; error?: string }) => {
       const p = this.pending.get(m.seq);
       if (!p) return;
-      this.pending.delete(m.seq);
-      if (m.error !== undefined) p.reject(new Error(`The regular expression failed: ${m.error}`));
-      else p.resolve(m.hits ?? []);
+      if (m.hit !== undefined) p.hits.push(m.hit);
+      else {
+        this.pending.delete(m.seq);
+        if (m.error !== undefined) p.error = new Error(`The regular expression failed: ${m.error}`);
+        else p.done = true;
+      }
+      p.notify();
     });
     this.worker.on('error', (err) => this.fail(new Error(`The regular expression failed: ${err.message}`)));
     this.worker.on('exit', () => this.fail(new Error('The search worker ended')));
@@ -90,15 +110,18 @@ export class RegexWorker {
     this.worker.unref();
   }
 
-  /** Tests a job's fields; resolves with the indexes of the records that match. The job's buffers move to the worker. */
-  test(job: FieldJob): Promise<number[]> {
-    if (this.failure) return Promise.reject(this.failure);
+  /** Starts testing a job's fields (its buffers move to the worker); the progress lists the matching records' indexes. */
+  test(job: FieldJob): JobProgress {
+    const progress = new JobProgress();
+    if (this.failure) {
+      progress.error = this.failure;
+      return progress;
+    }
     const seq = this.seq++;
-    return new Promise<number[]>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject });
-      const transfer = [job.data.buffer, job.fieldEnds.buffer, job.recordEnds.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
-      this.worker.postMessage({ seq, ...job }, [...new Set(transfer)]);
-    });
+    this.pending.set(seq, progress);
+    const transfer = [job.data.buffer, job.fieldEnds.buffer, job.recordEnds.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    this.worker.postMessage({ seq, ...job }, [...new Set(transfer)]);
+    return progress;
   }
 
   /** Stops the worker at once, even in the middle of a test; pending tests reject. */
@@ -111,7 +134,10 @@ export class RegexWorker {
 
   private fail(err: Error): void {
     this.failure ??= err;
-    for (const p of this.pending.values()) p.reject(this.failure);
+    for (const p of this.pending.values()) {
+      p.error ??= this.failure;
+      p.notify();
+    }
     this.pending.clear();
   }
 }
@@ -123,6 +149,7 @@ export interface FieldSink {
 }
 
 const INITIAL_JOB_BYTES = 64 * 1024;
+const MAX_ENCODED_NAMES = 1024;
 
 /** Collects the fields of records into FieldJobs, written straight into the buffer that moves to the worker. */
 export class FieldJobBuilder implements FieldSink {
@@ -132,6 +159,7 @@ export class FieldJobBuilder implements FieldSink {
   private fields = 0;
   private recordEnds: Uint32Array = new Uint32Array(256);
   private recordCount = 0;
+  private readonly encoded = new Map<string, Buffer>();
 
   get records(): number {
     return this.recordCount;
@@ -142,16 +170,29 @@ export class FieldJobBuilder implements FieldSink {
   }
 
   addBytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.bytes);
-    this.bytes += b.length;
+    const n = b.length;
+    this.room(n);
+    const buf = this.buf;
+    let at = this.bytes;
+    // Most fields are short: a loop beats set()'s fixed cost there.
+    if (n < 64) for (let i = 0; i < n; i++) buf[at++] = b[i]!;
+    else {
+      buf.set(b, at);
+      at += n;
+    }
+    this.bytes = at;
     this.endField();
   }
 
+  /** Header names repeat from record to record: their UTF-8 bytes are encoded once. */
   addString(s: string): void {
-    this.room(s.length * 3);
-    this.bytes += this.buf.write(s, this.bytes, 'utf8');
-    this.endField();
+    let b = this.encoded.get(s);
+    if (b === undefined) {
+      b = Buffer.from(s, 'utf8');
+      if (this.encoded.size >= MAX_ENCODED_NAMES) this.encoded.clear();
+      this.encoded.set(s, b);
+    }
+    this.addBytes(b);
   }
 
   /** Closes the record whose fields were added since the last call. */

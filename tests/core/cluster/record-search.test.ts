@@ -213,7 +213,7 @@ describe('record search', () => {
         const o = await cl.scanRecords({ topic: 'million', query, maxMatches: 10_000, onProgress: () => events++ });
         const ms = performance.now() - t0;
         expect(o.end).toBe('done');
-        expect(o.scanned).toBe(1_000_000);
+        expect(o.scanned, JSON.stringify({ label, o })).toBe(1_000_000);
         rows.push(`${label.padEnd(30)} ${ms.toFixed(0).padStart(6)} ms  ${Math.round(1_000_000 / (ms / 1000)).toLocaleString('en-US').padStart(11)} records/s  ${o.matches} matches, ${events} progress events`);
       }
       console.log(`scan of 1,000,000 records:\n  ${rows.join('\n  ')}`);
