@@ -192,7 +192,8 @@ describe('record search', () => {
     const big = await openCluster({ brokers: 1 });
     try {
       const cl = big.cluster;
-      await cl.createTopic({ name: 'million', partitions: 1, replicationFactor: 1 });
+      // Its timestamps are years old: without this, retention would empty it once the cleaner runs (15 s).
+      await cl.createTopic({ name: 'million', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '-1' } });
       const template = buildBatch({ records: Array.from({ length: 1000 }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ id: i, customer: `customer-${i % 97}`, total: i * 3.5, currency: 'EUR' }), headers: { source: 'web' }, timestamp: T0 + i })) });
       let next = 0;
       await Promise.all(Array.from({ length: 8 }, async () => {
