@@ -61,6 +61,7 @@ export const ERRORS = {
   INVALID_PRODUCER_ID_MAPPING: { code: 49, retriable: false, text: 'The producer attempted to use a producer id which is not currently assigned to its transactional id.' },
   INVALID_TRANSACTION_TIMEOUT: { code: 50, retriable: false, text: 'The transaction timeout is larger than the maximum value allowed by the broker.' },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true, text: 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing.' },
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: { code: 53, retriable: false, text: 'Transactional Id authorization failed.' },
   SECURITY_DISABLED: { code: 54, retriable: false, text: 'Security features are disabled.' },
   OPERATION_NOT_ATTEMPTED: { code: 55, retriable: false, text: 'The broker did not attempt to execute this operation.' },
   KAFKA_STORAGE_ERROR: { code: 56, retriable: true, text: 'Disk error when trying to access log file on the disk.' },

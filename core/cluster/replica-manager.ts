@@ -5,11 +5,12 @@
  * records. Requests for a partition this broker does not lead get
  * NOT_LEADER_OR_FOLLOWER, as a real broker answers them.
  *
- * Produce validation reads batch headers only (size, magic, CRC, codec); the
- * records are looked at only for compacted topics, which must have keys.
+ * Produce validation is the LogValidator's (core/record/log-validator.ts):
+ * uncompressed records are walked in place, compressed ones decompressed.
  */
 import { KafkaError, asKafkaError } from '../errors';
-import { batchCompression, batchRecordCount, decodeRecords, splitBatches, validateBatch } from '../record';
+import { batchRecordCount, splitBatches } from '../record';
+import { validateForAppend, type AppendPolicy } from '../record/log-validator';
 import type { BrokerStore } from '../storage/broker-store';
 import { topicRanges } from '../storage/keys';
 import { PartitionLog } from '../storage/partition-log';
@@ -45,6 +46,15 @@ export interface FetchPartitionResult {
   logStartOffset: number;
   lastStableOffset: number;
 }
+
+/** What the validator needs to know about the Produce request a blob came in. */
+export interface ProduceRequestInfo {
+  produceVersion: number;
+  transactional: boolean;
+}
+
+/** Batches the engine builds itself (API produce, offsets commits): the newest version, no transaction. */
+const ENGINE_REQUEST: ProduceRequestInfo = { produceVersion: 11, transactional: false };
 
 /** How often high watermarks are written down outside appends (Kafka: replica.high.watermark.checkpoint.interval.ms). */
 const HW_CHECKPOINT_INTERVAL_MS = 5000;
@@ -176,23 +186,28 @@ export class ReplicaManager {
     return p;
   }
 
-  /** Validates a wire `records` blob and appends it as leader. */
-  async produce(topicName: string, index: number, records: Buffer, acks: Acks, timeoutMs: number): Promise<{ baseOffset: number; logAppendTime: number; logStartOffset: number }> {
+  /**
+   * Validates a wire `records` blob (core/record/log-validator.ts: structure, timestamps, keys for
+   * compacted topics; maxTimestamp corrected) and appends it as leader.
+   */
+  async produce(
+    topicName: string, index: number, records: Buffer, acks: Acks, timeoutMs: number, request: ProduceRequestInfo = ENGINE_REQUEST,
+  ): Promise<{ baseOffset: number; logAppendTime: number; logStartOffset: number }> {
     const p = this.leaderPartition(topicName, index);
     const batches = splitBatches(records);
     if (batches.length === 0) throw new KafkaError('INVALID_RECORD', 'The produce request carried no record batch');
     const cfg = p.topic.config;
+    const policy: AppendPolicy = {
+      now: Date.now(), logAppendTime: cfg.logAppendTime, compacted: cfg.cleanupCompact,
+      timestampBeforeMaxMs: cfg.timestampBeforeMaxMs, timestampAfterMaxMs: cfg.timestampAfterMaxMs,
+      produceVersion: request.produceVersion, transactional: request.transactional,
+    };
     for (const b of batches) {
       if (b.length > cfg.maxMessageBytes) {
         throw new KafkaError('MESSAGE_TOO_LARGE', `A record batch of ${b.length} bytes exceeds max.message.bytes=${cfg.maxMessageBytes} of topic ${topicName}`);
       }
-      validateBatch(b);
-      if (batchCompression(b) > 4) throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `Compression codec ${batchCompression(b)} is unknown`);
-      if (cfg.cleanupCompact) {
-        for (const r of await decodeRecords(b)) {
-          if (r.key === null) throw new KafkaError('INVALID_RECORD', `Compacted topic ${topicName} cannot accept a record without a key`);
-        }
-      }
+      const checked = validateForAppend(b, policy);
+      if (checked instanceof Promise) await checked;
     }
     // The caller hands the bytes over: offsets are stamped into them and the log keeps them.
     const r = await p.appendAsLeader(batches, acks, timeoutMs);

@@ -60,6 +60,8 @@ export const TOPIC_CONFIG_DEFS: Record<string, ConfigDef> = {
     doc: '[DEPRECATED] Record format version; deprecated in Kafka 3.0 and ignored, as Kafka ignores it from inter.broker.protocol.version 3.0: batches are always v2.',
     check: (v) => (/^(0\.(8\.[0-2]|9\.0|10\.[0-2]|11\.0)|[12]\.\d+|3\.\d+)(\.\d+)?(-IV\d+)?$/.test(v) ? undefined : 'must be a Kafka version such as 2.8 or 3.0-IV1'),
   },
+  'message.timestamp.after.max.ms': { type: 'long', default: '3600000', doc: 'With CreateTime, how far ahead of the broker\'s clock a record\'s timestamp may be (Kafka 4.0 default: one hour).', check: atLeast(0) },
+  'message.timestamp.before.max.ms': { type: 'long', default: LONG_MAX, doc: 'With CreateTime, how far behind the broker\'s clock a record\'s timestamp may be.', check: atLeast(0) },
   'message.timestamp.difference.max.ms': {
     type: 'long', default: LONG_MAX, deprecated: true, check: atLeast(0),
     doc: '[DEPRECATED] Largest allowed difference between a record\'s CreateTime and the broker\'s clock; deprecated in Kafka 3.6 for message.timestamp.before.max.ms and message.timestamp.after.max.ms, accepted and ignored here.',
@@ -83,6 +85,8 @@ export interface TopicConfig {
   deleteRetentionMs: number;
   maxMessageBytes: number;
   logAppendTime: boolean;
+  timestampAfterMaxMs: number;
+  timestampBeforeMaxMs: number;
   minCompactionLagMs: number;
   minInsyncReplicas: number;
   retentionBytes: number;
@@ -143,6 +147,8 @@ export function effectiveConfig(overrides: Record<string, string>, inherited: Re
     deleteRetentionMs: num('delete.retention.ms'),
     maxMessageBytes: num('max.message.bytes'),
     logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
+    timestampAfterMaxMs: num('message.timestamp.after.max.ms'),
+    timestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
     minCompactionLagMs: num('min.compaction.lag.ms'),
     minInsyncReplicas: num('min.insync.replicas'),
     retentionBytes: num('retention.bytes'),

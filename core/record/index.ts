@@ -31,3 +31,4 @@ export {
   sizeOfVarlong,
   sizeOfUnsignedVarint,
 } from './varint';
+export * from './log-validator';

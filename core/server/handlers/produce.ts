@@ -3,7 +3,8 @@
  *
  * Produce hands each partition's record batches to the addressed broker's
  * ReplicaManager, which must lead the partition (NOT_LEADER_OR_FOLLOWER
- * otherwise), validates the batch headers, stores the batches as received
+ * otherwise), validates the batches (core/record/log-validator.ts; a batch
+ * refused for its records carries KIP-467 record_errors), stores them as received
  * (compressed or not) and waits as acks requires. acks=0 gets no response at
  * all; if such a request fails the connection is closed instead, as Kafka
  * does, so the client refreshes its metadata.
@@ -25,6 +26,7 @@
  */
 import { API_KEYS, type ProduceResponse } from '../../protocol/index';
 import { api, CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type RequestContext } from '../context';
+import { RecordValidationError } from '../../record/log-validator';
 import { codeOf, wireError, type WireError } from '../error-codes';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -51,6 +53,7 @@ async function produce(ctx: RequestContext, body: { transactionalId: string | nu
   const timeoutMs = Math.max(0, Math.min(body.timeoutMs, 300_000));
   const pending: Array<Promise<PartitionResponse>> = [];
   const shape: Array<{ name: string; count: number }> = [];
+  const request = { produceVersion: ctx.apiVersion, transactional: body.transactionalId !== null };
   for (const td of body.topicData) {
     shape.push({ name: td.name, count: td.partitionData.length });
     for (const pd of td.partitionData) {
@@ -68,7 +71,7 @@ async function produce(ctx: RequestContext, body: { transactionalId: string | nu
       }
       let call: Promise<{ baseOffset: number; logAppendTime: number; logStartOffset: number }>;
       try {
-        call = ctx.broker.replicas.produce(td.name, pd.index, ownedBuffer(pd.records), acks, timeoutMs);
+        call = ctx.broker.replicas.produce(td.name, pd.index, ownedBuffer(pd.records), acks, timeoutMs, request);
       } catch (err) {
         call = Promise.reject(err);
       }
@@ -79,6 +82,10 @@ async function produce(ctx: RequestContext, body: { transactionalId: string | nu
         }),
         (err: unknown) => {
           const res = failed(pd.index, wireError(err, true));
+          // KIP-467: which records made the batch fail (v8+ carry them; older versions just drop the field).
+          if (err instanceof RecordValidationError) {
+            res.recordErrors = err.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+          }
           if (res.errorCode === codeOf('NOT_LEADER_OR_FOLLOWER')) {
             const p = ctx.broker.image.topic(td.name)?.partitions[pd.index];
             if (p) res.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
