@@ -198,7 +198,7 @@ export async function saramaBinary(): Promise<string> {
     await run('go', ['build', '-o', partial, '.'], {
       env: {
         GO111MODULE: 'off', GOFLAGS: '', GOPATH: `${GOPATH_SYSTEM}:${join(work, 'gopath')}`,
-        GOCACHE: join(dir, 'gocache'), GOPROXY: 'off', CGO_ENABLED: '0',
+        GOCACHE: join(dir, 'gocache'), GOPROXY: 'off',
       },
       cwd: src,
       timeoutMs: 300_000,
