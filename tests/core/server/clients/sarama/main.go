@@ -164,7 +164,7 @@ func topicOf(s sarama.ConsumerGroupSession) string {
 
 func group(brokers []string, topic, groupID string, expected int) {
 	sh := &shared{unique: map[string]bool{}}
-	members := []*member{{shared: sh}, {shared: sh}}
+	members := []*member{{shared: sh, received: []string{}, claims: []int32{}}, {shared: sh, received: []string{}, claims: []int32{}}}
 	groups := make([]sarama.ConsumerGroup, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
