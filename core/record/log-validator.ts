@@ -38,9 +38,22 @@
 import { KafkaError } from '../errors';
 import { decompress } from './compression';
 import {
-  ATTRIBUTES, BASE_SEQUENCE, CONTROL_FLAG, HEADER_SIZE, LAST_OFFSET_DELTA, MAX_TIMESTAMP, RECORDS_COUNT,
-  TIMESTAMP_TYPE_FLAG, TRANSACTIONAL_FLAG, batchBaseTimestamp, batchCompression, batchMaxTimestamp, batchProducerId,
-  batchTotalSize, updateBatchCrc, validateBatch,
+  ATTRIBUTES,
+  BASE_SEQUENCE,
+  CONTROL_FLAG,
+  HEADER_SIZE,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  RECORDS_COUNT,
+  TIMESTAMP_TYPE_FLAG,
+  TRANSACTIONAL_FLAG,
+  batchBaseTimestamp,
+  batchCompression,
+  batchMaxTimestamp,
+  batchProducerId,
+  batchTotalSize,
+  updateBatchCrc,
+  validateBatch,
 } from './record-batch';
 import { cursor, readVarint, readVarlong } from './varint';
 
@@ -121,14 +134,18 @@ export function validateForAppend(batch: Buffer, policy: AppendPolicy): Validate
   const lastOffsetDelta = batch.readInt32BE(LAST_OFFSET_DELTA);
   if (count <= 0) throw invalid(`Invalid reported count for record batch: ${count}`);
   if (count !== lastOffsetDelta + 1) {
-    throw invalid(`Inconsistent batch offset range: lastOffsetDelta ${lastOffsetDelta} spans ${lastOffsetDelta + 1} offsets but the batch has ${count} records`);
+    throw invalid(
+      `Inconsistent batch offset range: lastOffsetDelta ${lastOffsetDelta} spans ${lastOffsetDelta + 1} offsets but the batch has ${count} records`,
+    );
   }
   if (batchProducerId(batch) >= 0 && batch.readInt32BE(BASE_SEQUENCE) < 0) {
     throw invalid(`Invalid sequence number ${batch.readInt32BE(BASE_SEQUENCE)} in an idempotent record batch`);
   }
   const size = batchTotalSize(batch);
   if (codec === 0) return checkRecords(batch, batch, HEADER_SIZE, size, policy);
-  return decompress(codec, batch.subarray(HEADER_SIZE, size)).then((data) => checkRecords(batch, data, 0, data.length, policy));
+  return decompress(codec, batch.subarray(HEADER_SIZE, size)).then((data) =>
+    checkRecords(batch, data, 0, data.length, policy),
+  );
 }
 
 /**
@@ -153,7 +170,9 @@ function checkRecords(batch: Buffer, data: Buffer, start: number, end: number, p
     pos = cursor.pos;
     const recordEnd = pos + length;
     if (length < 6 || recordEnd > end) {
-      throw invalid(`Invalid record size: record ${i} at byte ${recordStart - start} declares ${length} bytes, ${end - pos} remain`);
+      throw invalid(
+        `Invalid record size: record ${i} at byte ${recordStart - start} declares ${length} bytes, ${end - pos} remain`,
+      );
     }
     pos++; // attributes (unused)
     const timestampDelta = readVarlong(data, pos);
@@ -165,26 +184,35 @@ function checkRecords(batch: Buffer, data: Buffer, start: number, end: number, p
     pos = skipBytes(data, pos, recordEnd, i, 'value');
     const headers = readVarint(data, pos);
     pos = cursor.pos;
-    if (headers < 0 || headers * 2 > recordEnd - pos) throw invalid(`Record ${i} declares ${headers} headers in ${recordEnd - pos} bytes`);
+    if (headers < 0 || headers * 2 > recordEnd - pos)
+      throw invalid(`Record ${i} declares ${headers} headers in ${recordEnd - pos} bytes`);
     for (let h = 0; h < headers; h++) {
       pos = skipBytes(data, pos, recordEnd, i, 'header key');
       if (lastLength < 0) throw invalid(`Record ${i} header ${h} has a null key`);
       pos = skipBytes(data, pos, recordEnd, i, 'header value');
     }
     if (pos !== recordEnd) {
-      throw invalid(`Invalid record size: record ${i}'s fields end at byte ${pos - start}, its length says ${recordEnd - start}`);
+      throw invalid(
+        `Invalid record size: record ${i}'s fields end at byte ${pos - start}, its length says ${recordEnd - start}`,
+      );
     }
     const timestamp = baseTimestamp + timestampDelta;
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
     if (offsetDelta !== i) {
-      (errors ??= []).push({ batchIndex: i, message: `Record ${i} has offset delta ${offsetDelta}; a producer's batch numbers its records 0 to ${count - 1}` });
+      (errors ??= []).push({
+        batchIndex: i,
+        message: `Record ${i} has offset delta ${offsetDelta}; a producer's batch numbers its records 0 to ${count - 1}`,
+      });
     }
     if (policy.compacted && !hasKey) {
       (errors ??= []).push({ batchIndex: i, message: 'Compacted topic cannot accept message without key' });
     }
     if (producerLogAppendTime) {
       timestampError = true;
-      (errors ??= []).push({ batchIndex: i, message: 'Invalid timestamp type in message: producer should not set timestamp type to LogAppendTime' });
+      (errors ??= []).push({
+        batchIndex: i,
+        message: 'Invalid timestamp type in message: producer should not set timestamp type to LogAppendTime',
+      });
     } else if (checkTimes && timestamp !== -1 && (timestamp < lowest || timestamp > highest)) {
       timestampError = true;
       (errors ??= []).push({
@@ -196,9 +224,16 @@ function checkRecords(batch: Buffer, data: Buffer, start: number, end: number, p
   if (pos !== end) throw invalid(`Incorrect declared batch size: ${end - pos} bytes remain after the ${count} records`);
   if (errors !== null) {
     if (timestampError) {
-      throw new RecordValidationError('INVALID_TIMESTAMP', 'One or more records have been rejected due to invalid timestamp', errors);
+      throw new RecordValidationError(
+        'INVALID_TIMESTAMP',
+        'One or more records have been rejected due to invalid timestamp',
+        errors,
+      );
     }
-    const shown = errors.slice(0, 3).map((e) => `${e.batchIndex}: ${e.message}`).join('; ');
+    const shown = errors
+      .slice(0, 3)
+      .map((e) => `${e.batchIndex}: ${e.message}`)
+      .join('; ');
     throw new RecordValidationError(
       'INVALID_RECORD',
       `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: ${shown}`,

@@ -5,7 +5,12 @@
  * hostile-input wire test.
  */
 import {
-  ATTRIBUTES, HEADER_SIZE, LAST_OFFSET_DELTA, RECORDS_COUNT, buildBatch, updateBatchCrc,
+  ATTRIBUTES,
+  HEADER_SIZE,
+  LAST_OFFSET_DELTA,
+  RECORDS_COUNT,
+  buildBatch,
+  updateBatchCrc,
 } from '../../core/record/record-batch';
 
 export interface PoisonBatch {
@@ -40,7 +45,13 @@ export function poisonBatches(): PoisonBatch[] {
   // Record 1 says offset delta 7 in a batch spanning deltas 0-1.
   out.push({
     name: 'offset delta beyond the batch',
-    batch: buildBatch({ lastOffsetDelta: 1, records: [{ key: 'k', value: 'a' }, { key: 'k', value: 'b', offsetDelta: 7 }] }),
+    batch: buildBatch({
+      lastOffsetDelta: 1,
+      records: [
+        { key: 'k', value: 'a' },
+        { key: 'k', value: 'b', offsetDelta: 7 },
+      ],
+    }),
     error: 'INVALID_RECORD',
     batchIndex: 1,
   });
@@ -61,7 +72,13 @@ export function poisonBatches(): PoisonBatch[] {
   // The transactional flag although the Produce request carries no transactional id.
   out.push({
     name: 'transactional flag without a transaction',
-    batch: buildBatch({ isTransactional: true, producerId: 4242, producerEpoch: 0, baseSequence: 0, records: [{ key: 'k', value: 'txn' }] }),
+    batch: buildBatch({
+      isTransactional: true,
+      producerId: 4242,
+      producerEpoch: 0,
+      baseSequence: 0,
+      records: [{ key: 'k', value: 'txn' }],
+    }),
     error: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
   });
   return out;

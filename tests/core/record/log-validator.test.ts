@@ -7,17 +7,33 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaError } from '../../../core/errors';
 import {
-  MAX_TIMESTAMP, batchMaxTimestamp, buildBatch, buildBatchAsync, computeBatchCrc, batchCrc, validateBatch,
+  MAX_TIMESTAMP,
+  batchMaxTimestamp,
+  buildBatch,
+  buildBatchAsync,
+  computeBatchCrc,
+  batchCrc,
+  validateBatch,
 } from '../../../core/record/record-batch';
 import {
-  DEFAULT_TIMESTAMP_AFTER_MAX_MS, DEFAULT_TIMESTAMP_BEFORE_MAX_MS, RecordValidationError, validateForAppend, type AppendPolicy,
+  DEFAULT_TIMESTAMP_AFTER_MAX_MS,
+  DEFAULT_TIMESTAMP_BEFORE_MAX_MS,
+  RecordValidationError,
+  validateForAppend,
+  type AppendPolicy,
 } from '../../../core/record/log-validator';
 import { poisonBatches } from '../../helpers/poison-batches';
 
 const NOW = Date.now();
 const policy = (over: Partial<AppendPolicy> = {}): AppendPolicy => ({
-  now: NOW, logAppendTime: false, compacted: false, produceVersion: 11, transactional: false,
-  timestampBeforeMaxMs: DEFAULT_TIMESTAMP_BEFORE_MAX_MS, timestampAfterMaxMs: DEFAULT_TIMESTAMP_AFTER_MAX_MS, ...over,
+  now: NOW,
+  logAppendTime: false,
+  compacted: false,
+  produceVersion: 11,
+  transactional: false,
+  timestampBeforeMaxMs: DEFAULT_TIMESTAMP_BEFORE_MAX_MS,
+  timestampAfterMaxMs: DEFAULT_TIMESTAMP_AFTER_MAX_MS,
+  ...over,
 });
 
 async function failure(batch: Buffer, p = policy()): Promise<KafkaError> {
@@ -50,7 +66,9 @@ describe('LogValidator', () => {
   }
 
   it('points KIP-467 record errors at each keyless record of a compacted topic', async () => {
-    const batch = buildBatch({ records: [{ key: 'a', value: '1' }, { value: 'no key' }, { key: 'c', value: '3' }, { key: null, value: '4' }] });
+    const batch = buildBatch({
+      records: [{ key: 'a', value: '1' }, { value: 'no key' }, { key: 'c', value: '3' }, { key: null, value: '4' }],
+    });
     const err = await failure(batch, policy({ compacted: true }));
     expect(err).toBeInstanceOf(RecordValidationError);
     expect(err.errorName).toBe('INVALID_RECORD');
@@ -58,27 +76,47 @@ describe('LogValidator', () => {
       { batchIndex: 1, message: 'Compacted topic cannot accept message without key' },
       { batchIndex: 3, message: 'Compacted topic cannot accept message without key' },
     ]);
-    expect(validateForAppend(buildBatch({ records: [{ key: 'a', value: '1' }] }), policy({ compacted: true }))).toMatchObject({ rewritten: false });
+    expect(
+      validateForAppend(buildBatch({ records: [{ key: 'a', value: '1' }] }), policy({ compacted: true })),
+    ).toMatchObject({ rewritten: false });
   });
 
   it('refuses CreateTime timestamps outside message.timestamp.before/after.max.ms with INVALID_TIMESTAMP', async () => {
-    const records = [{ value: 'ok', timestamp: NOW }, { value: 'late', timestamp: NOW - 60_001 }, { value: 'early', timestamp: NOW + 3_600_001 }];
+    const records = [
+      { value: 'ok', timestamp: NOW },
+      { value: 'late', timestamp: NOW - 60_001 },
+      { value: 'early', timestamp: NOW + 3_600_001 },
+    ];
     const err = await failure(buildBatch({ records }), policy({ timestampBeforeMaxMs: 60_000 }));
     expect(err.errorName).toBe('INVALID_TIMESTAMP');
     expect((err as RecordValidationError).recordErrors.map((e) => e.batchIndex)).toEqual([1, 2]);
     expect((err as RecordValidationError).recordErrors[0]!.message).toContain(`[${NOW - 60_000}, ${NOW + 3_600_000}]`);
     // The same records on a LogAppendTime topic: the broker's clock replaces them, nothing to check.
-    expect(() => validateForAppend(buildBatch({ records }), policy({ logAppendTime: true, timestampBeforeMaxMs: 60_000 }))).not.toThrow();
+    expect(() =>
+      validateForAppend(buildBatch({ records }), policy({ logAppendTime: true, timestampBeforeMaxMs: 60_000 })),
+    ).not.toThrow();
   });
 
   it('refuses a producer batch that sets the LogAppendTime flag itself', async () => {
-    const err = await failure(buildBatch({ timestampType: 'LogAppendTime', maxTimestamp: NOW, records: [{ value: 'x', timestamp: NOW }] }));
+    const err = await failure(
+      buildBatch({ timestampType: 'LogAppendTime', maxTimestamp: NOW, records: [{ value: 'x', timestamp: NOW }] }),
+    );
     expect(err.errorName).toBe('INVALID_TIMESTAMP');
   });
 
-  it('corrects a maxTimestamp of -1 (sarama) to the records\' maximum and recomputes the CRC', async () => {
+  it("corrects a maxTimestamp of -1 (sarama) to the records' maximum and recomputes the CRC", async () => {
     for (const compression of ['none', 'gzip', 'lz4'] as const) {
-      const batch = withMaxTimestamp(await buildBatchAsync({ compression, records: [{ value: 'a', timestamp: NOW - 5 }, { value: 'b', timestamp: NOW - 1 }, { value: 'c', timestamp: NOW - 9 }] }), -1);
+      const batch = withMaxTimestamp(
+        await buildBatchAsync({
+          compression,
+          records: [
+            { value: 'a', timestamp: NOW - 5 },
+            { value: 'b', timestamp: NOW - 1 },
+            { value: 'c', timestamp: NOW - 9 },
+          ],
+        }),
+        -1,
+      );
       expect(batchMaxTimestamp(batch)).toBe(-1);
       const r = await validateForAppend(batch, policy());
       expect(r).toEqual({ maxTimestamp: NOW - 1, rewritten: true });
@@ -88,7 +126,12 @@ describe('LogValidator', () => {
   });
 
   it('leaves a batch whose header is already right byte for byte unchanged', () => {
-    const batch = buildBatch({ records: [{ value: 'a', timestamp: NOW - 3 }, { value: 'b', timestamp: NOW - 2 }] });
+    const batch = buildBatch({
+      records: [
+        { value: 'a', timestamp: NOW - 3 },
+        { value: 'b', timestamp: NOW - 2 },
+      ],
+    });
     const copy = Buffer.from(batch);
     expect(validateForAppend(batch, policy())).toEqual({ maxTimestamp: NOW - 2, rewritten: false });
     expect(batch.equals(copy)).toBe(true);
@@ -101,9 +144,18 @@ describe('LogValidator', () => {
   });
 
   it('refuses control batches, empty batches and idempotent batches without a sequence', async () => {
-    const control = buildBatch({ isControl: true, isTransactional: true, producerId: 1, producerEpoch: 0, baseSequence: 0, records: [{ key: Buffer.alloc(4), value: Buffer.alloc(6) }] });
+    const control = buildBatch({
+      isControl: true,
+      isTransactional: true,
+      producerId: 1,
+      producerEpoch: 0,
+      baseSequence: 0,
+      records: [{ key: Buffer.alloc(4), value: Buffer.alloc(6) }],
+    });
     expect((await failure(control, policy({ transactional: true }))).message).toContain('control records');
     expect((await failure(buildBatch({ records: [] }))).errorName).toBe('INVALID_RECORD');
-    expect((await failure(buildBatch({ producerId: 5, producerEpoch: 0, records: [{ value: 'x' }] }))).message).toContain('sequence');
+    expect(
+      (await failure(buildBatch({ producerId: 5, producerEpoch: 0, records: [{ value: 'x' }] }))).message,
+    ).toContain('sequence');
   });
 });

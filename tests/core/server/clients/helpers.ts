@@ -76,16 +76,25 @@ afterAll(() => {
 
 /** Runs a command to completion (killed after timeoutMs); rejects on a non-zero exit unless allowFailure. */
 export function run(
-  cmd: string, args: string[],
+  cmd: string,
+  args: string[],
   opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; allowFailure?: boolean; cwd?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     children.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -97,7 +106,11 @@ export function run(
       children.delete(child);
       const r = { code, stdout, stderr };
       if ((code !== 0 || signal) && !opts.allowFailure) {
-        reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`));
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} exited with ${code ?? signal}\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`,
+          ),
+        );
       } else resolve(r);
     });
     child.stdin.on('error', () => undefined);
@@ -106,13 +119,19 @@ export function run(
 }
 
 /** Runs a client script that prints one JSON document as its last stdout line. */
-export async function runJson<T = Record<string, unknown>>(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<T> {
+export async function runJson<T = Record<string, unknown>>(
+  cmd: string,
+  args: string[],
+  opts: Parameters<typeof run>[2] = {},
+): Promise<T> {
   const r = await run(cmd, args, opts);
   const lines = r.stdout.trim().split('\n');
   try {
     return JSON.parse(lines[lines.length - 1]!) as T;
   } catch {
-    throw new Error(`${cmd} ${args.join(' ')} printed no JSON result\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} printed no JSON result\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`,
+    );
   }
 }
 
@@ -133,7 +152,13 @@ export async function storedBatches(k: TestKafka, topic: string): Promise<Stored
       const { batches } = await k.cluster.fetch(topic, p.partition, offset, { maxBytes: 1 << 20 });
       if (batches.length === 0) break;
       for (const b of batches) {
-        out.push({ partition: p.partition, codec: batchCompression(b), producerId: batchProducerId(b), lastOffset: batchLastOffset(b), maxTimestamp: batchMaxTimestamp(b) });
+        out.push({
+          partition: p.partition,
+          codec: batchCompression(b),
+          producerId: batchProducerId(b),
+          lastOffset: batchLastOffset(b),
+          maxTimestamp: batchMaxTimestamp(b),
+        });
       }
       offset = batchLastOffset(batches[batches.length - 1]!) + 1;
     }
@@ -145,7 +170,12 @@ export async function storedBatches(k: TestKafka, topic: string): Promise<Stored
 export async function storedValues(k: TestKafka, topic: string): Promise<string[]> {
   const out: string[] = [];
   for (const p of k.cluster.partitions(topic)) {
-    const recs = await k.cluster.readRecords({ topic, partition: p.partition, start: { type: 'earliest' }, limit: 100_000 });
+    const recs = await k.cluster.readRecords({
+      topic,
+      partition: p.partition,
+      start: { type: 'earliest' },
+      limit: 100_000,
+    });
     for (const r of recs) out.push(r.value?.toString() ?? '');
   }
   return out;
@@ -168,7 +198,7 @@ export const GOPATH_SYSTEM = '/usr/share/gocode';
 
 export const saramaProbe: Probe = () => {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.error || go.status !== 0) return 'go is not installed; install Debian\'s golang-go';
+  if (go.error || go.status !== 0) return "go is not installed; install Debian's golang-go";
   if (!existsSync(join(GOPATH_SYSTEM, 'src/github.com/Shopify/sarama'))) {
     return `sarama sources are missing from ${GOPATH_SYSTEM}; install Debian's golang-github-shopify-sarama-dev`;
   }
@@ -185,7 +215,9 @@ export async function saramaBinary(): Promise<string> {
   const src = join(HERE, 'sarama');
   const h = createHash('sha256');
   for (const f of readdirSync(src).sort()) h.update(f).update(readFileSync(join(src, f)));
-  const version = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'golang-github-shopify-sarama-dev'], { encoding: 'utf8' }).stdout ?? '';
+  const version =
+    spawnSync('dpkg-query', ['-W', '-f=${Version}', 'golang-github-shopify-sarama-dev'], { encoding: 'utf8' }).stdout ??
+    '';
   h.update(version).update(spawnSync('go', ['version'], { encoding: 'utf8' }).stdout ?? '');
   const dir = join(tmpdir(), `noticeboard-sarama-${h.digest('hex').slice(0, 16)}`);
   const bin = join(dir, 'sarama-client');
@@ -197,12 +229,17 @@ export async function saramaBinary(): Promise<string> {
   try {
     await run('go', ['build', '-o', partial, '.'], {
       env: {
-        GO111MODULE: 'off', GOFLAGS: '', GOPATH: `${GOPATH_SYSTEM}:${join(work, 'gopath')}`,
-        GOCACHE: join(dir, 'gocache'), GOPROXY: 'off',
+        GO111MODULE: 'off',
+        GOFLAGS: '',
+        GOPATH: `${GOPATH_SYSTEM}:${join(work, 'gopath')}`,
+        GOCACHE: join(dir, 'gocache'),
+        GOPROXY: 'off',
       },
       cwd: src,
       timeoutMs: 300_000,
-    }).catch((err: Error) => { throw new Error(`building the sarama client failed: ${err.message}`); });
+    }).catch((err: Error) => {
+      throw new Error(`building the sarama client failed: ${err.message}`);
+    });
     renameSync(partial, bin);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startKafka, type TestKafka } from '../helpers';
 import {
-  CODEC_IDS, SCRIPTS, SYSTEM_PYTHON, commandProbe, describeClient, duplicates, run, runJson, storedBatches, storedValues,
+  CODEC_IDS,
+  SCRIPTS,
+  SYSTEM_PYTHON,
+  commandProbe,
+  describeClient,
+  duplicates,
+  run,
+  runJson,
+  storedBatches,
+  storedValues,
 } from './helpers';
 
 const SCRIPT = join(SCRIPTS, 'librdkafka_client.py');
@@ -44,7 +53,7 @@ describeClient('librdkafka via confluent_kafka (python3-confluent-kafka)', pytho
 
   it('two idempotent producers at once: every acknowledged record stored exactly once', async () => {
     await k.cluster.createTopic({ name: 'rdk-idem', partitions: 3, replicationFactor: 3 });
-    const r = await python(['idempotent', bootstrap, 'rdk-idem', '100']) as { acked: string[]; errors: string[] };
+    const r = (await python(['idempotent', bootstrap, 'rdk-idem', '100'])) as { acked: string[]; errors: string[] };
     expect(r.errors).toEqual([]);
     expect(r.acked.length).toBe(200);
     const stored = await storedValues(k, 'rdk-idem');
@@ -59,14 +68,17 @@ describeClient('librdkafka via confluent_kafka (python3-confluent-kafka)', pytho
     await k.cluster.createTopic({ name: 'rdk-group', partitions: 4, replicationFactor: 3 });
     const first = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` }));
     await k.cluster.produce('rdk-group', first);
-    const a = await python(['group', bootstrap, 'rdk-group', 'rdk-g', '40']) as { received: string[][]; assigned: number[][] };
+    const a = (await python(['group', bootstrap, 'rdk-group', 'rdk-g', '40'])) as {
+      received: string[][];
+      assigned: number[][];
+    };
     expect(new Set(a.received.flat())).toEqual(new Set(first.map((r) => r.value)));
     expect(a.assigned.every((p) => p.length > 0)).toBe(true);
     expect(a.assigned.flat().sort()).toEqual([0, 1, 2, 3]);
 
     const second = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` }));
     await k.cluster.produce('rdk-group', second);
-    const b = await python(['group', bootstrap, 'rdk-group', 'rdk-g', '40']) as { received: string[][] };
+    const b = (await python(['group', bootstrap, 'rdk-group', 'rdk-g', '40'])) as { received: string[][] };
     // Resumed from the commits: all of the new records, none of the old ones again.
     expect(new Set(b.received.flat())).toEqual(new Set(second.map((r) => r.value)));
   });
@@ -93,7 +105,9 @@ describeClient('kcat (librdkafka)', kcatProbe, () => {
       const topic = `kcat-${codec}`;
       await k.cluster.createTopic({ name: topic, partitions: 1, replicationFactor: 3 });
       const lines = Array.from({ length: 25 }, (_, i) => `${codec} line ${i} `.repeat(6).trim());
-      await run('kcat', ['-P', '-b', bootstrap, '-t', topic, '-z', codec, '-X', 'linger.ms=20'], { input: `${lines.join('\n')}\n` });
+      await run('kcat', ['-P', '-b', bootstrap, '-t', topic, '-z', codec, '-X', 'linger.ms=20'], {
+        input: `${lines.join('\n')}\n`,
+      });
       expect(new Set((await storedBatches(k, topic)).map((b) => b.codec))).toEqual(new Set([CODEC_IDS[codec]]));
       const out = await run('kcat', ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q']);
       expect(out.stdout.trim().split('\n')).toEqual(lines);

@@ -9,13 +9,21 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startKafka, type TestKafka } from '../helpers';
 import {
-  CODEC_IDS, describeClient, duplicates, runJson, saramaBinary, saramaProbe, storedBatches, storedValues,
+  CODEC_IDS,
+  describeClient,
+  duplicates,
+  runJson,
+  saramaBinary,
+  saramaProbe,
+  storedBatches,
+  storedValues,
 } from './helpers';
 
 let k: TestKafka;
 let bootstrap: string;
 let bin: string;
-const sarama = <T = Record<string, unknown>>(args: string[]) => runJson<T>(bin, [args[0]!, bootstrap, ...args.slice(1)]);
+const sarama = <T = Record<string, unknown>>(args: string[]) =>
+  runJson<T>(bin, [args[0]!, bootstrap, ...args.slice(1)]);
 
 describeClient('sarama (golang-github-shopify-sarama-dev)', saramaProbe, () => {
   beforeAll(async () => {
@@ -30,7 +38,12 @@ describeClient('sarama (golang-github-shopify-sarama-dev)', saramaProbe, () => {
     it(`produces with ${codec}; the broker stores ${codec} batches with a real maxTimestamp, kept by retention`, async () => {
       const topic = `sarama-${codec}`;
       // Small segments, so that retention has closed segments to judge by their max timestamp.
-      await k.cluster.createTopic({ name: topic, partitions: 1, replicationFactor: 3, configs: { 'segment.bytes': '2048' } });
+      await k.cluster.createTopic({
+        name: topic,
+        partitions: 1,
+        replicationFactor: 3,
+        configs: { 'segment.bytes': '2048' },
+      });
       const before = Date.now();
       expect(await sarama(['produce', topic, codec, '40'])).toEqual({ acked: 40, errors: [] });
       const batches = await storedBatches(k, topic);
@@ -48,7 +61,9 @@ describeClient('sarama (golang-github-shopify-sarama-dev)', saramaProbe, () => {
     const r = await sarama<{ acked: number; errors: string[] }>(['produce', 'sarama-zstd', 'zstd', '3']);
     expect(r.acked).toBe(0);
     // sarama's text for error 76; "requires building with cgo" would mean the client was built without zstd.
-    expect(new Set(r.errors)).toEqual(new Set(['kafka server: The requesting client does not support the compression type of given partition.']));
+    expect(new Set(r.errors)).toEqual(
+      new Set(['kafka server: The requesting client does not support the compression type of given partition.']),
+    );
     expect(k.cluster.partitions('sarama-zstd')[0]!.logEndOffset).toBe(0);
   });
 
@@ -91,7 +106,9 @@ describeClient('sarama (golang-github-shopify-sarama-dev)', saramaProbe, () => {
   });
 
   it('ClusterAdmin: create topic with configs, create partitions, list topics, describe configs, list/describe groups, delete topic', async () => {
-    const r = await sarama<{ partitions: number; retention: string; groups: string[]; states: Record<string, string> }>(['admin', 'sarama']);
+    const r = await sarama<{ partitions: number; retention: string; groups: string[]; states: Record<string, string> }>(
+      ['admin', 'sarama'],
+    );
     expect(r).toMatchObject({ partitions: 4, retention: '3600000' });
     expect(r.groups).toContain('sarama-g');
     expect(r.states['sarama-g']).toBe('Empty');
