@@ -44,6 +44,8 @@ export interface RecordDto {
   sizeInBytes: number;
   /** Set when the key or value was cut to a read's maxValueBytes: the full size in bytes of each field that was cut. */
   truncated?: { key?: number; value?: number };
+  /** Set on the one entry standing for a stored batch that does not decode: its offsets and why (key and value null). */
+  corrupt?: string;
 }
 
 export interface MetricsSample {

@@ -13,6 +13,7 @@ export function recordToDto(r: DecodedRecord): RecordDto {
     value: r.value === null ? null : Buffer.from(r.value).toString('base64'),
     headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value).toString('base64') })),
     sizeInBytes: r.sizeInBytes,
+    ...(r.corrupt !== undefined ? { corrupt: r.corrupt } : {}),
   };
 }
 

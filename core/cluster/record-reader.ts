@@ -8,9 +8,12 @@
  * 'backward' returns records before the start, newest first. With no
  * partition given, every partition is read and the results are merged by
  * timestamp (oldest first forward, newest first backward).
+ *
+ * A stored batch that does not decode becomes one entry with `corrupt` set
+ * (its offsets, the reason) instead of failing the whole read.
  */
-import { KafkaError } from '../errors';
-import { batchLastOffset, batchTimestampType, decodeRecords } from '../record';
+import { KafkaError, asKafkaError } from '../errors';
+import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchTimestampType, decodeRecords } from '../record';
 import type { Cluster } from './cluster';
 import type { Partition } from './partition';
 import type { DecodedRecord, ReadRecordsOptions, ReadStart } from './types';
@@ -109,7 +112,23 @@ export class RecordReader {
 
   private async decodeInto(p: Partition, batch: Buffer, out: DecodedRecord[], keep: (offset: number) => boolean, limit: number): Promise<void> {
     const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
-    for (const r of await decodeRecords(batch)) {
+    let records;
+    try {
+      records = await decodeRecords(batch);
+    } catch (err) {
+      // A batch that does not decode (written before the LogValidator existed, or damaged on disk) is
+      // reported as one entry at its base offset and skipped, so the rest of the partition stays readable.
+      const base = batchBaseOffset(batch);
+      if (keep(base)) {
+        out.push({
+          topic: p.topic.name, partition: p.index, offset: base, timestamp: batchMaxTimestamp(batch), timestampType, key: null, value: null,
+          headers: [], sizeInBytes: batch.length,
+          corrupt: `Offsets ${base}-${batchLastOffset(batch)} are unreadable: ${asKafkaError(err).message}`,
+        });
+      }
+      return;
+    }
+    for (const r of records) {
       if (!keep(r.offset)) continue;
       out.push({ topic: p.topic.name, partition: p.index, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers, sizeInBytes: r.sizeInBytes });
       if (out.length >= limit) return;

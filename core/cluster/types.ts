@@ -147,6 +147,8 @@ export interface DecodedRecord {
   value: Buffer | null;
   headers: RecordHeader[];
   sizeInBytes: number;
+  /** Set on the one entry standing for a stored batch that does not decode: why (key and value are then null). */
+  corrupt?: string;
 }
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
