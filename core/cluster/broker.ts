@@ -65,8 +65,7 @@ export class Broker implements MetadataReplica {
     try {
       const store = await this.openStore();
       await log.syncReplica(store);
-      this.image = new MetadataImage(this.id);
-      log.all.forEach((r, offset) => this.image.apply(offset, r));
+      this.image = log.cloneImage(this.id);
       this._replicas = new ReplicaManager(this.id, store, this.image, this.deps);
       await this._replicas.loadAll();
     } catch (err) {

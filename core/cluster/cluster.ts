@@ -21,7 +21,7 @@ import { KafkaError } from '../errors';
 import { FileLogger, nullLogger, type EngineLogger } from '../logger';
 import { Broker } from './broker';
 import { Controller } from './controller';
-import { MetadataLog } from './metadata-log';
+import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
 import type { MetadataRecord, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
 import { Partitioner } from './partitioner';
@@ -53,6 +53,8 @@ export interface ClusterOptions {
   defaultReplicationFactor?: number;
   /** The engine log (core/logger.ts): default `<dataDir>/logs/noticeboard.log`; null writes none. */
   logFile?: string | null;
+  /** Fewest metadata records between two metadata snapshots (default 1,000; see metadata-log.ts). */
+  metadataSnapshotIntervalRecords?: number;
 }
 
 const MAX_BROKERS = 9;
@@ -101,6 +103,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       defaultPartitions: opts.defaultPartitions ?? 1,
       defaultReplicationFactor: opts.defaultReplicationFactor ?? Math.min(3, count),
       logFile: opts.logFile === undefined ? join(opts.dataDir, 'logs', 'noticeboard.log') : opts.logFile,
+      metadataSnapshotIntervalRecords: opts.metadataSnapshotIntervalRecords ?? DEFAULT_SNAPSHOT_INTERVAL_RECORDS,
     });
     await cluster.boot();
     return cluster;
@@ -125,7 +128,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
     const stores = await Promise.all(this.brokersList.map((b) => b.openStore()));
     const self = this;
-    this.log = await MetadataLog.recover(stores);
+    this.log = await MetadataLog.recover(stores, {
+      snapshotIntervalRecords: this.options.metadataSnapshotIntervalRecords,
+      warn: (message, err) => this.logger.warn('metadata-log', message, err),
+    });
     this.controller = new Controller({
       log: this.log,
       image: () => this.brokersList[this.controllerId]!.image,
@@ -136,8 +142,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     });
     if (this.log.nextOffset === 0) {
       const clusterId = randomBytes(16).toString('base64url');
-      await this.log.append([{ type: 'Cluster', clusterId, brokers: this.options.brokers }, ...this.brokersList.map((b) => ({ type: 'RegisterBroker' as const, brokerId: b.id }))], []);
-      for (const s of stores) await this.log.syncReplica(s);
+      // No broker has started yet: the first records only need to reach every store.
+      const copies = stores.map((store, id) => ({ id, store, isUp: true, applyMetadata: async () => undefined }));
+      await this.log.append([{ type: 'Cluster', clusterId, brokers: this.options.brokers }, ...this.brokersList.map((b) => ({ type: 'RegisterBroker' as const, brokerId: b.id }))], copies);
     }
     for (const b of this.brokersList) await b.start(this.log);
     for (const b of this.brokersList) {
@@ -601,6 +608,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.closed = true;
     if (this.balanceTimer) clearInterval(this.balanceTimer);
     await this.cleaner.stop();
+    // Clean shutdown: every running broker's copy ends in a snapshot, so the next open replays only that.
+    await this.log.snapshot(this.brokersList.filter((b) => b.status !== 'stopped'));
     for (const b of this.brokersList) await b.shutdown(false);
     this.removeAllListeners();
   }

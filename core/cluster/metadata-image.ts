@@ -5,6 +5,12 @@
  *
  * Records are JSON with a format version `v` and the epoch `e` of the
  * controller that wrote them (used to pick the authoritative log on reopen).
+ *
+ * `toRecords()` is the inverse of replay: the records that rebuild this image
+ * from empty. A metadata snapshot (metadata-snapshot.ts) stores exactly those,
+ * so whoever adds state to the image (a new record type handled in `apply`)
+ * must emit it in `toRecords` too; the snapshot tests replay one record of
+ * every type and compare the two images.
  */
 import { inheritedTopicDefaults, isTopicDefault } from './broker-configs';
 import { effectiveConfig, type TopicConfig } from './topic-configs';
@@ -143,6 +149,53 @@ export class MetadataImage {
         this.nextProducerId = Math.max(this.nextProducerId, r.nextProducerId);
         break;
     }
+  }
+
+  /**
+   * The records that rebuild this image when replayed into an empty one, in
+   * an order that respects their dependencies (topics before their partitions
+   * and configs). Arrays are copied so the new image shares nothing mutable.
+   */
+  toRecords(): MetadataRecordBody[] {
+    const out: MetadataRecordBody[] = [];
+    if (this.clusterId !== '' || this.brokerCount !== 0) out.push({ type: 'Cluster', clusterId: this.clusterId, brokers: this.brokerCount });
+    for (const b of this.brokers.values()) {
+      out.push({ type: 'RegisterBroker', brokerId: b.id });
+      if (!b.fenced) out.push({ type: 'UnfenceBroker', brokerId: b.id });
+    }
+    for (const [resource, values] of this.brokerConfigs) {
+      for (const [name, value] of Object.entries(values)) out.push({ type: 'BrokerConfig', resource, name, value });
+    }
+    for (const t of this.topicsById.values()) {
+      out.push({ type: 'Topic', name: t.name, topicId: t.topicId });
+      for (const [name, value] of Object.entries(t.configs)) out.push({ type: 'Config', topicId: t.topicId, name, value });
+      for (const p of t.partitions) {
+        if (!p) continue;
+        out.push({
+          type: 'Partition', topicId: t.topicId, partition: p.partition, replicas: [...p.replicas], isr: [...p.isr],
+          leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch,
+        });
+      }
+    }
+    if (this.nextProducerId > 0) out.push({ type: 'ProducerIds', nextProducerId: this.nextProducerId });
+    return out;
+  }
+
+  /** How many records `toRecords()` returns, without building them. */
+  get recordCount(): number {
+    let n = this.clusterId !== '' || this.brokerCount !== 0 ? 1 : 0;
+    for (const b of this.brokers.values()) n += b.fenced ? 1 : 2;
+    for (const values of this.brokerConfigs.values()) n += Object.keys(values).length;
+    for (const t of this.topicsById.values()) n += 1 + Object.keys(t.configs).length + t.partitions.length;
+    return n + (this.nextProducerId > 0 ? 1 : 0);
+  }
+
+  /** Broker `brokerId`'s image rebuilt from `records` (a snapshot's), as of `offset`. */
+  static fromRecords(records: readonly MetadataRecord[], offset: number, brokerId = -1): MetadataImage {
+    const image = new MetadataImage(brokerId);
+    for (const r of records) image.apply(offset, r);
+    image.offset = offset;
+    return image;
   }
 
   topic(name: string): TopicImage | undefined {

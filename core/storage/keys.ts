@@ -8,6 +8,7 @@
  *
  *   'V'                                    store format    -> JSON {v}
  *   'M' offset(8)                          metadata log    -> JSON metadata record {v, type, ...}
+ *   'N' offset(8) part(1) [index(4)]       metadata snapshot (header, records, end marker; metadata-snapshot.ts)
  *   'D' topicId(16) partition(4) last(8)   record batch    -> the batch bytes exactly as the wire carries them
  *   'S' topicId(16) partition(4) base(8)   log segment     -> JSON {v, baseOffset, lastOffset, sizeBytes, maxTimestamp, createdAt, batches}
  *   'R' topicId(16) partition(4)           replica state   -> JSON {v, logStartOffset, highWatermark, epochs, cleanedTo}
@@ -24,6 +25,7 @@ export const FORMAT_VERSION = 1;
 const TP_LEN = 1 + 16 + 4;
 
 export const PREFIX_METADATA = 0x4d; // 'M'
+export const PREFIX_SNAPSHOT = 0x4e; // 'N'
 export const PREFIX_DATA = 0x44; // 'D'
 export const PREFIX_SEGMENT = 0x53; // 'S'
 export const PREFIX_REPLICA = 0x52; // 'R'
@@ -103,6 +105,32 @@ export function metadataRange(fromOffset = 0): { gte: Buffer; lte: Buffer } {
 
 export function metadataOffsetOfKey(key: Buffer): number {
   return readUint64(key, 1);
+}
+
+/** Parts of a metadata snapshot, in key order: header, records, end marker. */
+export const SNAPSHOT_HEADER = 0;
+export const SNAPSHOT_RECORD = 1;
+export const SNAPSHOT_END = 2;
+
+/** A key of the metadata snapshot taken at `offset` (`index` only for records). */
+export function snapshotKey(offset: number, part: number, index = 0): Buffer {
+  const key = Buffer.allocUnsafe(part === SNAPSHOT_RECORD ? 14 : 10);
+  key[0] = PREFIX_SNAPSHOT;
+  writeUint64(key, offset, 1);
+  key[9] = part;
+  if (part === SNAPSHOT_RECORD) key.writeUInt32BE(index, 10);
+  return key;
+}
+
+/** Every key of the snapshot at `offset`, or of all snapshots. */
+export function snapshotRange(offset?: number): { gte: Buffer; lt: Buffer } {
+  if (offset === undefined) return { gte: Buffer.from([PREFIX_SNAPSHOT]), lt: Buffer.from([PREFIX_SNAPSHOT + 1]) };
+  return { gte: snapshotKey(offset, SNAPSHOT_HEADER), lt: snapshotKey(offset + 1, SNAPSHOT_HEADER) };
+}
+
+/** Offset, part and record index of a snapshot key. */
+export function parseSnapshotKey(key: Buffer): { offset: number; part: number; index: number } {
+  return { offset: readUint64(key, 1), part: key[9]!, index: key.length >= 14 ? key.readUInt32BE(10) : 0 };
 }
 
 /** Every key of one topic (all partitions, all kinds) for deleting a topic. */
