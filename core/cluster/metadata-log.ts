@@ -43,7 +43,15 @@ import { FORMAT_VERSION } from '../storage/keys';
 import type { BrokerStore } from '../storage/broker-store';
 import { MetadataImage, type MetadataRecord, type MetadataRecordBody } from './metadata-image';
 import {
-  deleteSnapshot, dropSnapshotsExcept, pruneAfterSnapshot, readStoreView, viewEnd, viewLastEpoch, viewStart, writeSnapshot, type StoreMetadataView,
+  deleteSnapshot,
+  dropSnapshotsExcept,
+  pruneAfterSnapshot,
+  readStoreView,
+  viewEnd,
+  viewLastEpoch,
+  viewStart,
+  writeSnapshot,
+  type StoreMetadataView,
 } from './metadata-snapshot';
 
 export interface MetadataReplica {
@@ -81,7 +89,10 @@ export class MetadataLog {
   constructor(opts: MetadataLogOptions = {}) {
     this.interval = opts.snapshotIntervalRecords ?? DEFAULT_SNAPSHOT_INTERVAL_RECORDS;
     if (!Number.isInteger(this.interval) || this.interval < 1) {
-      throw new KafkaError('INVALID_CONFIG', `The metadata snapshot interval must be a positive integer; got ${this.interval}`);
+      throw new KafkaError(
+        'INVALID_CONFIG',
+        `The metadata snapshot interval must be a positive integer; got ${this.interval}`,
+      );
     }
     this.warn = opts.warn ?? ((m, err) => process.emitWarning(`${m}: ${String(err)}`, 'MetadataLogWarning'));
   }
@@ -126,7 +137,12 @@ export class MetadataLog {
     let best: StoreMetadataView | null = null;
     for (const store of stores) {
       const v = await readStoreView(store);
-      if (!best || viewLastEpoch(v) > viewLastEpoch(best) || (viewLastEpoch(v) === viewLastEpoch(best) && viewEnd(v) > viewEnd(best))) best = v;
+      if (
+        !best ||
+        viewLastEpoch(v) > viewLastEpoch(best) ||
+        (viewLastEpoch(v) === viewLastEpoch(best) && viewEnd(v) > viewEnd(best))
+      )
+        best = v;
     }
     if (!best) return log;
     log.base = viewStart(best);
@@ -150,7 +166,10 @@ export class MetadataLog {
     return this.serial(async () => {
       const view = await readStoreView(store);
       const start = viewStart(view);
-      const checkable = view.snapshot === null ? start === 0 && this.base === 0 : this.epochBefore(start) === view.snapshot.header.lastEpoch;
+      const checkable =
+        view.snapshot === null
+          ? start === 0 && this.base === 0
+          : this.epochBefore(start) === view.snapshot.header.lastEpoch;
       if (!checkable) {
         await this.install(store);
         return;
@@ -158,7 +177,12 @@ export class MetadataLog {
       for (const offset of view.invalidSnapshots) await deleteSnapshot(store, offset);
       const end = viewEnd(view);
       let agree = start;
-      while (agree < end && agree < this.nextOffset && view.tailJson[agree - start] === this.serialized[agree - this.base]) agree++;
+      while (
+        agree < end &&
+        agree < this.nextOffset &&
+        view.tailJson[agree - start] === this.serialized[agree - this.base]
+      )
+        agree++;
       if (agree < end || view.strayLogKeys) await store.truncateMetadata(agree);
       if (agree < this.nextOffset) {
         const missing = [];
@@ -193,10 +217,14 @@ export class MetadataLog {
       const failedUp = replicas.filter((r, i) => results[i]!.status === 'rejected' && r.isUp);
       if (failedUp.length > 0 || persisted.length === 0) {
         await Promise.allSettled(persisted.map(async (r) => r.store.truncateMetadata(first)));
-        const reasons = replicas.map((r, i) => {
-          const res = results[i]!;
-          return res.status === 'rejected' ? `broker ${r.id}: ${(res.reason as Error)?.message ?? String(res.reason)}` : null;
-        }).filter((x) => x);
+        const reasons = replicas
+          .map((r, i) => {
+            const res = results[i]!;
+            return res.status === 'rejected'
+              ? `broker ${r.id}: ${(res.reason as Error)?.message ?? String(res.reason)}`
+              : null;
+          })
+          .filter((x) => x);
         const why = replicas.length === 0 ? 'no broker is running' : reasons.join('; ');
         throw new KafkaError('KAFKA_STORAGE_ERROR', `Metadata change not committed: ${why}`);
       }
@@ -222,10 +250,14 @@ export class MetadataLog {
     const end = this.nextOffset;
     const epoch = this.lastEpoch;
     const bodies = this.image.toRecords();
-    const results = await Promise.allSettled(replicas.filter((r) => r.isUp).map(async (r) => {
-      await writeSnapshot(r.store, end, epoch, bodies);
-      await pruneAfterSnapshot(r.store, end);
-    }));
+    const results = await Promise.allSettled(
+      replicas
+        .filter((r) => r.isUp)
+        .map(async (r) => {
+          await writeSnapshot(r.store, end, epoch, bodies);
+          await pruneAfterSnapshot(r.store, end);
+        }),
+    );
     for (const res of results) {
       // The store keeps its previous snapshot and log; it is brought in line when it next starts.
       if (res.status === 'rejected') this.warn(`Metadata snapshot at offset ${end} not written`, res.reason);

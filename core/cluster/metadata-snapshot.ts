@@ -28,7 +28,16 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import {
-  FORMAT_VERSION, metadataKey, metadataOffsetOfKey, metadataRange, parseSnapshotKey, snapshotKey, snapshotRange, SNAPSHOT_END, SNAPSHOT_HEADER, SNAPSHOT_RECORD,
+  FORMAT_VERSION,
+  metadataKey,
+  metadataOffsetOfKey,
+  metadataRange,
+  parseSnapshotKey,
+  snapshotKey,
+  snapshotRange,
+  SNAPSHOT_END,
+  SNAPSHOT_HEADER,
+  SNAPSHOT_RECORD,
 } from '../storage/keys';
 import type { BatchOp, BrokerStore } from '../storage/broker-store';
 import type { MetadataRecord } from './metadata-image';
@@ -79,7 +88,11 @@ export function viewLastEpoch(v: StoreMetadataView): number {
 
 /** Writes `records` as the snapshot at `offset`, header first and end marker last (see the module comment). */
 export async function writeSnapshot(
-  store: BrokerStore, offset: number, lastEpoch: number, bodies: readonly object[], chunk = SNAPSHOT_CHUNK,
+  store: BrokerStore,
+  offset: number,
+  lastEpoch: number,
+  bodies: readonly object[],
+  chunk = SNAPSHOT_CHUNK,
 ): Promise<SnapshotHeader> {
   const values = bodies.map((b) => Buffer.from(JSON.stringify({ ...b, v: FORMAT_VERSION, e: lastEpoch })));
   let checksum = 0;
@@ -112,7 +125,13 @@ function parseHeader(value: Buffer | undefined): SnapshotHeader | null {
 }
 
 function sameHeader(a: SnapshotHeader, b: SnapshotHeader): boolean {
-  return a.v === b.v && a.offset === b.offset && a.lastEpoch === b.lastEpoch && a.records === b.records && a.checksum === b.checksum;
+  return (
+    a.v === b.v &&
+    a.offset === b.offset &&
+    a.lastEpoch === b.lastEpoch &&
+    a.records === b.records &&
+    a.checksum === b.checksum
+  );
 }
 
 /** Reads and checks the snapshot at `offset`; null if it is torn or corrupt. */

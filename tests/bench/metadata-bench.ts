@@ -59,7 +59,8 @@ async function run(): Promise<Record<string, number>> {
     const first = startMs.slice(0, 10);
     return {
       start_broker_ms_after_1000_cycles: Math.round(startBrokerMs * 10) / 10,
-      start_broker_ms_first_10_cycles: Math.round((first.reduce((a, b) => a + b, 0) / Math.max(1, first.length)) * 10) / 10,
+      start_broker_ms_first_10_cycles:
+        Math.round((first.reduce((a, b) => a + b, 0) / Math.max(1, first.length)) * 10) / 10,
       metadata_records_after_1000_cycles: records,
       metadata_reopen_ms_after_1000_cycles: Math.round(reopenMs),
       metadata_bench_cycles: CYCLES,
@@ -74,9 +75,14 @@ async function run(): Promise<Record<string, number>> {
 export async function benchMetadata(): Promise<Record<string, number>> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', self], { env: { ...process.env, METADATA_BENCH_CHILD: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', self], {
+      env: { ...process.env, METADATA_BENCH_CHILD: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`metadata bench child exited with ${code}`));
@@ -90,8 +96,11 @@ export async function benchMetadata(): Promise<Record<string, number>> {
 }
 
 if (process.env.METADATA_BENCH_CHILD === '1') {
-  run().then((figures) => console.log(JSON.stringify(figures)), (err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  run().then(
+    (figures) => console.log(JSON.stringify(figures)),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

@@ -38,7 +38,15 @@ interface FakeReplica extends MetadataReplica {
 }
 
 function replica(id: number, store: BrokerStore): FakeReplica {
-  const r: FakeReplica = { id, store, isUp: true, applied: [], applyMetadata: async (offset) => { r.applied.push(offset); } };
+  const r: FakeReplica = {
+    id,
+    store,
+    isUp: true,
+    applied: [],
+    applyMetadata: async (offset) => {
+      r.applied.push(offset);
+    },
+  };
   return r;
 }
 
@@ -101,7 +109,10 @@ describe('metadata log', () => {
     it('fails when no broker persisted the append, even if every failure is excused', async () => {
       const [s0] = await stores(1);
       const log = new MetadataLog();
-      await expect(log.append([body(0)], [])).rejects.toMatchObject({ errorName: 'KAFKA_STORAGE_ERROR', message: /no broker is running/ });
+      await expect(log.append([body(0)], [])).rejects.toMatchObject({
+        errorName: 'KAFKA_STORAGE_ERROR',
+        message: /no broker is running/,
+      });
       const r = replica(0, s0!);
       await s0!.close();
       r.isUp = false;
@@ -112,7 +123,9 @@ describe('metadata log', () => {
 
   describe('which copy wins on reopen', () => {
     /** Recovers from the stores, syncs each, and returns every store's copy as (snapshot offset, records). */
-    async function recoverAndSync(ss: BrokerStore[]): Promise<{ log: MetadataLog; copies: Array<{ start: number; image: MetadataImage; tail: string[] }> }> {
+    async function recoverAndSync(
+      ss: BrokerStore[],
+    ): Promise<{ log: MetadataLog; copies: Array<{ start: number; image: MetadataImage; tail: string[] }> }> {
       const log = await MetadataLog.recover(ss);
       for (const s of ss) await log.syncReplica(s);
       const copies = [];
@@ -174,7 +187,7 @@ describe('metadata log', () => {
       expect(await ss[1]!.readMetadata()).toEqual([]);
     });
 
-    it('keeps a copy\'s own snapshot when it ends in the same epoch as the winner, and refills only the log after it', async () => {
+    it("keeps a copy's own snapshot when it ends in the same epoch as the winner, and refills only the log after it", async () => {
       const ss = await stores(2);
       const all = range(0, 9, 3);
       await writeSnapshot(ss[0]!, 6, 3, imageOf(all.slice(0, 6).map((x) => x.record)).toRecords());
@@ -186,7 +199,7 @@ describe('metadata log', () => {
       expect(copies[0]!.image).toEqual(copies[1]!.image);
     });
 
-    it('replaces a copy whose snapshot belongs to another history (its last epoch differs from the winner\'s record there)', async () => {
+    it("replaces a copy whose snapshot belongs to another history (its last epoch differs from the winner's record there)", async () => {
       const ss = await stores(2);
       const winner = [...range(0, 4, 1), ...range(4, 8, 3, 'w')];
       await ss[0]!.appendMetadata(winner);
@@ -240,7 +253,18 @@ describe('metadata log', () => {
     const topicId = ID(42);
     const extra: MetadataRecord[] = [
       { type: 'Topic', name: 'half-written', topicId, v: 1, e },
-      { type: 'Partition', topicId, partition: 0, replicas: [0, 1, 2], isr: [0, 1, 2], leader: 0, leaderEpoch: 0, partitionEpoch: 0, v: 1, e },
+      {
+        type: 'Partition',
+        topicId,
+        partition: 0,
+        replicas: [0, 1, 2],
+        isr: [0, 1, 2],
+        leader: 0,
+        leaderEpoch: 0,
+        partitionEpoch: 0,
+        v: 1,
+        e,
+      },
     ];
     await ss[1]!.appendMetadata(extra.map((record, i) => ({ offset: at + i, record })));
     await ss[2]!.appendMetadata([{ offset: at, record: extra[0]! }]);

@@ -27,13 +27,49 @@ const HISTORY: MetadataRecordBody[] = [
   { type: 'Topic', name: 'orders', topicId: T1 },
   { type: 'Config', topicId: T1, name: 'retention.ms', value: '1000' },
   { type: 'Config', topicId: T1, name: 'cleanup.policy', value: 'compact' },
-  { type: 'Partition', topicId: T1, partition: 0, replicas: [0, 1, 2], isr: [0, 1], leader: 0, leaderEpoch: 0, partitionEpoch: 0 },
-  { type: 'Partition', topicId: T1, partition: 1, replicas: [1, 2, 0], isr: [1, 0], leader: 1, leaderEpoch: 0, partitionEpoch: 0 },
+  {
+    type: 'Partition',
+    topicId: T1,
+    partition: 0,
+    replicas: [0, 1, 2],
+    isr: [0, 1],
+    leader: 0,
+    leaderEpoch: 0,
+    partitionEpoch: 0,
+  },
+  {
+    type: 'Partition',
+    topicId: T1,
+    partition: 1,
+    replicas: [1, 2, 0],
+    isr: [1, 0],
+    leader: 1,
+    leaderEpoch: 0,
+    partitionEpoch: 0,
+  },
   { type: 'Topic', name: 'gone', topicId: T2 },
-  { type: 'Partition', topicId: T2, partition: 0, replicas: [2], isr: [2], leader: 2, leaderEpoch: 0, partitionEpoch: 0 },
+  {
+    type: 'Partition',
+    topicId: T2,
+    partition: 0,
+    replicas: [2],
+    isr: [2],
+    leader: 2,
+    leaderEpoch: 0,
+    partitionEpoch: 0,
+  },
   { type: 'RemoveTopic', topicId: T2 },
   { type: 'Topic', name: 'gone', topicId: T3 },
-  { type: 'Partition', topicId: T3, partition: 0, replicas: [0], isr: [0], leader: 0, leaderEpoch: 0, partitionEpoch: 0 },
+  {
+    type: 'Partition',
+    topicId: T3,
+    partition: 0,
+    replicas: [0],
+    isr: [0],
+    leader: 0,
+    leaderEpoch: 0,
+    partitionEpoch: 0,
+  },
   { type: 'Config', topicId: T1, name: 'retention.ms', value: null },
   { type: 'PartitionChange', topicId: T1, partition: 0, leader: 1, isr: [1], leaderEpoch: 1, partitionEpoch: 1 },
   { type: 'PartitionChange', topicId: T1, partition: 1, isr: [1, 0, 2], leaderEpoch: 0, partitionEpoch: 1 },
@@ -48,8 +84,17 @@ const HISTORY: MetadataRecordBody[] = [
 
 /** Fails to compile when a record type is added to metadata-image.ts and not listed here (and so not in HISTORY). */
 const EVERY_TYPE: Record<MetadataRecord['type'], true> = {
-  Cluster: true, RegisterBroker: true, FenceBroker: true, UnfenceBroker: true, Topic: true, RemoveTopic: true,
-  Partition: true, PartitionChange: true, Config: true, BrokerConfig: true, ProducerIds: true,
+  Cluster: true,
+  RegisterBroker: true,
+  FenceBroker: true,
+  UnfenceBroker: true,
+  Topic: true,
+  RemoveTopic: true,
+  Partition: true,
+  PartitionChange: true,
+  Config: true,
+  BrokerConfig: true,
+  ProducerIds: true,
 };
 
 function replay(bodies: readonly MetadataRecordBody[], brokerId = -1): MetadataImage {
@@ -66,7 +111,10 @@ function storeReplica(id: number, store: BrokerStore): MetadataReplica {
 function randomHistory(seed: number, length: number): MetadataRecordBody[] {
   const rnd = seededRandom(seed);
   const out = [...HISTORY];
-  const epochs = new Map<number, { leaderEpoch: number; partitionEpoch: number }>([[0, { leaderEpoch: 1, partitionEpoch: 1 }], [1, { leaderEpoch: 0, partitionEpoch: 1 }]]);
+  const epochs = new Map<number, { leaderEpoch: number; partitionEpoch: number }>([
+    [0, { leaderEpoch: 1, partitionEpoch: 1 }],
+    [1, { leaderEpoch: 0, partitionEpoch: 1 }],
+  ]);
   let topics = 0;
   while (out.length < length) {
     const pick = rnd();
@@ -77,15 +125,36 @@ function randomHistory(seed: number, length: number): MetadataRecordBody[] {
       if (move) e.leaderEpoch++;
       e.partitionEpoch++;
       const isr = [0, 1, 2].filter(() => rnd() < 0.7);
-      out.push({ type: 'PartitionChange', topicId: T1, partition, ...(move ? { leader: isr[0] ?? -1 } : {}), isr: isr.length ? isr : [0], ...e });
+      out.push({
+        type: 'PartitionChange',
+        topicId: T1,
+        partition,
+        ...(move ? { leader: isr[0] ?? -1 } : {}),
+        isr: isr.length ? isr : [0],
+        ...e,
+      });
     } else if (pick < 0.7) {
-      out.push({ type: 'Config', topicId: T1, name: 'segment.ms', value: rnd() < 0.3 ? null : String(Math.floor(rnd() * 1e6)) });
+      out.push({
+        type: 'Config',
+        topicId: T1,
+        name: 'segment.ms',
+        value: rnd() < 0.3 ? null : String(Math.floor(rnd() * 1e6)),
+      });
     } else if (pick < 0.8) {
       out.push({ type: rnd() < 0.5 ? 'FenceBroker' : 'UnfenceBroker', brokerId: Math.floor(rnd() * 3) });
     } else if (pick < 0.9) {
       const topicId = Buffer.alloc(16, 100 + (topics % 100)).toString('base64url');
       out.push({ type: 'Topic', name: `t${topics++}`, topicId });
-      out.push({ type: 'Partition', topicId, partition: 0, replicas: [0, 1], isr: [0, 1], leader: 0, leaderEpoch: 0, partitionEpoch: 0 });
+      out.push({
+        type: 'Partition',
+        topicId,
+        partition: 0,
+        replicas: [0, 1],
+        isr: [0, 1],
+        leader: 0,
+        leaderEpoch: 0,
+        partitionEpoch: 0,
+      });
       if (rnd() < 0.5) out.push({ type: 'RemoveTopic', topicId });
     } else {
       out.push({ type: 'ProducerIds', nextProducerId: 2000 + out.length * 1000 });
@@ -101,7 +170,10 @@ describe('metadata image as records', () => {
     const records = full.toRecords();
     expect(records.length).toBe(full.recordCount);
     expect(records.length).toBeLessThan(HISTORY.length);
-    const rebuilt = MetadataImage.fromRecords(records.map((b) => ({ ...b, v: 1, e: 0 }) as MetadataRecord), HISTORY.length - 1);
+    const rebuilt = MetadataImage.fromRecords(
+      records.map((b) => ({ ...b, v: 1, e: 0 }) as MetadataRecord),
+      HISTORY.length - 1,
+    );
     expect(rebuilt).toEqual(full);
     expect(rebuilt.topic('gone')?.topicId).toBe(T3);
     expect(rebuilt.topic('orders')?.configs).toEqual({ 'cleanup.policy': 'compact' });
@@ -112,7 +184,13 @@ describe('metadata image as records', () => {
     // Each broker's view (its own broker-level configs inherited by topics) comes back the same way.
     for (const id of [0, 1, 2]) {
       const own = replay(HISTORY, id);
-      expect(MetadataImage.fromRecords(records.map((b) => ({ ...b, v: 1, e: 0 }) as MetadataRecord), HISTORY.length - 1, id)).toEqual(own);
+      expect(
+        MetadataImage.fromRecords(
+          records.map((b) => ({ ...b, v: 1, e: 0 }) as MetadataRecord),
+          HISTORY.length - 1,
+          id,
+        ),
+      ).toEqual(own);
     }
     expect(replay(HISTORY, 1).topic('orders')!.config).not.toEqual(full.topic('orders')!.config);
     // Nothing mutable is shared: changing the rebuilt image's arrays leaves the original alone.
@@ -279,7 +357,9 @@ describe('metadata log of a running cluster', () => {
     }
     const before = { topics: c.listTopics(), configs: c.describeConfigs('cycled'), offset: c.metadataOffset };
     c = await reopen(c, dir.path, interval);
-    expect(c.listTopics().map((t) => [t.name, t.topicId, t.partitions])).toEqual(before.topics.map((t) => [t.name, t.topicId, t.partitions]));
+    expect(c.listTopics().map((t) => [t.name, t.topicId, t.partitions])).toEqual(
+      before.topics.map((t) => [t.name, t.topicId, t.partitions]),
+    );
     expect(c.describeConfigs('cycled')).toEqual(before.configs);
     expect(c.metadataOffset).toBeGreaterThan(before.offset);
     expect((await sample()).replayed).toBeLessThanOrEqual(replayBound);
@@ -298,7 +378,10 @@ describe('metadata log of a running cluster', () => {
       await c.startBroker(1);
     }
     await c.createTopic({ name: 'b', partitions: 2, replicationFactor: 2, configs: { 'cleanup.policy': 'compact' } });
-    const before = { clusterId: c.clusterId, topics: c.listTopics().map((t) => [t.name, t.topicId, t.partitions, t.cleanupPolicy]) };
+    const before = {
+      clusterId: c.clusterId,
+      topics: c.listTopics().map((t) => [t.name, t.topicId, t.partitions, t.cleanupPolicy]),
+    };
     await c.close();
     const stores = await Promise.all([0, 1, 2].map((i) => BrokerStore.open(join(dir.path, `broker-${i}`))));
     const intact = await MetadataLog.recover(stores);
