@@ -62,6 +62,8 @@ const HW_CHECKPOINT_INTERVAL_MS = 5000;
 export class ReplicaManager {
   readonly partitions = new Map<string, Partition>();
   private readonly fetchers = new Map<string, ReplicaFetcher>();
+  /** Per partition, the turn of the latest produce call still waiting to append (see appendInCallOrder). */
+  private readonly appendTurns = new Map<Partition, Promise<void>>();
   private readonly lagTimer: NodeJS.Timeout;
   private stopped = false;
   /** Sandbox fault: while set, this broker's followers do not fetch (they fall out of the ISR). */
@@ -202,19 +204,53 @@ export class ReplicaManager {
       timestampBeforeMaxMs: cfg.timestampBeforeMaxMs, timestampAfterMaxMs: cfg.timestampAfterMaxMs,
       produceVersion: request.produceVersion, transactional: request.transactional,
     };
+    let pending: Array<Promise<unknown>> | null = null;
     for (const b of batches) {
       if (b.length > cfg.maxMessageBytes) {
         throw new KafkaError('MESSAGE_TOO_LARGE', `A record batch of ${b.length} bytes exceeds max.message.bytes=${cfg.maxMessageBytes} of topic ${topicName}`);
       }
       const checked = validateForAppend(b, policy);
-      if (checked instanceof Promise) await checked;
+      if (checked instanceof Promise) (pending ??= []).push(checked);
     }
     // The caller hands the bytes over: offsets are stamped into them and the log keeps them.
-    const r = await p.appendAsLeader(batches, acks, timeoutMs);
+    const r = await this.appendInCallOrder(p, pending, () => p.appendAsLeader(batches, acks, timeoutMs));
     let messages = 0;
     for (const b of batches) messages += batchRecordCount(b);
     this.deps.meter.recordIn(messages, records.length);
     return { baseOffset: r.baseOffset, logAppendTime: r.logAppendTime, logStartOffset: p.log.logStartOffset };
+  }
+
+  /**
+   * Appends in the order produce calls started, although compressed batches are validated
+   * asynchronously (decompression): a connection's pipelined requests (an idempotent producer's
+   * in-flight batches) must not overtake one another. Calls that validated synchronously and have no
+   * earlier call still validating append at once, as before; the others wait for their turn. The
+   * append itself assigns offsets synchronously when it starts.
+   */
+  private appendInCallOrder<T>(p: Partition, pending: Array<Promise<unknown>> | null, append: () => Promise<T>): Promise<T> {
+    const prior = this.appendTurns.get(p);
+    if (pending === null && prior === undefined) return append();
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => { release = resolve; });
+    this.appendTurns.set(p, turn);
+    const done = () => {
+      release();
+      if (this.appendTurns.get(p) === turn) this.appendTurns.delete(p);
+    };
+    return (async () => {
+      try {
+        await prior;
+        if (pending !== null) await Promise.all(pending);
+      } catch (err) {
+        done();
+        throw err;
+      }
+      try {
+        return append();
+      } finally {
+        done();
+      }
+    })();
   }
 
   /**

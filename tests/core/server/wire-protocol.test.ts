@@ -163,6 +163,22 @@ describe('Produce', () => {
     c.close();
   });
 
+  it('appends pipelined batches in request order although compressed ones are validated asynchronously', async () => {
+    const c = await clientTo(leaderOf('wire', 0));
+    const init = await c.request(API_KEYS.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    const pid = Number(init.producerId);
+    // A large gzip batch (decompressed off the event loop) followed at once by small plain ones.
+    const big = await buildBatchAsync({ compression: 'gzip', producerId: pid, producerEpoch: 0, baseSequence: 0, records: Array.from({ length: 2000 }, (_, i) => ({ value: `gzip ${i} `.repeat(20) })) });
+    const small = (seq: number) => buildBatch({ producerId: pid, producerEpoch: 0, baseSequence: seq, records: [{ value: `plain ${seq}` }] });
+    const send = (records: Buffer) => c.request(API_KEYS.Produce, 9, { acks: 1, timeoutMs: 5000, topicData: [{ name: 'wire', partitionData: [{ index: 0, records }] }] });
+    const rs = await Promise.all([send(big), send(small(2000)), send(small(2001))]);
+    const parts = rs.map((r) => r.responses[0]!.partitionResponses[0]!);
+    expect(parts.map((p) => p.errorCode)).toEqual([0, 0, 0]);
+    expect(parts[1]!.baseOffset).toBe(parts[0]!.baseOffset + 2000);
+    expect(parts[2]!.baseOffset).toBe(parts[1]!.baseOffset + 1);
+    c.close();
+  });
+
   it('deduplicates a retried idempotent batch and refuses a sequence gap', async () => {
     const c = await clientTo(leaderOf('wire', 2));
     const init = await c.request(API_KEYS.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
