@@ -133,6 +133,8 @@ describe('@platformatic/kafka (client matrix)', () => {
       })),
     });
     await p.close();
+    // ListOffsets looks below the high watermark only, as Kafka does.
+    await eventually(() => k.cluster.partitions('plt-times')[0]!.highWatermark === 5, 10_000, 'high watermark at 5');
     const lookup = async (ts: number) =>
       (
         await admin.listOffsets({
