@@ -32,6 +32,9 @@
  *   closes them (commit, leave): the group rebalances at once.
  * - stop() (and close(), on shutdown) stops the producer, waits for its last
  *   produce call, and closes every consumer.
+ * - Pacing and the rate figures read the injected clock (`performance.now` by
+ *   default), so a test can move time by hand and expect exact counts; the
+ *   timers only decide when the clock is looked at.
  */
 import { EventEmitter } from 'node:events';
 import { KafkaError } from '../errors';
@@ -108,6 +111,15 @@ export interface ConsumerFactory {
   consumer(config: ConsumerConfig): EngineConsumer;
 }
 
+/** Monotonic milliseconds for the producer's pacing and the rate figures. */
+export interface WorkloadClock {
+  now(): number;
+}
+
+export interface WorkloadSimulatorOptions {
+  clock?: WorkloadClock;
+}
+
 export interface WorkloadEvents {
   /** The status changed (started, changed, a member joined or got partitions, stopped). */
   change: [WorkloadStatus];
@@ -165,8 +177,15 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly cluster: WorkloadCluster, private readonly groups: ConsumerFactory) {
+  private readonly clock: WorkloadClock;
+
+  constructor(
+    private readonly cluster: WorkloadCluster,
+    private readonly groups: ConsumerFactory,
+    options: WorkloadSimulatorOptions = {},
+  ) {
     super();
+    this.clock = options.clock ?? performance;
   }
 
   get running(): boolean {
@@ -308,14 +327,14 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
   // ---- producer --------------------------------------------------------------------------
 
   private resetPacing(): void {
-    this.rateSince = performance.now();
+    this.rateSince = this.clock.now();
     this.sentSinceRate = 0;
   }
 
   private tick(): void {
     const o = this.opts;
     if (this.state !== 'running' || !o || this.producing || o.ratePerSec === 0) return;
-    const owed = (o.ratePerSec * (performance.now() - this.rateSince)) / 1000;
+    const owed = (o.ratePerSec * (this.clock.now() - this.rateSince)) / 1000;
     let due = Math.floor(owed) - this.sentSinceRate;
     const maxDebt = (o.ratePerSec * MAX_DEBT_MS) / 1000;
     if (due > maxDebt) {
@@ -463,7 +482,7 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
   // ---- rates -------------------------------------------------------------------------------
 
   private sampleRates(): void {
-    this.history.push({ at: performance.now(), produced: this.produced, consumed: this.consumed });
+    this.history.push({ at: this.clock.now(), produced: this.produced, consumed: this.consumed });
     while (this.history.length > RATE_WINDOW_SECONDS + 1) this.history.shift();
   }
 

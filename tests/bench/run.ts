@@ -10,7 +10,15 @@ const figures: Record<string, number> = {};
 Object.assign(figures, await benchEngine());
 // The engine's own high-water mark, before the group and wire benchmarks add theirs.
 figures.engine_peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
-for (const extra of ['./groups-bench', './wire-bench', './log-validator-bench']) {
+// One bench module a line, so benches added side by side merge cleanly.
+const EXTRA = [
+  './groups-bench',
+  './wire-bench',
+  './log-validator-bench',
+  './timing-bench',
+  './ui-bench',
+];
+for (const extra of EXTRA) {
   const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module/.test(String(err))) return null;
     throw err;

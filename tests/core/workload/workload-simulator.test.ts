@@ -2,11 +2,12 @@
  * The workload simulator against a real cluster and real consumer groups:
  * the producer keeps its rate, consumers share the partitions and rebalance
  * when their number changes, a processing delay makes lag, and stop leaves
- * nothing running.
+ * nothing running. The producer's pacing runs on a hand-moved clock, so its
+ * counts are exact; the rates it reaches in real time are in `npm run bench`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaError } from '../../../core/errors';
-import { WorkloadSimulator, type WorkloadStatus } from '../../../core/workload/workload-simulator';
+import { TICK_MS, WorkloadSimulator, type WorkloadStatus } from '../../../core/workload/workload-simulator';
 import { openEnv, sleep, waitFor, type Env } from '../groups/helpers';
 
 let env: Env | null = null;
@@ -19,9 +20,15 @@ afterEach(async () => {
   env = null;
 });
 
-async function setup(): Promise<{ env: Env; sim: WorkloadSimulator }> {
+/** A clock that only moves when told to. */
+function manualClock() {
+  let t = 1_000;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
+
+async function setup(clock?: { now(): number }): Promise<{ env: Env; sim: WorkloadSimulator }> {
   env = await openEnv({ brokers: 3 });
-  sim = new WorkloadSimulator(env.cluster, env.groups);
+  sim = new WorkloadSimulator(env.cluster, env.groups, { clock });
   return { env, sim };
 }
 
@@ -29,30 +36,34 @@ const highWatermarks = (e: Env, topic: string) => e.cluster.partitions(topic).re
 const assigned = (s: WorkloadStatus) => s.members.flatMap((m) => m.partitions).sort((a, b) => a - b);
 
 describe('workload simulator', () => {
-  it('creates the topic and produces JSON sensor readings keyed by sensor id at the requested rate', async () => {
-    const { env, sim } = await setup();
+  it('creates the topic and produces JSON sensor readings keyed by sensor id, as many as the rate owes for the time passed', async () => {
+    const clock = manualClock();
+    const { env, sim } = await setup(clock);
     const status = await sim.start({ ratePerSec: 400, consumers: 0, processingDelayMs: 0, sensors: 20 });
     expect(status).toMatchObject({ state: 'running', topic: 'sensor-readings', groupId: 'sensor-processor', partitions: 6, ratePerSec: 400 });
     expect(env.cluster.partitions('sensor-readings')).toHaveLength(6);
+    const produced = (n: number) => waitFor(`${n} records produced`, () => sim.status().produced === n);
 
-    const t0 = performance.now();
-    const h0 = highWatermarks(env, 'sensor-readings');
-    await sleep(3000);
-    const elapsed = (performance.now() - t0) / 1000;
-    const made = highWatermarks(env, 'sensor-readings') - h0;
-    // Paced by elapsed time: within 5% plus one tick of the ideal count.
-    expect(Math.abs(made - 400 * elapsed)).toBeLessThan(400 * elapsed * 0.05 + 40);
-    expect(sim.status().producedPerSec).toBeGreaterThan(340);
-    expect(sim.status().producedPerSec).toBeLessThan(460);
+    // Paced by elapsed time, not by ticks: 3 s at 400/s owe exactly 1,200 records, however the ticks fall.
+    for (let step = 1; step <= 30; step++) {
+      clock.advance(100);
+      await produced(40 * step);
+    }
+    // With the clock standing still, nothing more is owed.
+    await sleep(TICK_MS * 3);
+    expect(sim.status().produced).toBe(1200);
 
-    // Changing the rate re-paces from now on.
+    // Changing the rate re-paces from now on: 2 s at 1,000/s.
     await sim.update({ ratePerSec: 1000 });
-    const t1 = performance.now();
-    const h1 = highWatermarks(env, 'sensor-readings');
-    await sleep(2000);
-    const made2 = highWatermarks(env, 'sensor-readings') - h1;
-    const elapsed2 = (performance.now() - t1) / 1000;
-    expect(Math.abs(made2 - 1000 * elapsed2)).toBeLessThan(1000 * elapsed2 * 0.05 + 100);
+    for (let step = 1; step <= 4; step++) {
+      clock.advance(500);
+      await produced(1200 + 500 * step);
+    }
+    // More than MAX_DEBT_MS (2 s) behind: the debt beyond one tick is dropped and counted, not burst out.
+    clock.advance(5000);
+    await produced(3200 + (1000 * TICK_MS) / 1000);
+    expect(sim.status().skipped).toBe(5000 - 100);
+    await waitFor('the high watermarks to reach every record', () => highWatermarks(env, 'sensor-readings') === 3300);
 
     const records = await env.cluster.readRecords({ topic: 'sensor-readings', start: { type: 'earliest' }, limit: 200 });
     expect(records.length).toBeGreaterThan(50);
@@ -66,7 +77,7 @@ describe('workload simulator', () => {
       expect(v.temperature).toBeLessThan(41);
       expect(v.humidity).toBeGreaterThan(0);
       expect(v.humidity).toBeLessThan(1);
-      expect(Math.abs(v.ts - r.timestamp)).toBeLessThan(1000);
+      expect(v.ts).toBe(r.timestamp);
       (byKey.get(key) ?? byKey.set(key, new Set()).get(key)!).add(r.partition);
     }
     // Keyed: every sensor stays on one partition.
@@ -110,12 +121,8 @@ describe('workload simulator', () => {
     await waitFor('the consumer to join', () => sim.status().members[0]?.state === 'active');
     const fetched0 = env.cluster.meter.messagesOutTotal;
     const consumed0 = sim.status().consumed;
-    await sleep(3000);
-    const lag1 = (await env.groups.admin.lag('slow-group')).totalLag;
-    expect(lag1).toBeGreaterThan(500);
+    await waitFor('the lag to build', async () => (await env.groups.admin.lag('slow-group')).totalLag > 500, 20_000);
     const s = sim.status();
-    expect(s.consumedPerSec).toBeGreaterThan(60);
-    expect(s.consumedPerSec).toBeLessThan(130);
     // Slow consumers read what they process, not the same records again and again (batches follow the delay).
     const fetched = env.cluster.meter.messagesOutTotal - fetched0;
     expect(fetched).toBeLessThan((s.consumed - consumed0) * 2 + 200);
@@ -128,12 +135,13 @@ describe('workload simulator', () => {
     const { env, sim } = await setup();
     await sim.start({ ratePerSec: 300, consumers: 2, processingDelayMs: 1 });
     await waitFor('both consumers active', () => sim.status().members.filter((m) => m.state === 'active').length === 2);
-    await sleep(500);
+    await waitFor('records produced and consumed', () => sim.status().consumed > 0);
     const stopped = await sim.stop();
     expect(stopped).toMatchObject({ state: 'idle', members: [], startedAt: null });
     expect(stopped.produced).toBeGreaterThan(0);
     const hw = highWatermarks(env, 'sensor-readings');
-    await sleep(400);
+    // A few producer ticks later, still nothing new.
+    await sleep(TICK_MS * 4);
     expect(highWatermarks(env, 'sensor-readings')).toBe(hw);
     const group = await env.groups.admin.describeGroup('sensor-processor');
     expect(group.state).toBe('Empty');
