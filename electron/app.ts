@@ -4,14 +4,16 @@
  * and a quit that waits for the engine to finish its writes and close LevelDB.
  *
  * Everything Electron-specific comes from the `electron` module and the
- * engine from `openCluster`, so tests can drive this with fakes of both.
+ * engine from `openCluster`, so tests can drive this with fakes of both. The
+ * engine's parts are opened and closed by the composition root shared with
+ * serve mode (core/api/noticeboard.ts); this file adds the window, the IPC
+ * transport (disposed before the engine closes) and the quit that waits.
  */
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, session, shell } from 'electron';
-import { EngineApi } from '../core/api/engine-api';
 import { clusterDir, PRODUCT_NAME } from '../core/api/paths';
 import type { OwnedGroups } from '../core/api/engine-port';
-import type { KafkaListenersHandle, OwnedCluster } from '../core/api/serve';
+import { openNoticeboard, type KafkaListenersHandle, type Noticeboard, type OwnedCluster } from '../core/api/noticeboard';
 import { registerApiHandlers, type IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
 import { installContentSecurityPolicy, isTrustedSender, lockDownContents, type AppPage } from './security';
@@ -48,10 +50,7 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
   }
 
   let win: BrowserWindow | null = null;
-  let cluster: C | null = null;
-  let groups: OwnedGroups | null = null;
-  let kafka: KafkaListenersHandle | null = null;
-  let api: EngineApi | null = null;
+  let nb: Noticeboard<C> | null = null;
   let ipc: IpcBinding | null = null;
   let shutdown: 'running' | 'closing' | 'closed' = 'running';
 
@@ -84,42 +83,23 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
   });
 
   app.on('activate', () => {
-    if (!win && api) createWindow();
+    if (!win && nb) createWindow();
   });
 
   app.on('before-quit', (event) => {
-    if (shutdown === 'closed' || !cluster) return;
+    if (shutdown === 'closed' || !nb) return;
     // Hold the quit until the engine has flushed and closed its stores.
     event.preventDefault();
     if (shutdown === 'closing') return;
     shutdown = 'closing';
+    // The window's calls stop first; then the engine's parts close in the composition root's order.
     ipc?.dispose();
-    // Clients go first, so no request reaches an engine that is closing.
-    const listeners = kafka;
-    kafka = null;
-    if (listeners) {
-      void listeners.close().catch((err: Error) => console.error('Noticeboard: error while closing the Kafka listeners:', err)).finally(() => app.quit());
-      shutdown = 'running';
-      return;
-    }
-    const engine = cluster;
-    const closeEngine = () => engine.close().catch((err: Error) => {
-      console.error('Noticeboard: error while closing the engine:', err);
-    }).finally(() => {
-      shutdown = 'closed';
-      app.quit();
-    });
-    if (!groups) {
-      api?.close();
-      void closeEngine();
-      return;
-    }
-    // The workload's consumers leave their group, then the groups close, then the cluster.
-    const owned = groups;
-    (api ? api.shutdown() : Promise.resolve())
-      .then(() => owned.close())
-      .catch((err: Error) => console.error('Noticeboard: error while closing consumer groups:', err))
-      .then(closeEngine, closeEngine);
+    nb.close()
+      .catch((err: Error) => console.error('Noticeboard: error while closing the engine:', err))
+      .finally(() => {
+        shutdown = 'closed';
+        app.quit();
+      });
   });
 
   const ready = app.whenReady().then(async () => {
@@ -130,23 +110,27 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
       isPackaged: app.isPackaged,
     })));
     try {
-      cluster = await opts.openCluster({ dataDir });
-      groups = opts.attachGroups ? await opts.attachGroups(cluster) : null;
+      nb = await openNoticeboard({
+        dataDir,
+        transport: 'ipc',
+        version: opts.version,
+        openCluster: opts.openCluster,
+        attachGroups: opts.attachGroups,
+        startKafka: opts.startKafka,
+        // The app is still useful without them; say why clients cannot connect.
+        onKafkaError: (err) =>
+          dialog.showErrorBox(
+            'Kafka clients cannot connect',
+            `${err.message}\n\nNoticeboard runs without its Kafka listeners. ` +
+              'Free the ports (or quit the other program using them) and restart Noticeboard.',
+          ),
+      });
     } catch (err) {
       dialog.showErrorBox('Noticeboard could not start its cluster', `${(err as Error).message}\n\nData folder: ${dataDir}`);
       app.exit(1);
       return;
     }
-    try {
-      kafka = opts.startKafka ? await opts.startKafka(cluster, groups) : null;
-    } catch (err) {
-      // The app is still useful without them; say why clients cannot connect.
-      dialog.showErrorBox('Kafka clients cannot connect', `${(err as Error).message}
-
-Noticeboard runs without its Kafka listeners. Free the ports (or quit the other program using them) and restart Noticeboard.`);
-    }
-    api = new EngineApi(cluster, { transport: 'ipc', dataDir, version: opts.version, groups });
-    ipc = registerApiHandlers(ipcMain, api, (event) => {
+    ipc = registerApiHandlers(ipcMain, nb.api, (event) => {
       const own = (id: number) => win !== null && !win.isDestroyed() && win.webContents.id === id;
       return isTrustedSender(event.senderFrame, opts.page, own, event.sender.id);
     });

@@ -1,16 +1,16 @@
 /**
- * Serve mode without its command line: the embedded cluster, the API bound to
- * it, and the HTTP/WebSocket server, started and stopped as one. The engine is
- * opened through `openCluster` so tests can start the whole stack on a fake.
+ * Serve mode without its command line: the engine's parts from the composition
+ * root (noticeboard.ts) and the HTTP/WebSocket server over its API, started and
+ * stopped as one. The engine is opened through `openCluster` so tests can start
+ * the whole stack on a fake.
  */
-import { EngineApi } from './engine-api';
-import type { ClusterPort, OwnedGroups } from './engine-port';
+import type { EngineApi } from './engine-api';
+import type { OwnedGroups } from './engine-port';
 import type { FeedOptions } from './cluster-feed';
+import { openNoticeboard, type KafkaListenersHandle, type OwnedCluster } from './noticeboard';
 import { startWsServer, type RunningServer } from './ws-server';
 
-export interface OwnedCluster extends ClusterPort {
-  close(): Promise<void>;
-}
+export type { KafkaListenersHandle, OwnedCluster };
 
 export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   dataDir: string;
@@ -28,12 +28,6 @@ export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   feed?: FeedOptions;
 }
 
-/** What serve mode needs of the Kafka listeners (core/server/kafka-listeners.ts). */
-export interface KafkaListenersHandle {
-  bootstrapServers(): string;
-  close(): Promise<void>;
-}
-
 export interface ServeHandle {
   server: RunningServer;
   api: EngineApi;
@@ -46,41 +40,40 @@ export interface ServeHandle {
 }
 
 export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>): Promise<ServeHandle> {
-  const cluster = await opts.openCluster({ dataDir: opts.dataDir, brokers: opts.brokers, host: opts.host });
-  let api: EngineApi | null = null;
+  const nb = await openNoticeboard({
+    dataDir: opts.dataDir,
+    transport: 'websocket',
+    version: opts.version,
+    openCluster: ({ dataDir }) => opts.openCluster({ dataDir, brokers: opts.brokers, host: opts.host }),
+    attachGroups: opts.attachGroups,
+    startKafka: opts.startKafka,
+    feed: opts.feed,
+  });
   let server: RunningServer;
-  let groups: OwnedGroups | null = null;
-  let kafka: KafkaListenersHandle | null = null;
   try {
-    groups = opts.attachGroups ? await opts.attachGroups(cluster) : null;
-    kafka = opts.startKafka ? await opts.startKafka(cluster, groups) : null;
-    api = new EngineApi(cluster, { transport: 'websocket', dataDir: opts.dataDir, version: opts.version, feed: opts.feed, groups });
-    server = await startWsServer({ api, host: opts.host, port: opts.port, staticDir: opts.staticDir, token: opts.token });
+    server = await startWsServer({
+      api: nb.api,
+      host: opts.host,
+      port: opts.port,
+      staticDir: opts.staticDir,
+      token: opts.token,
+    });
   } catch (err) {
-    await api?.shutdown();
-    await kafka?.close();
-    await groups?.close();
-    await cluster.close();
+    await nb.close().catch(() => undefined);
     throw err;
   }
-  const listening = cluster.brokers().filter((b) => b.port !== null);
   let closing: Promise<void> | null = null;
-  const a = api;
-  const s = server;
   return {
-    server: s,
-    api: a,
-    cluster,
-    groups,
-    bootstrapServers: kafka ? kafka.bootstrapServers() : listening.length ? listening.map((b) => `${b.host}:${b.port}`).join(',') : null,
-    // Stop taking calls first, then let the engine finish its writes and close LevelDB.
-    close: () => (closing ??= (async () => {
-      await s.close();
-      await kafka?.close();
-      // The workload's consumers leave their group before the groups close, and the groups before the cluster.
-      await a.shutdown();
-      await groups?.close();
-      await cluster.close();
-    })()),
+    server,
+    api: nb.api,
+    cluster: nb.cluster,
+    groups: nb.groups,
+    bootstrapServers: nb.bootstrapServers,
+    // Stop taking calls first, then the engine's parts in the composition root's order.
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        await nb.close();
+      })()),
   };
 }

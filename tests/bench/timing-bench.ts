@@ -94,7 +94,10 @@ async function workloadRates(): Promise<{ workload_rate_error_pct: number; workl
       const t1 = performance.now();
       await sleep(3000);
       const perSec = ((sim.status().consumed - c0) * 1000) / (performance.now() - t1);
-      return { workload_rate_error_pct: rateError, workload_consumed_per_capacity: Math.round((perSec / 100) * 100) / 100 };
+      return {
+        workload_rate_error_pct: rateError,
+        workload_consumed_per_capacity: Math.round((perSec / 100) * 100) / 100,
+      };
     } finally {
       await sim.close();
     }

@@ -215,9 +215,10 @@ describe('desktop main process: lifecycle', () => {
       cluster.closed = true;
     });
     electron.app.quit();
-    expect(close).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(close).toHaveBeenCalledTimes(1));
     expect(electron.app.quitted).toBe(false);
     electron.app.quit();
+    await new Promise((r) => setTimeout(r, 10));
     expect(close).toHaveBeenCalledTimes(1);
     finishClose();
     await new Promise((r) => setTimeout(r, 10));
