@@ -99,6 +99,8 @@ export default tseslint.config(
       ],
       // `== null` covers null and undefined together; any other loose comparison says why where it is written.
       eqeqeq: ['error', 'smart'],
+      // Getters in an object literal have their own `this`; `self` is the one name for the outer one.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self'] }],
     },
   },
   {

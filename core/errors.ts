@@ -5,6 +5,11 @@
  *
  * Codes and names are Kafka's (org.apache.kafka.common.protocol.Errors); only
  * those the project can produce or must understand are listed.
+ *
+ * An error may also name the `field` at fault, so a UI can show it next to
+ * that input instead of reading the message: a topic config's name (as Kafka
+ * names configs, e.g. `min.insync.replicas`) for a config error, otherwise the
+ * path of the bad input in the API call (`partitions`, `records[2].value`).
  */
 
 export const ERRORS = {
@@ -115,17 +120,21 @@ export class KafkaError extends Error {
   readonly code: number;
   readonly errorName: ErrorName;
   readonly retriable: boolean;
+  /** The input at fault, when one is (see the top of this file). */
+  readonly field: string | undefined;
 
-  constructor(errorName: ErrorName, message?: string) {
-    super(message ?? ERRORS[errorName].text);
+  constructor(errorName: ErrorName, message?: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message ?? ERRORS[errorName].text, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KafkaError';
     this.errorName = errorName;
     this.code = ERRORS[errorName].code;
     this.retriable = ERRORS[errorName].retriable;
+    this.field = options.field;
   }
 
-  toJSON(): { code: number; errorName: ErrorName; message: string } {
-    return { code: this.code, errorName: this.errorName, message: this.message };
+  toJSON(): { code: number; errorName: ErrorName; message: string; field?: string } {
+    const shape = { code: this.code, errorName: this.errorName, message: this.message };
+    return this.field === undefined ? shape : { ...shape, field: this.field };
   }
 }
 

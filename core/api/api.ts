@@ -195,6 +195,8 @@ export interface ApiErrorShape {
   code: number;
   errorName: ErrorName;
   message: string;
+  /** The input at fault when there is one: a config's name, or the path of the input in the call (core/errors.ts). */
+  field?: string;
 }
 
 export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };

@@ -12,7 +12,12 @@ import {
   type EventName,
   type EventPayload,
 } from './api';
-import type { ErrorName } from '../errors';
+import { errorCodeOf, type ErrorName } from '../errors';
+
+/** An API error built from the one error table (core/errors.ts), for failures a transport itself detects. */
+export function apiError(errorName: ErrorName, message: string, field?: string): Envelope {
+  return { ok: false, error: field === undefined ? { code: errorCodeOf(errorName), errorName, message } : { code: errorCodeOf(errorName), errorName, message, field } };
+}
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
@@ -29,12 +34,14 @@ export interface Transport {
 export class ApiError extends Error implements ApiErrorShape {
   readonly code: number;
   readonly errorName: ErrorName;
+  readonly field: string | undefined;
 
   constructor(shape: ApiErrorShape) {
     super(shape.message);
     this.name = 'ApiError';
     this.code = shape.code;
     this.errorName = shape.errorName;
+    this.field = shape.field;
   }
 }
 

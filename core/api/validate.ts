@@ -11,6 +11,16 @@ export function describeIssuePath(path: ReadonlyArray<PropertyKey>): string {
   return path.length === 0 ? 'input' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
 }
 
+/**
+ * The `field` of a schema failure: a topic config's own name under `configs` (createTopic) or `set` (alterConfigs),
+ * as the engine names it; otherwise the input's path. Nothing for the input as a whole.
+ */
+export function fieldOfIssuePath(path: ReadonlyArray<PropertyKey>): string | undefined {
+  if (path.length === 0) return undefined;
+  if (path.length >= 2 && (path[0] === 'configs' || path[0] === 'set') && typeof path[1] === 'string') return path[1];
+  return describeIssuePath(path);
+}
+
 /** The Kafka error for a schema failure: the first issue that names one, else INVALID_REQUEST. */
 export function errorFromIssues(method: string, issues: ReadonlyArray<z.core.$ZodIssue>): KafkaError {
   const named = issues.find((i) => i.code === 'custom' && typeof (i.params as { errorName?: unknown } | undefined)?.errorName === 'string');
@@ -18,7 +28,7 @@ export function errorFromIssues(method: string, issues: ReadonlyArray<z.core.$Zo
   const errorName: ErrorName = named ? ((named as z.core.$ZodIssueCustom).params!.errorName as ErrorName) : 'INVALID_REQUEST';
   const where = first ? describeIssuePath(first.path) : 'input';
   const what = first?.message ?? 'invalid input';
-  return new KafkaError(errorName, `${method}: ${where}: ${what}`);
+  return new KafkaError(errorName, `${method}: ${where}: ${what}`, { field: first ? fieldOfIssuePath(first.path) : undefined });
 }
 
 /** Validates a call; throws KafkaError (INVALID_REQUEST for an unknown method or malformed input). */
@@ -35,6 +45,5 @@ export function parseCall(method: unknown, raw: unknown): unknown {
 
 /** Any thrown value as the wire's error shape; engine errors keep their Kafka code and name. */
 export function toApiError(err: unknown): ApiErrorShape {
-  const k = asKafkaError(err);
-  return { code: k.code, errorName: k.errorName, message: k.message };
+  return asKafkaError(err).toJSON();
 }

@@ -6,7 +6,7 @@
  * hang, and calls in flight when the socket drops fail with NETWORK_EXCEPTION.
  */
 import type { Envelope } from './api';
-import type { ConnectionStatus, Transport } from './client';
+import { apiError, type ConnectionStatus, type Transport } from './client';
 import type { ReplyFrame, EventFrame } from './ws-protocol';
 
 /** The part of the WHATWG WebSocket this transport uses (the `ws` package provides it too). */
@@ -31,9 +31,6 @@ export interface WsTransportOptions {
 
 const OPEN = 1;
 
-function failure(errorName: 'NETWORK_EXCEPTION' | 'REQUEST_TIMED_OUT', code: number, message: string): Envelope {
-  return { ok: false, error: { code, errorName, message } };
-}
 
 export function createWsTransport(opts: WsTransportOptions): Transport {
   const Ctor = opts.WebSocket ?? (globalThis as unknown as { WebSocket: SocketCtor }).WebSocket;
@@ -87,7 +84,7 @@ export function createWsTransport(opts: WsTransportOptions): Transport {
       socket = null;
       for (const [id, p] of pending) {
         clearTimeout(p.timer);
-        p.resolve(failure('NETWORK_EXCEPTION', 13, 'The connection to Noticeboard was lost before it answered'));
+        p.resolve(apiError('NETWORK_EXCEPTION', 'The connection to Noticeboard was lost before it answered'));
         pending.delete(id);
       }
       setStatus('closed');
@@ -105,12 +102,12 @@ export function createWsTransport(opts: WsTransportOptions): Transport {
       // A call made while (re)connecting waits briefly for the socket rather than failing a fresh page load.
       if (status === 'connecting') await Promise.race([opened, new Promise((r) => setTimeout(r, opts.timeoutMs ?? 30_000))]);
       const ws = socket;
-      if (!ws || ws.readyState !== OPEN) return failure('NETWORK_EXCEPTION', 13, 'Not connected to Noticeboard');
+      if (!ws || ws.readyState !== OPEN) return apiError('NETWORK_EXCEPTION', 'Not connected to Noticeboard');
       const id = nextId++;
       return new Promise<Envelope>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          resolve(failure('REQUEST_TIMED_OUT', 7, `${method} got no answer within ${opts.timeoutMs ?? 30_000} ms`));
+          resolve(apiError('REQUEST_TIMED_OUT', `${method} got no answer within ${opts.timeoutMs ?? 30_000} ms`));
         }, opts.timeoutMs ?? 30_000);
         pending.set(id, { resolve, timer });
         ws.send(JSON.stringify({ id, method, params: input }));

@@ -111,7 +111,7 @@ export class Controller {
       const minIsr = effectiveConfig(configs).minInsyncReplicas;
       if (minIsr > assignments[0]!.length) {
         // Kafka accepts this, but acks=all would then always fail; say so now.
-        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${minIsr} is larger than the replication factor ${assignments[0]!.length}, so acks=all writes could never succeed`);
+        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${minIsr} is larger than the replication factor ${assignments[0]!.length}, so acks=all writes could never succeed`, { field: 'min.insync.replicas' });
       }
       if (opts.validateOnly) return '';
       const topicId = randomBytes(16).toString('base64url');
@@ -199,7 +199,7 @@ export class Controller {
       for (const n of remove) delete next[n];
       const rf = t.partitions[0]?.replicas.length ?? 1;
       if (effectiveConfig(next).minInsyncReplicas > rf) {
-        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${effectiveConfig(next).minInsyncReplicas} is larger than the replication factor ${rf}`);
+        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${effectiveConfig(next).minInsyncReplicas} is larger than the replication factor ${rf}`, { field: 'min.insync.replicas' });
       }
       if (validateOnly) return describeTopicConfigs(next);
       const records: MetadataRecordBody[] = [];

@@ -121,14 +121,14 @@ export function validateTopicConfigs(configs: Record<string, string>): Record<st
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(configs)) {
     const def = TOPIC_CONFIG_DEFS[name];
-    if (!def) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${name}`);
-    if (typeof raw !== 'string') throw new KafkaError('INVALID_CONFIG', `Invalid value for configuration ${name}: expected a string`);
-    if (def.readOnly) throw new KafkaError('INVALID_CONFIG', `Configuration ${name} is read-only`);
+    if (!def) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${name}`, { field: name });
+    if (typeof raw !== 'string') throw new KafkaError('INVALID_CONFIG', `Invalid value for configuration ${name}: expected a string`, { field: name });
+    if (def.readOnly) throw new KafkaError('INVALID_CONFIG', `Configuration ${name} is read-only`, { field: name });
     const typeError = checkType(name, def, raw);
-    if (typeError) throw new KafkaError('INVALID_CONFIG', typeError);
+    if (typeError) throw new KafkaError('INVALID_CONFIG', typeError, { field: name });
     const value = raw.trim();
     const rangeError = def.check?.(value);
-    if (rangeError) throw new KafkaError('INVALID_CONFIG', `Invalid value ${raw} for configuration ${name}: ${rangeError}`);
+    if (rangeError) throw new KafkaError('INVALID_CONFIG', `Invalid value ${raw} for configuration ${name}: ${rangeError}`, { field: name });
     out[name] = value;
   }
   return out;

@@ -1,5 +1,5 @@
 /** The desktop transport: calls go through the bridge the preload installed; the connection never drops. */
-import type { Transport } from '@core/api/client';
+import { apiError, type Transport } from '@core/api/client';
 import type { EventName } from '@core/api/api';
 import { EVENT_NAMES, isMethodName } from '@core/api/api';
 import type { NoticeboardBridge } from '@electron/ipc-contract';
@@ -9,9 +9,9 @@ export function createIpcTransport(bridge: NoticeboardBridge): Transport {
   return {
     kind: 'ipc',
     invoke(method, input) {
-      if (!isMethodName(method)) return Promise.resolve({ ok: false, error: { code: 42, errorName: 'INVALID_REQUEST', message: `Unknown method: ${method}` } });
+      if (!isMethodName(method)) return Promise.resolve(apiError('INVALID_REQUEST', `Unknown method: ${method}`));
       // A handler that throws (rather than answering with an envelope) still reaches the page as an API error.
-      return bridge.api[method](input).catch((err: Error) => ({ ok: false as const, error: { code: -1, errorName: 'UNKNOWN_SERVER_ERROR' as const, message: err.message } }));
+      return bridge.api[method](input).catch((err: Error) => apiError('UNKNOWN_SERVER_ERROR', err.message));
     },
     onEvent(listener) {
       const offs = EVENT_NAMES.map((name: EventName) => bridge.on(name, (payload) => listener(name, payload)));

@@ -51,9 +51,3 @@ export function sameConfigValue(a: string, b: string): boolean {
   const norm = (s: string) => s.split(',').map((x) => x.trim()).join(',');
   return norm(a) === norm(b);
 }
-
-/** The config an engine message names, if any (longest name first, so `min.compaction.lag.ms` wins over a shorter one it contains). */
-export function configNamedIn(message: string, names: Iterable<string>): string | null {
-  const sorted = [...names].sort((a, b) => b.length - a.length);
-  return sorted.find((n) => new RegExp(`(^|[^\\w.])${n.replace(/\./g, '\\.')}([^\\w.]|$)`).test(message)) ?? null;
-}
