@@ -28,6 +28,7 @@ import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
 import { scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
 import { LogCleaner } from './log-cleaner';
+import { ReplicationScheduler } from './replication-scheduler';
 import { ThroughputMeter, type ThroughputRates } from './throughput';
 import { describeBrokerConfigs, topicConfigSynonyms, type StaticBrokerConfigs } from './broker-configs';
 import { describeTopicConfigs, isInternalTopic } from './topic-configs';
@@ -76,6 +77,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private balanceTimer: NodeJS.Timeout | null = null;
   /** Static broker configs hosts add (the Kafka listeners: listeners, advertised.listeners, ...). */
   private readonly staticConfigs = new Set<StaticBrokerConfigs>();
+  private readonly replication: ReplicationScheduler;
   private closed = false;
   private lifecycle: Promise<unknown> = Promise.resolve();
 
@@ -83,6 +85,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     super();
     this.host = options.host;
     this.logger = options.logFile ? new FileLogger(options.logFile) : nullLogger;
+    this.replication = new ReplicationScheduler(options.replicaLagTimeMaxMs, this.logger);
     this.reader = new RecordReader(this);
     this.cleaner = new LogCleaner(this, options.logCleanerIntervalMs);
   }
@@ -124,6 +127,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
         meter: this.meter,
         logger: this.logger,
+        scheduler: this.replication,
       }));
     }
     const stores = await Promise.all(this.brokersList.map((b) => b.openStore()));
@@ -611,7 +615,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     // Clean shutdown: every running broker's copy ends in a snapshot, so the next open replays only that.
     await this.log.snapshot(this.brokersList.filter((b) => b.status !== 'stopped'));
     for (const b of this.brokersList) await b.shutdown(false);
+    this.replication.close();
     this.removeAllListeners();
+  }
+
+  /**
+   * Requests waiting inside the engine: acks=all produces and long-polling
+   * fetches, plus replica fetchers waiting for a retry. An idle cluster has none.
+   */
+  get waiterCount(): number {
+    let n = this.replication.pendingRetries;
+    for (const b of this.brokersList) n += b.replicasIfReady?.waiterCount ?? 0;
+    return n;
   }
 
   get isClosed(): boolean {

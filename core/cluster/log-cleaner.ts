@@ -88,7 +88,10 @@ export class LogCleaner {
         newStart = s.lastOffset + 1;
       }
     }
-    if (newStart > log.logStartOffset) await log.advanceLogStart(newStart);
+    if (newStart > log.logStartOffset) {
+      await log.advanceLogStart(newStart);
+      p.kickFollowers();
+    }
   }
 
   private async compact(p: Partition): Promise<void> {

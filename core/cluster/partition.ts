@@ -13,6 +13,13 @@
  *   leaves the ISR. One whose fetch reaches the HW (and the current epoch's
  *   start) is added back. ISR changes go through the controller and take
  *   effect here when the metadata comes back.
+ * - Followers in this process link to the leader (linkFollower) and are
+ *   kicked, coalesced per microtask, whenever the log end, HW or log start
+ *   moves or the role changes; they fetch then and otherwise not at all. A
+ *   linked follower whose last fetch reached the log end is caught up now,
+ *   so an idle partition keeps its ISR without any fetch (replica-fetcher.ts).
+ * - Waiters (acks=all producers, consumer long polls) are removed when they
+ *   complete, time out or give up: none outlives its request.
  * - acks=all completes when the HW passes the batch; the ISR size is checked
  *   against min.insync.replicas before the append (NOT_ENOUGH_REPLICAS) and
  *   when the write completes (NOT_ENOUGH_REPLICAS_AFTER_APPEND).
@@ -53,7 +60,10 @@ export class Partition {
   isr: number[] = [];
   private followers = new Map<number, FollowerState>();
   private ackWaiters: AckWaiter[] = [];
-  private dataWaiters: Array<() => void> = [];
+  private readonly dataWaiters = new Set<() => void>();
+  /** Follower broker id -> its fetcher's kick. */
+  private readonly followerLinks = new Map<number, () => void>();
+  private followersKickQueued = false;
   private pendingIsr: string | null = null;
   onHighWatermark: ((p: Partition) => void) | null = null;
 
@@ -96,9 +106,11 @@ export class Partition {
       }
       this.maybeAdvanceHighWatermark();
       this.checkAckWaiters();
+      this.kickFollowers();
       return { becameLeader: !wasLeader || epochChanged, becameFollower: false, leaderChanged };
     }
     this.role = 'follower';
+    this.kickFollowers();
     if (wasLeader) this.failWaiters(new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is no longer the leader of ${this.topic.name}-${this.index}`));
     return { becameLeader: false, becameFollower: wasLeader || leaderChanged, leaderChanged };
   }
@@ -169,23 +181,54 @@ export class Partition {
     }
     this.ackWaiters = [];
     this.wakeDataWaiters();
+    // The replica stops leading (or goes away): linked followers look their leader up again.
+    this.kickFollowers();
   }
 
   private onLocalAppend(): void {
-    if (this.role === 'leader') this.maybeAdvanceHighWatermark();
+    if (this.role === 'leader') {
+      this.maybeAdvanceHighWatermark();
+      this.kickFollowers();
+    }
     this.wakeDataWaiters();
   }
 
-  /** Resolves on the next append or HW move (or never: callers race it with a timer). */
-  waitForData(): Promise<void> {
-    return new Promise<void>((resolve) => this.dataWaiters.push(resolve));
+  /**
+   * Calls `wake` once on the next append or HW move; returns the function
+   * that removes it, which the caller must call when it stops waiting.
+   */
+  onData(wake: () => void): () => void {
+    const once = (): void => { this.dataWaiters.delete(once); wake(); };
+    this.dataWaiters.add(once);
+    return () => { this.dataWaiters.delete(once); };
   }
 
   private wakeDataWaiters(): void {
-    if (this.dataWaiters.length === 0) return;
-    const ws = this.dataWaiters;
-    this.dataWaiters = [];
-    for (const w of ws) w();
+    if (this.dataWaiters.size === 0) return;
+    for (const w of [...this.dataWaiters]) w();
+  }
+
+  /** Acks=all producers and long-polling fetches waiting here (flat when idle: tests and the soak check it). */
+  get waiterCount(): number {
+    return this.ackWaiters.length + this.dataWaiters.size;
+  }
+
+  linkFollower(brokerId: number, kick: () => void): void {
+    this.followerLinks.set(brokerId, kick);
+  }
+
+  unlinkFollower(brokerId: number, kick: () => void): void {
+    if (this.followerLinks.get(brokerId) === kick) this.followerLinks.delete(brokerId);
+  }
+
+  /** Tells linked followers something changed (log end, HW, log start, role); once per microtask. */
+  kickFollowers(): void {
+    if (this.followersKickQueued || this.followerLinks.size === 0) return;
+    this.followersKickQueued = true;
+    queueMicrotask(() => {
+      this.followersKickQueued = false;
+      for (const kick of [...this.followerLinks.values()]) kick();
+    });
   }
 
   maybeAdvanceHighWatermark(): void {
@@ -201,27 +244,24 @@ export class Partition {
       this.log.highWatermark = hw;
       this.checkAckWaiters();
       this.wakeDataWaiters();
+      this.kickFollowers();
       this.onHighWatermark?.(this);
     }
   }
 
   /**
    * Serves a follower's fetch: records its position (which may move the HW
-   * and the ISR), then returns batches from `fetchOffset`, waiting up to
-   * `maxWaitMs` for new ones when it is already at the end.
+   * and the ISR), then returns batches from `fetchOffset`. It never waits:
+   * a follower at the end is kicked when there is more (kickFollowers).
    */
-  async fetchForFollower(followerId: number, fetchOffset: number, followerEpoch: number, maxBytes: number, maxWaitMs: number): Promise<{ batches: Buffer[]; highWatermark: number; logStartOffset: number }> {
+  async fetchForFollower(followerId: number, fetchOffset: number, followerEpoch: number, maxBytes: number): Promise<{ batches: Buffer[]; highWatermark: number; logStartOffset: number }> {
     this.assertLeader();
     if (followerEpoch < this.leaderEpoch) throw new KafkaError('FENCED_LEADER_EPOCH', `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`);
     if (followerEpoch > this.leaderEpoch) throw new KafkaError('UNKNOWN_LEADER_EPOCH', `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`);
     this.updateFollower(followerId, fetchOffset);
-    if (fetchOffset >= this.log.logEndOffset && maxWaitMs > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.waitForData(), new Promise<void>((r) => { timer = setTimeout(r, maxWaitMs); })]);
-      clearTimeout(timer);
-      this.assertLeader();
-    }
-    const batches = fetchOffset < this.log.logStartOffset ? [] : await this.log.read(fetchOffset, maxBytes, this.log.logEndOffset);
+    const batches = fetchOffset < this.log.logStartOffset || fetchOffset >= this.log.logEndOffset
+      ? []
+      : await this.log.read(fetchOffset, maxBytes, this.log.logEndOffset);
     return { batches, highWatermark: this.log.highWatermark, logStartOffset: this.log.logStartOffset };
   }
 
@@ -235,17 +275,28 @@ export class Partition {
     f.lastFetchLeaderEnd = leaderEnd;
     f.lastFetchTime = now;
     f.logEndOffset = fetchOffset;
-    if (!this.isr.includes(id)) {
-      const epochStart = this.log.epochs.length ? this.log.epochs[this.log.epochs.length - 1]!.startOffset : 0;
-      if (fetchOffset >= this.log.highWatermark && fetchOffset >= epochStart) this.proposeIsr([...this.isr, id].sort((a, b) => a - b));
-    }
+    this.maybeExpandIsr(id, fetchOffset);
     this.maybeAdvanceHighWatermark();
+  }
+
+  private maybeExpandIsr(id: number, followerEnd: number): void {
+    if (this.isr.includes(id)) return;
+    const epochStart = this.log.epochs.length ? this.log.epochs[this.log.epochs.length - 1]!.startOffset : 0;
+    if (followerEnd >= this.log.highWatermark && followerEnd >= epochStart) this.proposeIsr([...this.isr, id].sort((a, b) => a - b));
   }
 
   /** Drops followers that have not caught up within `maxLagMs` from the ISR. */
   checkLaggingFollowers(maxLagMs: number): void {
     if (this.role !== 'leader') return;
     const now = this.now();
+    const end = this.log.logEndOffset;
+    for (const [id, f] of this.followers) {
+      if (f.logEndOffset < 0 || !this.followerLinks.has(id)) continue;
+      // Linked and at the end: caught up now, though an idle follower has no reason to fetch.
+      if (f.logEndOffset >= end) f.lastCaughtUpTime = now;
+      // An expansion the controller turned down (the broker was still registering) is proposed again.
+      this.maybeExpandIsr(id, f.logEndOffset);
+    }
     const lagging = this.isr.filter((id) => id !== this.brokerId && now - (this.followers.get(id)?.lastCaughtUpTime ?? 0) > maxLagMs);
     if (lagging.length > 0) this.proposeIsr(this.isr.filter((id) => !lagging.includes(id)));
   }

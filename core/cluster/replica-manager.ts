@@ -17,6 +17,7 @@ import { PartitionLog } from '../storage/partition-log';
 import type { MetadataImage, PartitionImage, TopicImage } from './metadata-image';
 import { Partition, type IsrChangeRequester } from './partition';
 import { ReplicaFetcher, type LeaderLookup } from './replica-fetcher';
+import type { ReplicationScheduler, ScheduledReplicas } from './replication-scheduler';
 import type { ThroughputMeter } from './throughput';
 import type { EngineLogger } from '../logger';
 import type { Acks } from './types';
@@ -28,6 +29,8 @@ export interface ReplicaManagerDeps {
   replicaLagTimeMaxMs: number;
   meter: ThroughputMeter;
   logger: EngineLogger;
+  /** The cluster-wide ISR check, HW checkpoint and fetch retry timers. */
+  scheduler: ReplicationScheduler;
 }
 
 export interface FetchPartitionRequest {
@@ -56,18 +59,13 @@ export interface ProduceRequestInfo {
 /** Batches the engine builds itself (API produce, offsets commits): the newest version, no transaction. */
 const ENGINE_REQUEST: ProduceRequestInfo = { produceVersion: 11, transactional: false };
 
-/** How often high watermarks are written down outside appends (Kafka: replica.high.watermark.checkpoint.interval.ms). */
-const HW_CHECKPOINT_INTERVAL_MS = 5000;
-
-export class ReplicaManager {
+export class ReplicaManager implements ScheduledReplicas {
   readonly partitions = new Map<string, Partition>();
   private readonly fetchers = new Map<string, ReplicaFetcher>();
   /** Per partition, the turn of the latest produce call still waiting to append (see appendInCallOrder). */
   private readonly appendTurns = new Map<Partition, Promise<void>>();
-  private readonly lagTimer: NodeJS.Timeout;
   private stopped = false;
-  /** Sandbox fault: while set, this broker's followers do not fetch (they fall out of the ISR). */
-  replicationPaused = false;
+  private paused = false;
 
   constructor(
     readonly brokerId: number,
@@ -75,16 +73,33 @@ export class ReplicaManager {
     private readonly image: MetadataImage,
     private readonly deps: ReplicaManagerDeps,
   ) {
-    const interval = Math.max(100, Math.min(1000, deps.replicaLagTimeMaxMs / 2));
-    let lastCheckpoint = Date.now();
-    this.lagTimer = setInterval(() => {
-      for (const p of this.partitions.values()) p.checkLaggingFollowers(this.deps.replicaLagTimeMaxMs);
-      if (Date.now() - lastCheckpoint >= HW_CHECKPOINT_INTERVAL_MS) {
-        lastCheckpoint = Date.now();
-        void this.checkpointHighWatermarks().catch((e: unknown) => this.deps.logger.warn('replica-manager', 'High watermark checkpoint failed', e));
-      }
-    }, interval);
-    this.lagTimer.unref();
+    deps.scheduler.add(this);
+  }
+
+  /** Sandbox fault: while set, this broker's followers do not fetch (they fall out of the ISR). */
+  get replicationPaused(): boolean {
+    return this.paused;
+  }
+
+  set replicationPaused(paused: boolean) {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    for (const f of this.fetchers.values()) {
+      if (paused) f.pause();
+      else f.kick();
+    }
+  }
+
+  /** Called by the scheduler's ISR check. */
+  checkLaggingFollowers(maxLagMs: number): void {
+    for (const p of this.partitions.values()) p.checkLaggingFollowers(maxLagMs);
+  }
+
+  /** Acks=all producers and long-polling consumer fetches waiting on this broker's replicas. */
+  get waiterCount(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) n += p.waiterCount;
+    return n;
   }
 
   /** Opens every replica the image assigns to this broker (at broker start). */
@@ -123,7 +138,8 @@ export class ReplicaManager {
     if (change.becameLeader || change.leaderChanged || (p.role === 'follower' && !this.fetchers.has(key))) {
       await this.stopFetcher(key);
       if (p.role === 'follower' && image.leader >= 0) {
-        this.fetchers.set(key, new ReplicaFetcher(p, image.leader, image.leaderEpoch, this.deps.lookup, this));
+        const d = this.deps;
+        this.fetchers.set(key, new ReplicaFetcher(p, image.leader, image.leaderEpoch, d.lookup, this, d.scheduler, d.logger));
       }
     }
   }
@@ -160,7 +176,8 @@ export class ReplicaManager {
 
   private readonly checkpointedHw = new Map<string, number>();
 
-  private async checkpointHighWatermarks(): Promise<void> {
+  /** Writes down high watermarks that moved since the last checkpoint (called by the scheduler). */
+  async checkpointHighWatermarks(): Promise<void> {
     for (const [key, p] of this.partitions) {
       if (this.stopped) return;
       if (this.checkpointedHw.get(key) === p.log.highWatermark) continue;
@@ -264,14 +281,28 @@ export class ReplicaManager {
       const bytes = results.reduce((n, r) => n + r.batches.reduce((m, b) => m + b.length, 0), 0);
       const remaining = deadline - Date.now();
       if (bytes >= Math.max(1, opts.minBytes) || remaining <= 0 || results.some((r) => r.error)) return results;
-      const waits: Promise<void>[] = [];
-      for (const req of requests) {
-        try { waits.push(this.leaderPartition(req.topic, req.partition).waitForData()); } catch { /* reported by the next read */ }
-      }
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([...waits, new Promise<void>((r) => { timer = setTimeout(r, remaining); })]);
-      clearTimeout(timer);
+      await this.waitForAnyData(requests, remaining);
     }
+  }
+
+  /** Waits until one of the partitions gets data or `ms` pass; leaves no waiter behind either way. */
+  private waitForAnyData(requests: FetchPartitionRequest[], ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const cancels: Array<() => void> = [];
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const c of cancels) c();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      for (const req of requests) {
+        try {
+          cancels.push(this.leaderPartition(req.topic, req.partition).onData(done));
+        } catch {
+          // Not led here (any more): the next read reports it.
+        }
+      }
+    });
   }
 
   private async readOnce(requests: FetchPartitionRequest[], maxBytes: number): Promise<FetchPartitionResult[]> {
@@ -325,6 +356,7 @@ export class ReplicaManager {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `Cannot delete records of ${topicName}-${index} before offset ${offset}: it must lie between ${p.log.logStartOffset} and the high watermark ${hw} (or be -1)`);
     }
     await p.log.advanceLogStart(target);
+    p.kickFollowers();
     this.deps.onHighWatermark(p);
     return p.log.logStartOffset;
   }
@@ -332,7 +364,7 @@ export class ReplicaManager {
   /** Stops every replica: gracefully (queued writes finish, HW checkpointed) or abruptly. */
   async shutdown(abrupt: boolean): Promise<void> {
     this.stopped = true;
-    clearInterval(this.lagTimer);
+    this.deps.scheduler.remove(this);
     const stopping = [...this.fetchers.keys()].map((k) => this.stopFetcher(k));
     const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is shutting down`);
     for (const p of this.partitions.values()) p.failWaiters(err);
