@@ -21,6 +21,13 @@ describe('event-driven replication', () => {
     await eventually(() => c.partitions('quiet').every((p) => p.replicaStates.every((r) => r.logEndOffset === p.highWatermark && p.highWatermark === p.logEndOffset)), 5000, 'followers to catch up');
     await eventually(() => c.waiterCount === 0, 5000, 'no waiter left');
     const fetches = vi.spyOn(Partition.prototype, 'fetchForFollower');
+    // The last fetches (followers learning the final HW) may still be on their way: wait for a quiet moment.
+    await eventually(async () => {
+      const n = fetches.mock.calls.length;
+      await sleep(300);
+      return fetches.mock.calls.length === n;
+    }, 10_000, 'replication to go quiet');
+    fetches.mockClear();
     // Several lag-check periods: a polling follower would have fetched many times.
     await sleep(1000);
     expect(fetches).toHaveBeenCalledTimes(0);
