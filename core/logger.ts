@@ -89,7 +89,11 @@ export class FileLogger implements EngineLogger {
     try {
       if (this.size < 0) {
         mkdirSync(dirname(this.path), { recursive: true });
-        try { this.size = statSync(this.path).size; } catch { this.size = 0; }
+        try {
+          this.size = statSync(this.path).size;
+        } catch {
+          this.size = 0;
+        }
       }
       const bytes = Buffer.byteLength(line);
       if (this.size > 0 && this.size + bytes > (this.opts.maxBytes ?? MAX_FILE_BYTES)) this.rotate();
@@ -104,7 +108,11 @@ export class FileLogger implements EngineLogger {
   private rotate(): void {
     const keep = this.opts.rotations ?? ROTATIONS;
     for (let i = keep - 1; i >= 1; i--) {
-      try { renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`); } catch { /* that generation does not exist yet */ }
+      try {
+        renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+      } catch {
+        /* that generation does not exist yet */
+      }
     }
     renameSync(this.path, `${this.path}.1`);
     this.size = 0;

@@ -81,7 +81,9 @@ export class ReplicaFetcher {
       this.again = true;
       return;
     }
-    this.running = this.pump().finally(() => { this.running = null; });
+    this.running = this.pump().finally(() => {
+      this.running = null;
+    });
   }
 
   private async pump(): Promise<void> {
@@ -126,7 +128,12 @@ export class ReplicaFetcher {
       await log.resetTo(leader.log.logStartOffset);
     }
     const end = log.logEndOffset;
-    const res = await leader.fetchForFollower(this.follower.brokerId, log.logEndOffset, this.leaderEpoch, REPLICA_FETCH_MAX_BYTES);
+    const res = await leader.fetchForFollower(
+      this.follower.brokerId,
+      log.logEndOffset,
+      this.leaderEpoch,
+      REPLICA_FETCH_MAX_BYTES,
+    );
     const batches = res.batches;
     if (!this.active || log.isClosed) return 'idle';
     // Cut off while the fetch was in flight: the response never "arrived".
@@ -134,7 +141,8 @@ export class ReplicaFetcher {
     if (batches.length > 0) await log.appendAsFollower(batches);
     const hw = Math.min(res.highWatermark, log.logEndOffset);
     if (hw > log.highWatermark) log.highWatermark = hw;
-    if (res.logStartOffset > log.logStartOffset && res.logStartOffset <= log.logEndOffset) await log.advanceLogStart(res.logStartOffset);
+    if (res.logStartOffset > log.logStartOffset && res.logStartOffset <= log.logEndOffset)
+      await log.advanceLogStart(res.logStartOffset);
     // Fetch again while it brought something: the next fetch reports our new end to the leader
     // (which may move its HW; it kicks us then, and that fetch brings the HW back).
     return log.logEndOffset !== end ? 'more' : 'idle';
@@ -147,7 +155,11 @@ export class ReplicaFetcher {
     if (!known || !EPOCH_ERRORS.has(err.errorName)) this.truncated = false;
     if (!known) {
       const p = this.follower;
-      this.logger.warn('replica-fetcher', `Broker ${p.brokerId} fetching ${p.topic.name}-${p.index} from broker ${this.leaderId}`, err);
+      this.logger.warn(
+        'replica-fetcher',
+        `Broker ${p.brokerId} fetching ${p.topic.name}-${p.index} from broker ${this.leaderId}`,
+        err,
+      );
     }
     return 'retry';
   }

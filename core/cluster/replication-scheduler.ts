@@ -102,8 +102,11 @@ export class ReplicationScheduler {
     if (Date.now() - this.lastCheckpoint < HW_CHECKPOINT_INTERVAL_MS) return;
     this.lastCheckpoint = Date.now();
     for (const rm of this.managers) {
-      void rm.checkpointHighWatermarks()
-        .catch((e: unknown) => this.logger.warn('replication', `High watermark checkpoint on broker ${rm.brokerId} failed`, e));
+      void rm
+        .checkpointHighWatermarks()
+        .catch((e: unknown) =>
+          this.logger.warn('replication', `High watermark checkpoint on broker ${rm.brokerId} failed`, e),
+        );
     }
   }
 

@@ -4,7 +4,7 @@
  *   prepare <dir> <partitions>  3 brokers, topics with `partitions` partitions in all (rf=3), some
  *                               records in every partition, offsets committed by GROUPS groups;
  *                               prints the snapshot, closes cleanly.
- *   reopen <dir>                opens until ready (every partition led, groups loaded), prints
+ *   reopen <dir> [acked.json]   opens until ready (every partition led, groups loaded), prints
  *                               {"openMs", "snapshot"}, closes cleanly.
  *   produce <dir>               opens, prints "ready", then produces numbered records with acks=all
  *                               and commits offsets, printing "ack <partition> <offset> <n>" and
@@ -13,6 +13,7 @@
  *                               fifth...], "heapMb", "waiters"} (CPU of this process over the window).
  * Any unhandled rejection or uncaught exception exits with code 3 (a failed open counts).
  */
+import { readFileSync } from 'node:fs';
 import { Cluster } from '../../core/cluster/cluster';
 import { Groups } from '../../core/groups';
 import { buildBatch } from '../../core/record';
@@ -41,7 +42,8 @@ export async function snapshot(cluster: Cluster, groups: Groups): Promise<Snapsh
   const topics = cluster.listTopics().map((t) => ({ name: t.name, partitions: t.partitions }));
   const partitions: Snapshot['partitions'] = {};
   for (const t of topics) {
-    for (const p of cluster.partitions(t.name)) partitions[`${t.name}/${p.partition}`] = [p.logStartOffset, p.highWatermark, p.isr.join(',')];
+    for (const p of cluster.partitions(t.name))
+      partitions[`${t.name}/${p.partition}`] = [p.logStartOffset, p.highWatermark, p.isr.join(',')];
   }
   const offsets: Snapshot['offsets'] = {};
   for (let g = 0; g < GROUPS; g++) {
@@ -67,7 +69,11 @@ export async function openReady(dataDir: string): Promise<{ cluster: Cluster; gr
   }
 }
 
-async function commit(groups: Groups, group: string, offsets: Array<{ topic: string; partition: number; offset: number }>): Promise<void> {
+async function commit(
+  groups: Groups,
+  group: string,
+  offsets: Array<{ topic: string; partition: number; offset: number }>,
+): Promise<void> {
   const res = await groups.coordinator.commitOffsets({ groupId: group, generationId: -1, memberId: '', offsets });
   const bad = res.partitions.find((p) => p.errorCode !== 0);
   if (bad) throw new Error(`OffsetCommit of ${group} failed: error ${bad.errorCode}`);
@@ -77,14 +83,33 @@ async function prepare(dataDir: string, partitions: number): Promise<void> {
   const cluster = await Cluster.open({ dataDir, brokers: 3 });
   const groups = await Groups.attach(cluster);
   for (const t of topicPlan(partitions)) {
-    await cluster.createTopic({ name: t.name, partitions: t.partitions, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+    await cluster.createTopic({
+      name: t.name,
+      partitions: t.partitions,
+      replicationFactor: 3,
+      configs: { 'min.insync.replicas': '2' },
+    });
     for (let p = 0; p < t.partitions; p += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, t.partitions - p) }, (_, i) => cluster.produceBatch(t.name, p + i, buildRecords(t.name, p + i), { acks: -1 })));
+      await Promise.all(
+        Array.from({ length: Math.min(50, t.partitions - p) }, (_, i) =>
+          cluster.produceBatch(t.name, p + i, buildRecords(t.name, p + i), { acks: -1 }),
+        ),
+      );
     }
   }
   for (let g = 0; g < GROUPS; g++) {
     const plan = topicPlan(partitions);
-    await commit(groups, `group-${g}`, plan.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ topic: t.name, partition: p, offset: 1 + ((p + g) % RECORDS_PER_PARTITION) }))));
+    await commit(
+      groups,
+      `group-${g}`,
+      plan.flatMap((t) =>
+        Array.from({ length: t.partitions }, (_, p) => ({
+          topic: t.name,
+          partition: p,
+          offset: 1 + ((p + g) % RECORDS_PER_PARTITION),
+        })),
+      ),
+    );
   }
   process.stdout.write(`${JSON.stringify(await snapshot(cluster, groups))}\n`);
   await groups.close();
@@ -95,11 +120,18 @@ function buildRecords(topic: string, partition: number): Buffer {
   return buildBatchSync(Array.from({ length: RECORDS_PER_PARTITION }, (_, i) => `${topic}/${partition}/${i}`));
 }
 
-async function reopen(dataDir: string): Promise<void> {
+/** `acked`: a JSON file of [partition, offset, value] the reopened cluster must still hold ('lost' counts those it does not). */
+async function reopen(dataDir: string, acked?: string): Promise<void> {
   const t0 = performance.now();
   const { cluster, groups } = await openReady(dataDir);
   const openMs = performance.now() - t0;
-  process.stdout.write(`${JSON.stringify({ openMs, snapshot: await snapshot(cluster, groups) })}\n`);
+  let lost = 0;
+  const expected = acked ? (JSON.parse(readFileSync(acked, 'utf8')) as Array<[number, number, string]>) : [];
+  for (const [partition, offset, value] of expected) {
+    const [r] = await cluster.readRecords({ topic: 'orders', partition, start: { type: 'offset', offset }, limit: 1 });
+    if (r?.value?.toString() !== value) lost++;
+  }
+  process.stdout.write(`${JSON.stringify({ openMs, lost, snapshot: await snapshot(cluster, groups) })}\n`);
   await groups.close();
   await cluster.close();
 }
@@ -141,7 +173,9 @@ async function idle(dataDir: string, seconds: number): Promise<void> {
   }
   const cpu = process.cpuUsage(cpu0);
   const cpuPct = ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100;
-  process.stdout.write(`${JSON.stringify({ cpuPct, rssMb, heapMb: process.memoryUsage().heapUsed / 1048576, waiters: cluster.waiterCount })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ cpuPct, rssMb, heapMb: process.memoryUsage().heapUsed / 1048576, waiters: cluster.waiterCount })}\n`,
+  );
   await groups.close();
   await cluster.close();
 }
@@ -152,10 +186,16 @@ function buildBatchSync(values: string[]): Buffer {
 
 const [mode, dataDir, arg] = process.argv.slice(2);
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.on('unhandledRejection', (e) => { process.stderr.write(`unhandled rejection: ${String((e as Error)?.stack ?? e)}\n`); process.exit(3); });
-  process.on('uncaughtException', (e) => { process.stderr.write(`uncaught exception: ${String(e.stack ?? e)}\n`); process.exit(3); });
+  process.on('unhandledRejection', (e) => {
+    process.stderr.write(`unhandled rejection: ${String((e as Error)?.stack ?? e)}\n`);
+    process.exit(3);
+  });
+  process.on('uncaughtException', (e) => {
+    process.stderr.write(`uncaught exception: ${String(e.stack ?? e)}\n`);
+    process.exit(3);
+  });
   if (mode === 'prepare') await prepare(dataDir!, Number(arg));
-  else if (mode === 'reopen') await reopen(dataDir!);
+  else if (mode === 'reopen') await reopen(dataDir!, arg);
   else if (mode === 'produce') await produce(dataDir!);
   else if (mode === 'idle') await idle(dataDir!, Number(arg));
   else throw new Error(`unknown mode ${mode}`);

@@ -7,8 +7,12 @@
 import { afterEach } from 'vitest';
 
 const escaped: unknown[] = [];
-process.on('unhandledRejection', (reason) => { escaped.push(reason); });
-process.on('uncaughtException', (err) => { escaped.push(err); });
+process.on('unhandledRejection', (reason) => {
+  escaped.push(reason);
+});
+process.on('uncaughtException', (err) => {
+  escaped.push(err);
+});
 
 afterEach(() => {
   if (escaped.length === 0) return;

@@ -21,16 +21,27 @@ function run(args: string[]): Promise<string> {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child ${args[0]} exited with ${code}: ${err}`))));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`child ${args[0]} exited with ${code}: ${err}`)),
+    );
   });
 }
 
 /** Starts a producing child, waits for `acks` acknowledgements, then kills it with SIGKILL. */
-function produceThenKill(dir: string, acks: number): Promise<{ acked: Map<string, string>; commits: Map<number, number> }> {
+function produceThenKill(
+  dir: string,
+  acks: number,
+): Promise<{ acked: Map<string, string>; commits: Map<number, number> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'produce', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'produce', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked = new Map<string, string>();
     const commits = new Map<number, number>();
     let buf = '';
@@ -50,8 +61,12 @@ function produceThenKill(dir: string, acks: number): Promise<{ acked: Map<string
         child.kill('SIGKILL');
       }
     });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve({ acked, commits }) : reject(new Error(`producer exited with ${code}: ${err}`))));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve({ acked, commits }) : reject(new Error(`producer exited with ${code}: ${err}`)),
+    );
   });
 }
 
@@ -76,14 +91,22 @@ describe('reopening a data folder', () => {
 
   it('brings back every topic, record count, committed offset and ISR after 10 clean reopens of 300 partitions rf=3', async () => {
     expect(Object.keys(prepared.partitions)).toHaveLength(300);
-    expect(Object.values(prepared.partitions).every(([start, hw, isr]) => start === 0 && hw === RECORDS_PER_PARTITION && isr.split(',').length === 3)).toBe(true);
+    expect(
+      Object.values(prepared.partitions).every(
+        ([start, hw, isr]) => start === 0 && hw === RECORDS_PER_PARTITION && isr.split(',').length === 3,
+      ),
+    ).toBe(true);
     expect(Object.keys(prepared.offsets)).toHaveLength(GROUPS);
-    const isrSets = (s: Snapshot) => Object.fromEntries(Object.entries(s.partitions).map(([k, [start, hw, isr]]) => [k, [start, hw, isr.split(',').sort().join(',')]]));
+    const isrSets = (s: Snapshot) =>
+      Object.fromEntries(
+        Object.entries(s.partitions).map(([k, [start, hw, isr]]) => [k, [start, hw, isr.split(',').sort().join(',')]]),
+      );
     for (let i = 0; i < 10 * CYCLES; i++) {
       // The first reopen in a fresh process (where the crash was seen), the rest in this one (faster, same path).
-      const snapshot = i === 0
-        ? (JSON.parse(await run(['reopen', dir.path])) as { snapshot: Snapshot }).snapshot
-        : await reopenHere(dir.path);
+      const snapshot =
+        i === 0
+          ? (JSON.parse(await run(['reopen', dir.path])) as { snapshot: Snapshot }).snapshot
+          : await reopenHere(dir.path);
       expect(snapshot.topics).toEqual(prepared.topics);
       expect(snapshot.offsets).toEqual(prepared.offsets);
       // Leaders may move between reopens; the ISR comes back whole.
@@ -98,12 +121,19 @@ describe('reopening a data folder', () => {
       try {
         for (const [key, value] of acked) {
           const [partition, offset] = key.split('/').map(Number) as [number, number];
-          const [r] = await cluster.readRecords({ topic: 'orders', partition, start: { type: 'offset', offset }, limit: 1 });
+          const [r] = await cluster.readRecords({
+            topic: 'orders',
+            partition,
+            start: { type: 'offset', offset },
+            limit: 1,
+          });
           expect(r?.value?.toString(), `record ${key}`).toBe(value);
         }
         const fetched = await groups.coordinator.fetchOffsets({ groupId: 'group-0', partitions: null });
         for (const [partition, offset] of commits) {
-          expect(fetched.offsets.find((o) => o.topic === 'orders' && o.partition === partition)?.offset).toBeGreaterThanOrEqual(offset);
+          expect(
+            fetched.offsets.find((o) => o.topic === 'orders' && o.partition === partition)?.offset,
+          ).toBeGreaterThanOrEqual(offset);
         }
         const topics = cluster.listTopics().map((t) => ({ name: t.name, partitions: t.partitions }));
         expect(topics).toEqual(prepared.topics);

@@ -17,16 +17,33 @@ describe('event-driven replication', () => {
     env = await openCluster({ replicaLagTimeMaxMs: 300 });
     const c = env.cluster;
     await c.createTopic({ name: 'quiet', partitions: 20, replicationFactor: 3 });
-    await c.produce('quiet', Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })), { acks: -1 });
-    await eventually(() => c.partitions('quiet').every((p) => p.replicaStates.every((r) => r.logEndOffset === p.highWatermark && p.highWatermark === p.logEndOffset)), 5000, 'followers to catch up');
+    await c.produce(
+      'quiet',
+      Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+      { acks: -1 },
+    );
+    await eventually(
+      () =>
+        c
+          .partitions('quiet')
+          .every((p) =>
+            p.replicaStates.every((r) => r.logEndOffset === p.highWatermark && p.highWatermark === p.logEndOffset),
+          ),
+      5000,
+      'followers to catch up',
+    );
     await eventually(() => c.waiterCount === 0, 5000, 'no waiter left');
     const fetches = vi.spyOn(Partition.prototype, 'fetchForFollower');
     // The last fetches (followers learning the final HW) may still be on their way: wait for a quiet moment.
-    await eventually(async () => {
-      const n = fetches.mock.calls.length;
-      await sleep(300);
-      return fetches.mock.calls.length === n;
-    }, 10_000, 'replication to go quiet');
+    await eventually(
+      async () => {
+        const n = fetches.mock.calls.length;
+        await sleep(300);
+        return fetches.mock.calls.length === n;
+      },
+      10_000,
+      'replication to go quiet',
+    );
     fetches.mockClear();
     // Several lag-check periods: a polling follower would have fetched many times.
     await sleep(1000);
@@ -36,7 +53,11 @@ describe('event-driven replication', () => {
     expect(c.partitions('quiet').every((p) => p.isr.length === 3)).toBe(true);
     await c.produce('quiet', [{ key: 'k1', value: 'wake' }], { acks: -1 });
     expect(fetches.mock.calls.length).toBeGreaterThan(0);
-    await eventually(() => c.partitions('quiet').every((p) => p.replicaStates.every((r) => r.logEndOffset === p.logEndOffset)), 5000, 'followers to fetch the new record');
+    await eventually(
+      () => c.partitions('quiet').every((p) => p.replicaStates.every((r) => r.logEndOffset === p.logEndOffset)),
+      5000,
+      'followers to fetch the new record',
+    );
   });
 
   it('a follower cut off with nothing produced still leaves the ISR after replica.lag.time.max.ms, and rejoins', async () => {
@@ -63,8 +84,17 @@ describe('event-driven replication', () => {
     expect(c.waiterCount).toBe(0);
     // A poll woken by data also removes the waiter it left on the other partition.
     const leaderId = c.partitions('idle')[0]!.leader;
-    const other = c.partitions('idle')[1]!.leader === leaderId ? [{ topic: 'idle', partition: 1, offset: 0, maxBytes: 1 << 20 }] : [];
-    const polling = c.broker(leaderId).replicas.fetch([{ topic: 'idle', partition: 0, offset: 0, maxBytes: 1 << 20 }, ...other], { maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20 });
+    const other =
+      c.partitions('idle')[1]!.leader === leaderId
+        ? [{ topic: 'idle', partition: 1, offset: 0, maxBytes: 1 << 20 }]
+        : [];
+    const polling = c
+      .broker(leaderId)
+      .replicas.fetch([{ topic: 'idle', partition: 0, offset: 0, maxBytes: 1 << 20 }, ...other], {
+        maxWaitMs: 30_000,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+      });
     await eventually(() => c.waiterCount > 0, 5000, 'the poll to wait');
     await c.produceBatch('idle', 0, buildBatch({ records: [{ value: 'y' }] }), { acks: -1 });
     const res = await polling;
