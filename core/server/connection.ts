@@ -16,6 +16,17 @@
  * - Backpressure: while too many requests are unanswered, or the client does
  *   not read its responses (socket buffer above a threshold), the connection
  *   stops reading. Only that connection waits; nothing here blocks the loop.
+ * - Idle connections: after connections.max.idle.ms (Kafka: 10 minutes)
+ *   without a byte read or written, the connection closes, as in Kafka,
+ *   unless the broker is still working on one of its requests (a long
+ *   Fetch wait is not the client's silence).
+ * - Unfinished frames: a request frame must be whole within
+ *   requestFrameTimeoutMs of its first byte, or the connection closes; a
+ *   client trickling bytes could otherwise hold it open and its buffer
+ *   forever. The clock does not run while this side has stopped reading.
+ * - Idle closes are normal (info); refusals are warnings, which the
+ *   listeners' default log throttles per type (log-throttle.ts), so a
+ *   scanner or fuzzer cannot flood it.
  */
 import type { Socket } from 'node:net';
 import { FrameSplitter, ProtocolDecodeError } from '../protocol/index';
@@ -45,6 +56,7 @@ export class Connection {
   private pumping = false;
   private closed = false;
   private closing = false;
+  private frameTimer: NodeJS.Timeout | null = null;
   onClose: (() => void) | null = null;
 
   constructor(
@@ -75,6 +87,7 @@ export class Connection {
       this.destroy();
     });
     socket.on('close', () => this.destroy());
+    socket.setTimeout(server.options.connectionsMaxIdleMs, () => this.onIdle());
   }
 
   get isClosed(): boolean {
@@ -100,10 +113,49 @@ export class Connection {
       this.destroy();
       return;
     }
+    this.watchFrame(frames.length > 0);
     if (frames.length === 0) return;
     if (this.backlog.length === 0) this.backlog = frames;
     else for (const f of frames) this.backlog.push(f);
     this.pump();
+  }
+
+  /** Starts the unfinished-frame clock when a frame begins, stops it when none is pending. */
+  private watchFrame(completedSome: boolean): void {
+    if (this.splitter.pendingBytes === 0) {
+      this.clearFrameTimer();
+      return;
+    }
+    if (this.frameTimer !== null && !completedSome) return;
+    this.clearFrameTimer();
+    this.frameTimer = setTimeout(() => this.onFrameTimeout(), this.server.options.requestFrameTimeoutMs);
+    this.frameTimer.unref();
+  }
+
+  private clearFrameTimer(): void {
+    if (this.frameTimer !== null) clearTimeout(this.frameTimer);
+    this.frameTimer = null;
+  }
+
+  private onFrameTimeout(): void {
+    this.frameTimer = null;
+    if (this.closed || this.closing) return;
+    if (this.paused) {
+      // Not reading is this side's doing: give the client its time once reading resumes.
+      this.watchFrame(true);
+      return;
+    }
+    const pending = this.splitter.pendingBytes;
+    this.log('warn', 'frame-timeout', `a request frame stayed unfinished for ${this.server.options.requestFrameTimeoutMs} ms (${pending} bytes received); closing the connection`);
+    this.destroy();
+  }
+
+  private onIdle(): void {
+    if (this.closed || this.closing) return;
+    // A request the broker is still working on (a Fetch waiting for data) is not the client's idleness.
+    if (this.slots.some((s) => s.outcome === null)) return;
+    this.log('info', 'idle', `no traffic for connections.max.idle.ms (${this.server.options.connectionsMaxIdleMs} ms); closing the connection`);
+    this.destroy();
   }
 
   private get overloaded(): boolean {
@@ -207,6 +259,7 @@ export class Connection {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearFrameTimer();
     this.slots.length = 0;
     this.backlog = [];
     this.next = 0;

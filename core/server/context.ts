@@ -20,12 +20,15 @@ export interface ServerLogEvent {
    * before SASL completed (closed); auth-failed / authenticated: SASL outcome;
    * handler-error: a bug or unexpected failure while serving a request
    * (closed); socket-error: the socket failed; listen-error: a port could not
-   * be opened; deprecated-config: a request set a config Kafka deprecated.
+   * be opened; deprecated-config: a request set a config Kafka deprecated;
+   * idle: closed after connections.max.idle.ms without traffic;
+   * frame-timeout: closed because a request frame stayed unfinished too long;
+   * suppressed: how many events of a type the default log left out.
    */
   type:
     | 'listening' | 'closed' | 'malformed' | 'unsupported' | 'oversized' | 'unauthenticated'
     | 'auth-failed' | 'authenticated' | 'handler-error' | 'socket-error' | 'listen-error'
-    | 'deprecated-config';
+    | 'deprecated-config' | 'idle' | 'frame-timeout' | 'suppressed';
   brokerId: number;
   message: string;
   /** Client address as host:port, for connection-level events. */
@@ -47,6 +50,10 @@ export interface ResolvedServerOptions {
   autoCreateTopics: boolean;
   /** socket.request.max.bytes. */
   maxRequestBytes: number;
+  /** connections.max.idle.ms: a connection without traffic this long is closed. */
+  connectionsMaxIdleMs: number;
+  /** A request frame must arrive whole within this long of its first byte. */
+  requestFrameTimeoutMs: number;
   log: ServerLog;
 }
 

@@ -24,6 +24,7 @@ import type { BrokerState } from '../cluster/types';
 import type { GroupCoordinator } from '../groups/group-coordinator';
 import { DEFAULT_MAX_FRAME_SIZE } from '../protocol/index';
 import { Connection } from './connection';
+import { throttleLog } from './log-throttle';
 import type { ApiHandler, Endpoint, ResolvedServerOptions, ServerContext, ServerLog, ServerLogEvent } from './context';
 import { adminHandlers } from './handlers/admin';
 import { configHandlers, listenerStaticConfigs } from './handlers/configs';
@@ -51,8 +52,20 @@ export interface KafkaListenersOptions {
   groups?: { coordinator: GroupCoordinator } | GroupCoordinator | null;
   /** socket.request.max.bytes (default 100 MB). */
   maxRequestBytes?: number;
-  /** Receives connection-level events (malformed frames, unsupported requests, SASL...). Default: warnings and errors to stderr. */
+  /** connections.max.idle.ms (default 600000, Kafka's 10 minutes): connections without traffic this long are closed. */
+  connectionsMaxIdleMs?: number;
+  /** How long a request frame may stay unfinished after its first byte (default 60000) before the connection closes. */
+  requestFrameTimeoutMs?: number;
+  /** Receives connection-level events (malformed frames, unsupported requests, SASL...), unthrottled. Default: warnings and errors to stderr, at most 5 lines per event type every 10 s plus a count of the rest. */
   log?: ServerLog;
+}
+
+const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 600_000;
+const DEFAULT_REQUEST_FRAME_TIMEOUT_MS = 60_000;
+
+function positive(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new RangeError(`${name} must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}; got ${v}`);
+  return v;
 }
 
 function defaultLog(e: ServerLogEvent): void {
@@ -110,7 +123,9 @@ export class KafkaListeners {
       basePort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       maxRequestBytes: opts.maxRequestBytes ?? DEFAULT_MAX_FRAME_SIZE,
-      log: opts.log ?? defaultLog,
+      connectionsMaxIdleMs: positive('connectionsMaxIdleMs', opts.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS),
+      requestFrameTimeoutMs: positive('requestFrameTimeoutMs', opts.requestFrameTimeoutMs ?? DEFAULT_REQUEST_FRAME_TIMEOUT_MS),
+      log: opts.log ?? throttleLog(defaultLog),
     };
     const g = opts.groups ?? null;
     const coordinator = g === null ? null : 'coordinator' in g ? g.coordinator : g;
