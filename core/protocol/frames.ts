@@ -17,7 +17,8 @@ const MAX_TAIL_BYTES = 64 * 1024;
 /**
  * Memory: a socket chunk is a Buffer object of about 100 bytes of its own,
  * so a client trickling one-byte TCP segments would cost ~100 bytes of heap
- * per byte if chunks were kept. Small chunks are therefore appended to a
+ * per byte if chunks were kept. Small chunks that arrive while bytes are
+ * pending (a frame split over many reads) are therefore appended to a
  * tail buffer (append-only: frames already handed out as views of it are
  * never overwritten), which doubles up to 64 KiB before a fresh one starts;
  * large chunks are kept as they are. Consumed chunks are dropped from the
@@ -48,7 +49,8 @@ export class FrameSplitter {
   push(chunk: Buffer): Buffer[] {
     const frames: Buffer[] = [];
     if (chunk.length > 0) {
-      if (chunk.length < COALESCE_BELOW) this.append(chunk);
+      // With nothing pending the chunk is kept as it is, so whole frames in it stay zero-copy views.
+      if (chunk.length < COALESCE_BELOW && this.buffered > 0) this.append(chunk);
       else {
         this.seal();
         this.chunks.push(chunk);
