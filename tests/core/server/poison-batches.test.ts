@@ -37,13 +37,11 @@ const byLeader = new Map<number, RawClient>();
 async function produce(topic: string, records: Buffer) {
   const leader = k.cluster.partitions(topic)[0]!.leader;
   if (!byLeader.has(leader)) byLeader.set(leader, await RawClient.connect(k.port(leader)));
-  const r = await byLeader
-    .get(leader)!
-    .request(API_KEYS.Produce, 9, {
-      acks: -1,
-      timeoutMs: 5000,
-      topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
-    });
+  const r = await byLeader.get(leader)!.request(API_KEYS.Produce, 9, {
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  });
   return r.responses[0]!.partitionResponses[0]!;
 }
 

@@ -155,7 +155,8 @@ export function toRow(r: RecordDto): MessageRow {
     ...r,
     id: `${r.partition}:${r.offset}`,
     keyPreview: preview(r.key, r.truncated?.key),
-    valuePreview: preview(r.value, r.truncated?.value),
+    // A stored batch that does not decode arrives as one entry with `corrupt` set: show why, not "null".
+    valuePreview: r.corrupt !== undefined ? { kind: 'binary', text: r.corrupt } : preview(r.value, r.truncated?.value),
     headersText: r.headers.length === 0 ? '' : r.headers.map((h) => h.key).join(', '),
   };
 }

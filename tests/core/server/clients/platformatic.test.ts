@@ -123,7 +123,12 @@ describe('@platformatic/kafka (client matrix)', () => {
   it('finds records by timestamp (ListOffsets)', async () => {
     await admin.createTopics({ topics: ['plt-times'], partitions: 1, replicas: 3 });
     const base = Date.now() - 60_000;
-    const p = new Producer({ clientId: 'plt-times', bootstrapBrokers: k.brokers, serializers: stringSerializers, acks: -1 });
+    const p = new Producer({
+      clientId: 'plt-times',
+      bootstrapBrokers: k.brokers,
+      serializers: stringSerializers,
+      acks: -1,
+    });
     await p.send({
       messages: Array.from({ length: 5 }, (_, i) => ({
         topic: 'plt-times',
