@@ -15,12 +15,15 @@
  */
 import { z } from 'zod';
 import type { ErrorName } from '../errors';
+import { MAX_PARTITIONS } from '../cluster/limits';
 import type {
   BrokerState,
   ClusterState,
   ConfigEntry,
+  PartitionPage,
   PartitionState,
   TopicDescription,
+  TopicDetails,
   TopicSummary,
 } from '../cluster/types';
 import type { GroupDescription, GroupState, MemberDescription, OffsetResetPlan, PartitionLag } from '../groups';
@@ -222,6 +225,8 @@ const offset = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
 const timestamp = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
 const configMap = z.record(z.string().min(1).max(255), z.string().max(65_536));
 const none = z.strictObject({});
+/** Partitions per listPartitionPage call. */
+export const MAX_PARTITION_PAGE = 1000;
 
 const readStart = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('earliest') }),
@@ -316,7 +321,14 @@ export const API = {
   listBrokers: method('query', none, returns<BrokerState[]>(), 'Every broker with its status, controller flag, partitions led and disk use.'),
   listTopics: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<TopicSummary[]>(), 'Topics with partition count, replication factor, message count and health.'),
   describeTopic: method('query', z.strictObject({ name: topicName }), returns<TopicDescription>(), 'One topic with its configs and the state of every partition.'),
+  getTopic: method('query', z.strictObject({ name: topicName }), returns<TopicDetails>(), 'One topic with its configs, without partition states (page them with listPartitionPage): what a view of a large topic loads first.'),
   listPartitions: method('query', z.strictObject({ topic: topicName }), returns<PartitionState[]>(), "A topic's partitions: leader, replicas, ISR, log start, high watermark and per-replica offsets."),
+  listPartitionPage: method('query', z.strictObject({
+    topic: topicName,
+    offset: z.number().int().min(0).max(MAX_PARTITIONS),
+    limit: z.number().int().min(1).max(MAX_PARTITION_PAGE),
+    filter: z.enum(['all', 'problems']).optional(),
+  }), returns<PartitionPage>(), `A page of a topic's partitions, shaped as listPartitions returns them: \`limit\` (at most ${MAX_PARTITION_PAGE}) from \`offset\` among those the filter keeps (all, or only under-replicated or offline ones), with the counts to page on.`),
   listAllPartitions: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<PartitionState[]>(), 'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a cluster-wide replica map in one call.'),
   describeConfigs: method('query', z.strictObject({ topic: topicName }), returns<ConfigEntry[]>(), "A topic's configs, each with value, default, source and documentation."),
   describeDefaultConfigs: method('query', none, returns<ConfigEntry[]>(), 'The configs a new topic gets unless told otherwise: every topic config at its default, with type and documentation.'),
@@ -338,17 +350,17 @@ export const API = {
   // commands
   createTopic: method('command', z.strictObject({
     name: topicName,
-    partitions: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= 10_000, 'INVALID_PARTITIONS', 'partitions must be between 1 and 10000').optional(),
+    partitions: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= MAX_PARTITIONS, 'INVALID_PARTITIONS', `partitions must be between 1 and ${MAX_PARTITIONS}`).optional(),
     replicationFactor: kafkaCheck(z.number().int(), (n) => n >= 1, 'INVALID_REPLICATION_FACTOR', 'replicationFactor must be at least 1').optional(),
     configs: configMap.optional(),
-    assignments: z.array(z.array(brokerId).min(1)).min(1).optional(),
+    assignments: z.array(z.array(brokerId).min(1)).min(1).max(MAX_PARTITIONS).optional(),
     validateOnly: z.boolean().optional(),
-  }), returns<TopicDescription>(), 'Create a topic (partitions and replication factor default to the broker defaults).'),
+  }), returns<TopicDetails>(), 'Create a topic (partitions and replication factor default to the broker defaults); returns it as getTopic does.'),
   deleteTopic: method('command', z.strictObject({ name: topicName }), returns<null>(), 'Delete a topic and its data.'),
   createPartitions: method('command', z.strictObject({
     topic: topicName,
-    totalCount: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= 10_000, 'INVALID_PARTITIONS', 'totalCount must be between 1 and 10000'),
-    assignments: z.array(z.array(brokerId).min(1).max(9)).min(1).max(10_000).optional(),
+    totalCount: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= MAX_PARTITIONS, 'INVALID_PARTITIONS', `totalCount must be between 1 and ${MAX_PARTITIONS}`),
+    assignments: z.array(z.array(brokerId).min(1).max(9)).min(1).max(MAX_PARTITIONS).optional(),
   }), returns<null>(), 'Grow a topic to totalCount partitions; assignments (one broker list per new partition) places their replicas.'),
   alterConfigs: method('command', z.strictObject({
     topic: topicName,

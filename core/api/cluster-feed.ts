@@ -4,6 +4,12 @@
  * are coalesced into one `cluster` event per window carrying the new summary;
  * metrics are sampled once a second and kept for ten minutes so a chart opened
  * late still has a history to draw.
+ *
+ * High watermarks move on every produce, on every partition: a window holding
+ * only those waits `highWatermarkCoalesceMs` (default 1 s) rather than
+ * `coalesceMs`, so a busy cluster of 10,000 partitions is not summarised (and
+ * every open view told to reload) several times a second. Any other change
+ * cuts that wait back to `coalesceMs`.
  */
 import type { ClusterEvents } from '../cluster/types';
 import type { ClusterChange, ClusterChangeKind, MetricsSample } from './api';
@@ -11,6 +17,7 @@ import type { ClusterPort } from './engine-port';
 
 export interface FeedOptions {
   coalesceMs?: number;
+  highWatermarkCoalesceMs?: number;
   metricsIntervalMs?: number;
   historySize?: number;
 }
@@ -20,8 +27,11 @@ export class ClusterFeed {
   private readonly kinds = new Set<ClusterChangeKind>();
   private readonly topics = new Set<string>();
   private changeTimer: NodeJS.Timeout | null = null;
+  /** When the pending flush is due (epoch ms). */
+  private changeDue = 0;
   private metricsTimer: NodeJS.Timeout | null = null;
   private readonly coalesceMs: number;
+  private readonly hwCoalesceMs: number;
   private readonly historySize: number;
   private readonly listeners: { [E in keyof ClusterEvents]: (...args: ClusterEvents[E]) => void };
 
@@ -32,6 +42,7 @@ export class ClusterFeed {
     private readonly opts: FeedOptions = {},
   ) {
     this.coalesceMs = opts.coalesceMs ?? 150;
+    this.hwCoalesceMs = Math.max(this.coalesceMs, opts.highWatermarkCoalesceMs ?? 1000);
     this.historySize = opts.historySize ?? 600;
     this.listeners = {
       metadata: () => this.note('metadata'),
@@ -82,8 +93,14 @@ export class ClusterFeed {
   private note(kind: ClusterChangeKind, topic?: string): void {
     this.kinds.add(kind);
     if (topic) this.topics.add(topic);
-    if (this.changeTimer) return;
-    this.changeTimer = setTimeout(() => this.flush(), this.coalesceMs);
+    const wait = kind === 'highWatermark' ? this.hwCoalesceMs : this.coalesceMs;
+    const due = Date.now() + wait;
+    if (this.changeTimer) {
+      if (due >= this.changeDue) return;
+      clearTimeout(this.changeTimer);
+    }
+    this.changeDue = due;
+    this.changeTimer = setTimeout(() => this.flush(), wait);
     this.changeTimer.unref?.();
   }
 

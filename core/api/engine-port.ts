@@ -13,10 +13,13 @@ import type {
   CreateTopicOptions,
   DecodedRecord,
   OffsetSpec,
+  PartitionFilter,
+  PartitionPage,
   PartitionState,
   ProduceRecord,
   ReadRecordsOptions,
   TopicDescription,
+  TopicDetails,
   TopicSummary,
 } from '../cluster/types';
 import type { RecordScanOptions, ScanOutcome } from '../cluster/record-search';
@@ -41,9 +44,11 @@ export interface ClusterPort {
   brokers(): BrokerState[];
   listTopics(opts?: { includeInternal?: boolean }): TopicSummary[];
   describeTopic(name: string): TopicDescription;
+  topicDetails(name: string): TopicDetails;
   partitions(topic: string): PartitionState[];
+  partitionPage(topic: string, opts: { offset: number; limit: number; filter?: PartitionFilter }): PartitionPage;
   describeConfigs(topic: string): ConfigEntry[];
-  createTopic(opts: CreateTopicOptions): Promise<TopicDescription>;
+  createTopic(opts: CreateTopicOptions): Promise<TopicDetails>;
   deleteTopic(name: string): Promise<void>;
   createPartitions(topic: string, totalCount: number, validateOnly?: boolean, assignments?: number[][]): Promise<void>;
   alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]>;

@@ -85,7 +85,8 @@ export class Broker implements MetadataReplica {
       case 'PartitionChange': {
         const t = this.image.topicsById.get(record.topicId);
         const p = t?.partitions[record.partition];
-        if (t && p) await rm.reconcilePartition(t, p);
+        // A Partition record is only ever written for a partition that did not exist before.
+        if (t && p) await rm.reconcilePartition(t, p, record.type === 'Partition');
         break;
       }
       case 'Config': {

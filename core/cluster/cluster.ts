@@ -22,7 +22,7 @@ import { FileLogger, nullLogger, type EngineLogger } from '../logger';
 import { Broker } from './broker';
 import { Controller } from './controller';
 import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
-import type { MetadataRecord, TopicImage } from './metadata-image';
+import type { MetadataRecord, PartitionImage, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
 import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
@@ -35,7 +35,8 @@ import { describeTopicConfigs, isInternalTopic } from './topic-configs';
 import { buildBatch } from '../record';
 import type {
   Acks, BrokerState, ClusterEvents, ClusterState, ConfigEntry, CreateTopicOptions, DecodedRecord, OffsetSpec,
-  PartitionState, ProduceRecord, ReadRecordsOptions, ReplicaState, TopicDescription, TopicSummary,
+  PartitionFilter, PartitionPage, PartitionState, ProduceRecord, ReadRecordsOptions, ReplicaState, TopicDescription,
+  TopicDetails, TopicSummary,
 } from './types';
 
 export interface ClusterOptions {
@@ -59,6 +60,11 @@ export interface ClusterOptions {
 }
 
 const MAX_BROKERS = 9;
+
+/** Under-replicated or offline: what the 'problems' partition filter keeps. */
+function isProblem(p: PartitionImage): boolean {
+  return p.leader < 0 || p.isr.length < p.replicas.length;
+}
 /** Producer ids reserved per metadata record. */
 const PRODUCER_ID_BLOCK = 1000;
 
@@ -238,16 +244,28 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   // ---- observation -------------------------------------------------------
 
+  /** Counted from the image alone (no replica is looked at), so it stays cheap at tens of thousands of partitions. */
   describeCluster(): ClusterState {
-    const topics = this.listTopics({ includeInternal: true });
+    const image = this.anyImage();
+    let partitions = 0;
+    let under = 0;
+    let offline = 0;
+    for (const t of image.topicsById.values()) {
+      for (const p of t.partitions) {
+        if (!p) continue;
+        partitions++;
+        if (p.isr.length < p.replicas.length) under++;
+        if (p.leader < 0) offline++;
+      }
+    }
     return {
       clusterId: this.clusterId,
       controllerId: this.controllerId,
       brokers: this.brokers(),
-      topics: topics.length,
-      partitions: topics.reduce((n, t) => n + t.partitions, 0),
-      underReplicatedPartitions: topics.reduce((n, t) => n + t.underReplicatedPartitions, 0),
-      offlinePartitions: topics.reduce((n, t) => n + t.offlinePartitions, 0),
+      topics: image.topicsById.size,
+      partitions,
+      underReplicatedPartitions: under,
+      offlinePartitions: offline,
       metadataOffset: this.metadataOffset,
     };
   }
@@ -321,18 +339,70 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return t.partitions.map((_, i) => this.partitionState(t, i));
   }
 
+  /**
+   * One page of a topic's partitions, in partition order: `offset` and
+   * `limit` count within those the filter keeps ('problems': under-replicated
+   * or offline). Only the page's states are built.
+   */
+  partitionPage(topic: string, opts: { offset: number; limit: number; filter?: PartitionFilter }): PartitionPage {
+    const t = this.topicImage(topic);
+    if (!Number.isInteger(opts.offset) || opts.offset < 0) throw new KafkaError('INVALID_REQUEST', `offset must be a non-negative integer; got ${opts.offset}`);
+    if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new KafkaError('INVALID_REQUEST', `limit must be a positive integer; got ${opts.limit}`);
+    const filter = opts.filter ?? 'all';
+    let problems = 0;
+    const matching: number[] = [];
+    for (const p of t.partitions) {
+      if (!p) continue;
+      const problem = isProblem(p);
+      if (problem) problems++;
+      if (filter === 'all' || problem) matching.push(p.partition);
+    }
+    const partitions = matching.slice(opts.offset, opts.offset + opts.limit).map((i) => this.partitionState(t, i));
+    return { topic: t.name, filter, offset: opts.offset, total: t.partitions.length, matching: matching.length, problems, partitions };
+  }
+
+  /** The replica holding a partition's offsets for views: its leader's, else any running replica's. */
+  private viewReplica(t: TopicImage, img: PartitionImage): Partition | undefined {
+    const key = `${t.topicId}:${img.partition}`;
+    const local = (id: number): Partition | undefined => {
+      const b = this.brokersList[id];
+      return b && b.status !== 'stopped' ? b.replicas.partitions.get(key) : undefined;
+    };
+    if (img.leader >= 0) {
+      const p = local(img.leader);
+      if (p) return p;
+    }
+    for (const id of img.replicas) {
+      const p = local(id);
+      if (p) return p;
+    }
+    return undefined;
+  }
+
   private summary(t: TopicImage): TopicSummary {
-    const states = t.partitions.map((_, i) => this.partitionState(t, i));
+    let messages = 0;
+    let bytesOnDisk = 0;
+    let under = 0;
+    let offline = 0;
+    for (const img of t.partitions) {
+      if (!img) continue;
+      if (img.isr.length < img.replicas.length) under++;
+      if (img.leader < 0) offline++;
+      const r = this.viewReplica(t, img);
+      if (!r) continue;
+      messages += Math.max(0, r.log.highWatermark - r.log.logStartOffset);
+      bytesOnDisk += r.log.sizeBytes;
+    }
     return {
       name: t.name,
       topicId: t.topicId,
       internal: isInternalTopic(t.name),
       partitions: t.partitions.length,
       replicationFactor: t.partitions[0]?.replicas.length ?? 0,
-      messages: states.reduce((n, s) => n + Math.max(0, s.highWatermark - s.logStartOffset), 0),
-      bytesOnDisk: states.reduce((n, s) => n + s.bytesOnDisk, 0),
-      underReplicatedPartitions: states.filter((s) => s.isr.length < s.replicas.length).length,
-      offlinePartitions: states.filter((s) => s.leader < 0).length,
+      messages,
+      bytesOnDisk,
+      underReplicatedPartitions: under,
+      offlinePartitions: offline,
       cleanupPolicy: t.config.cleanupPolicy,
     };
   }
@@ -347,6 +417,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   describeTopic(name: string): TopicDescription {
     const t = this.topicImage(name);
     return { ...this.summary(t), configs: this.describeConfigs(name), partitionStates: this.partitions(name) };
+  }
+
+  /** describeTopic without the partition states: what a view of a topic with thousands of partitions loads first. */
+  topicDetails(name: string): TopicDetails {
+    const t = this.topicImage(name);
+    return { ...this.summary(t), configs: this.describeConfigs(name) };
   }
 
   /** A topic's configs; with `brokerId`, broker-level values as that broker applies them (else the cluster-wide ones). */
@@ -411,7 +487,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   // ---- administration ----------------------------------------------------
 
-  async createTopic(opts: CreateTopicOptions): Promise<TopicDescription> {
+  /** The new topic without its partition states (page them with partitionPage). */
+  async createTopic(opts: CreateTopicOptions): Promise<TopicDetails> {
     if (!opts || typeof opts !== 'object') throw new KafkaError('INVALID_REQUEST', 'createTopic needs {name, partitions?, replicationFactor?, configs?}');
     await this.requireController().createTopic(opts);
     if (opts.validateOnly) {
@@ -420,10 +497,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         name: opts.name, topicId: '', internal: isInternalTopic(opts.name), partitions,
         replicationFactor: opts.assignments?.[0]?.length ?? opts.replicationFactor ?? this.autoCreateDefault('default.replication.factor'),
         messages: 0, bytesOnDisk: 0, underReplicatedPartitions: 0, offlinePartitions: 0,
-        cleanupPolicy: opts.configs?.['cleanup.policy'] ?? 'delete', configs: describeTopicConfigs(opts.configs ?? {}), partitionStates: [],
+        cleanupPolicy: opts.configs?.['cleanup.policy'] ?? 'delete', configs: describeTopicConfigs(opts.configs ?? {}),
       };
     }
-    return this.describeTopic(opts.name);
+    return this.topicDetails(opts.name);
   }
 
   async deleteTopic(name: string): Promise<void> {

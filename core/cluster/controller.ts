@@ -17,6 +17,7 @@ import type { MetadataImage, MetadataRecordBody, PartitionImage, TopicImage } fr
 import type { MetadataLog, MetadataReplica } from './metadata-log';
 import type { Partition } from './partition';
 import { brokerResource, validateBrokerConfigChange } from './broker-configs';
+import { MAX_PARTITIONS } from './limits';
 import { describeTopicConfigs, effectiveConfig, validateTopicConfigs, validateTopicName } from './topic-configs';
 import type { ConfigEntry, CreateTopicOptions } from './types';
 
@@ -31,7 +32,6 @@ export interface ControllerContext {
   readonly defaultReplicationFactor: number;
 }
 
-const MAX_PARTITIONS = 10_000;
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
@@ -89,6 +89,9 @@ export class Controller {
       let assignments: number[][];
       if (opts.assignments && opts.assignments.length > 0) {
         assignments = opts.assignments;
+        if (assignments.length > MAX_PARTITIONS) {
+          throw new KafkaError('INVALID_PARTITIONS', `assignments lists ${assignments.length} partitions; a topic has at most ${MAX_PARTITIONS}`, { field: 'assignments' });
+        }
         const rf = assignments[0]!.length;
         for (const [i, a] of assignments.entries()) {
           if (a.length !== rf || a.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} has ${a.length} replicas; every partition needs the same, non-zero number`);
@@ -100,7 +103,7 @@ export class Controller {
         const partitions = opts.partitions ?? this.ctx.defaultPartitions;
         const rf = opts.replicationFactor ?? Math.min(this.ctx.defaultReplicationFactor, live.length);
         if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
-          throw new KafkaError('INVALID_PARTITIONS', `Number of partitions must be an integer from 1 to ${MAX_PARTITIONS}; got ${partitions}`);
+          throw new KafkaError('INVALID_PARTITIONS', `partitions must be an integer from 1 to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${partitions}`, { field: 'partitions' });
         }
         if (!Number.isInteger(rf) || rf < 1) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor must be a positive integer; got ${rf}`);
         if (rf > live.length) {
@@ -117,14 +120,14 @@ export class Controller {
       const topicId = randomBytes(16).toString('base64url');
       const records: MetadataRecordBody[] = [{ type: 'Topic', name, topicId }];
       for (const [name2, value] of Object.entries(configs)) records.push({ type: 'Config', topicId, name: name2, value });
-      assignments.forEach((replicas, partition) => records.push(this.newPartitionRecord(topicId, partition, replicas)));
+      const liveSet = new Set(live);
+      assignments.forEach((replicas, partition) => records.push(this.newPartitionRecord(topicId, partition, replicas, liveSet)));
       await this.write(records);
       return topicId;
     });
   }
 
-  private newPartitionRecord(topicId: string, partition: number, replicas: number[]): MetadataRecordBody {
-    const live = new Set(this.unfencedLive());
+  private newPartitionRecord(topicId: string, partition: number, replicas: number[], live: Set<number>): MetadataRecordBody {
     const isr = replicas.filter((r) => live.has(r));
     const leader = isr[0] ?? -1;
     return { type: 'Partition', topicId, partition, replicas, isr: isr.length ? isr : [replicas[0]!], leader, leaderEpoch: 0, partitionEpoch: 0 };
@@ -146,7 +149,7 @@ export class Controller {
     return this.run(async () => {
       const t = this.topicOrThrow(name);
       const current = t.partitions.length;
-      if (!Number.isInteger(totalCount) || totalCount > MAX_PARTITIONS) throw new KafkaError('INVALID_PARTITIONS', `Partition count must be an integer up to ${MAX_PARTITIONS}; got ${totalCount}`);
+      if (!Number.isInteger(totalCount) || totalCount > MAX_PARTITIONS) throw new KafkaError('INVALID_PARTITIONS', `totalCount must be an integer up to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${totalCount}`, { field: 'totalCount' });
       if (totalCount <= current) {
         throw new KafkaError('INVALID_PARTITIONS', `Topic currently has ${current} partitions, which is higher than or equal to the requested ${totalCount}.`);
       }
@@ -171,7 +174,8 @@ export class Controller {
         placed = Controller.assignReplicas(live, additional, rf, current);
       }
       if (validateOnly) return;
-      await this.write(placed.map((replicas, i) => this.newPartitionRecord(t.topicId, current + i, replicas)));
+      const liveSet = new Set(this.unfencedLive());
+      await this.write(placed.map((replicas, i) => this.newPartitionRecord(t.topicId, current + i, replicas, liveSet)));
     });
   }
 

@@ -11,7 +11,7 @@
 import { KafkaError, asKafkaError } from '../errors';
 import { batchRecordCount, splitBatches } from '../record';
 import { validateForAppend, type AppendPolicy } from '../record/log-validator';
-import type { BrokerStore } from '../storage/broker-store';
+import type { BatchOp, BrokerStore } from '../storage/broker-store';
 import { topicRanges } from '../storage/keys';
 import { PartitionLog } from '../storage/partition-log';
 import type { MetadataImage, PartitionImage, TopicImage } from './metadata-image';
@@ -58,6 +58,9 @@ export interface ProduceRequestInfo {
 
 /** Batches the engine builds itself (API produce, offsets commits): the newest version, no transaction. */
 const ENGINE_REQUEST: ProduceRequestInfo = { produceVersion: 11, transactional: false };
+
+/** Replica checkpoints written per store batch. */
+const CHECKPOINTS_PER_WRITE = 1000;
 
 export class ReplicaManager implements ScheduledReplicas {
   readonly partitions = new Map<string, Partition>();
@@ -119,7 +122,13 @@ export class ReplicaManager implements ScheduledReplicas {
     }
   }
 
-  async reconcilePartition(topic: TopicImage, image: PartitionImage): Promise<void> {
+  /**
+   * Applies a partition's metadata to the local replica. `created` says the
+   * partition was just created (a Partition record applied live): it has never
+   * existed, so its log starts empty without reading the store, which keeps
+   * creating thousands of partitions from costing a store round trip each.
+   */
+  async reconcilePartition(topic: TopicImage, image: PartitionImage, created = false): Promise<void> {
     if (this.stopped) return;
     const key = `${topic.topicId}:${image.partition}`;
     let p = this.partitions.get(key);
@@ -128,7 +137,10 @@ export class ReplicaManager implements ScheduledReplicas {
       return;
     }
     if (!p) {
-      const log = await PartitionLog.load(this.store, topic.idBytes, image.partition, { segmentBytes: topic.config.segmentBytes, segmentMs: topic.config.segmentMs });
+      const settings = { segmentBytes: topic.config.segmentBytes, segmentMs: topic.config.segmentMs };
+      const log = created
+        ? PartitionLog.createEmpty(this.store, topic.idBytes, image.partition, settings)
+        : await PartitionLog.load(this.store, topic.idBytes, image.partition, settings);
       p = new Partition(this.brokerId, topic, image.partition, log, this.deps.isr);
       p.onHighWatermark = this.deps.onHighWatermark;
       this.partitions.set(key, p);
@@ -176,16 +188,15 @@ export class ReplicaManager implements ScheduledReplicas {
 
   private readonly checkpointedHw = new Map<string, number>();
 
-  /** Writes down high watermarks that moved since the last checkpoint (called by the scheduler). */
+  /** Writes down high watermarks that moved since the last checkpoint (called by the scheduler), many per store write. */
   async checkpointHighWatermarks(): Promise<void> {
+    const ops: Array<BatchOp | null> = [];
     for (const [key, p] of this.partitions) {
-      if (this.stopped) return;
       if (this.checkpointedHw.get(key) === p.log.highWatermark) continue;
       this.checkpointedHw.set(key, p.log.highWatermark);
-      await p.log.checkpoint().catch((e: unknown) => {
-        if (!p.log.isClosed) this.deps.logger.warn('replica-manager', `Checkpoint of ${p.topic.name}-${p.index} failed`, e);
-      });
+      ops.push(p.log.checkpointOp());
     }
+    if (!this.stopped) await this.writeCheckpoints(ops);
   }
 
   /** The local replica; throws the error a client would get from this broker. */
@@ -375,6 +386,20 @@ export class ReplicaManager implements ScheduledReplicas {
       return;
     }
     await Promise.all(stopping);
-    for (const p of this.partitions.values()) await p.log.close(false);
+    // Thousands of replicas: drain them together and checkpoint them in a few batches, not one write each.
+    const logs = [...this.partitions.values()].map((p) => p.log);
+    await Promise.all(logs.map((l) => l.drain()));
+    await this.writeCheckpoints(logs.map((l) => l.checkpointOp()));
+    await Promise.all(logs.map((l) => l.close(false, true)));
+  }
+
+  private async writeCheckpoints(ops: Array<BatchOp | null>): Promise<void> {
+    const present = ops.filter((op): op is BatchOp => op !== null);
+    for (let i = 0; i < present.length; i += CHECKPOINTS_PER_WRITE) {
+      const chunk = present.slice(i, i + CHECKPOINTS_PER_WRITE);
+      await this.store.write(chunk).catch((e: unknown) => {
+        if (this.store.isOpen) this.deps.logger.warn('replica-manager', `Checkpoint of ${chunk.length} replicas failed`, e);
+      });
+    }
   }
 }

@@ -62,10 +62,32 @@ export interface TopicSummary {
   cleanupPolicy: string;
 }
 
-export interface TopicDescription extends TopicSummary {
+export interface TopicDetails extends TopicSummary {
   configs: ConfigEntry[];
+}
+
+export interface TopicDescription extends TopicDetails {
   partitionStates: PartitionState[];
 }
+
+/** Which partitions a page lists: all, or only under-replicated or offline ones. */
+export type PartitionFilter = 'all' | 'problems';
+
+/** One page of a topic's partitions (see Cluster.partitionPage). */
+export interface PartitionPage {
+  topic: string;
+  filter: PartitionFilter;
+  /** Index of the page's first partition among those the filter keeps. */
+  offset: number;
+  /** Partitions of the topic. */
+  total: number;
+  /** Partitions the filter keeps. */
+  matching: number;
+  /** Under-replicated or offline partitions of the topic. */
+  problems: number;
+  partitions: PartitionState[];
+}
+
 
 export type ConfigSource = 'DEFAULT_CONFIG' | 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'DYNAMIC_DEFAULT_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG';
 

@@ -93,6 +93,18 @@ export class PartitionLog {
     this.keys = new PartitionKeys(topicId, partition);
   }
 
+  /**
+   * A log for a partition that has never existed (just created through the
+   * metadata log): empty, so nothing is read. Its segment record is written
+   * with its first append; a reload before that finds no key and starts the
+   * same empty segment (reconcileSegments), so nothing needs writing now.
+   */
+  static createEmpty(store: BrokerStore, topicId: Buffer, partition: number, settings: LogSettings): PartitionLog {
+    const log = new PartitionLog(store, topicId, partition, settings);
+    log.segments.push(LogSegment.empty(0, Date.now()));
+    return log;
+  }
+
   /** Opens (or creates) the log; reads only the small metadata values. */
   static async load(store: BrokerStore, topicId: Buffer, partition: number, settings: LogSettings): Promise<PartitionLog> {
     const log = new PartitionLog(store, topicId, partition, settings);
@@ -324,6 +336,11 @@ export class PartitionLog {
     await this.store.write([this.stateOp()]);
   }
 
+  /** checkpoint() as an operation, for a broker that writes many logs' checkpoints in one batch; null once closed. */
+  checkpointOp(): BatchOp | null {
+    return this.closed ? null : this.stateOp();
+  }
+
   /**
    * Whole batches from the one holding `offset`, stopping before `upperBound`
    * (exclusive; the high watermark for consumers, the log end for followers)
@@ -511,13 +528,14 @@ export class PartitionLog {
   /**
    * Stops the log. `abrupt` (a killed broker) drops queued writes without
    * writing them and skips the checkpoint; otherwise queued writes complete
-   * first and the high watermark is checkpointed.
+   * first and the high watermark is checkpointed (unless `checkpointed`).
    */
-  async close(abrupt: boolean): Promise<void> {
+  async close(abrupt: boolean, checkpointed = false): Promise<void> {
     if (this.closed) return;
     if (!abrupt) {
       await this.drain();
-      await this.checkpoint().catch(() => undefined);
+      // `checkpointed`: the owner just wrote checkpointOp() with many others in one batch.
+      if (!checkpointed) await this.checkpoint().catch(() => undefined);
     }
     this.closed = true;
     this.resetTail(() => false);

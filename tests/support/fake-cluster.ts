@@ -16,10 +16,13 @@ import type {
   CreateTopicOptions,
   DecodedRecord,
   OffsetSpec,
+  PartitionFilter,
+  PartitionPage,
   PartitionState,
   ProduceRecord,
   ReadRecordsOptions,
   TopicDescription,
+  TopicDetails,
   TopicSummary,
 } from '../../core/cluster/types';
 import type { OwnedCluster } from '../../core/api/serve';
@@ -127,9 +130,24 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
     return { ...this.summary(t), configs: describeTopicConfigs(t.configs), partitionStates: t.partitions.map((_, i) => this.state(t, i)) };
   }
 
+  topicDetails(name: string): TopicDetails {
+    const t = this.topic(name);
+    return { ...this.summary(t), configs: describeTopicConfigs(t.configs) };
+  }
+
   partitions(topic: string): PartitionState[] {
     const t = this.topic(topic);
     return t.partitions.map((_, i) => this.state(t, i));
+  }
+
+  partitionPage(topic: string, opts: { offset: number; limit: number; filter?: PartitionFilter }): PartitionPage {
+    const all = this.partitions(topic);
+    const problem = (p: PartitionState) => p.leader < 0 || p.isr.length < p.replicas.length;
+    const matching = opts.filter === 'problems' ? all.filter(problem) : all;
+    return {
+      topic, filter: opts.filter ?? 'all', offset: opts.offset, total: all.length, matching: matching.length,
+      problems: all.filter(problem).length, partitions: matching.slice(opts.offset, opts.offset + opts.limit),
+    };
   }
 
   describeConfigs(topic: string): ConfigEntry[] {
@@ -142,7 +160,7 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
     return { replicas, leader: replicas.find((r) => this.status.get(r) === 'running') ?? -1, records: [], logStart: 0 };
   }
 
-  async createTopic(opts: CreateTopicOptions): Promise<TopicDescription> {
+  async createTopic(opts: CreateTopicOptions): Promise<TopicDetails> {
     this.calls.push(`createTopic:${opts.name}`);
     validateTopicName(opts.name);
     if (this.topics.has(opts.name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${opts.name}' already exists.`);
@@ -151,10 +169,10 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
     const configs = validateTopicConfigs(opts.configs ?? {});
     const t: FakeTopic = { name: opts.name, id: `id-${opts.name}`, configs, partitions: [] };
     for (let i = 0; i < (opts.partitions ?? 1); i++) t.partitions.push(this.newPartition(i, rf));
-    if (opts.validateOnly) return { ...this.summary(t), configs: describeTopicConfigs(configs), partitionStates: [] };
+    if (opts.validateOnly) return { ...this.summary(t), configs: describeTopicConfigs(configs) };
     this.topics.set(t.name, t);
     this.changed('topic');
-    return this.describeTopic(t.name);
+    return this.topicDetails(t.name);
   }
 
   async deleteTopic(name: string): Promise<void> {
