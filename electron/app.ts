@@ -20,7 +20,8 @@ import { installContentSecurityPolicy, isTrustedSender, lockDownContents, type A
 import { loadPage, windowOptions } from './window';
 
 export interface DesktopOptions<C extends OwnedCluster = OwnedCluster> {
-  openCluster(opts: { dataDir: string }): Promise<C>;
+  /** `logFile`: the engine log, in the app's log folder (Settings shows it). */
+  openCluster(opts: { dataDir: string; logFile: string }): Promise<C>;
   /** Consumer groups over the opened cluster (`Groups.attach`); closed after the API and before the cluster. */
   attachGroups?(cluster: C): Promise<OwnedGroups>;
   /** Kafka listeners for the user's own clients (`KafkaListeners.start`); closed first on quit. */
@@ -114,7 +115,7 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
         dataDir,
         transport: 'ipc',
         version: opts.version,
-        openCluster: opts.openCluster,
+        openCluster: (o) => opts.openCluster({ ...o, logFile: join(app.getPath('logs'), 'noticeboard.log') }),
         attachGroups: opts.attachGroups,
         startKafka: opts.startKafka,
         // The app is still useful without them; say why clients cannot connect.

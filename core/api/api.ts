@@ -67,6 +67,8 @@ export interface ServerInfo {
   transport: 'ipc' | 'websocket';
   clusterId: string;
   dataDir: string;
+  /** The engine log (background failures, core/logger.ts), or null when it writes none. */
+  logFile: string | null;
   /** host:port list for Kafka clients, or null while no broker listens. */
   bootstrapServers: string | null;
 }

@@ -160,6 +160,7 @@ export class EngineApi {
         transport: this.opts.transport,
         clusterId: c.clusterId,
         dataDir: this.opts.dataDir,
+        logFile: c.logger?.path ?? null,
         bootstrapServers: this.bootstrapServers(),
       }),
       getCluster: () => c.describeCluster(),

@@ -4,6 +4,7 @@
  * stopped as one. The engine is opened through `openCluster` so tests can start
  * the whole stack on a fake.
  */
+import { join } from 'node:path';
 import type { EngineApi } from './engine-api';
 import type { OwnedGroups } from './engine-port';
 import type { FeedOptions } from './cluster-feed';
@@ -19,7 +20,7 @@ export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   port: number;
   staticDir: string | null;
   version: string;
-  openCluster: (opts: { dataDir: string; brokers: number; host: string }) => Promise<C>;
+  openCluster: (opts: { dataDir: string; brokers: number; host: string; logFile: string }) => Promise<C>;
   /** Consumer groups over the opened cluster (`Groups.attach`); closed after the API and before the cluster. */
   attachGroups?: (cluster: C) => Promise<OwnedGroups>;
   /** The Kafka listeners over the cluster (`KafkaListeners.start`); closed first, so clients go before the engine. */
@@ -44,7 +45,8 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
     dataDir: opts.dataDir,
     transport: 'websocket',
     version: opts.version,
-    openCluster: ({ dataDir }) => opts.openCluster({ dataDir, brokers: opts.brokers, host: opts.host }),
+    // The engine log goes in the data folder, where serve mode keeps everything else.
+    openCluster: ({ dataDir }) => opts.openCluster({ dataDir, brokers: opts.brokers, host: opts.host, logFile: join(dataDir, 'logs', 'noticeboard.log') }),
     attachGroups: opts.attachGroups,
     startKafka: opts.startKafka,
     feed: opts.feed,

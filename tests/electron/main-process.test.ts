@@ -12,7 +12,7 @@ const PAGE_URL = `file://${PAGE}`;
 let electron: FakeElectron;
 let cluster: FakeCluster;
 
-async function boot(opts: { lock?: boolean; openCluster?: () => Promise<FakeCluster>; startKafka?: () => Promise<{ bootstrapServers(): string; close(): Promise<void> }> } = {}) {
+async function boot(opts: { lock?: boolean; openCluster?: (o?: { dataDir: string; logFile: string }) => Promise<FakeCluster>; startKafka?: () => Promise<{ bootstrapServers(): string; close(): Promise<void> }> } = {}) {
   vi.resetModules();
   electron = (await import('electron')) as unknown as FakeElectron;
   electron.reset();
@@ -93,6 +93,14 @@ describe('desktop main process: window', () => {
     const dataDir = handle!.dataDir;
     expect(electron.BrowserWindow.instances).toHaveLength(1);
     expect(dataDir).toBe('/fake/appData/Noticeboard/cluster');
+  });
+
+  it('opens the engine with its log in the app\'s log folder', async () => {
+    let seen: { dataDir: string; logFile: string } | undefined;
+    const handle = await boot({ openCluster: async (o) => { seen = o; return cluster; } });
+    electron.app.makeReady();
+    await handle!.ready;
+    expect(seen).toEqual({ dataDir: '/fake/appData/Noticeboard/cluster', logFile: '/fake/logs/noticeboard.log' });
   });
 
   it('installs a strict Content-Security-Policy header and denies permission requests', async () => {

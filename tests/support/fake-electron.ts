@@ -27,7 +27,7 @@ export class FakeWebContents extends EventEmitter {
 
 export function createFakeElectron() {
   const app = new (class extends EventEmitter {
-    paths: Record<string, string> = { appData: '/fake/appData', userData: '/fake/appData/noticeboard' };
+    paths: Record<string, string> = { appData: '/fake/appData', userData: '/fake/appData/noticeboard', logs: '/fake/logs' };
     hasLock = true;
     isPackaged = false;
     quitRequests = 0;
@@ -38,7 +38,7 @@ export function createFakeElectron() {
     private ready = new Promise<void>((r) => (this.readyResolve = r));
     reset() {
       this.removeAllListeners();
-      this.paths = { appData: '/fake/appData', userData: '/fake/appData/noticeboard' };
+      this.paths = { appData: '/fake/appData', userData: '/fake/appData/noticeboard', logs: '/fake/logs' };
       this.hasLock = true;
       this.quitRequests = 0;
       this.exited = null;
