@@ -22,19 +22,36 @@ export type Db = ClassicLevel<Buffer, Buffer>;
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 /**
- * Record batches are values of up to ~1 MB; a larger memtable and blocks cut
- * write amplification for that shape without making reopen slow. LevelDB's
- * own snappy block compression is off: producers compress batches themselves
- * (and the wire hands them out as stored), so compressing again costs CPU on
- * every write and read for little gain.
+ * Memory budget of one broker outside the V8 heap, chosen here and nowhere
+ * else (issue 9: the engine must not grow with records stored or uptime):
+ * - LevelDB memtables: up to 2 x WRITE_BUFFER_BYTES (the active one and the
+ *   one being flushed). 16 MB: record batches are values of up to ~1 MB, and
+ *   a larger memtable cuts write amplification for that shape.
+ * - LevelDB block cache: BLOCK_CACHE_BYTES. Small on purpose: the newest
+ *   batches (what followers and tailing consumers read) come from the tail
+ *   cache, and older reads are one-pass scans that a block cache barely helps.
+ * - Tail cache (partition-log.ts): TAIL_CACHE_PARTITION_BYTES per partition,
+ *   TAIL_CACHE_BROKER_BYTES for all of a broker's partitions together.
+ * So at most 2 x 16 + 8 + 32 = 72 MB a broker, 216 MB for a 3-broker cluster,
+ * whatever the number of records or partitions.
+ */
+export const WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
+export const BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
+export const TAIL_CACHE_PARTITION_BYTES = 8 * 1024 * 1024;
+export const TAIL_CACHE_BROKER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * LevelDB's own snappy block compression is off: producers compress batches
+ * themselves (and the wire hands them out as stored), so compressing again
+ * costs CPU on every write and read for little gain.
  */
 export const STORE_OPTIONS = {
   keyEncoding: 'buffer',
   valueEncoding: 'buffer',
-  writeBufferSize: 16 * 1024 * 1024,
+  writeBufferSize: WRITE_BUFFER_BYTES,
   blockSize: 64 * 1024,
   maxFileSize: 32 * 1024 * 1024,
-  cacheSize: 32 * 1024 * 1024,
+  cacheSize: BLOCK_CACHE_BYTES,
   compression: false,
 } as const;
 

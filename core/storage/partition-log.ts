@@ -24,7 +24,7 @@ import {
   batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchProducerId,
   batchPartitionLeaderEpoch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, decodeRecords,
 } from '../record';
-import type { BatchOp, BrokerStore } from './broker-store';
+import { TAIL_CACHE_BROKER_BYTES, TAIL_CACHE_PARTITION_BYTES, type BatchOp, type BrokerStore } from './broker-store';
 import { FORMAT_VERSION, PartitionKeys } from './keys';
 import { LogSegment, type SegmentJson } from './log-segment';
 import { ProducerStateTable, type ProducerAppendInfo } from './producer-state';
@@ -50,9 +50,9 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
-/** Newest batches kept in memory per partition, and for all partitions of one broker. */
-const TAIL_CACHE_BYTES = 8 * 1024 * 1024;
-const BROKER_TAIL_CACHE_BYTES = 64 * 1024 * 1024;
+/** Newest batches kept in memory per partition, and for all partitions of one broker (budget: broker-store.ts). */
+const TAIL_CACHE_BYTES = TAIL_CACHE_PARTITION_BYTES;
+const BROKER_TAIL_CACHE_BYTES = TAIL_CACHE_BROKER_BYTES;
 
 export interface LeaderAppendResult {
   baseOffset: number;

@@ -17,6 +17,7 @@ const EXTRA = [
   './log-validator-bench',
   './timing-bench',
   './ui-bench',
+  './real-use-bench',
 ];
 for (const extra of EXTRA) {
   const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {
