@@ -10,6 +10,7 @@ import { version } from '../../package.json';
 import { Cluster } from '../cluster/cluster';
 import { Groups } from '../groups';
 import { KafkaListeners } from '../server/kafka-listeners';
+import { exposureWarnings } from './exposure';
 import { defaultDataDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
 
@@ -22,7 +23,8 @@ Options:
   --brokers <n>       number of brokers, 1 to 9 (default: 3)
   --kafka-port <p>    Kafka port of broker 0; broker N uses p + N (default: 9092; 0 picks free ports)
   --port <p>          port of the UI and WebSocket API (default: 9080; 0 picks a free one)
-  --host <addr>       address to listen on (default: 127.0.0.1; anything else exposes the cluster)
+  --host <addr>       address the UI and WebSocket API listen on (default: 127.0.0.1; anything else exposes them)
+  --kafka-host <addr> address the Kafka ports listen on (default: 127.0.0.1, whatever --host is; they have no authentication)
   -h, --help          show this help
   -v, --version       show the version
 `;
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
         'kafka-port': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'kafka-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -75,13 +78,15 @@ async function main(): Promise<void> {
   const kafkaPort = intOption('kafka-port', values['kafka-port'], 9092, 0, 65535 - 9);
   const port = intOption('port', values.port, 9080, 0, 65535);
   const host = values.host ?? '127.0.0.1';
+  // The Kafka ports have no authentication in serve mode: they never follow --host off loopback by themselves.
+  const kafkaHost = values['kafka-host'] ?? '127.0.0.1';
   const staticDir = findRenderer();
   if (!staticDir) process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
 
   let handle: ServeHandle;
   try {
-    handle = await startServe({ dataDir, brokers, host, port, staticDir, version, openCluster: (o) => Cluster.open(o), attachGroups: (c) => Groups.attach(c),
-      startKafka: (c, groups) => KafkaListeners.start(c, { host, basePort: kafkaPort, groups: groups as Groups | null ?? undefined }) });
+    handle = await startServe({ dataDir, brokers, host, kafkaHost, port, staticDir, version, openCluster: (o) => Cluster.open(o), attachGroups: (c) => Groups.attach(c),
+      startKafka: (c, groups) => KafkaListeners.start(c, { host: kafkaHost, basePort: kafkaPort, groups: groups as Groups | null ?? undefined }) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; pick another with --port`);
@@ -93,7 +98,6 @@ async function main(): Promise<void> {
     fail(e.message ?? String(err));
   }
 
-  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
   const lines = [
     '',
     `Noticeboard ${version}: a ${brokers}-broker cluster, data in ${dataDir}`,
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
     `  WebSocket API:         ${handle.server.wsUrl}`,
     `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
     '',
-    loopback ? '' : `  Warning: listening on ${host}; anyone who can reach this address and has the token can drive the cluster.\n`,
+    ...exposureWarnings(host, kafkaHost).map((w) => `  ${w}\n`),
     'Press Ctrl-C to stop.',
     '',
   ].filter((l, i, all) => l !== '' || all[i - 1] !== '');

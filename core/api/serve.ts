@@ -16,7 +16,10 @@ export type { KafkaListenersHandle, OwnedCluster };
 export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   dataDir: string;
   brokers: number;
+  /** Address of the UI and WebSocket API. */
   host: string;
+  /** Address of the brokers and their Kafka listeners; 127.0.0.1 unless given, whatever `host` is. */
+  kafkaHost?: string;
   port: number;
   staticDir: string | null;
   version: string;
@@ -46,7 +49,8 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
     transport: 'websocket',
     version: opts.version,
     // The engine log goes in the data folder, where serve mode keeps everything else.
-    openCluster: ({ dataDir }) => opts.openCluster({ dataDir, brokers: opts.brokers, host: opts.host, logFile: join(dataDir, 'logs', 'noticeboard.log') }),
+    openCluster: ({ dataDir }) =>
+      opts.openCluster({ dataDir, brokers: opts.brokers, host: opts.kafkaHost ?? '127.0.0.1', logFile: join(dataDir, 'logs', 'noticeboard.log') }),
     attachGroups: opts.attachGroups,
     startKafka: opts.startKafka,
     feed: opts.feed,
