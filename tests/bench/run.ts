@@ -18,6 +18,7 @@ const EXTRA = [
   './timing-bench',
   './ui-bench',
   './real-use-bench',
+  './hostile-bench',
 ];
 for (const extra of EXTRA) {
   const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {
