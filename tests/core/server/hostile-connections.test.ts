@@ -62,12 +62,12 @@ describe('connections.max.idle.ms', () => {
 describe('unfinished request frames', () => {
   it('closes a connection whose frame stays unfinished past the deadline, even while it trickles bytes', async () => {
     const s = await rawSocket(k.port(0));
-    const frame = encodeRequest(API_KEYS.ApiVersions, 3, 1, 'slow', { clientSoftwareName: 'slow', clientSoftwareVersion: '1' });
+    const frame = encodeRequest(API_KEYS.ApiVersions, 3, 1, 'slow', { clientSoftwareName: 'slow'.repeat(100), clientSoftwareVersion: '1' });
     let i = 0;
-    // One byte every IDLE_MS / 4: never idle, never finished.
+    // One byte every FRAME_MS / 6, far more often than the idle time: never idle, never finished.
     const trickle = setInterval(() => {
       if (i < frame.length - 1 && !s.destroyed) s.write(frame.subarray(i, ++i));
-    }, IDLE_MS / 4);
+    }, FRAME_MS / 6);
     await closed(s);
     clearInterval(trickle);
     expect(i).toBeLessThan(frame.length - 1);
