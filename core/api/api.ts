@@ -334,6 +334,7 @@ export const API = {
   listAllPartitions: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<PartitionState[]>(), 'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a cluster-wide replica map in one call.'),
   describeConfigs: method('query', z.strictObject({ topic: topicName }), returns<ConfigEntry[]>(), "A topic's configs, each with value, default, source and documentation."),
   describeDefaultConfigs: method('query', none, returns<ConfigEntry[]>(), 'The configs a new topic gets unless told otherwise: every topic config at its default, with type and documentation.'),
+  describeBrokerConfigs: method('query', z.strictObject({ broker: brokerId.optional() }), returns<ConfigEntry[]>(), "A broker's configs, or without broker the cluster-wide level (num.partitions, default.replication.factor, ...): value, default, source, read-only flag and synonyms."),
   readRecords: method('query', z.strictObject({
     topic: topicName,
     partition: partitionIndex.optional(),
@@ -370,6 +371,12 @@ export const API = {
     delete: z.array(z.string().min(1)).optional(),
     validateOnly: z.boolean().optional(),
   }), returns<ConfigEntry[]>(), 'Set or reset (delete) topic configs; returns the resulting configs.'),
+  alterBrokerConfigs: method('command', z.strictObject({
+    broker: brokerId.optional(),
+    set: configMap.optional(),
+    delete: z.array(z.string().min(1).max(255)).max(100).optional(),
+    validateOnly: z.boolean().optional(),
+  }), returns<ConfigEntry[]>(), 'Set or reset (delete) dynamic broker configs of one broker, or without broker cluster-wide (kept across restarts); returns that level\'s configs.'),
   deleteRecords: method('command', z.strictObject({ topic: topicName, partition: partitionIndex, beforeOffset: offset }), returns<{ lowWatermark: number }>(), 'Delete the records of a partition before an offset (-1: up to the high watermark).'),
   produce: method('command', z.strictObject({
     topic: topicName,

@@ -25,6 +25,14 @@ Options:
   --port <p>          port of the UI and WebSocket API (default: 9080; 0 picks a free one)
   --host <addr>       address the UI and WebSocket API listen on (default: 127.0.0.1; anything else exposes them)
   --kafka-host <addr> address the Kafka ports listen on (default: 127.0.0.1, whatever --host is; they have no authentication)
+  --advertised-host <name>
+                      host name brokers give Kafka clients in Metadata (default: --kafka-host, or
+                      127.0.0.1 when that is 0.0.0.0 or ::); set it so other machines can connect
+  --num-partitions <n>
+                      partitions of topics created without a count, e.g. auto-created (Kafka's
+                      num.partitions; kept in the data folder like a change in Settings)
+  --default-replication-factor <n>
+                      replication factor of topics created without one (default.replication.factor)
   -h, --help          show this help
   -v, --version       show the version
 `;
@@ -61,6 +69,9 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         host: { type: 'string' },
         'kafka-host': { type: 'string' },
+        'advertised-host': { type: 'string' },
+        'num-partitions': { type: 'string' },
+        'default-replication-factor': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -80,13 +91,27 @@ async function main(): Promise<void> {
   const host = values.host ?? '127.0.0.1';
   // The Kafka ports have no authentication in serve mode: they never follow --host off loopback by themselves.
   const kafkaHost = values['kafka-host'] ?? '127.0.0.1';
+  const wildcard = kafkaHost === '0.0.0.0' || kafkaHost === '::';
+  const advertisedRaw = values['advertised-host'];
+  if (advertisedRaw !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/.test(advertisedRaw)) {
+    fail(`--advertised-host must be a host name or IP address clients can reach (got "${advertisedRaw}")`);
+  }
+  const advertisedHost = advertisedRaw ?? (wildcard ? '127.0.0.1' : kafkaHost);
+  // Sandbox settings: stored as dynamic cluster-wide broker configs, so the Settings page shows and changes the same values.
+  const settings: Record<string, string> = {};
+  if (values['num-partitions'] !== undefined) settings['num.partitions'] = String(intOption('num-partitions', values['num-partitions'], 1, 1, 10_000));
+  if (values['default-replication-factor'] !== undefined) {
+    settings['default.replication.factor'] = String(intOption('default-replication-factor', values['default-replication-factor'], 1, 1, 9));
+  }
   const staticDir = findRenderer();
   if (!staticDir) process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
 
   let handle: ServeHandle;
   try {
-    handle = await startServe({ dataDir, brokers, host, kafkaHost, port, staticDir, version, openCluster: (o) => Cluster.open(o), attachGroups: (c) => Groups.attach(c),
-      startKafka: (c, groups) => KafkaListeners.start(c, { host: kafkaHost, basePort: kafkaPort, groups: groups as Groups | null ?? undefined }) });
+    // The cluster's host is what the UI shows clients to connect to: the advertised one.
+    handle = await startServe({ dataDir, brokers, host, kafkaHost, port, staticDir, version, openCluster: (o) => Cluster.open({ ...o, host: advertisedHost }),
+      attachGroups: (c) => Groups.attach(c),
+      startKafka: (c, groups) => KafkaListeners.start(c, { host: kafkaHost, advertisedHost, basePort: kafkaPort, groups: groups as Groups | null ?? undefined }) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; pick another with --port`);
@@ -98,6 +123,15 @@ async function main(): Promise<void> {
     fail(e.message ?? String(err));
   }
 
+  if (Object.keys(settings).length > 0) {
+    try {
+      await handle.cluster.alterBrokerConfigs(null, { set: settings });
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      fail((err as Error).message);
+    }
+  }
+
   const lines = [
     '',
     `Noticeboard ${version}: a ${brokers}-broker cluster, data in ${dataDir}`,
@@ -107,6 +141,7 @@ async function main(): Promise<void> {
     `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
     '',
     ...exposureWarnings(host, kafkaHost).map((w) => `  ${w}\n`),
+    wildcard && advertisedRaw === undefined ? `  Kafka clients are told to connect to ${advertisedHost}; pass --advertised-host for clients on other machines.\n` : '',
     'Press Ctrl-C to stop.',
     '',
   ].filter((l, i, all) => l !== '' || all[i - 1] !== '');

@@ -52,6 +52,9 @@ export interface ClusterPort {
   deleteTopic(name: string): Promise<void>;
   createPartitions(topic: string, totalCount: number, validateOnly?: boolean, assignments?: number[][]): Promise<void>;
   alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]>;
+  /** A broker's configs, or with null the cluster-wide level (core/cluster/broker-configs.ts). */
+  describeBrokerConfigs(brokerId: number | null): ConfigEntry[];
+  alterBrokerConfigs(brokerId: number | null, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]>;
   deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }>;
   produce(topic: string, records: ProduceRecord[], opts?: { acks?: Acks; timeoutMs?: number }): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;
   readRecords(opts: ReadRecordsOptions): Promise<DecodedRecord[]>;

@@ -48,46 +48,104 @@ const MAX_PARTITIONS = 10_000;
 
 const topicDefault = (topicConfig: string, mode: BrokerConfigMode, doc?: string): BrokerConfigDef => {
   const t = TOPIC_CONFIG_DEFS[topicConfig]!;
-  return { type: t.type, default: t.default, mode, topicConfig, doc: doc ?? `Default of the topic config ${topicConfig}: ${t.doc}` };
+  return {
+    type: t.type,
+    default: t.default,
+    mode,
+    topicConfig,
+    doc: doc ?? `Default of the topic config ${topicConfig}: ${t.doc}`,
+  };
 };
 
-const readOnly = (type: ConfigEntry['type'], def: string, doc: string): BrokerConfigDef => ({ type, default: def, doc, mode: 'read-only' });
+const readOnly = (type: ConfigEntry['type'], def: string, doc: string): BrokerConfigDef => ({
+  type,
+  default: def,
+  doc,
+  mode: 'read-only',
+});
 
 export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
   'advertised.listeners': readOnly('list', '', 'Listener the broker gives to clients (serve mode: --advertised-host).'),
-  'auto.create.topics.enable': readOnly('boolean', 'true', 'Create a topic when a client asks for metadata of a missing one.'),
-  'auto.leader.rebalance.enable': readOnly('boolean', 'true', 'Move leadership back to preferred replicas periodically.'),
-  'broker.id': readOnly('int', '-1', 'This broker\'s id.'),
-  'compression.type': readOnly('string', 'producer', 'Default of the topic config compression.type; batches are stored as the producer sent them.'),
+  'auto.create.topics.enable': readOnly(
+    'boolean',
+    'true',
+    'Create a topic when a client asks for metadata of a missing one.',
+  ),
+  'auto.leader.rebalance.enable': readOnly(
+    'boolean',
+    'true',
+    'Move leadership back to preferred replicas periodically.',
+  ),
+  'broker.id': readOnly('int', '-1', "This broker's id."),
+  'compression.type': readOnly(
+    'string',
+    'producer',
+    'Default of the topic config compression.type; batches are stored as the producer sent them.',
+  ),
   'default.replication.factor': {
-    type: 'int', default: '1', mode: 'cluster',
+    type: 'int',
+    default: '1',
+    mode: 'cluster',
     doc: 'Replication factor of topics created without one (auto-created topics; capped at the running brokers).',
-    check: (v, ctx) => (Number(v) < 1 || Number(v) > ctx.brokerCount ? `must be from 1 to the ${ctx.brokerCount} brokers of the cluster` : undefined),
+    check: (v, ctx) =>
+      Number(v) < 1 || Number(v) > ctx.brokerCount
+        ? `must be from 1 to the ${ctx.brokerCount} brokers of the cluster`
+        : undefined,
   },
-  'leader.imbalance.check.interval.seconds': readOnly('long', '300', 'How often leadership moves back to preferred replicas.'),
-  'listeners': readOnly('list', 'PLAINTEXT://:9092', 'Address the broker listens on.'),
+  'leader.imbalance.check.interval.seconds': readOnly(
+    'long',
+    '300',
+    'How often leadership moves back to preferred replicas.',
+  ),
+  listeners: readOnly('list', 'PLAINTEXT://:9092', 'Address the broker listens on.'),
   'log.cleaner.delete.retention.ms': topicDefault('delete.retention.ms', 'dynamic'),
   'log.cleaner.enable': readOnly('boolean', 'true', 'Run the log cleaner (compaction).'),
-  'log.cleaner.max.compaction.lag.ms': readOnly('long', TOPIC_CONFIG_DEFS['max.compaction.lag.ms']!.default, 'Default of the topic config max.compaction.lag.ms (not enforced by this engine).'),
+  'log.cleaner.max.compaction.lag.ms': readOnly(
+    'long',
+    TOPIC_CONFIG_DEFS['max.compaction.lag.ms']!.default,
+    'Default of the topic config max.compaction.lag.ms (not enforced by this engine).',
+  ),
   'log.cleaner.min.cleanable.ratio': topicDefault('min.cleanable.dirty.ratio', 'dynamic'),
   'log.cleaner.min.compaction.lag.ms': topicDefault('min.compaction.lag.ms', 'dynamic'),
   'log.cleanup.policy': topicDefault('cleanup.policy', 'dynamic'),
   'log.dirs': readOnly('string', '/tmp/kafka-logs', 'Where the broker keeps its data (a LevelDB store).'),
   'log.message.timestamp.type': topicDefault('message.timestamp.type', 'dynamic'),
   'log.retention.bytes': topicDefault('retention.bytes', 'dynamic'),
-  'log.retention.check.interval.ms': readOnly('long', '300000', 'How often the log cleaner enforces retention and compaction.'),
-  'log.retention.ms': topicDefault('retention.ms', 'dynamic', 'Default of the topic config retention.ms (Kafka derives it from log.retention.hours=168): how long records are kept; -1 for ever.'),
-  'log.roll.ms': topicDefault('segment.ms', 'dynamic', 'Default of the topic config segment.ms (Kafka derives it from log.roll.hours=168): age at which a new segment starts.'),
+  'log.retention.check.interval.ms': readOnly(
+    'long',
+    '300000',
+    'How often the log cleaner enforces retention and compaction.',
+  ),
+  'log.retention.ms': topicDefault(
+    'retention.ms',
+    'dynamic',
+    'Default of the topic config retention.ms (Kafka derives it from log.retention.hours=168): how long records are kept; -1 for ever.',
+  ),
+  'log.roll.ms': topicDefault(
+    'segment.ms',
+    'dynamic',
+    'Default of the topic config segment.ms (Kafka derives it from log.roll.hours=168): age at which a new segment starts.',
+  ),
   'log.segment.bytes': topicDefault('segment.bytes', 'dynamic'),
-  'message.max.bytes': topicDefault('max.message.bytes', 'dynamic', 'Default of the topic config max.message.bytes: the largest record batch a topic accepts.'),
+  'message.max.bytes': topicDefault(
+    'max.message.bytes',
+    'dynamic',
+    'Default of the topic config max.message.bytes: the largest record batch a topic accepts.',
+  ),
   'min.insync.replicas': topicDefault('min.insync.replicas', 'dynamic'),
-  'node.id': readOnly('int', '-1', 'This broker\'s id (KRaft name).'),
+  'node.id': readOnly('int', '-1', "This broker's id (KRaft name)."),
   'num.partitions': {
-    type: 'int', default: '1', mode: 'cluster',
+    type: 'int',
+    default: '1',
+    mode: 'cluster',
     doc: 'Partitions of topics created without a count (auto-created topics).',
     check: (v) => (Number(v) < 1 || Number(v) > MAX_PARTITIONS ? `must be from 1 to ${MAX_PARTITIONS}` : undefined),
   },
-  'process.roles': readOnly('list', '', 'Every broker is also a controller candidate: the running broker with the lowest id is the active controller.'),
+  'process.roles': readOnly(
+    'list',
+    '',
+    'Every broker is also a controller candidate: the running broker with the lowest id is the active controller.',
+  ),
   'replica.lag.time.max.ms': readOnly('long', '30000', 'How long a follower may lag before it leaves the ISR.'),
   'sasl.enabled.mechanisms': readOnly('list', 'GSSAPI', 'SASL mechanisms the listeners accept.'),
   'socket.request.max.bytes': readOnly('int', '104857600', 'Largest request a connection may send.'),
@@ -100,10 +158,21 @@ export type BrokerConfigLevels = ReadonlyMap<string, Readonly<Record<string, str
 /** Static values the host started with, for one broker (or, with null, those that are the same on every broker). */
 export type StaticBrokerConfigs = (brokerId: number | null) => Record<string, string>;
 
-const SOURCE_ORDER: ConfigSource[] = ['DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG'];
+const SOURCE_ORDER: ConfigSource[] = [
+  'DYNAMIC_BROKER_CONFIG',
+  'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  'STATIC_BROKER_CONFIG',
+  'DEFAULT_CONFIG',
+];
 
 /** Every level at which `name` has a value, most specific first (Kafka's synonyms order). */
-function levelsOf(name: string, def: BrokerConfigDef, levels: BrokerConfigLevels, statics: Record<string, string>, brokerId: number | null): ConfigSynonym[] {
+function levelsOf(
+  name: string,
+  def: BrokerConfigDef,
+  levels: BrokerConfigLevels,
+  statics: Record<string, string>,
+  brokerId: number | null,
+): ConfigSynonym[] {
   const values: Array<string | undefined> = [
     brokerId === null ? undefined : levels.get(String(brokerId))?.[name],
     levels.get('')?.[name],
@@ -121,7 +190,11 @@ function levelsOf(name: string, def: BrokerConfigDef, levels: BrokerConfigLevels
  * A broker's configs (brokerId), or the cluster-wide level (null: what a
  * broker without its own dynamic values gets).
  */
-export function describeBrokerConfigs(levels: BrokerConfigLevels, statics: Record<string, string>, brokerId: number | null): ConfigEntry[] {
+export function describeBrokerConfigs(
+  levels: BrokerConfigLevels,
+  statics: Record<string, string>,
+  brokerId: number | null,
+): ConfigEntry[] {
   return Object.entries(BROKER_CONFIG_DEFS).map(([name, def]) => {
     const synonyms = levelsOf(name, def, levels, statics, brokerId);
     const top = synonyms[0]!;
@@ -154,7 +227,10 @@ export function inheritedTopicDefaults(levels: BrokerConfigLevels, brokerId: num
 }
 
 /** For topic describes: the broker-level synonyms of each topic config that a broker-level value sets. */
-export function topicConfigSynonyms(levels: BrokerConfigLevels, brokerId: number | null): Record<string, ConfigSynonym[]> {
+export function topicConfigSynonyms(
+  levels: BrokerConfigLevels,
+  brokerId: number | null,
+): Record<string, ConfigSynonym[]> {
   const out: Record<string, ConfigSynonym[]> = {};
   for (const [name, def] of Object.entries(BROKER_CONFIG_DEFS)) {
     if (!def.topicConfig || def.mode !== 'dynamic') continue;
@@ -174,7 +250,10 @@ export function isTopicDefault(name: string): boolean {
 export function brokerResource(name: string, brokerCount: number): string {
   if (name === '') return '';
   if (!/^\d+$/.test(name) || Number(name) >= brokerCount) {
-    throw new KafkaError('INVALID_REQUEST', `Broker ${name} does not exist; brokers are 0 to ${brokerCount - 1}, or use the empty name for the cluster-wide default`);
+    throw new KafkaError(
+      'INVALID_REQUEST',
+      `Broker ${name} does not exist; brokers are 0 to ${brokerCount - 1}, or use the empty name for the cluster-wide default`,
+    );
   }
   return String(Number(name));
 }
@@ -184,32 +263,46 @@ export function brokerResource(name: string, brokerCount: number): string {
  * changeable at that level, values well formed. Returns the values to store
  * (trimmed). Every refusal is INVALID_REQUEST (see the module comment).
  */
-export function validateBrokerConfigChange(resource: string, set: Record<string, string>, remove: string[], ctx: { brokerCount: number }): Record<string, string> {
+export function validateBrokerConfigChange(
+  resource: string,
+  set: Record<string, string>,
+  remove: string[],
+  ctx: { brokerCount: number },
+): Record<string, string> {
   const names = [...Object.keys(set), ...remove];
   const unknown = names.filter((n) => !BROKER_CONFIG_DEFS[n]);
   if (unknown.length) throw new KafkaError('INVALID_REQUEST', `Unknown broker config name: ${unknown.join(', ')}`);
   const fixed = names.filter((n) => BROKER_CONFIG_DEFS[n]!.mode === 'read-only');
-  if (fixed.length) throw new KafkaError('INVALID_REQUEST', `Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
+  if (fixed.length)
+    throw new KafkaError('INVALID_REQUEST', `Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
   if (resource !== '') {
     const clusterOnly = names.filter((n) => BROKER_CONFIG_DEFS[n]!.mode === 'cluster');
     if (clusterOnly.length) {
-      throw new KafkaError('INVALID_REQUEST', `Cannot update these configs for one broker, only at the cluster-wide default (empty broker name): Set(${clusterOnly.join(', ')})`);
+      throw new KafkaError(
+        'INVALID_REQUEST',
+        `Cannot update these configs for one broker, only at the cluster-wide default (empty broker name): Set(${clusterOnly.join(', ')})`,
+      );
     }
   }
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(set)) {
     const def = BROKER_CONFIG_DEFS[name]!;
-    if (typeof raw !== 'string') throw new KafkaError('INVALID_REQUEST', `Invalid value for configuration ${name}: expected a string`);
+    if (typeof raw !== 'string')
+      throw new KafkaError('INVALID_REQUEST', `Invalid value for configuration ${name}: expected a string`);
     if (def.topicConfig) {
       try {
         out[name] = validateTopicConfigs({ [def.topicConfig]: raw })[def.topicConfig]!;
       } catch (err) {
-        throw new KafkaError('INVALID_REQUEST', (err as Error).message.replace(`configuration ${def.topicConfig}`, `configuration ${name}`));
+        throw new KafkaError(
+          'INVALID_REQUEST',
+          (err as Error).message.replace(`configuration ${def.topicConfig}`, `configuration ${name}`),
+        );
       }
       continue;
     }
     const value = raw.trim();
-    if (def.type === 'int' && !/^-?\d+$/.test(value)) throw new KafkaError('INVALID_REQUEST', `Invalid value ${raw} for configuration ${name}: not a number`);
+    if (def.type === 'int' && !/^-?\d+$/.test(value))
+      throw new KafkaError('INVALID_REQUEST', `Invalid value ${raw} for configuration ${name}: not a number`);
     const reason = def.check?.(value, ctx);
     if (reason) throw new KafkaError('INVALID_REQUEST', `Invalid value ${raw} for configuration ${name}: ${reason}`);
     out[name] = value;

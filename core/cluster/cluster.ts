@@ -137,7 +137,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       }));
     }
     const stores = await Promise.all(this.brokersList.map((b) => b.openStore()));
-    const self = this;
+    const autoCreateDefault = (name: 'num.partitions' | 'default.replication.factor') => this.autoCreateDefault(name);
     this.log = await MetadataLog.recover(stores, {
       snapshotIntervalRecords: this.options.metadataSnapshotIntervalRecords,
       warn: (message, err) => this.logger.warn('metadata-log', message, err),
@@ -147,8 +147,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       image: () => this.brokersList[this.controllerId]!.image,
       replicas: () => this.brokersList.filter((b) => b.status !== 'stopped'),
       liveBrokerIds: () => this.brokersList.filter((b) => b.status === 'running' || b.status === 'starting').map((b) => b.id),
-      get defaultPartitions() { return self.autoCreateDefault('num.partitions'); },
-      get defaultReplicationFactor() { return self.autoCreateDefault('default.replication.factor'); },
+      get defaultPartitions() { return autoCreateDefault('num.partitions'); },
+      get defaultReplicationFactor() { return autoCreateDefault('default.replication.factor'); },
     });
     if (this.log.nextOffset === 0) {
       const clusterId = randomBytes(16).toString('base64url');

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { KafkaError } from '../../core/errors';
 import { describeTopicConfigs, validateTopicConfigs, validateTopicName } from '../../core/cluster/topic-configs';
+import { brokerResource, describeBrokerConfigs, validateBrokerConfigChange } from '../../core/cluster/broker-configs';
 import type {
   BrokerState,
   ClusterEvents,
@@ -199,6 +200,26 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
       this.changed('config');
     }
     return describeTopicConfigs(next);
+  }
+
+  /** Dynamic broker configs by resource ('' cluster-wide), validated as the engine does. */
+  readonly brokerConfigs = new Map<string, Record<string, string>>();
+
+  describeBrokerConfigs(brokerId: number | null): ConfigEntry[] {
+    if (brokerId !== null && !this.status.has(brokerId)) throw new KafkaError('BROKER_NOT_AVAILABLE', `There is no broker ${brokerId}`);
+    return describeBrokerConfigs(this.brokerConfigs, brokerId === null ? {} : { 'broker.id': String(brokerId) }, brokerId);
+  }
+
+  async alterBrokerConfigs(brokerId: number | null, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]> {
+    const resource = brokerResource(brokerId === null ? '' : String(brokerId), this.status.size);
+    const valid = validateBrokerConfigChange(resource, changes.set ?? {}, changes.delete ?? [], { brokerCount: this.status.size });
+    if (!validateOnly) {
+      const next = { ...this.brokerConfigs.get(resource), ...valid };
+      for (const k of changes.delete ?? []) delete next[k];
+      this.brokerConfigs.set(resource, next);
+      this.changed('brokerConfig');
+    }
+    return this.describeBrokerConfigs(brokerId);
   }
 
   async deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }> {

@@ -16,18 +16,41 @@ describe('broker configs', () => {
     const b1 = env.cluster.describeBrokerConfigs(1);
     expect(entry(b1, 'broker.id')).toMatchObject({ value: '1', source: 'STATIC_BROKER_CONFIG', readOnly: true });
     expect(entry(b1, 'log.dirs').value).toMatch(/broker-1$/);
-    expect(entry(b1, 'num.partitions')).toMatchObject({ value: '1', defaultValue: '1', isDefault: true, source: 'DEFAULT_CONFIG', readOnly: false });
+    expect(entry(b1, 'num.partitions')).toMatchObject({
+      value: '1',
+      defaultValue: '1',
+      isDefault: true,
+      source: 'DEFAULT_CONFIG',
+      readOnly: false,
+    });
     // The sandbox starts with default.replication.factor = min(3, brokers): a static setting over Kafka's 1.
-    expect(entry(b1, 'default.replication.factor')).toMatchObject({ value: '3', defaultValue: '1', source: 'STATIC_BROKER_CONFIG' });
-    expect(entry(b1, 'log.retention.ms')).toMatchObject({ value: '604800000', source: 'DEFAULT_CONFIG', readOnly: false, type: 'long' });
-    expect(entry(b1, 'replica.lag.time.max.ms')).toMatchObject({ value: '2000', source: 'STATIC_BROKER_CONFIG', readOnly: true });
+    expect(entry(b1, 'default.replication.factor')).toMatchObject({
+      value: '3',
+      defaultValue: '1',
+      source: 'STATIC_BROKER_CONFIG',
+    });
+    expect(entry(b1, 'log.retention.ms')).toMatchObject({
+      value: '604800000',
+      source: 'DEFAULT_CONFIG',
+      readOnly: false,
+      type: 'long',
+    });
+    expect(entry(b1, 'replica.lag.time.max.ms')).toMatchObject({
+      value: '2000',
+      source: 'STATIC_BROKER_CONFIG',
+      readOnly: true,
+    });
     expect(entry(b1, 'compression.type').readOnly).toBe(true);
   });
 
   it('resolves a value per broker, then cluster-wide, then static, then default, and lists every level as synonyms', async () => {
     await env.cluster.alterBrokerConfigs(null, { set: { 'log.retention.ms': '3600000' } });
     await env.cluster.alterBrokerConfigs(2, { set: { 'log.retention.ms': '60000' } });
-    expect(entry(env.cluster.describeBrokerConfigs(0), 'log.retention.ms')).toMatchObject({ value: '3600000', source: 'DYNAMIC_DEFAULT_BROKER_CONFIG', isDefault: false });
+    expect(entry(env.cluster.describeBrokerConfigs(0), 'log.retention.ms')).toMatchObject({
+      value: '3600000',
+      source: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+      isDefault: false,
+    });
     expect(entry(env.cluster.describeBrokerConfigs(2), 'log.retention.ms')).toMatchObject({
       value: '60000',
       source: 'DYNAMIC_BROKER_CONFIG',
@@ -38,12 +61,20 @@ describe('broker configs', () => {
       ],
     });
     await env.cluster.alterBrokerConfigs(2, { delete: ['log.retention.ms'] });
-    expect(entry(env.cluster.describeBrokerConfigs(2), 'log.retention.ms')).toMatchObject({ value: '3600000', source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' });
+    expect(entry(env.cluster.describeBrokerConfigs(2), 'log.retention.ms')).toMatchObject({
+      value: '3600000',
+      source: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+    });
   });
 
   it('applies broker-level topic defaults to every topic that does not set its own, on the brokers they apply to', async () => {
     await env.cluster.createTopic({ name: 'inherits', partitions: 1, replicationFactor: 3 });
-    await env.cluster.createTopic({ name: 'own', partitions: 1, replicationFactor: 3, configs: { 'retention.ms': '5000' } });
+    await env.cluster.createTopic({
+      name: 'own',
+      partitions: 1,
+      replicationFactor: 3,
+      configs: { 'retention.ms': '5000' },
+    });
     await env.cluster.alterBrokerConfigs(null, { set: { 'log.retention.ms': '3600000', 'min.insync.replicas': '2' } });
     await env.cluster.alterBrokerConfigs(1, { set: { 'log.retention.ms': '60000' } });
     const images = env.cluster.brokersList.map((b) => b.image);
@@ -51,9 +82,19 @@ describe('broker configs', () => {
     expect(images.map((i) => i.topic('own')!.config.retentionMs)).toEqual([5000, 5000, 5000]);
     expect(images.map((i) => i.topic('inherits')!.config.minInsyncReplicas)).toEqual([2, 2, 2]);
     const described = env.cluster.describeConfigs('inherits');
-    expect(entry(described, 'retention.ms')).toMatchObject({ value: '3600000', source: 'DYNAMIC_DEFAULT_BROKER_CONFIG', isDefault: false });
-    expect(entry(env.cluster.describeConfigs('inherits', 1), 'retention.ms')).toMatchObject({ value: '60000', source: 'DYNAMIC_BROKER_CONFIG' });
-    expect(entry(env.cluster.describeConfigs('own'), 'retention.ms')).toMatchObject({ value: '5000', source: 'DYNAMIC_TOPIC_CONFIG' });
+    expect(entry(described, 'retention.ms')).toMatchObject({
+      value: '3600000',
+      source: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+      isDefault: false,
+    });
+    expect(entry(env.cluster.describeConfigs('inherits', 1), 'retention.ms')).toMatchObject({
+      value: '60000',
+      source: 'DYNAMIC_BROKER_CONFIG',
+    });
+    expect(entry(env.cluster.describeConfigs('own'), 'retention.ms')).toMatchObject({
+      value: '5000',
+      source: 'DYNAMIC_TOPIC_CONFIG',
+    });
     // A topic created later inherits as well.
     await env.cluster.createTopic({ name: 'later', partitions: 1, replicationFactor: 1 });
     expect(env.cluster.brokersList[0]!.image.topic('later')!.config.retentionMs).toBe(3600000);
@@ -68,16 +109,39 @@ describe('broker configs', () => {
 
   it("refuses read-only, unknown, per-broker-only and malformed changes with Kafka's INVALID_REQUEST, changing nothing", async () => {
     const before = env.cluster.metadataOffset;
-    await expect(env.cluster.alterBrokerConfigs(0, { set: { 'broker.id': '5' } })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST', message: 'Cannot update these configs dynamically: Set(broker.id)' });
-    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'log.dirs': '/x' } })).rejects.toThrow(/Cannot update these configs dynamically: Set\(log.dirs\)/);
-    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'no.such.thing': '1' } })).rejects.toThrow(/Unknown broker config name: no.such.thing/);
-    await expect(env.cluster.alterBrokerConfigs(1, { set: { 'num.partitions': '4' } })).rejects.toThrow(/only at the cluster-wide default/);
-    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'num.partitions': 'four' } })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST', message: expect.stringContaining('num.partitions') });
-    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'num.partitions': '0' } })).rejects.toThrow(/must be from 1 to 10000/);
-    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'default.replication.factor': '4' } })).rejects.toThrow(/from 1 to the 3 brokers/);
-    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'log.retention.ms': 'soon' } })).rejects.toThrow(/Invalid value soon for configuration log.retention.ms/);
-    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'log.cleanup.policy': 'shred' } })).rejects.toThrow(/log.cleanup.policy.*unknown policy 'shred'/);
-    await expect(env.cluster.alterBrokerConfigs(7, { set: {} })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST', message: expect.stringContaining('Broker 7 does not exist') });
+    await expect(env.cluster.alterBrokerConfigs(0, { set: { 'broker.id': '5' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      message: 'Cannot update these configs dynamically: Set(broker.id)',
+    });
+    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'log.dirs': '/x' } })).rejects.toThrow(
+      /Cannot update these configs dynamically: Set\(log.dirs\)/,
+    );
+    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'no.such.thing': '1' } })).rejects.toThrow(
+      /Unknown broker config name: no.such.thing/,
+    );
+    await expect(env.cluster.alterBrokerConfigs(1, { set: { 'num.partitions': '4' } })).rejects.toThrow(
+      /only at the cluster-wide default/,
+    );
+    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'num.partitions': 'four' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      message: expect.stringContaining('num.partitions'),
+    });
+    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'num.partitions': '0' } })).rejects.toThrow(
+      /must be from 1 to 10000/,
+    );
+    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'default.replication.factor': '4' } })).rejects.toThrow(
+      /from 1 to the 3 brokers/,
+    );
+    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'log.retention.ms': 'soon' } })).rejects.toThrow(
+      /Invalid value soon for configuration log.retention.ms/,
+    );
+    await expect(env.cluster.alterBrokerConfigs(null, { set: { 'log.cleanup.policy': 'shred' } })).rejects.toThrow(
+      /log.cleanup.policy.*unknown policy 'shred'/,
+    );
+    await expect(env.cluster.alterBrokerConfigs(7, { set: {} })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      message: expect.stringContaining('Broker 7 does not exist'),
+    });
     await env.cluster.alterBrokerConfigs(null, { set: { 'num.partitions': '6' } }, true);
     expect(env.cluster.metadataOffset).toBe(before);
     expect(env.cluster.brokerConfigOverrides()).toEqual({});
@@ -90,8 +154,13 @@ describe('broker configs', () => {
     const c = await env.reopen();
     expect(c.brokerConfigOverrides()).toEqual({ 'num.partitions': '4', 'log.retention.ms': '120000' });
     expect(c.brokerConfigOverrides(2)).toEqual({ 'log.segment.bytes': '1048576' });
-    expect(entry(c.describeBrokerConfigs(2), 'log.segment.bytes')).toMatchObject({ value: '1048576', source: 'DYNAMIC_BROKER_CONFIG' });
-    expect(c.brokersList.map((b) => b.image.topic('kept')!.config.segmentBytes)).toEqual([1073741824, 1073741824, 1048576]);
+    expect(entry(c.describeBrokerConfigs(2), 'log.segment.bytes')).toMatchObject({
+      value: '1048576',
+      source: 'DYNAMIC_BROKER_CONFIG',
+    });
+    expect(c.brokersList.map((b) => b.image.topic('kept')!.config.segmentBytes)).toEqual([
+      1073741824, 1073741824, 1048576,
+    ]);
     expect(c.brokersList[0]!.image.topic('kept')!.config.retentionMs).toBe(120000);
     expect((await c.createTopic({ name: 'after-reopen' })).partitions).toBe(4);
   });

@@ -10,14 +10,19 @@ export const PYTHON = '/usr/bin/python3';
 
 export function runPython<T = unknown>(script: string, bootstrap: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, ['-c', script, bootstrap], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python failed: ${err.message}\n${stderr}`));
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      try {
-        resolve(JSON.parse(last) as T);
-      } catch {
-        reject(new Error(`python printed no JSON:\n${stdout}\n${stderr}`));
-      }
-    });
+    execFile(
+      PYTHON,
+      ['-c', script, bootstrap],
+      { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`python failed: ${err.message}\n${stderr}`));
+        const last = stdout.trim().split('\n').at(-1) ?? '';
+        try {
+          resolve(JSON.parse(last) as T);
+        } catch {
+          reject(new Error(`python printed no JSON:\n${stdout}\n${stderr}`));
+        }
+      },
+    );
   });
 }
