@@ -147,6 +147,26 @@ describe('broker configs', () => {
     expect(env.cluster.brokerConfigOverrides()).toEqual({});
   });
 
+  it('keeps dynamic broker configs when the metadata log is compacted into a snapshot', async () => {
+    await env.cleanup();
+    env = await openCluster({ metadataSnapshotIntervalRecords: 10 });
+    await env.cluster.alterBrokerConfigs(null, { set: { 'num.partitions': '3' } });
+    await env.cluster.alterBrokerConfigs(1, { set: { 'log.retention.ms': '90000' } });
+    const configOffset = env.cluster.metadataOffset;
+    // Enough later records that a snapshot covers the configs.
+    for (let i = 0; i < 5; i++)
+      await env.cluster.createTopic({ name: `filler-${i}`, partitions: 2, replicationFactor: 3 });
+    const c = await env.reopen();
+    // The records that set the configs are now only in the snapshot.
+    expect((c as unknown as { log: { snapshotOffset: number } }).log.snapshotOffset).toBeGreaterThan(configOffset);
+    expect(c.brokerConfigOverrides()).toEqual({ 'num.partitions': '3' });
+    expect(c.brokerConfigOverrides(1)).toEqual({ 'log.retention.ms': '90000' });
+    expect(c.brokersList.map((b) => b.image.topic('filler-0')!.config.retentionMs)).toEqual([
+      604800000, 90000, 604800000,
+    ]);
+    expect((await c.createTopic({ name: 'after-snapshot' })).partitions).toBe(3);
+  });
+
   it('keeps dynamic broker configs in the metadata log across a reopen', async () => {
     await env.cluster.alterBrokerConfigs(null, { set: { 'num.partitions': '4', 'log.retention.ms': '120000' } });
     await env.cluster.alterBrokerConfigs(2, { set: { 'log.segment.bytes': '1048576' } });
