@@ -14,7 +14,7 @@ import { contentSecurityPolicy } from './core/api/csp';
 const root = import.meta.dirname;
 const alias = { '@core': resolve(root, 'core'), '@electron': resolve(root, 'electron') };
 
-/** The page's CSP as a meta tag, from the same source as the headers, so file:// loads are covered too. */
+/** The page's CSP as a meta tag, from the same source as the headers, for pages whose responses carry no header. */
 function cspMeta(): Plugin {
   return {
     name: 'noticeboard-csp-meta',

@@ -10,10 +10,11 @@
  * transport (disposed before the engine closes) and the quit that waits.
  */
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, net, protocol, session, shell } from 'electron';
 import { clusterDir, PRODUCT_NAME } from '../core/api/paths';
 import type { OwnedGroups } from '../core/api/engine-port';
 import { openNoticeboard, type KafkaListenersHandle, type Noticeboard, type OwnedCluster } from '../core/api/noticeboard';
+import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { registerApiHandlers, type IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
 import { installContentSecurityPolicy, isTrustedSender, lockDownContents, type AppPage } from './security';
@@ -49,6 +50,9 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
     app.quit();
     return null;
   }
+
+  // Electron takes privileged schemes only before it is ready.
+  registerAppScheme(protocol);
 
   let win: BrowserWindow | null = null;
   let nb: Noticeboard<C> | null = null;
@@ -105,6 +109,7 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
 
   const ready = app.whenReady().then(async () => {
     installContentSecurityPolicy(session.defaultSession);
+    if (opts.page.kind === 'file') handleAppProtocol(protocol, opts.page.path, (url) => net.fetch(url));
     Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
       openDataFolder: () => void shell.openPath(dataDir),
       isMac: process.platform === 'darwin',

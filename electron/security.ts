@@ -1,13 +1,14 @@
 /**
  * The desktop shell's security rules, in one place: the page's CSP, which
  * IPC senders are trusted, and what a web contents may not do (navigate away,
- * open windows, attach webviews, ask for permissions).
+ * open windows, attach webviews, ask for or check permissions: the app needs
+ * none, so every request and every check is denied).
  */
-import { pathToFileURL } from 'node:url';
 import type { Session, WebContents, WebFrameMain } from 'electron';
 import { contentSecurityPolicy } from '../core/api/csp';
+import { APP_HOST, APP_SCHEME } from './app-protocol';
 
-/** The page the app loads: a file in production, the dev server in development. */
+/** The page the app loads: a built file (served as app://noticeboard/…) in production, the dev server in development. */
 export type AppPage = { kind: 'file'; path: string } | { kind: 'url'; url: string };
 
 function samePage(url: string, page: AppPage): boolean {
@@ -18,9 +19,15 @@ function samePage(url: string, page: AppPage): boolean {
     return false;
   }
   if (page.kind === 'url') return u.origin === new URL(page.url).origin;
-  if (u.protocol !== 'file:') return false;
-  // Compare as URLs so Windows drive letters and escaping agree.
-  return decodeURIComponent(u.pathname) === decodeURIComponent(pathToFileURL(page.path).pathname);
+  // The built page is served by the app's own scheme (app-protocol.ts); file:// is never the app.
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return false;
+  let path: string;
+  try {
+    path = decodeURIComponent(u.pathname);
+  } catch {
+    return false;
+  }
+  return path === `/${page.path.split(/[\\/]/).pop()}`;
 }
 
 /**
@@ -39,8 +46,9 @@ export function installContentSecurityPolicy(session: Session): void {
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
-  // The app needs no camera, microphone, notifications or geolocation.
+  // The app needs no camera, microphone, notifications, clipboard reads or geolocation: refuse asking and checking.
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
 }
 
 /** Applied to every web contents the app creates. */

@@ -1,5 +1,6 @@
 /** The one application window and the preferences that keep the page powerless outside the API. */
 import type { BrowserWindow as BrowserWindowType, BrowserWindowConstructorOptions } from 'electron';
+import { appPageUrl } from './app-protocol';
 import type { AppPage } from './security';
 
 export function windowOptions(preload: string, dark: boolean, icon?: string): BrowserWindowConstructorOptions {
@@ -29,5 +30,5 @@ export function windowOptions(preload: string, dark: boolean, icon?: string): Br
 }
 
 export function loadPage(win: BrowserWindowType, page: AppPage): Promise<void> {
-  return page.kind === 'url' ? win.loadURL(page.url) : win.loadFile(page.path);
+  return win.loadURL(page.kind === 'url' ? page.url : appPageUrl(page.path));
 }

@@ -26,7 +26,7 @@
  * snapshots and the log records from the older of the two on, so the
  * fallback is always complete; everything older is range-deleted.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../record/crc32c';
 import {
   FORMAT_VERSION,
   metadataKey,

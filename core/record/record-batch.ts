@@ -29,7 +29,7 @@
  * decode/build/filter functions at the bottom look at individual records.
  */
 
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc32c';
 import { KafkaError } from '../errors';
 import { codecId, compress, compressSync, decompress, decompressSync, type CodecName } from './compression';
 import { cursor, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint';

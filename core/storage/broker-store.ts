@@ -1,6 +1,8 @@
 /**
  * One broker's LevelDB. Nothing but the broker that owns `<dataDir>/broker-<id>/`
- * opens it. See keys.ts for the key layout.
+ * opens it. See keys.ts for the key layout. Stores are opened through
+ * `classic-level` directly (what the `level` package resolves to in Node; the
+ * project does not depend on `level`).
  *
  * Durability: a write is acknowledged once LevelDB has taken it into its
  * write-ahead log (no fsync per write, as Kafka does not fsync per write

@@ -7,7 +7,8 @@ import { FakeCluster } from '../support/fake-cluster';
 vi.mock('electron', async () => (await import('../support/fake-electron')).createFakeElectron());
 
 const PAGE = '/app/out/renderer/index.html';
-const PAGE_URL = `file://${PAGE}`;
+// The built page is served by the app's own scheme, never from file://.
+const PAGE_URL = 'app://noticeboard/index.html';
 
 let electron: FakeElectron;
 let cluster: FakeCluster;
@@ -103,7 +104,7 @@ describe('desktop main process: window', () => {
     expect(seen).toEqual({ dataDir: '/fake/appData/Noticeboard/cluster', logFile: '/fake/logs/noticeboard.log' });
   });
 
-  it('installs a strict Content-Security-Policy header and denies permission requests', async () => {
+  it('installs a strict Content-Security-Policy header and denies permission requests and checks', async () => {
     await bootReady();
     const hook = electron.session.defaultSession.headersHook!;
     let result: any;
@@ -117,6 +118,25 @@ describe('desktop main process: window', () => {
     let granted: boolean | undefined;
     electron.session.defaultSession.permissionHook!({}, 'media', (ok) => (granted = ok));
     expect(granted).toBe(false);
+    for (const permission of ['clipboard-read', 'notifications', 'geolocation', 'media']) {
+      expect(electron.session.defaultSession.permissionCheckHook!({}, permission, PAGE_URL, {})).toBe(false);
+    }
+  });
+
+  it('serves the page from its own app:// scheme, registered as privileged before the app is ready', async () => {
+    const { win } = await bootReady();
+    expect(electron.protocol.privileged).toEqual([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true }, beforeReady: true },
+    ]);
+    expect(electron.protocol.handlers.has('app')).toBe(true);
+    expect(win.loaded).toBe('app://noticeboard/index.html');
+    // Another file of the same folder, or the same page from file://, is not the app.
+    const elsewhere = { preventDefault: vi.fn() };
+    win.webContents.emit('will-navigate', elsewhere, 'app://noticeboard/other.html');
+    expect(elsewhere.preventDefault).toHaveBeenCalled();
+    const asFile = { preventDefault: vi.fn() };
+    win.webContents.emit('will-navigate', asFile, `file://${PAGE}`);
+    expect(asFile.preventDefault).toHaveBeenCalled();
   });
 
   it('denies navigation away from the app and every new window', async () => {

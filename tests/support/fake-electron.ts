@@ -5,6 +5,8 @@
  * Electron's part (emit app events, send IPC, navigate).
  */
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 let nextContentsId = 1;
 
@@ -26,6 +28,7 @@ export class FakeWebContents extends EventEmitter {
 }
 
 export function createFakeElectron() {
+  let appReady = false;
   const app = new (class extends EventEmitter {
     paths: Record<string, string> = { appData: '/fake/appData', userData: '/fake/appData/noticeboard', logs: '/fake/logs' };
     hasLock = true;
@@ -59,6 +62,7 @@ export function createFakeElectron() {
     }
     /** The test says when Electron is ready, as the real one would after launch. */
     makeReady() {
+      appReady = true;
       this.readyResolve();
     }
     quit() {
@@ -124,6 +128,7 @@ export function createFakeElectron() {
   const defaultSession = {
     headersHook: null as null | ((details: any, cb: (r: any) => void) => void),
     permissionHook: null as null | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
+    permissionCheckHook: null as null | ((wc: unknown, permission: string, origin: string, details: unknown) => boolean),
     webRequest: {
       onHeadersReceived(fn: (details: any, cb: (r: any) => void) => void) {
         defaultSession.headersHook = fn;
@@ -132,6 +137,25 @@ export function createFakeElectron() {
     setPermissionRequestHandler(fn: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void) {
       defaultSession.permissionHook = fn;
     },
+    setPermissionCheckHandler(fn: (wc: unknown, permission: string, origin: string, details: unknown) => boolean) {
+      defaultSession.permissionCheckHook = fn;
+    },
+  };
+
+  // Custom schemes: what was registered as privileged (and whether the app was ready then), and the handlers.
+  const protocol = {
+    privileged: [] as Array<{ scheme: string; privileges: Record<string, boolean>; beforeReady: boolean }>,
+    handlers: new Map<string, (request: Request) => Promise<Response>>(),
+    registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>) {
+      for (const s of schemes) protocol.privileged.push({ ...s, beforeReady: !appReady });
+    },
+    handle(scheme: string, fn: (request: Request) => Promise<Response>) {
+      protocol.handlers.set(scheme, fn);
+    },
+  };
+  // net.fetch for file:// URLs, as the protocol handler uses it.
+  const net = {
+    fetch: async (url: string) => new Response(await readFile(fileURLToPath(url))),
   };
 
   const Menu = {
@@ -176,6 +200,10 @@ export function createFakeElectron() {
     handlers.clear();
     defaultSession.headersHook = null;
     defaultSession.permissionHook = null;
+    defaultSession.permissionCheckHook = null;
+    protocol.privileged = [];
+    protocol.handlers.clear();
+    appReady = false;
     Menu.current = null;
     shell.opened = [];
     dialog.errors = [];
@@ -190,6 +218,8 @@ export function createFakeElectron() {
     BrowserWindow,
     ipcMain,
     session: { defaultSession },
+    protocol,
+    net,
     Menu,
     nativeTheme: { shouldUseDarkColors: false },
     shell,
