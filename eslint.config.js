@@ -145,7 +145,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [uiPackages, uiFolders] }] },
   },
   {
-    // The API contract: loaded by the renderer, so it takes only types from the engine and nothing that runs it.
+    // The API contract: loaded by the renderer, so it takes only types from the engine and nothing that runs it
+    // (values only from the error table and the engine's size limits, plain constants).
     files: apiFile(API_CONTRACT),
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -155,7 +156,7 @@ export default tseslint.config(
             uiPackages,
             uiFolders,
             {
-              regex: '^\\.\\./(?!errors$)',
+              regex: '^\\.\\./(?!(errors|cluster/limits)$)',
               allowTypeImports: true,
               message: 'The contract takes only types from the engine.',
             },
