@@ -19,6 +19,7 @@ const EXTRA = [
   './ui-bench',
   './real-use-bench',
   './hostile-bench',
+  './metadata-bench',
 ];
 for (const extra of EXTRA) {
   const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {
