@@ -27,6 +27,7 @@
  * name is refused instead of being stored and ignored.
  */
 import { KafkaError } from '../errors';
+import { MAX_PARTITIONS } from './limits';
 import { TOPIC_CONFIG_DEFS, validateTopicConfigs } from './topic-configs';
 import type { ConfigEntry, ConfigSource, ConfigSynonym } from './types';
 
@@ -42,9 +43,6 @@ interface BrokerConfigDef {
   /** Range check for configs that are not topic defaults; returns the reason. */
   check?: (value: string, ctx: { brokerCount: number }) => string | undefined;
 }
-
-/** The most partitions one request may create (the controller's own limit). */
-const MAX_PARTITIONS = 10_000;
 
 const topicDefault = (topicConfig: string, mode: BrokerConfigMode, doc?: string): BrokerConfigDef => {
   const t = TOPIC_CONFIG_DEFS[topicConfig]!;
