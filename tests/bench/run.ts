@@ -20,6 +20,7 @@ const EXTRA = [
   './real-use-bench',
   './hostile-bench',
   './metadata-bench',
+  './scale-bench',
 ];
 for (const extra of EXTRA) {
   const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {
