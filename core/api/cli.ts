@@ -116,8 +116,8 @@ async function main(): Promise<void> {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; pick another with --port`);
     if (/cannot listen on/.test(e.message ?? '')) fail(`${e.message}; pick another first port with --kafka-port`);
-    // LevelDB refuses a folder another process holds open; that is the usual reason a store cannot open.
-    if ((err as { errorName?: string }).errorName === 'KAFKA_STORAGE_ERROR') {
+    // LevelDB refuses a folder another process holds open (its LOCK); any other cause is printed as LevelDB gives it.
+    if ((err as { locked?: boolean }).locked === true) {
       fail(`${e.message}\nIs another Noticeboard (the desktop app or serve mode) using ${dataDir}? Close it, or pass another --data-dir.`);
     }
     fail(e.message ?? String(err));
@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     '',
     ...exposureWarnings(host, kafkaHost).map((w) => `  ${w}\n`),
     wildcard && advertisedRaw === undefined ? `  Kafka clients are told to connect to ${advertisedHost}; pass --advertised-host for clients on other machines.\n` : '',
+    ...handle.cluster.brokers().filter((b) => b.failure).map((b) => `  Warning: broker ${b.id} did not start: ${b.failure}\n`),
     'Press Ctrl-C to stop.',
     '',
   ].filter((l, i, all) => l !== '' || all[i - 1] !== '');

@@ -6,10 +6,18 @@
  *           -> stopping (leaderships moved away first) -> stopped
  * A kill skips the graceful steps: queued writes are dropped, nothing the
  * engine buffers is flushed, and the controller learns of it afterwards.
+ *
+ * Failure: a store that cannot open, or whose writes fail (a full or failing
+ * disk: the log dir goes offline), leaves the broker stopped with `failure`
+ * saying why, in LevelDB's words; the cluster reports it and the others go on.
+ * A store created anew (its folder was emptied or deleted) is a new
+ * incarnation: every replica the cluster already knew on this broker is
+ * unclean and is refilled from the others (see broker-checkpoint.ts).
  */
 import { join } from 'node:path';
 import { KafkaError } from '../errors';
 import { BrokerStore } from '../storage/broker-store';
+import type { PartitionLog } from '../storage/partition-log';
 import { MetadataImage, type MetadataRecord } from './metadata-image';
 import type { MetadataLog, MetadataReplica } from './metadata-log';
 import { ReplicaManager, type ReplicaManagerDeps } from './replica-manager';
@@ -22,11 +30,19 @@ export class Broker implements MetadataReplica {
   private _replicas: ReplicaManager | null = null;
   /** Listener port of the Kafka protocol server, set by it. */
   port: number | null = null;
+  /** Why the broker is down against the user's will (store cannot open, log dir offline); null otherwise. */
+  failure: string | null = null;
+  /** Set while the failure is a store that went offline while running (writes failed). */
+  logDirOffline = false;
 
   constructor(
     readonly id: number,
     readonly dataDir: string,
-    private readonly deps: ReplicaManagerDeps & { onMetadataApplied: (broker: Broker, record: MetadataRecord) => void },
+    private readonly deps: ReplicaManagerDeps & {
+      onMetadataApplied: (broker: Broker, record: MetadataRecord) => void;
+      onReplicaDamaged: (broker: Broker, log: PartitionLog, reason: string) => void;
+      onStoreFailure: (broker: Broker, reason: string) => void;
+    },
   ) {
     this.image = new MetadataImage(id);
   }
@@ -55,8 +71,25 @@ export class Broker implements MetadataReplica {
   }
 
   async openStore(): Promise<BrokerStore> {
-    if (!this._store || !this._store.isOpen) this._store = await BrokerStore.open(this.path);
+    if (!this._store || !this._store.isOpen) {
+      try {
+        this._store = await BrokerStore.open(this.path);
+      } catch (err) {
+        this.failure = (err as Error).message;
+        throw err;
+      }
+      this.failure = null;
+      this.logDirOffline = false;
+      const store = this._store;
+      store.onFailure = (reason) => this.deps.onStoreFailure(this, reason);
+      store.onReplicaDamaged = (log, reason) => this.deps.onReplicaDamaged(this, log, reason);
+    }
     return this._store;
+  }
+
+  /** The incarnation of the open store (registered with the controller). */
+  get incarnationId(): string {
+    return this.store.incarnationId;
   }
 
   /** Catches up metadata from the log, replays it, and opens every hosted replica. */
@@ -66,14 +99,43 @@ export class Broker implements MetadataReplica {
       const store = await this.openStore();
       await log.syncReplica(store);
       this.image = log.cloneImage(this.id);
+      if (store.fresh && this.hostsAnyReplica()) {
+        store.lostData = `broker ${this.id}'s store ${this.path} was created anew (incarnation ${store.incarnationId}) although the cluster had replicas on it`;
+      }
       this._replicas = new ReplicaManager(this.id, store, this.image, this.deps);
-      await this._replicas.loadAll();
+      try {
+        await this._replicas.loadAll();
+      } finally {
+        store.lostData = null;
+      }
+      store.checkpoint.retain(new Set(this._replicas.partitions.keys()));
+      if (store.failure) throw store.fail(store.failure);
     } catch (err) {
       this.status = 'stopped';
-      await this._store?.close().catch(() => undefined);
+      await this._replicas?.shutdown(true).catch(() => undefined);
+      this._replicas = null;
+      await this._store?.close(false).catch(() => undefined);
       this._store = null;
+      if (this.failure === null) this.failure = (err as Error).message;
       throw err;
     }
+  }
+
+  private hostsAnyReplica(): boolean {
+    for (const t of this.image.topicsById.values()) {
+      for (const p of t.partitions) if (p?.replicas.includes(this.id)) return true;
+    }
+    return false;
+  }
+
+  /** Replicas that lost data and must not lead or stay in an ISR (reported to the controller at start). */
+  uncleanReplicas(): Array<{ topicId: string; partition: number; reason: string }> {
+    if (!this._replicas) return [];
+    const out: Array<{ topicId: string; partition: number; reason: string }> = [];
+    for (const p of this._replicas.partitions.values()) {
+      if (p.log.unclean !== null) out.push({ topicId: p.topic.topicId, partition: p.index, reason: p.log.unclean });
+    }
+    return out;
   }
 
   async applyMetadata(offset: number, record: MetadataRecord): Promise<void> {
@@ -114,7 +176,7 @@ export class Broker implements MetadataReplica {
     this._replicas = null;
     this._store = null;
     if (rm) await rm.shutdown(abrupt);
-    if (store) await store.close();
+    if (store) await store.close(!abrupt);
   }
 
   get bytesOnDisk(): number {

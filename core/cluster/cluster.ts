@@ -10,11 +10,17 @@
  * controller, which gives leaderless partitions a leader. A new data dir
  * gets a cluster id and `brokers` brokers.
  *
+ * A broker whose store cannot open, or fails while running (a full or failing
+ * disk takes its log dir offline), is left stopped with its `failure` shown;
+ * the other brokers start and serve. A log dir taken offline is probed with
+ * backoff and the broker restarts by itself once writes succeed again.
+ *
  * Single-threaded: the whole engine runs on one event loop; LevelDB does its
  * I/O on libuv's pool. Nothing here blocks the loop for longer than one batch.
  */
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { KafkaError } from '../errors';
@@ -24,6 +30,7 @@ import { Controller } from './controller';
 import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
 import type { MetadataRecord, PartitionImage, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
+import type { PartitionLog } from '../storage/partition-log';
 import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
 import { scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
@@ -60,11 +67,16 @@ export interface ClusterOptions {
 }
 
 const MAX_BROKERS = 9;
+/** Probing an offline log dir: first retry, and the longest wait between two. */
+const LOG_DIR_PROBE_FIRST_MS = 500;
+const LOG_DIR_PROBE_MAX_MS = 30_000;
+const LOG_DIR_PROBE_BYTES = 1024 * 1024;
 
 /** Under-replicated or offline: what the 'problems' partition filter keeps. */
 function isProblem(p: PartitionImage): boolean {
   return p.leader < 0 || p.isr.length < p.replicas.length;
 }
+
 /** Producer ids reserved per metadata record. */
 const PRODUCER_ID_BLOCK = 1000;
 
@@ -118,26 +130,34 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return cluster;
   }
 
+  private newBroker(id: number): Broker {
+    return new Broker(id, this.options.dataDir, {
+      // Brokers open in any order: a leader whose broker is not up yet is "not available yet", never an error.
+      lookup: (leaderId, key) => this.brokersList[leaderId]?.replicasIfReady?.partitions.get(key),
+      // Proposed from background paths (fetches, the lag check): a failure is logged and proposed again later.
+      isr: {
+        requestIsrChange: (p, isr) => this.controller.requestIsrChange(p, isr)
+          .catch((e: unknown) => this.logger.warn('isr', `ISR change of ${p.topic.name}-${p.index} failed`, e)),
+      },
+      onHighWatermark: (p) => this.emit('highWatermark', { topic: p.topic.name, partition: p.index, highWatermark: p.log.highWatermark }),
+      onMetadataApplied: (b, r) => this.onMetadataApplied(b, r),
+      onReplicaDamaged: (b, log, reason) => this.onReplicaDamaged(b, log, reason),
+      onStoreFailure: (b, reason) => this.onStoreFailure(b, reason),
+      replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
+      meter: this.meter,
+      logger: this.logger,
+      scheduler: this.replication,
+    });
+  }
+
   private async boot(): Promise<void> {
-    for (let id = 0; id < this.options.brokers; id++) {
-      this.brokersList.push(new Broker(id, this.options.dataDir, {
-        // Brokers open in any order: a leader whose broker is not up yet is "not available yet", never an error.
-        lookup: (leaderId, key) => this.brokersList[leaderId]?.replicasIfReady?.partitions.get(key),
-        // Proposed from background paths (fetches, the lag check): a failure is logged and proposed again later.
-        isr: {
-          requestIsrChange: (p, isr) => this.controller.requestIsrChange(p, isr)
-            .catch((e: unknown) => this.logger.warn('isr', `ISR change of ${p.topic.name}-${p.index} failed`, e)),
-        },
-        onHighWatermark: (p) => this.emit('highWatermark', { topic: p.topic.name, partition: p.index, highWatermark: p.log.highWatermark }),
-        onMetadataApplied: (b, r) => this.onMetadataApplied(b, r),
-        replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
-        meter: this.meter,
-        logger: this.logger,
-        scheduler: this.replication,
-      }));
-    }
-    const stores = await Promise.all(this.brokersList.map((b) => b.openStore()));
+    for (let id = 0; id < this.options.brokers; id++) this.brokersList.push(this.newBroker(id));
+    const opened = await Promise.allSettled(this.brokersList.map((b) => b.openStore()));
+    const failedOpen = opened.flatMap((r, id) => (r.status === 'rejected' ? [{ id, err: r.reason as Error }] : []));
+    if (failedOpen.length === this.brokersList.length) throw failedOpen[0]!.err;
+    for (const { id, err } of failedOpen) this.warn(`Broker ${id} cannot start: ${err.message}`);
     const autoCreateDefault = (name: 'num.partitions' | 'default.replication.factor') => this.autoCreateDefault(name);
+    const stores = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     this.log = await MetadataLog.recover(stores, {
       snapshotIntervalRecords: this.options.metadataSnapshotIntervalRecords,
       warn: (message, err) => this.logger.warn('metadata-log', message, err),
@@ -147,22 +167,47 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       image: () => this.brokersList[this.controllerId]!.image,
       replicas: () => this.brokersList.filter((b) => b.status !== 'stopped'),
       liveBrokerIds: () => this.brokersList.filter((b) => b.status === 'running' || b.status === 'starting').map((b) => b.id),
+      replicaHealth: (id, topicId, partition) => {
+        const log = this.brokersList[id]?.replicasIfReady?.partitions.get(`${topicId}:${partition}`)?.log;
+        return log ? { unclean: log.unclean !== null, needsReset: log.needsReset } : undefined;
+      },
       get defaultPartitions() { return autoCreateDefault('num.partitions'); },
       get defaultReplicationFactor() { return autoCreateDefault('default.replication.factor'); },
     });
     if (this.log.nextOffset === 0) {
       const clusterId = randomBytes(16).toString('base64url');
       // No broker has started yet: the first records only need to reach every store.
-      const copies = stores.map((store, id) => ({ id, store, isUp: true, applyMetadata: async () => undefined }));
+      const copies = this.brokersList.filter((b) => b.failure === null).map((b) => ({ id: b.id, store: b.store, isUp: true, applyMetadata: async () => undefined }));
       await this.log.append([{ type: 'Cluster', clusterId, brokers: this.options.brokers }, ...this.brokersList.map((b) => ({ type: 'RegisterBroker' as const, brokerId: b.id }))], copies);
     }
-    for (const b of this.brokersList) await b.start(this.log);
-    for (const b of this.brokersList) {
+    // The folder of a higher-numbered broker may be gone: the metadata knows how many there are.
+    const declared = this.log.cloneImage().brokerCount;
+    if (declared > this.brokersList.length) {
+      while (this.brokersList.length < Math.min(declared, MAX_BROKERS)) {
+        const b = this.newBroker(this.brokersList.length);
+        this.brokersList.push(b);
+        await b.openStore().catch((err: Error) => this.warn(`Broker ${b.id} cannot start: ${err.message}`));
+      }
+    }
+    const starting = this.brokersList.filter((b) => b.failure === null);
+    for (const b of starting) {
+      try {
+        await b.start(this.log);
+        this.reportUnclean(b);
+      } catch (err) {
+        this.warn(`Broker ${b.id} cannot start: ${(err as Error).message}`);
+      }
+    }
+    const started = starting.filter((b) => b.status === 'starting');
+    if (started.length === 0) throw new KafkaError('KAFKA_STORAGE_ERROR', `No broker could start: ${this.brokersList.map((b) => `broker ${b.id}: ${b.failure}`).join('; ')}`);
+    for (const b of started) {
       this.electController();
-      await this.controller.brokerStarted(b.id);
+      await this.controller.brokerStarted(b.id, b.incarnationId);
       b.status = 'running';
       this.emit('broker', this.brokerState(b));
     }
+    // Brokers that could not start leave the ISRs now rather than after replica.lag.time.max.ms.
+    for (const b of this.brokersList) if (b.status === 'stopped') await this.controller.brokerGone(b.id);
     this.balanceTimer = setInterval(() => {
       if (this.controllerId >= 0) {
         void this.controller.balanceLeaders().catch((e: unknown) => this.logger.warn('leader-balancer', 'Preferred leader election failed', e));
@@ -294,6 +339,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       bytesOnDisk: b.bytesOnDisk,
       host: this.host,
       port: b.port,
+      failure: b.failure,
+      logDirOffline: b.logDirOffline,
     };
   }
 
@@ -636,13 +683,88 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (b.status !== 'stopped') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is already ${b.status}`);
       this.emit('broker', { ...this.brokerState(b), status: 'starting' });
       // Catch up and join inside the controller's queue, so no metadata commit is missed in between.
-      await this.controller.run(() => b.start(this.log));
+      try {
+        await this.controller.run(() => b.start(this.log));
+        this.reportUnclean(b);
+      } catch (err) {
+        this.warn(`Broker ${id} cannot start: ${(err as Error).message}`);
+        this.emit('broker', this.brokerState(b));
+        throw err;
+      }
       this.electController();
-      await this.controller.brokerStarted(id);
+      await this.controller.brokerStarted(id, b.incarnationId);
       b.status = 'running';
       this.emit('broker', this.brokerState(b));
       this.emit('metadata', { offset: this.metadataOffset, type: 'BrokerStarted' });
     });
+  }
+
+  private reportUnclean(b: Broker): void {
+    const unclean = b.uncleanReplicas();
+    if (unclean.length === 0) return;
+    this.warn(`Broker ${b.id}: ${unclean.length} replica(s) lost data and are refilled from their leaders before they may lead or rejoin the ISR (${unclean[0]!.reason})`);
+  }
+
+  /** Storage warnings (a damaged store, an offline log dir) go to the engine log and to stderr. */
+  private warn(message: string): void {
+    this.logger.warn('storage', message);
+    process.stderr.write(`noticeboard: ${message}\n`);
+  }
+
+  /**
+   * A read found one replica's stored data damaged: it stops leading at
+   * once, leaves the ISR, and is refilled from the new leader.
+   */
+  private onReplicaDamaged(b: Broker, log: PartitionLog, reason: string): void {
+    this.warn(`Broker ${b.id}: ${reason}; the replica leaves the ISR and is refilled from the leader`);
+    if (b.status === 'stopped' || this.closed) return;
+    const p = b.replicas.partitions.get(log.key);
+    if (!p) return;
+    log.markUnclean(reason, p.leaderEpoch);
+    const img = b.image.topicsById.get(p.topic.topicId)?.partitions[p.index];
+    if (img) void b.replicas.reconcilePartition(p.topic, img).catch(() => undefined);
+    if (this.controllerId >= 0) void this.controller.replicaDamaged(b.id, p.topic.topicId, p.index).catch(() => undefined);
+  }
+
+  /**
+   * A write failed for an I/O reason (a full disk): the broker's log dir goes
+   * offline, the broker stops as if killed (its replicas leave the ISRs,
+   * leadership moves), and it comes back by itself once the dir takes writes again.
+   */
+  private onStoreFailure(b: Broker, reason: string): void {
+    this.warn(`Broker ${b.id}: log dir ${b.path} is offline (${reason}); its replicas leave the ISRs until writes succeed again`);
+    b.logDirOffline = true;
+    b.failure = `Log dir ${b.path} is offline: ${reason}`;
+    void this.serial(async () => {
+      if (this.closed || b.status !== 'running') return;
+      await b.shutdown(true);
+      b.logDirOffline = true;
+      b.failure = `Log dir ${b.path} is offline: ${reason}`;
+      this.electController();
+      if (this.controllerId >= 0) await this.controller.brokerGone(b.id);
+      this.emit('broker', this.brokerState(b));
+      this.emit('metadata', { offset: this.metadataOffset, type: 'LogDirOffline' });
+    }).catch(() => undefined).finally(() => this.probeLogDir(b, LOG_DIR_PROBE_FIRST_MS));
+  }
+
+  /** Retries an offline log dir with backoff: a test write, then the broker's start. */
+  private probeLogDir(b: Broker, delayMs: number): void {
+    const timer = setTimeout(() => {
+      if (this.closed || !b.logDirOffline || b.status !== 'stopped') return;
+      const probe = join(b.path, 'write-probe.tmp');
+      void writeFile(probe, Buffer.alloc(LOG_DIR_PROBE_BYTES))
+        .then(() => unlink(probe))
+        .then(() => this.startBroker(b.id))
+        .then(() => this.warn(`Broker ${b.id}: log dir ${b.path} takes writes again; the broker is back`))
+        .catch(() => {
+          void unlink(probe).catch(() => undefined);
+          if (b.status === 'stopped') {
+            b.logDirOffline = true;
+            this.probeLogDir(b, Math.min(delayMs * 2, LOG_DIR_PROBE_MAX_MS));
+          }
+        });
+    }, delayMs);
+    timer.unref();
   }
 
   /**

@@ -10,6 +10,13 @@
  * sets unclean.leader.election.enable. A fenced broker leaves every ISR except
  * where it is the last member (so that it can lead again cleanly); each new
  * leader bumps the leader epoch.
+ *
+ * Damaged replicas (KIP-966's idea of eligibility): a replica its broker
+ * reports as unclean (it lost data: see storage/broker-checkpoint.ts) leaves
+ * the ISR when the broker starts or when the damage is found, is never
+ * elected while it is unclean (nor by the preferred-leader balancer), and an
+ * unclean election prefers any replica that kept its data. It becomes
+ * eligible again when its leader adds it back to the ISR after a refill.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { KafkaError } from '../errors';
@@ -27,6 +34,8 @@ export interface ControllerContext {
   image(): MetadataImage;
   replicas(): MetadataReplica[];
   liveBrokerIds(): number[];
+  /** A live broker's own view of its replica; undefined when it is down or does not host it. */
+  replicaHealth(brokerId: number, topicId: string, partition: number): { unclean: boolean; needsReset: boolean } | undefined;
   /** num.partitions and default.replication.factor, read at each creation (they may change dynamically). */
   readonly defaultPartitions: number;
   readonly defaultReplicationFactor: number;
@@ -233,15 +242,51 @@ export class Controller {
     });
   }
 
-  /** A broker that finished starting: unfence it and give leaderless partitions a leader. */
-  brokerStarted(id: number): Promise<void> {
+  /**
+   * A broker that finished starting: registers its store's incarnation,
+   * unfences it, takes its unclean replicas out of the ISRs (moving their
+   * leadership), and gives leaderless partitions a leader.
+   */
+  brokerStarted(id: number, incarnationId?: string): Promise<void> {
     return this.run(async () => {
       const records: MetadataRecordBody[] = [];
-      if (!this.image.brokers.has(id)) records.push({ type: 'RegisterBroker', brokerId: id });
+      const reg = this.image.brokers.get(id);
+      if (!reg || (incarnationId !== undefined && reg.incarnationId !== incarnationId)) records.push({ type: 'RegisterBroker', brokerId: id, incarnationId });
       records.push({ type: 'UnfenceBroker', brokerId: id });
       await this.write(records);
+      const live = new Set(this.unfencedLive());
+      const fenced: MetadataRecordBody[] = [];
+      for (const t of this.image.topicsById.values()) {
+        for (const p of t.partitions) {
+          if (!p || !p.replicas.includes(id) || !this.isUnclean(id, t.topicId, p.partition)) continue;
+          const change = this.withoutReplica(t, p, id, live);
+          if (change) fenced.push(change);
+        }
+      }
+      await this.write(fenced);
       await this.write(this.electLeaders(new Set(this.unfencedLive())));
     });
+  }
+
+  /** A replica found damaged while running: out of the ISR, and its leadership moves. */
+  replicaDamaged(brokerId: number, topicId: string, partition: number): Promise<void> {
+    return this.run(async () => {
+      const t = this.image.topicsById.get(topicId);
+      const p = t?.partitions[partition];
+      if (!t || !p || !p.replicas.includes(brokerId)) return;
+      const change = this.withoutReplica(t, p, brokerId, new Set(this.unfencedLive()));
+      if (change) await this.write([change]);
+    });
+  }
+
+  /** The ISR without `id` (unless it is the last member) and, if it led, another leader. */
+  private withoutReplica(t: TopicImage, p: PartitionImage, id: number, live: Set<number>): MetadataRecordBody | null {
+    const isr = p.isr.length > 1 || p.isr[0] !== id ? p.isr.filter((r) => r !== id) : p.isr;
+    return this.chooseLeader(t, p, isr, live, p.leader === id);
+  }
+
+  private isUnclean(brokerId: number, topicId: string, partition: number): boolean {
+    return this.ctx.replicaHealth(brokerId, topicId, partition)?.unclean ?? false;
   }
 
   /** Fences a broker that is stopping (controlled shutdown) or was killed, moving its leaderships. */
@@ -264,15 +309,17 @@ export class Controller {
 
   /** Leader and ISR for a partition whose leader must change (or whose ISR did). */
   private chooseLeader(t: TopicImage, p: PartitionImage, isr: number[], live: Set<number>, mustMove: boolean): MetadataRecordBody | null {
-    const leaderOk = p.leader >= 0 && live.has(p.leader) && !mustMove;
+    const clean = (r: number) => !this.isUnclean(r, t.topicId, p.partition);
+    const leaderOk = p.leader >= 0 && live.has(p.leader) && !mustMove && clean(p.leader);
     if (leaderOk) {
       if (isr.join(',') === p.isr.join(',')) return null;
       return { type: 'PartitionChange', topicId: t.topicId, partition: p.partition, isr, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch + 1 };
     }
-    let leader = p.replicas.find((r) => isr.includes(r) && live.has(r)) ?? -1;
+    let leader = p.replicas.find((r) => isr.includes(r) && live.has(r) && clean(r)) ?? -1;
     let newIsr = isr;
     if (leader < 0 && t.config.uncleanLeaderElection) {
-      leader = p.replicas.find((r) => live.has(r)) ?? -1;
+      // Unclean, but never an emptied replica over one that kept its data.
+      leader = p.replicas.find((r) => live.has(r) && clean(r)) ?? p.replicas.find((r) => live.has(r)) ?? -1;
       if (leader >= 0) newIsr = [leader];
     }
     if (leader === p.leader && newIsr.join(',') === p.isr.join(',')) return null;
@@ -298,7 +345,8 @@ export class Controller {
       const img = t?.partitions[p.index];
       if (!t || !img || img.leader !== p.brokerId || img.leaderEpoch !== p.leaderEpoch) return;
       const live = new Set(this.unfencedLive());
-      const accepted = isr.filter((r) => live.has(r) && img.replicas.includes(r));
+      // A replica that lost data joins only once it has been emptied and refilled.
+      const accepted = isr.filter((r) => live.has(r) && img.replicas.includes(r) && (img.isr.includes(r) || !this.ctx.replicaHealth(r, t.topicId, p.index)?.needsReset));
       if (!accepted.includes(p.brokerId) || accepted.join(',') === img.isr.join(',')) return;
       await this.write([{ type: 'PartitionChange', topicId: t.topicId, partition: p.index, isr: accepted, leaderEpoch: img.leaderEpoch, partitionEpoch: img.partitionEpoch + 1 }]);
     }).catch(() => undefined);
@@ -322,6 +370,7 @@ export class Controller {
         for (const p of t.partitions) {
           const preferred = p?.replicas[0];
           if (!p || preferred === undefined || p.leader === preferred || !live.has(preferred) || !p.isr.includes(preferred)) continue;
+          if (this.isUnclean(preferred, t.topicId, p.partition)) continue;
           records.push({ type: 'PartitionChange', topicId: t.topicId, partition: p.partition, leader: preferred, isr: p.isr, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 });
         }
       }

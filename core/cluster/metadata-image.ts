@@ -19,7 +19,8 @@ interface Base { v: number; e: number }
 
 export type MetadataRecord = Base & (
   | { type: 'Cluster'; clusterId: string; brokers: number }
-  | { type: 'RegisterBroker'; brokerId: number }
+  /** `incarnationId` names the broker's store (KRaft's directory id); a new one means the old store is gone. */
+  | { type: 'RegisterBroker'; brokerId: number; incarnationId?: string }
   | { type: 'FenceBroker'; brokerId: number }
   | { type: 'UnfenceBroker'; brokerId: number }
   | { type: 'Topic'; name: string; topicId: string }
@@ -58,6 +59,7 @@ export interface TopicImage {
 export interface BrokerRegistration {
   id: number;
   fenced: boolean;
+  incarnationId?: string;
 }
 
 export class MetadataImage {
@@ -86,7 +88,7 @@ export class MetadataImage {
         this.brokerCount = r.brokers;
         break;
       case 'RegisterBroker':
-        this.brokers.set(r.brokerId, { id: r.brokerId, fenced: true });
+        this.brokers.set(r.brokerId, { id: r.brokerId, fenced: true, incarnationId: r.incarnationId });
         break;
       case 'FenceBroker':
       case 'UnfenceBroker': {
@@ -160,7 +162,7 @@ export class MetadataImage {
     const out: MetadataRecordBody[] = [];
     if (this.clusterId !== '' || this.brokerCount !== 0) out.push({ type: 'Cluster', clusterId: this.clusterId, brokers: this.brokerCount });
     for (const b of this.brokers.values()) {
-      out.push({ type: 'RegisterBroker', brokerId: b.id });
+      out.push({ type: 'RegisterBroker', brokerId: b.id, ...(b.incarnationId !== undefined ? { incarnationId: b.incarnationId } : {}) });
       if (!b.fenced) out.push({ type: 'UnfenceBroker', brokerId: b.id });
     }
     for (const [resource, values] of this.brokerConfigs) {

@@ -91,13 +91,16 @@ export class Partition {
     const wasLeader = this.role === 'leader';
     const epochChanged = p.leaderEpoch !== this.leaderEpoch;
     const leaderChanged = p.leader !== this.leaderId || epochChanged;
+    // A replica that lost data is clean again once the controller adds it back to the ISR.
+    if (this.partitionEpoch >= 0 && !this.isr.includes(this.brokerId) && p.isr.includes(this.brokerId)) this.log.inSync();
     this.replicas = p.replicas;
     this.isr = p.isr;
     this.partitionEpoch = p.partitionEpoch;
     this.pendingIsr = null;
     this.leaderId = p.leader;
     this.leaderEpoch = p.leaderEpoch;
-    const isLeader = p.leader === this.brokerId;
+    // An unclean log does not lead on stale metadata (see PartitionLog.mayLead).
+    const isLeader = p.leader === this.brokerId && this.log.mayLead(p.leaderEpoch);
     if (isLeader) {
       if (!wasLeader || epochChanged) {
         this.role = 'leader';

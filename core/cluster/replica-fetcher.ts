@@ -179,6 +179,8 @@ export class ReplicaFetcher {
   private async truncateByEpoch(leader: Partition): Promise<void> {
     const log = this.follower.log;
     await log.drain();
+    // A replica that lost data keeps none of it: it is refilled from the leader.
+    if (log.needsReset) return log.resetTo(leader.log.logStartOffset);
     const ours = log.latestEpoch();
     if (ours < 0) {
       // No epoch history (empty log, or written before any leader): keep what the leader also has.

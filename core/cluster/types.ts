@@ -18,6 +18,10 @@ export interface BrokerState {
   host: string;
   /** Kafka listener port once the wire protocol listens; null while it does not. */
   port: number | null;
+  /** Why the broker is down against the user's will (its store cannot open, its log dir is offline); null otherwise. */
+  failure: string | null;
+  /** Its log dir went offline while running (writes failed); it restarts by itself once writes succeed. */
+  logDirOffline: boolean;
 }
 
 export interface ReplicaState {

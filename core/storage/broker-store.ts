@@ -13,12 +13,27 @@
  * Single-threaded: all calls come from the one Node event loop; LevelDB's own
  * work runs on libuv's pool, which is why PartitionLog keeps at most one write
  * per partition in flight (see partition-log.ts).
+ *
+ * Damage (see broker-checkpoint.ts for how lost data is noticed):
+ * - A folder holding LevelDB files but no CURRENT is refused: LevelDB would
+ *   silently create an empty store there and delete the table files.
+ *   Otherwise an existing store is opened with createIfMissing off, so only an
+ *   empty or missing folder becomes a new store (a new incarnation).
+ * - An open that fails says why in LevelDB's words; only a held LOCK is
+ *   reported as another process using the folder (`StoreOpenError.locked`).
+ * - A write that fails for an I/O reason (a full disk, a read-only or failing
+ *   device) or reports corruption takes the store offline (`failure`, and
+ *   `onFailure` is told once): LevelDB keeps failing every later write until
+ *   the store is reopened, so the broker must stop using it and reopen it later.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import type { AbstractBatchOperation } from 'abstract-level';
 import { KafkaError } from '../errors';
-import { FORMAT_VERSION, KEY_FORMAT, metadataKey, metadataOffsetOfKey, metadataRange } from './keys';
+import { BrokerCheckpoint, CHECKPOINT_FILE } from './broker-checkpoint';
+import type { PartitionLog } from './partition-log';
+import { FORMAT_VERSION, KEY_FORMAT, KEY_INCARNATION, metadataKey, metadataOffsetOfKey, metadataRange } from './keys';
 
 export type Db = ClassicLevel<Buffer, Buffer>;
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
@@ -57,51 +72,141 @@ export const STORE_OPTIONS = {
   compression: false,
 } as const;
 
+/** A store that cannot be opened; `locked` when another process holds it. */
+export class StoreOpenError extends KafkaError {
+  constructor(message: string, readonly locked: boolean) {
+    super('KAFKA_STORAGE_ERROR', message);
+  }
+}
+
+const LEVELDB_FILE = /^(CURRENT|MANIFEST-\d+|\d+\.(log|ldb|sst))$/;
+
+/** I/O and corruption errors take the store offline; a closed store or bad input does not. */
+export function isStorageFailure(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string }; message?: string };
+  const code = e?.code ?? '';
+  if (code === 'LEVEL_IO_ERROR' || code === 'LEVEL_CORRUPTION' || code === 'ENOSPC' || code === 'EIO' || code === 'EROFS') return true;
+  if (e?.cause?.code === 'LEVEL_IO_ERROR' || e?.cause?.code === 'LEVEL_CORRUPTION') return true;
+  return /^(IO error|Corruption):/.test(e?.message ?? '');
+}
+
 export class BrokerStore {
   readonly db: Db;
   private closed = false;
   /** Bytes held by the tail caches of this broker's partition logs (see partition-log.ts). */
   tailCacheBytes = 0;
+  /** Why the store went offline (a failed write); null while it works. */
+  failure: string | null = null;
+  onFailure: ((reason: string) => void) | null = null;
+  /** Told when a read finds one replica's data damaged (the store itself still works). */
+  onReplicaDamaged: ((log: PartitionLog, reason: string) => void) | null = null;
+  /**
+   * Set while replicas are loaded at start when none of them can be trusted
+   * (a new incarnation where the cluster knew data, or LevelDB lost its records).
+   */
+  lostData: string | null = null;
 
-  private constructor(readonly path: string, db: Db) {
+  private constructor(
+    readonly path: string,
+    db: Db,
+    /** Created by this open: an empty folder, a new incarnation. */
+    readonly fresh: boolean,
+    readonly checkpoint: BrokerCheckpoint,
+  ) {
     this.db = db;
+    checkpoint.onSaveError = (err) => this.fail(err);
+  }
+
+  get incarnationId(): string {
+    return this.checkpoint.incarnationId;
   }
 
   static async open(path: string): Promise<BrokerStore> {
+    const files = existsSync(path) ? readdirSync(path) : [];
+    const fresh = !files.some((n) => LEVELDB_FILE.test(n));
+    if (!fresh && !files.includes('CURRENT')) {
+      throw new StoreOpenError(`Cannot open broker store ${path}: its CURRENT file is missing, so LevelDB would start an empty store and delete the table files. Restore CURRENT, or remove the folder to have the broker refilled from the other replicas.`, false);
+    }
     mkdirSync(path, { recursive: true });
-    const db: Db = new ClassicLevel<Buffer, Buffer>(path, STORE_OPTIONS);
+    const db: Db = new ClassicLevel<Buffer, Buffer>(path, { ...STORE_OPTIONS, createIfMissing: fresh });
     try {
       await db.open();
     } catch (err) {
-      throw new KafkaError('KAFKA_STORAGE_ERROR', `Cannot open broker store at ${path}: ${(err as Error).message}`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const detail = cause?.message ?? (err as Error).message;
+      if (cause?.code === 'LEVEL_LOCKED') throw new StoreOpenError(`Broker store ${path} is in use by another process (${detail})`, true);
+      throw new StoreOpenError(`Cannot open broker store ${path}: ${detail}`, false);
     }
-    const store = new BrokerStore(path, db);
+    try {
+      return await BrokerStore.identify(path, db, fresh);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      if (err instanceof KafkaError) throw err;
+      throw new StoreOpenError(`Cannot read broker store ${path}: ${(err as Error).message}`, false);
+    }
+  }
+
+  /** Format check and incarnation: decides whether the checkpoint describes this store. */
+  private static async identify(path: string, db: Db, fresh: boolean): Promise<BrokerStore> {
     const format = await db.get(KEY_FORMAT);
-    if (format === undefined) {
-      await db.put(KEY_FORMAT, Buffer.from(JSON.stringify({ v: FORMAT_VERSION })));
-    } else {
+    if (format !== undefined) {
       const v = (JSON.parse(format.toString()) as { v: number }).v;
-      if (v !== FORMAT_VERSION) {
-        await db.close();
-        throw new KafkaError('KAFKA_STORAGE_ERROR', `Broker store at ${path} has format version ${v}; this build reads version ${FORMAT_VERSION}`);
-      }
+      if (v !== FORMAT_VERSION) throw new StoreOpenError(`Broker store at ${path} has format version ${v}; this build reads version ${FORMAT_VERSION}`, false);
     }
+    const checkpoint = BrokerCheckpoint.load(path);
+    const storedValue = await db.get(KEY_INCARNATION);
+    const stored = storedValue === undefined ? null : (JSON.parse(storedValue.toString()) as { incarnationId: string }).incarnationId;
+    let lostData: string | null = null;
+    let incarnation = stored;
+    if (stored === null) {
+      incarnation = randomBytes(12).toString('base64url');
+      // A store without one was made by an earlier build, unless the checkpoint knew one.
+      if (!fresh && checkpoint.recordedIncarnation !== null) lostData = `the store lost its incarnation record (${CHECKPOINT_FILE} names ${checkpoint.recordedIncarnation})`;
+    } else if (checkpoint.recordedIncarnation !== null && checkpoint.recordedIncarnation !== stored) {
+      lostData = `the store is incarnation ${stored} but ${CHECKPOINT_FILE} describes ${checkpoint.recordedIncarnation}`;
+    }
+    const writes: BatchOp[] = [];
+    if (format === undefined) writes.push({ type: 'put', key: KEY_FORMAT, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION })) });
+    if (stored === null) writes.push({ type: 'put', key: KEY_INCARNATION, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION, incarnationId: incarnation })) });
+    if (writes.length > 0) await db.batch(writes as AbstractBatchOperation<Db, Buffer, Buffer>[]);
+    checkpoint.incarnationId = incarnation!;
+    if (lostData || fresh) checkpoint.replicas.clear();
+    const store = new BrokerStore(path, db, fresh, checkpoint);
+    store.lostData = lostData;
     return store;
+  }
+
+  /** Takes the store offline after an I/O failure (once; later failures keep the first reason). */
+  fail(err: unknown): KafkaError {
+    const reason = (err as Error)?.message ?? String(err);
+    if (this.failure === null && !this.closed) {
+      this.failure = reason;
+      this.onFailure?.(reason);
+    }
+    return new KafkaError('KAFKA_STORAGE_ERROR', `The log dir ${this.path} is offline: ${this.failure ?? reason}`);
   }
 
   get isOpen(): boolean {
     return !this.closed;
   }
 
-  async close(): Promise<void> {
+  /** `flush` writes the checkpoint first (a clean close); a killed broker skips it. */
+  async close(flush = true): Promise<void> {
     if (this.closed) return;
+    await this.checkpoint.close(flush && this.failure === null);
     this.closed = true;
     await this.db.close();
   }
 
   async write(ops: BatchOp[]): Promise<void> {
     if (this.closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `Broker store at ${this.path} is closed`);
-    await this.db.batch(ops as AbstractBatchOperation<Db, Buffer, Buffer>[]);
+    if (this.failure !== null) throw this.fail(this.failure);
+    try {
+      await this.db.batch(ops as AbstractBatchOperation<Db, Buffer, Buffer>[]);
+    } catch (err) {
+      if (isStorageFailure(err)) throw this.fail(err);
+      throw err;
+    }
   }
 
   async getJson<T>(key: Buffer): Promise<T | undefined> {

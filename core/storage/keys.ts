@@ -7,6 +7,7 @@
  * never see the old data.
  *
  *   'V'                                    store format    -> JSON {v}
+ *   'I'                                    incarnation     -> JSON {v, incarnationId} (see broker-checkpoint.ts)
  *   'M' offset(8)                          metadata log    -> JSON metadata record {v, type, ...}
  *   'N' offset(8) part(1) [index(4)]       metadata snapshot (header, records, end marker; metadata-snapshot.ts)
  *   'D' topicId(16) partition(4) last(8)   record batch    -> the batch bytes exactly as the wire carries them
@@ -31,6 +32,7 @@ export const PREFIX_SEGMENT = 0x53; // 'S'
 export const PREFIX_REPLICA = 0x52; // 'R'
 export const PREFIX_PRODUCER = 0x50; // 'P'
 export const KEY_FORMAT = Buffer.from('V');
+export const KEY_INCARNATION = Buffer.from('I');
 
 function writeUint64(buf: Buffer, value: number, pos: number): void {
   buf.writeUInt32BE(Math.floor(value / 0x100000000), pos);

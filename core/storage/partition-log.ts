@@ -18,13 +18,21 @@
  *   crash it may be behind, and replication moves it forward again (as in Kafka).
  * - A small tail cache keeps the newest batches in memory: followers and
  *   consumers at the end of the log are served without touching LevelDB.
+ * - Damage: a log found shorter than the broker's checkpoint, older in epoch,
+ *   or in a store that lost data is `unclean` (see broker-checkpoint.ts). It
+ *   serves nothing as leader until the controller elects it knowingly
+ *   (`mayLead`), is emptied before it follows (`needsReset`), and is clean
+ *   again once back in the ISR. Every batch read from LevelDB is checked
+ *   (header, CRC-32C, its key, no missing offsets above the cleaned part)
+ *   before it is served or replicated; a bad one makes the log unclean and
+ *   the read fails with KAFKA_STORAGE_ERROR instead of serving it.
  */
 import { KafkaError } from '../errors';
 import {
   batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchProducerId,
-  batchPartitionLeaderEpoch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, decodeRecords,
+  batchPartitionLeaderEpoch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, decodeRecords, validateBatch,
 } from '../record';
-import { TAIL_CACHE_BROKER_BYTES, TAIL_CACHE_PARTITION_BYTES, type BatchOp, type BrokerStore } from './broker-store';
+import { isStorageFailure, TAIL_CACHE_BROKER_BYTES, TAIL_CACHE_PARTITION_BYTES, type BatchOp, type BrokerStore } from './broker-store';
 import { FORMAT_VERSION, PartitionKeys } from './keys';
 import { LogSegment, type SegmentJson } from './log-segment';
 import { ProducerStateTable, type ProducerAppendInfo } from './producer-state';
@@ -76,6 +84,14 @@ export class PartitionLog {
   readonly producers = new ProducerStateTable();
   /** Called after each durable append; the replica layer wakes waiters from here. */
   onAppend: (() => void) | null = null;
+  /** Why this replica cannot be trusted (lost or corrupt data); null when clean. */
+  unclean: string | null = null;
+  /** Set with `unclean`: the log must be emptied (`resetTo`) before it follows a leader. */
+  needsReset = false;
+  /** The newest leader epoch at which it refused to lead while unclean. */
+  private refusedEpoch = -1;
+  /** The checkpoint key, `topicId:partition` as the replica layer names partitions. */
+  readonly key: string;
 
   private tail: Buffer[] = [];
   private tailBytes = 0;
@@ -91,6 +107,7 @@ export class PartitionLog {
     public settings: LogSettings,
   ) {
     this.keys = new PartitionKeys(topicId, partition);
+    this.key = `${topicId.toString('base64url')}:${partition}`;
   }
 
   /**
@@ -131,7 +148,66 @@ export class PartitionLog {
     log.epochs = log.epochs.filter((e) => e.startOffset <= log.logEndOffset);
     const producers = await store.getJson<{ v: number; producers: unknown }>(log.keys.producerState);
     if (producers) log.producers.load(producers.producers);
+    log.verifyAgainstCheckpoint();
     return log;
+  }
+
+  /** Compares the log found with what the broker recorded it had (see broker-checkpoint.ts). */
+  private verifyAgainstCheckpoint(): void {
+    const cp = this.store.checkpoint.get(this.key);
+    let reason: string | null = null;
+    if (this.store.lostData) reason = this.store.lostData;
+    else if (cp?.unclean) reason = 'it lost data earlier and has not been refilled yet';
+    else if (cp && this.logEndOffset < cp.logEndOffset) reason = `its log ends at offset ${this.logEndOffset} but the broker's checkpoint recorded ${cp.logEndOffset}`;
+    else if (cp && this.latestEpoch() < cp.leaderEpoch) reason = `its latest leader epoch is ${this.latestEpoch()} but the checkpoint recorded ${cp.leaderEpoch}`;
+    if (reason) this.markUnclean(reason);
+    else this.noteCheckpoint();
+  }
+
+  /** Marks the replica as holding lost or corrupt data; `epoch` is the leader epoch it must not lead at. */
+  markUnclean(reason: string, epoch = -1): void {
+    if (this.unclean === null) this.unclean = reason;
+    this.needsReset = true;
+    if (epoch > this.refusedEpoch) this.refusedEpoch = epoch;
+    this.noteCheckpoint();
+  }
+
+  /**
+   * Whether it may act as leader at `epoch`. An unclean log refuses the epoch
+   * it found itself leading at (stale metadata); a newer election is the
+   * controller's deliberate choice (unclean leader election), and it then leads.
+   */
+  mayLead(epoch: number): boolean {
+    if (!this.needsReset) return true;
+    if (this.refusedEpoch < 0 || epoch <= this.refusedEpoch) {
+      this.refusedEpoch = Math.max(this.refusedEpoch, epoch);
+      return false;
+    }
+    this.needsReset = false;
+    this.unclean = null;
+    this.noteCheckpoint();
+    return true;
+  }
+
+  /** The replica is in the ISR again: refilled, or chosen as the truth. */
+  inSync(): void {
+    if (this.unclean === null || this.needsReset) return;
+    this.unclean = null;
+    this.noteCheckpoint();
+  }
+
+  private noteCheckpoint(): void {
+    this.store.checkpoint.note(this.key, { logEndOffset: this.logEndOffset, leaderEpoch: this.latestEpoch(), unclean: this.unclean !== null });
+  }
+
+  /** Before a cut: the checkpoint must never claim what the log no longer holds, even after a crash. */
+  private async lowerCheckpoint(offset: number): Promise<void> {
+    const cp = this.store.checkpoint.get(this.key);
+    if (!cp || cp.logEndOffset <= offset) return;
+    let epoch = -1;
+    for (const e of this.epochs) if (e.startOffset < offset) epoch = e.epoch;
+    this.store.checkpoint.note(this.key, { logEndOffset: offset, leaderEpoch: epoch, unclean: this.unclean !== null });
+    await this.store.checkpoint.save();
   }
 
   /** Makes the segment records agree with the data keys after a crash. */
@@ -276,6 +352,7 @@ export class PartitionLog {
         continue;
       }
       this.logEndOffset = last + 1;
+      this.noteCheckpoint();
       for (const b of appended) this.addToTail(b);
       for (const w of work) w.resolve();
       this.onAppend?.();
@@ -378,21 +455,60 @@ export class PartitionLog {
   private async readFromStore(offset: number, maxBytes: number, bound: number): Promise<Buffer[]> {
     const out: Buffer[] = [];
     let bytes = 0;
-    const it = this.store.db.values({ gte: this.keys.data(offset), lte: this.keys.data(bound - 1), fillCache: false });
+    let expected = offset;
+    const it = this.store.db.iterator({ gte: this.keys.data(offset), lte: this.keys.data(bound - 1), fillCache: false });
     try {
       for (;;) {
-        const chunk = await it.nextv(out.length === 0 ? 4 : 32);
+        let chunk: Array<[Buffer, Buffer]>;
+        try {
+          chunk = await it.nextv(out.length === 0 ? 4 : 32);
+        } catch (err) {
+          throw this.corrupt(`LevelDB could not read it at offset ${expected}: ${(err as Error).message}`, err);
+        }
         if (chunk.length === 0) break;
-        for (const b of chunk) {
+        for (const [key, b] of chunk) {
+          this.checkStoredBatch(key, b, expected);
+          expected = batchLastOffset(b) + 1;
           if (out.length > 0 && bytes + b.length > maxBytes) return out;
           out.push(b);
           bytes += b.length;
         }
       }
     } finally {
-      await it.close();
+      await it.close().catch(() => undefined);
     }
+    if (out.length === 0 && offset < bound && offset >= this.cleanedTo) throw this.corrupt(`offsets ${offset} to ${bound - 1} are missing from LevelDB`);
     return out;
+  }
+
+  /**
+   * A batch read from LevelDB: well-formed with a matching CRC-32C, stored
+   * under its own last offset, and continuing the log (where the cleaner has
+   * not removed batches, offsets have no holes).
+   */
+  private checkStoredBatch(key: Buffer, b: Buffer, expected: number): void {
+    try {
+      validateBatch(b);
+    } catch (err) {
+      throw this.corrupt(`the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} is damaged: ${(err as Error).message}`);
+    }
+    const last = batchLastOffset(b);
+    if (PartitionKeys.lastOffsetOfDataKey(key) !== last) throw this.corrupt(`the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} ends at ${last}`);
+    const base = batchBaseOffset(b);
+    if (base > expected && expected >= this.cleanedTo && expected >= this.logStartOffset) throw this.corrupt(`offsets ${expected} to ${base - 1} are missing from LevelDB`);
+  }
+
+  /** Marks the log unclean and tells the replica layer; returns the error the reader gets. */
+  private corrupt(detail: string, cause?: unknown): KafkaError {
+    if (cause !== undefined && isStorageFailure(cause) && !/corrupt/i.test((cause as Error).message)) {
+      // Not the data but the device: the whole store goes offline.
+      return this.store.fail(cause);
+    }
+    const reason = `Replica of partition ${this.partition} (topic id ${this.topicId.toString('base64url')}) is damaged: ${detail}`;
+    const first = this.unclean === null;
+    this.markUnclean(reason);
+    if (first) this.store.onReplicaDamaged?.(this, reason);
+    return new KafkaError('KAFKA_STORAGE_ERROR', reason);
   }
 
   /** KIP-101: the end offset of `epoch` in this log (the start of the next larger epoch, or the log end). */
@@ -415,6 +531,7 @@ export class PartitionLog {
       cut = Math.min(cut, batchBaseOffset(b));
     }
     if (cut < this.logStartOffset) cut = this.logStartOffset;
+    await this.lowerCheckpoint(cut);
     await this.store.db.clear({ gte: this.keys.data(cut), lte: this.keys.data(Number.MAX_SAFE_INTEGER) });
     const ops: BatchOp[] = [];
     while (this.segments.length > 1 && this.activeSegment.baseOffset >= cut) {
@@ -429,11 +546,13 @@ export class PartitionLog {
     this.producers.truncate(cut);
     ops.push(this.stateOp(), this.producerStateOp());
     await this.store.write(ops);
+    this.noteCheckpoint();
   }
 
   /** Drops the whole log and restarts it empty at `offset` (a follower whose data the leader no longer has). */
   async resetTo(offset: number): Promise<void> {
     await this.drain();
+    await this.lowerCheckpoint(0);
     await this.store.db.clear(this.keys.dataRange());
     const ops: BatchOp[] = this.segments.map((s) => ({ type: 'del' as const, key: this.keys.segment(s.baseOffset) }));
     const fresh = LogSegment.empty(offset, Date.now());
@@ -444,6 +563,8 @@ export class PartitionLog {
     this.producers.truncate(-1);
     ops.push({ type: 'put', key: this.keys.segment(offset), value: fresh.toValue() }, this.stateOp(), this.producerStateOp());
     await this.store.write(ops);
+    this.needsReset = false;
+    this.noteCheckpoint();
   }
 
   /**
@@ -520,9 +641,29 @@ export class PartitionLog {
     this.resetTail((b) => !removed.has(batchLastOffset(b)), (b) => replaced.get(batchLastOffset(b)) ?? b);
   }
 
-  /** Iterates stored batches with offsets in [from, to] (both inclusive) for the cleaner and decoded reads. */
-  batchesBetween(from: number, to: number, reverse = false): AsyncIterable<Buffer> {
-    return this.store.db.values({ gte: this.keys.data(from), lte: this.keys.data(to), reverse });
+  /** Iterates stored batches with offsets in [from, to] (both inclusive) for the cleaner and decoded reads; each is checked. */
+  async *batchesBetween(from: number, to: number, reverse = false): AsyncIterable<Buffer> {
+    const it = this.store.db.iterator({ gte: this.keys.data(from), lte: this.keys.data(to), reverse });
+    try {
+      for (;;) {
+        let entry: [Buffer, Buffer] | undefined;
+        try {
+          entry = await it.next();
+        } catch (err) {
+          throw this.corrupt(`LevelDB could not read it between offsets ${from} and ${to}: ${(err as Error).message}`, err);
+        }
+        if (!entry) return;
+        const [key, b] = entry;
+        try {
+          validateBatch(b);
+        } catch (err) {
+          throw this.corrupt(`the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} is damaged: ${(err as Error).message}`);
+        }
+        yield b;
+      }
+    } finally {
+      await it.close().catch(() => undefined);
+    }
   }
 
   /**

@@ -118,7 +118,7 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
     return [...this.status].map(([id, status]) => ({
       id, status, isController: id === this.controller(), fenced: status !== 'running',
       partitionsLed: all.filter((p) => p.leader === id).length, replicas: all.filter((p) => p.replicas.includes(id)).length,
-      bytesOnDisk: 0, host: '127.0.0.1', port: null,
+      bytesOnDisk: 0, host: '127.0.0.1', port: null, failure: null, logDirOffline: false,
     }));
   }
 
