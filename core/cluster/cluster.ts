@@ -30,6 +30,7 @@ import { Controller } from './controller';
 import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
 import type { MetadataRecord, PartitionImage, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
+import { BrokerStore } from '../storage/broker-store';
 import type { PartitionLog } from '../storage/partition-log';
 import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
@@ -744,7 +745,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (this.controllerId >= 0) await this.controller.brokerGone(b.id);
       this.emit('broker', this.brokerState(b));
       this.emit('metadata', { offset: this.metadataOffset, type: 'LogDirOffline' });
-    }).catch(() => undefined).finally(() => this.probeLogDir(b, LOG_DIR_PROBE_FIRST_MS));
+      if (/^Corruption:/.test(reason)) {
+        // Not the device but the data (a damaged table file stops every compaction, so every write):
+        // LevelDB's repair keeps what it can read, and every replica is refilled after it.
+        this.warn(`Broker ${b.id}: repairing ${b.path} with LevelDB's repair; its replicas are refilled afterwards`);
+        await BrokerStore.repair(b.path, reason);
+      }
+    }).catch((e: unknown) => this.logger.warn('storage', `Broker ${b.id}: taking log dir ${b.path} offline failed`, e))
+      .finally(() => this.probeLogDir(b, LOG_DIR_PROBE_FIRST_MS));
   }
 
   /** Retries an offline log dir with backoff: a test write, then the broker's start. */

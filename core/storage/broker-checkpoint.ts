@@ -36,6 +36,8 @@ export interface ReplicaCheckpoint {
 interface CheckpointJson {
   v: number;
   incarnationId: string;
+  /** Set when LevelDB's repair rewrote the store: what it had may be incomplete. */
+  repaired?: string;
   /** `topicId:partition` -> [logEndOffset, leaderEpoch, unclean 0/1] */
   replicas: Record<string, [number, number, number]>;
 }
@@ -54,18 +56,30 @@ export class BrokerCheckpoint {
     readonly recordedIncarnation: string | null,
     readonly replicas: Map<string, ReplicaCheckpoint>,
     public incarnationId: string,
+    /** Why LevelDB repaired the store since the last start; null when it did not. */
+    readonly repaired: string | null = null,
   ) {}
+
+  /** Records, before the store reopens, that LevelDB's repair rewrote it (see BrokerStore.repair). */
+  static async markRepaired(dir: string, reason: string): Promise<void> {
+    const cp = BrokerCheckpoint.load(dir);
+    const j: CheckpointJson = { v: FORMAT_VERSION, incarnationId: cp.incarnationId, repaired: reason, replicas: {} };
+    await writeFile(`${cp.file}.tmp`, JSON.stringify(j));
+    await rename(`${cp.file}.tmp`, cp.file);
+  }
 
   /** Reads the file in `dir`; a missing or unreadable one describes nothing. */
   static load(dir: string): BrokerCheckpoint {
     const file = join(dir, CHECKPOINT_FILE);
     const replicas = new Map<string, ReplicaCheckpoint>();
     let incarnation: string | null = null;
+    let repaired: string | null = null;
     if (existsSync(file)) {
       try {
         const j = JSON.parse(readFileSync(file, 'utf8')) as CheckpointJson;
         if (j.v === FORMAT_VERSION && typeof j.incarnationId === 'string') {
           incarnation = j.incarnationId;
+          repaired = typeof j.repaired === 'string' ? j.repaired : null;
           for (const [key, [logEndOffset, leaderEpoch, unclean]] of Object.entries(j.replicas ?? {})) {
             replicas.set(key, { logEndOffset, leaderEpoch, unclean: unclean === 1 });
           }
@@ -74,7 +88,7 @@ export class BrokerCheckpoint {
         // A torn or foreign file: nothing is known, so nothing can be found missing.
       }
     }
-    return new BrokerCheckpoint(file, incarnation, replicas, incarnation ?? '');
+    return new BrokerCheckpoint(file, incarnation, replicas, incarnation ?? '', repaired);
   }
 
   get(key: string): ReplicaCheckpoint | undefined {

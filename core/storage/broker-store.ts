@@ -165,6 +165,7 @@ export class BrokerStore {
     } else if (checkpoint.recordedIncarnation !== null && checkpoint.recordedIncarnation !== stored) {
       lostData = `the store is incarnation ${stored} but ${CHECKPOINT_FILE} describes ${checkpoint.recordedIncarnation}`;
     }
+    if (checkpoint.repaired !== null) lostData = `LevelDB repaired the store after "${checkpoint.repaired}", so what it kept may be incomplete`;
     const writes: BatchOp[] = [];
     if (format === undefined) writes.push({ type: 'put', key: KEY_FORMAT, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION })) });
     if (stored === null) writes.push({ type: 'put', key: KEY_INCARNATION, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION, incarnationId: incarnation })) });
@@ -174,6 +175,16 @@ export class BrokerStore {
     const store = new BrokerStore(path, db, fresh, checkpoint);
     store.lostData = lostData;
     return store;
+  }
+
+  /**
+   * LevelDB's repair (for a store whose table files are corrupt): it keeps
+   * what it can read and rebuilds the MANIFEST. What it kept may have holes,
+   * so the next open treats every replica as unclean, to be refilled.
+   */
+  static async repair(path: string, reason: string): Promise<void> {
+    await BrokerCheckpoint.markRepaired(path, reason);
+    await ClassicLevel.repair(path);
   }
 
   /** Takes the store offline after an I/O failure (once; later failures keep the first reason). */

@@ -463,6 +463,7 @@ export class PartitionLog {
         try {
           chunk = await it.nextv(out.length === 0 ? 4 : 32);
         } catch (err) {
+          if (!isStorageFailure(err)) throw err;
           throw this.corrupt(`LevelDB could not read it at offset ${expected}: ${(err as Error).message}`, err);
         }
         if (chunk.length === 0) break;
@@ -650,6 +651,7 @@ export class PartitionLog {
         try {
           entry = await it.next();
         } catch (err) {
+          if (!isStorageFailure(err)) throw err;
           throw this.corrupt(`LevelDB could not read it between offsets ${from} and ${to}: ${(err as Error).message}`, err);
         }
         if (!entry) return;

@@ -93,7 +93,14 @@ describe('fault injection', () => {
       const valueAt = new Map<string, string>();
       let read = 0;
       for (const p of c.partitions('chaos')) {
-        const recs = await c.readRecords({ topic: 'chaos', partition: p.partition, start: { type: 'earliest' }, limit: 100_000 });
+        // In pages: a long run holds more than one read's 100,000-record cap.
+        const recs = [];
+        for (let offset = 0; offset < p.highWatermark;) {
+          const page = await c.readRecords({ topic: 'chaos', partition: p.partition, start: { type: 'offset', offset }, limit: 20_000 });
+          expect(page.length, `partition ${p.partition} returned nothing at ${offset}`).toBeGreaterThan(0);
+          recs.push(...page);
+          offset = page[page.length - 1]!.offset + 1;
+        }
         expect(recs.length).toBe(p.highWatermark);
         for (const r of recs) {
           const v = r.value!.toString();
