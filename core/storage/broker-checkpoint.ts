@@ -98,7 +98,8 @@ export class BrokerCheckpoint {
   /** Records a replica's durable state; written within about a second. */
   note(key: string, cp: ReplicaCheckpoint): void {
     const old = this.replicas.get(key);
-    if (old && old.logEndOffset === cp.logEndOffset && old.leaderEpoch === cp.leaderEpoch && old.unclean === cp.unclean) return;
+    if (old && old.logEndOffset === cp.logEndOffset && old.leaderEpoch === cp.leaderEpoch && old.unclean === cp.unclean)
+      return;
     this.replicas.set(key, cp);
     this.dirty = true;
     if (!this.timer) {
@@ -123,10 +124,12 @@ export class BrokerCheckpoint {
   /** Writes the file now (coalescing calls made while a write is in flight). */
   save(): Promise<void> {
     if (this.queued) return this.queued;
-    const q = this.running.catch(() => undefined).then(() => {
-      this.queued = null;
-      return this.writeNow();
-    });
+    const q = this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.writeNow();
+      });
     this.queued = q;
     this.running = q;
     return q;

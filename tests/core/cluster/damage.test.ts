@@ -22,7 +22,10 @@ const RECORDS = Number(process.env.DAMAGE_TEST_RECORDS ?? 3000);
 const TOPIC = 'damaged';
 
 function filesOf(dir: string, re: RegExp): string[] {
-  return readdirSync(dir).filter((n) => re.test(n)).map((n) => join(dir, n)).sort((a, b) => statSync(b).size - statSync(a).size);
+  return readdirSync(dir)
+    .filter((n) => re.test(n))
+    .map((n) => join(dir, n))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
 }
 
 function largest(dir: string, re: RegExp): string {
@@ -33,7 +36,11 @@ function largest(dir: string, re: RegExp): string {
 
 function overwrite(file: string, at: number, bytes: Buffer): void {
   const fd = openSync(file, 'r+');
-  try { writeSync(fd, bytes, 0, bytes.length, at); } finally { closeSync(fd); }
+  try {
+    writeSync(fd, bytes, 0, bytes.length, at);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 interface Damage {
@@ -44,12 +51,40 @@ interface Damage {
 }
 
 const DAMAGES: Damage[] = [
-  { name: 'write-ahead log truncated to half', cannotOpen: null, apply: (dir) => { const f = largest(dir, /\.log$/); truncateSync(f, Math.floor(statSync(f).size / 2)); } },
+  {
+    name: 'write-ahead log truncated to half',
+    cannotOpen: null,
+    apply: (dir) => {
+      const f = largest(dir, /\.log$/);
+      truncateSync(f, Math.floor(statSync(f).size / 2));
+    },
+  },
   { name: 'CURRENT deleted', cannotOpen: /CURRENT file is missing/, apply: (dir) => rmSync(join(dir, 'CURRENT')) },
   { name: 'broker directory deleted', cannotOpen: null, apply: (dir) => rmSync(dir, { recursive: true, force: true }) },
-  { name: '4 KB of random bytes in a table file', cannotOpen: null, apply: (dir) => { const f = largest(dir, /\.ldb$/); overwrite(f, Math.floor(statSync(f).size / 3), randomBytes(4096)); } },
-  { name: 'table file truncated', cannotOpen: /\.ldb: Invalid argument|Corruption/, apply: (dir) => { const f = largest(dir, /\.ldb$/); truncateSync(f, Math.floor(statSync(f).size / 2)); } },
-  { name: 'MANIFEST overwritten', cannotOpen: /Corruption/, apply: (dir) => { const f = largest(dir, /^MANIFEST-/); overwrite(f, 0, randomBytes(statSync(f).size)); } },
+  {
+    name: '4 KB of random bytes in a table file',
+    cannotOpen: null,
+    apply: (dir) => {
+      const f = largest(dir, /\.ldb$/);
+      overwrite(f, Math.floor(statSync(f).size / 3), randomBytes(4096));
+    },
+  },
+  {
+    name: 'table file truncated',
+    cannotOpen: /\.ldb: Invalid argument|Corruption/,
+    apply: (dir) => {
+      const f = largest(dir, /\.ldb$/);
+      truncateSync(f, Math.floor(statSync(f).size / 2));
+    },
+  },
+  {
+    name: 'MANIFEST overwritten',
+    cannotOpen: /Corruption/,
+    apply: (dir) => {
+      const f = largest(dir, /^MANIFEST-/);
+      overwrite(f, 0, randomBytes(statSync(f).size));
+    },
+  },
 ];
 
 async function produceAcked(c: Cluster, phase: string, count: number, acked: Set<string>): Promise<void> {
@@ -57,7 +92,11 @@ async function produceAcked(c: Cluster, phase: string, count: number, acked: Set
   for (let i = 0; i < count;) {
     const values = Array.from({ length: Math.min(50, count - i) }, (_, j) => `${phase}-${i + j}`);
     try {
-      await c.produce(TOPIC, values.map((v) => ({ key: v, value: `${v}|${pad}` })), { acks: -1, timeoutMs: 5000 });
+      await c.produce(
+        TOPIC,
+        values.map((v) => ({ key: v, value: `${v}|${pad}` })),
+        { acks: -1, timeoutMs: 5000 },
+      );
       for (const v of values) acked.add(v);
       i += values.length;
     } catch {
@@ -89,8 +128,16 @@ async function readAll(c: Cluster): Promise<Map<string, number>> {
   for (const p of c.partitions(TOPIC)) {
     let offset = p.logStartOffset;
     while (offset < p.highWatermark) {
-      const recs = await c.readRecords({ topic: TOPIC, partition: p.partition, start: { type: 'offset', offset }, limit: 5000 });
-      if (recs.length === 0) throw new Error(`partition ${p.partition} returned nothing at ${offset} below the high watermark ${p.highWatermark}`);
+      const recs = await c.readRecords({
+        topic: TOPIC,
+        partition: p.partition,
+        start: { type: 'offset', offset },
+        limit: 5000,
+      });
+      if (recs.length === 0)
+        throw new Error(
+          `partition ${p.partition} returned nothing at ${offset} below the high watermark ${p.highWatermark}`,
+        );
       for (const r of recs) {
         const v = r.value!.toString().split('|')[0]!;
         seen.set(v, (seen.get(v) ?? 0) + 1);
@@ -109,7 +156,15 @@ describe('a damaged broker store', () => {
       let c = await open();
       try {
         // Broker 1 is the preferred leader of two of the three partitions.
-        await c.createTopic({ name: TOPIC, assignments: [[1, 0, 2], [1, 2, 0], [0, 1, 2]], configs: { 'min.insync.replicas': '2' } });
+        await c.createTopic({
+          name: TOPIC,
+          assignments: [
+            [1, 0, 2],
+            [1, 2, 0],
+            [0, 1, 2],
+          ],
+          configs: { 'min.insync.replicas': '2' },
+        });
         const acked = new Set<string>();
         await produceAcked(c, 'table', RECORDS, acked);
         // Reopening turns the write-ahead log into a table file; what follows stays in the new log.
@@ -146,7 +201,15 @@ describe('a damaged broker store', () => {
         const seen = await readAll(c);
         const lost = [...acked].filter((v) => !seen.has(v));
         const twice = [...seen].filter(([, n]) => n > 1).map(([v]) => v);
-        console.log(JSON.stringify({ damage: damage.name, acknowledged: acked.size, read: seen.size, lost: lost.length, duplicated: twice.length }));
+        console.log(
+          JSON.stringify({
+            damage: damage.name,
+            acknowledged: acked.size,
+            read: seen.size,
+            lost: lost.length,
+            duplicated: twice.length,
+          }),
+        );
         expect(lost.slice(0, 10)).toEqual([]);
         expect(twice.slice(0, 10)).toEqual([]);
       } finally {
@@ -162,7 +225,10 @@ describe('a broker store that cannot open', () => {
     const dir = tempDir();
     const c = await Cluster.open({ dataDir: dir.path, brokers: 3 });
     try {
-      const err = await Cluster.open({ dataDir: dir.path, brokers: 3 }).then(() => null, (e: unknown) => e as { locked?: boolean; message: string });
+      const err = await Cluster.open({ dataDir: dir.path, brokers: 3 }).then(
+        () => null,
+        (e: unknown) => e as { locked?: boolean; message: string },
+      );
       expect(err?.locked).toBe(true);
       expect(err?.message).toMatch(/broker-0 is in use by another process/);
     } finally {
