@@ -118,7 +118,8 @@ export class ReplicaFetcher {
     }
     this.link(leader);
     if (leader.role !== 'leader' || leader.leaderEpoch !== this.leaderEpoch || leader.log.isClosed) return 'retry';
-    if (!this.truncated) {
+    // A replica found damaged while following is emptied and refilled (truncateByEpoch resets it).
+    if (!this.truncated || log.needsReset) {
       await this.truncateByEpoch(leader);
       this.truncated = true;
       return 'more';

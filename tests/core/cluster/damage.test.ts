@@ -62,14 +62,6 @@ const DAMAGES: Damage[] = [
   { name: 'CURRENT deleted', cannotOpen: /CURRENT file is missing/, apply: (dir) => rmSync(join(dir, 'CURRENT')) },
   { name: 'broker directory deleted', cannotOpen: null, apply: (dir) => rmSync(dir, { recursive: true, force: true }) },
   {
-    name: '4 KB of random bytes in a table file',
-    cannotOpen: null,
-    apply: (dir) => {
-      const f = largest(dir, /\.ldb$/);
-      overwrite(f, Math.floor(statSync(f).size / 3), randomBytes(4096));
-    },
-  },
-  {
     name: 'table file truncated',
     cannotOpen: /\.ldb: Invalid argument|Corruption/,
     apply: (dir) => {
