@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, net, protocol, session, shell } from 'electron';
 import { clusterDir, PRODUCT_NAME } from '../core/api/paths';
 import type { OwnedGroups } from '../core/api/engine-port';
-import { openNoticeboard, type KafkaListenersHandle, type Noticeboard, type OwnedCluster } from '../core/api/noticeboard';
+import {
+  openNoticeboard,
+  type KafkaListenersHandle,
+  type Noticeboard,
+  type OwnedCluster,
+} from '../core/api/noticeboard';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { registerApiHandlers, type IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
@@ -110,11 +115,15 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
   const ready = app.whenReady().then(async () => {
     installContentSecurityPolicy(session.defaultSession);
     if (opts.page.kind === 'file') handleAppProtocol(protocol, opts.page.path, (url) => net.fetch(url));
-    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
-      openDataFolder: () => void shell.openPath(dataDir),
-      isMac: process.platform === 'darwin',
-      isPackaged: app.isPackaged,
-    })));
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        menuTemplate({
+          openDataFolder: () => void shell.openPath(dataDir),
+          isMac: process.platform === 'darwin',
+          isPackaged: app.isPackaged,
+        }),
+      ),
+    );
     try {
       nb = await openNoticeboard({
         dataDir,
@@ -132,7 +141,10 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
           ),
       });
     } catch (err) {
-      dialog.showErrorBox('Noticeboard could not start its cluster', `${(err as Error).message}\n\nData folder: ${dataDir}`);
+      dialog.showErrorBox(
+        'Noticeboard could not start its cluster',
+        `${(err as Error).message}\n\nData folder: ${dataDir}`,
+      );
       app.exit(1);
       return;
     }

@@ -11,7 +11,11 @@ import { EVENT_CHANNEL, methodChannel } from './ipc-contract';
 
 const REFUSED: Envelope = {
   ok: false,
-  error: { code: errorCodeOf('CLUSTER_AUTHORIZATION_FAILED'), errorName: 'CLUSTER_AUTHORIZATION_FAILED', message: "Refused: the call did not come from Noticeboard's own page" },
+  error: {
+    code: errorCodeOf('CLUSTER_AUTHORIZATION_FAILED'),
+    errorName: 'CLUSTER_AUTHORIZATION_FAILED',
+    message: "Refused: the call did not come from Noticeboard's own page",
+  },
 };
 
 export interface IpcBinding {
@@ -20,7 +24,11 @@ export interface IpcBinding {
   dispose(): void;
 }
 
-export function registerApiHandlers(ipcMain: IpcMain, api: EngineApi, trusted: (event: IpcMainInvokeEvent) => boolean): IpcBinding {
+export function registerApiHandlers(
+  ipcMain: IpcMain,
+  api: EngineApi,
+  trusted: (event: IpcMainInvokeEvent) => boolean,
+): IpcBinding {
   const sessions = new Map<number, ApiSession>();
 
   for (const method of METHOD_NAMES) {

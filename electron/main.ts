@@ -23,7 +23,8 @@ startDesktopApp({
   openCluster: (opts) => Cluster.open(opts),
   attachGroups: (cluster) => Groups.attach(cluster),
   // Brokers listen on 127.0.0.1:9092, 9093, ... as a local Kafka would.
-  startKafka: (cluster, groups) => KafkaListeners.start(cluster, { basePort: 9092, groups: (groups as Groups | null) ?? undefined }),
+  startKafka: (cluster, groups) =>
+    KafkaListeners.start(cluster, { basePort: 9092, groups: (groups as Groups | null) ?? undefined }),
   page,
   preload: here('../preload/index.cjs'),
   // macOS and Windows take the icon from the app bundle; Linux windows need it set.

@@ -35,7 +35,12 @@ function samePage(url: string, page: AppPage): boolean {
  * our windows showing our own page: not an iframe, not a page navigated
  * elsewhere, not another web contents.
  */
-export function isTrustedSender(frame: WebFrameMain | null | undefined, page: AppPage, ownContents: (id: number) => boolean, senderId: number): boolean {
+export function isTrustedSender(
+  frame: WebFrameMain | null | undefined,
+  page: AppPage,
+  ownContents: (id: number) => boolean,
+  senderId: number,
+): boolean {
   if (!frame || frame.parent !== null) return false;
   if (!ownContents(senderId)) return false;
   return samePage(frame.url, page);

@@ -16,6 +16,8 @@
 import { z } from 'zod';
 import type { ErrorName } from '../errors';
 import { MAX_PARTITIONS } from '../cluster/limits';
+/** The engine's partition limit, re-exported so forms agree with it (the renderer imports only this contract). */
+export { MAX_PARTITIONS } from '../cluster/limits';
 import type {
   BrokerState,
   ClusterState,
@@ -211,7 +213,12 @@ export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error
 // anything else about a malformed call is INVALID_REQUEST.
 
 /** Marks a refinement's issue with the Kafka error a failed check should produce. */
-function kafkaCheck<T extends z.ZodType>(schema: T, test: (v: z.output<T>) => boolean, errorName: ErrorName, message: string) {
+function kafkaCheck<T extends z.ZodType>(
+  schema: T,
+  test: (v: z.output<T>) => boolean,
+  errorName: ErrorName,
+  message: string,
+) {
   return schema.refine(test, { message, params: { errorName } });
 }
 
@@ -221,7 +228,12 @@ const topicName = kafkaCheck(
   'INVALID_TOPIC_EXCEPTION',
   "Topic names are 1 to 249 characters of ASCII letters, digits, '.', '_' and '-', and not '.' or '..'",
 );
-const partitionIndex = kafkaCheck(z.number().int(), (n) => n >= 0, 'UNKNOWN_TOPIC_OR_PARTITION', 'Partition numbers start at 0');
+const partitionIndex = kafkaCheck(
+  z.number().int(),
+  (n) => n >= 0,
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'Partition numbers start at 0',
+);
 const brokerId = z.number().int().min(0).max(1_000_000);
 const offset = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
 const timestamp = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
@@ -250,7 +262,8 @@ const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 /** Canonical base64 (standard or URL alphabet, padding optional); Buffer.from would silently skip anything else. */
 function isBase64(s: string): boolean {
   const bare = s.replace(/={1,2}$/, '');
-  if (/[^A-Za-z0-9+/_-]/.test(bare) || bare.length % 4 === 1 || (bare.length !== s.length && s.length % 4 !== 0)) return false;
+  if (/[^A-Za-z0-9+/_-]/.test(bare) || bare.length % 4 === 1 || (bare.length !== s.length && s.length % 4 !== 0))
+    return false;
   if (bare.length % 4 === 0) return true;
   // The last character's leftover bits must be zero, or decoding drops them (no Buffer here: the renderer loads this file).
   const last = BASE64_DIGITS.indexOf(bare[bare.length - 1]!.replace('-', '+').replace('_', '/'));
@@ -259,12 +272,20 @@ function isBase64(s: string): boolean {
 
 /** With encoding "base64", every key, value and header value must be base64: junk is refused, never written. */
 function refuseInvalidBase64(
-  input: { encoding?: 'utf8' | 'base64'; records: Array<{ key?: string | null; value?: string | null; headers?: Record<string, string> }> },
+  input: {
+    encoding?: 'utf8' | 'base64';
+    records: Array<{ key?: string | null; value?: string | null; headers?: Record<string, string> }>;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (input.encoding !== 'base64') return;
   const bad = (path: Array<string | number>) =>
-    ctx.addIssue({ code: 'custom', path, message: 'is not valid base64 (the call says encoding "base64")', params: { errorName: 'INVALID_REQUEST' } });
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: 'is not valid base64 (the call says encoding "base64")',
+      params: { errorName: 'INVALID_REQUEST' },
+    });
   input.records.forEach((r, i) => {
     if (typeof r.key === 'string' && !isBase64(r.key)) bad(['records', i, 'key']);
     if (typeof r.value === 'string' && !isBase64(r.value)) bad(['records', i, 'value']);
@@ -273,23 +294,41 @@ function refuseInvalidBase64(
 }
 
 /** Keys and values longer than this are cut in the message browser's reads (the UI's size limit is 1 MiB). */
-const maxValueBytes = z.number().int().min(0).max(64 * 1024 * 1024);
+const maxValueBytes = z
+  .number()
+  .int()
+  .min(0)
+  .max(64 * 1024 * 1024);
 
 const pageStart = z.discriminatedUnion('type', [
   ...readStart.options,
-  z.strictObject({ type: z.literal('positions'), positions: z.array(z.strictObject({ partition: partitionIndex, offset: offset.min(0) })).min(1).max(10_000) }),
+  z.strictObject({
+    type: z.literal('positions'),
+    positions: z
+      .array(z.strictObject({ partition: partitionIndex, offset: offset.min(0) }))
+      .min(1)
+      .max(10_000),
+  }),
 ]);
 
 const searchScope = z.enum(['key', 'value', 'headers']);
 
-const groupId = kafkaCheck(z.string(), (s) => s.length > 0 && s.length <= 4096, 'INVALID_GROUP_ID', 'Group ids are 1 to 4096 characters');
+const groupId = kafkaCheck(
+  z.string(),
+  (s) => s.length > 0 && s.length <= 4096,
+  'INVALID_GROUP_ID',
+  'Group ids are 1 to 4096 characters',
+);
 const subscriptionId = z.string().min(1).max(64);
 const offsetResetSpec = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('earliest') }),
   z.strictObject({ type: z.literal('latest') }),
   z.strictObject({ type: z.literal('timestamp'), timestamp: timestamp.min(0) }),
   z.strictObject({ type: z.literal('offset'), offset: offset.min(0) }),
-  z.strictObject({ type: z.literal('shift'), by: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER) }),
+  z.strictObject({
+    type: z.literal('shift'),
+    by: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+  }),
 ]);
 const workloadRate = z.number().min(0).max(100_000);
 const workloadConsumers = z.number().int().min(0).max(64);
@@ -299,7 +338,9 @@ const workloadDelay = z.number().min(0).max(1000);
 // The table
 
 /** Phantom carrier of a method's result type; nothing exists at run time. */
-export interface Returns<T> { readonly __returns?: T }
+export interface Returns<T> {
+  readonly __returns?: T;
+}
 const returns = <T>(): Returns<T> => ({});
 
 export type MethodKind = 'query' | 'command';
@@ -312,169 +353,438 @@ export interface MethodSpec<K extends MethodKind = MethodKind, I extends z.ZodTy
   doc: string;
 }
 
-function method<K extends MethodKind, I extends z.ZodType, O>(kind: K, input: I, output: Returns<O>, doc: string): MethodSpec<K, I, O> {
+function method<K extends MethodKind, I extends z.ZodType, O>(
+  kind: K,
+  input: I,
+  output: Returns<O>,
+  doc: string,
+): MethodSpec<K, I, O> {
   return { kind, input, output, doc };
 }
 
 export const API = {
   // queries
-  getServerInfo: method('query', none, returns<ServerInfo>(), 'Product, version, transport, cluster id, data directory and Kafka bootstrap servers.'),
-  getCluster: method('query', none, returns<ClusterState>(), 'Cluster summary: brokers, controller, topic and partition counts, under-replicated and offline partitions.'),
-  listBrokers: method('query', none, returns<BrokerState[]>(), 'Every broker with its status, controller flag, partitions led and disk use.'),
-  listTopics: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<TopicSummary[]>(), 'Topics with partition count, replication factor, message count and health.'),
-  describeTopic: method('query', z.strictObject({ name: topicName }), returns<TopicDescription>(), 'One topic with its configs and the state of every partition.'),
-  getTopic: method('query', z.strictObject({ name: topicName }), returns<TopicDetails>(), 'One topic with its configs, without partition states (page them with listPartitionPage): what a view of a large topic loads first.'),
-  listPartitions: method('query', z.strictObject({ topic: topicName }), returns<PartitionState[]>(), "A topic's partitions: leader, replicas, ISR, log start, high watermark and per-replica offsets."),
-  listPartitionPage: method('query', z.strictObject({
-    topic: topicName,
-    offset: z.number().int().min(0).max(MAX_PARTITIONS),
-    limit: z.number().int().min(1).max(MAX_PARTITION_PAGE),
-    filter: z.enum(['all', 'problems']).optional(),
-  }), returns<PartitionPage>(), `A page of a topic's partitions, shaped as listPartitions returns them: \`limit\` (at most ${MAX_PARTITION_PAGE}) from \`offset\` among those the filter keeps (all, or only under-replicated or offline ones), with the counts to page on.`),
-  listAllPartitions: method('query', z.strictObject({ includeInternal: z.boolean().optional() }), returns<PartitionState[]>(), 'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a cluster-wide replica map in one call.'),
-  describeConfigs: method('query', z.strictObject({ topic: topicName }), returns<ConfigEntry[]>(), "A topic's configs, each with value, default, source and documentation."),
-  describeDefaultConfigs: method('query', none, returns<ConfigEntry[]>(), 'The configs a new topic gets unless told otherwise: every topic config at its default, with type and documentation.'),
-  describeBrokerConfigs: method('query', z.strictObject({ broker: brokerId.optional() }), returns<ConfigEntry[]>(), "A broker's configs, or without broker the cluster-wide level (num.partitions, default.replication.factor, ...): value, default, source, read-only flag and synonyms."),
-  readRecords: method('query', z.strictObject({
-    topic: topicName,
-    partition: partitionIndex.optional(),
-    start: readStart,
-    limit: z.number().int().min(1).max(10_000),
-    direction: z.enum(['forward', 'backward']).optional(),
-  }), returns<RecordDto[]>(), 'Records from an offset, a timestamp, the start or the end, forward or backward; one partition or all.'),
-  listOffsets: method('query', z.strictObject({
-    topic: topicName,
-    partition: partitionIndex,
-    spec: z.union([z.literal('earliest'), z.literal('latest'), z.strictObject({ timestamp })]),
-  }), returns<{ offset: number; timestamp: number }>(), 'The earliest or latest offset of a partition, or the first offset at or after a timestamp.'),
-  getMetrics: method('query', none, returns<MetricsSample>(), 'Messages and bytes in and out per second, over the last second.'),
-  getMetricsHistory: method('query', z.strictObject({ seconds: z.number().int().min(1).max(600).optional() }), returns<MetricsSample[]>(), 'The last samples (one a second, up to 10 minutes), oldest first.'),
+  getServerInfo: method(
+    'query',
+    none,
+    returns<ServerInfo>(),
+    'Product, version, transport, cluster id, data directory and Kafka bootstrap servers.',
+  ),
+  getCluster: method(
+    'query',
+    none,
+    returns<ClusterState>(),
+    'Cluster summary: brokers, controller, topic and partition counts, under-replicated and offline partitions.',
+  ),
+  listBrokers: method(
+    'query',
+    none,
+    returns<BrokerState[]>(),
+    'Every broker with its status, controller flag, partitions led and disk use.',
+  ),
+  listTopics: method(
+    'query',
+    z.strictObject({ includeInternal: z.boolean().optional() }),
+    returns<TopicSummary[]>(),
+    'Topics with partition count, replication factor, message count and health.',
+  ),
+  describeTopic: method(
+    'query',
+    z.strictObject({ name: topicName }),
+    returns<TopicDescription>(),
+    'One topic with its configs and the state of every partition.',
+  ),
+  getTopic: method(
+    'query',
+    z.strictObject({ name: topicName }),
+    returns<TopicDetails>(),
+    'One topic with its configs, without partition states (page them with listPartitionPage): what a view of a large topic loads first.',
+  ),
+  listPartitions: method(
+    'query',
+    z.strictObject({ topic: topicName }),
+    returns<PartitionState[]>(),
+    "A topic's partitions: leader, replicas, ISR, log start, high watermark and per-replica offsets.",
+  ),
+  listPartitionPage: method(
+    'query',
+    z.strictObject({
+      topic: topicName,
+      offset: z.number().int().min(0).max(MAX_PARTITIONS),
+      limit: z.number().int().min(1).max(MAX_PARTITION_PAGE),
+      filter: z.enum(['all', 'problems']).optional(),
+    }),
+    returns<PartitionPage>(),
+    `A page of a topic's partitions, shaped as listPartitions returns them: \`limit\` (at most ${MAX_PARTITION_PAGE}) from \`offset\` among those the filter keeps (all, or only under-replicated or offline ones), with the counts to page on.`,
+  ),
+  listAllPartitions: method(
+    'query',
+    z.strictObject({ includeInternal: z.boolean().optional() }),
+    returns<PartitionState[]>(),
+    'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a cluster-wide replica map in one call.',
+  ),
+  describeConfigs: method(
+    'query',
+    z.strictObject({ topic: topicName }),
+    returns<ConfigEntry[]>(),
+    "A topic's configs, each with value, default, source and documentation.",
+  ),
+  describeDefaultConfigs: method(
+    'query',
+    none,
+    returns<ConfigEntry[]>(),
+    'The configs a new topic gets unless told otherwise: every topic config at its default, with type and documentation.',
+  ),
+  describeBrokerConfigs: method(
+    'query',
+    z.strictObject({ broker: brokerId.optional() }),
+    returns<ConfigEntry[]>(),
+    "A broker's configs, or without broker the cluster-wide level (num.partitions, default.replication.factor, ...): value, default, source, read-only flag and synonyms.",
+  ),
+  readRecords: method(
+    'query',
+    z.strictObject({
+      topic: topicName,
+      partition: partitionIndex.optional(),
+      start: readStart,
+      limit: z.number().int().min(1).max(10_000),
+      direction: z.enum(['forward', 'backward']).optional(),
+    }),
+    returns<RecordDto[]>(),
+    'Records from an offset, a timestamp, the start or the end, forward or backward; one partition or all.',
+  ),
+  listOffsets: method(
+    'query',
+    z.strictObject({
+      topic: topicName,
+      partition: partitionIndex,
+      spec: z.union([z.literal('earliest'), z.literal('latest'), z.strictObject({ timestamp })]),
+    }),
+    returns<{ offset: number; timestamp: number }>(),
+    'The earliest or latest offset of a partition, or the first offset at or after a timestamp.',
+  ),
+  getMetrics: method(
+    'query',
+    none,
+    returns<MetricsSample>(),
+    'Messages and bytes in and out per second, over the last second.',
+  ),
+  getMetricsHistory: method(
+    'query',
+    z.strictObject({ seconds: z.number().int().min(1).max(600).optional() }),
+    returns<MetricsSample[]>(),
+    'The last samples (one a second, up to 10 minutes), oldest first.',
+  ),
 
   // commands
-  createTopic: method('command', z.strictObject({
-    name: topicName,
-    partitions: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= MAX_PARTITIONS, 'INVALID_PARTITIONS', `partitions must be between 1 and ${MAX_PARTITIONS}`).optional(),
-    replicationFactor: kafkaCheck(z.number().int(), (n) => n >= 1, 'INVALID_REPLICATION_FACTOR', 'replicationFactor must be at least 1').optional(),
-    configs: configMap.optional(),
-    assignments: z.array(z.array(brokerId).min(1)).min(1).max(MAX_PARTITIONS).optional(),
-    validateOnly: z.boolean().optional(),
-  }), returns<TopicDetails>(), 'Create a topic (partitions and replication factor default to the broker defaults); returns it as getTopic does.'),
+  createTopic: method(
+    'command',
+    z.strictObject({
+      name: topicName,
+      partitions: kafkaCheck(
+        z.number().int(),
+        (n) => n >= 1 && n <= MAX_PARTITIONS,
+        'INVALID_PARTITIONS',
+        `partitions must be between 1 and ${MAX_PARTITIONS}`,
+      ).optional(),
+      replicationFactor: kafkaCheck(
+        z.number().int(),
+        (n) => n >= 1,
+        'INVALID_REPLICATION_FACTOR',
+        'replicationFactor must be at least 1',
+      ).optional(),
+      configs: configMap.optional(),
+      assignments: z.array(z.array(brokerId).min(1)).min(1).max(MAX_PARTITIONS).optional(),
+      validateOnly: z.boolean().optional(),
+    }),
+    returns<TopicDetails>(),
+    'Create a topic (partitions and replication factor default to the broker defaults); returns it as getTopic does.',
+  ),
   deleteTopic: method('command', z.strictObject({ name: topicName }), returns<null>(), 'Delete a topic and its data.'),
-  createPartitions: method('command', z.strictObject({
-    topic: topicName,
-    totalCount: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= MAX_PARTITIONS, 'INVALID_PARTITIONS', `totalCount must be between 1 and ${MAX_PARTITIONS}`),
-    assignments: z.array(z.array(brokerId).min(1).max(9)).min(1).max(MAX_PARTITIONS).optional(),
-  }), returns<null>(), 'Grow a topic to totalCount partitions; assignments (one broker list per new partition) places their replicas.'),
-  alterConfigs: method('command', z.strictObject({
-    topic: topicName,
-    set: configMap.optional(),
-    delete: z.array(z.string().min(1)).optional(),
-    validateOnly: z.boolean().optional(),
-  }), returns<ConfigEntry[]>(), 'Set or reset (delete) topic configs; returns the resulting configs.'),
-  alterBrokerConfigs: method('command', z.strictObject({
-    broker: brokerId.optional(),
-    set: configMap.optional(),
-    delete: z.array(z.string().min(1).max(255)).max(100).optional(),
-    validateOnly: z.boolean().optional(),
-  }), returns<ConfigEntry[]>(), 'Set or reset (delete) dynamic broker configs of one broker, or without broker cluster-wide (kept across restarts); returns that level\'s configs.'),
-  deleteRecords: method('command', z.strictObject({ topic: topicName, partition: partitionIndex, beforeOffset: offset }), returns<{ lowWatermark: number }>(), 'Delete the records of a partition before an offset (-1: up to the high watermark).'),
-  produce: method('command', z.strictObject({
-    topic: topicName,
-    records: z.array(produceRecord).min(1).max(10_000),
-    /** How key, value and header strings are to be turned into bytes. */
-    encoding: z.enum(['utf8', 'base64']).optional(),
-    acks: z.union([z.literal(0), z.literal(1), z.literal(-1)]).optional(),
-    timeoutMs: z.number().int().min(1).max(300_000).optional(),
-  }).superRefine(refuseInvalidBase64), returns<ProducedRecord[]>(), 'Append records; keys, values and header values are UTF-8 text unless encoding is base64.'),
-  stopBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Stop a broker cleanly (controlled shutdown: leadership moves first).'),
-  killBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Kill a broker abruptly, as a crash would.'),
-  startBroker: method('command', z.strictObject({ id: brokerId }), returns<null>(), 'Start a stopped or killed broker.'),
-  watchRecords: method('command', z.strictObject({ topic: topicName, partition: partitionIndex.optional() }), returns<{ subscriptionId: string }>(), 'Start receiving "records" events for new records of a topic (or one partition) on this connection.'),
-  unwatchRecords: method('command', z.strictObject({ subscriptionId: z.string().min(1).max(64) }), returns<null>(), 'Stop a watch started by watchRecords.'),
+  createPartitions: method(
+    'command',
+    z.strictObject({
+      topic: topicName,
+      totalCount: kafkaCheck(
+        z.number().int(),
+        (n) => n >= 1 && n <= MAX_PARTITIONS,
+        'INVALID_PARTITIONS',
+        `totalCount must be between 1 and ${MAX_PARTITIONS}`,
+      ),
+      assignments: z.array(z.array(brokerId).min(1).max(9)).min(1).max(MAX_PARTITIONS).optional(),
+    }),
+    returns<null>(),
+    'Grow a topic to totalCount partitions; assignments (one broker list per new partition) places their replicas.',
+  ),
+  alterConfigs: method(
+    'command',
+    z.strictObject({
+      topic: topicName,
+      set: configMap.optional(),
+      delete: z.array(z.string().min(1)).optional(),
+      validateOnly: z.boolean().optional(),
+    }),
+    returns<ConfigEntry[]>(),
+    'Set or reset (delete) topic configs; returns the resulting configs.',
+  ),
+  alterBrokerConfigs: method(
+    'command',
+    z.strictObject({
+      broker: brokerId.optional(),
+      set: configMap.optional(),
+      delete: z.array(z.string().min(1).max(255)).max(100).optional(),
+      validateOnly: z.boolean().optional(),
+    }),
+    returns<ConfigEntry[]>(),
+    "Set or reset (delete) dynamic broker configs of one broker, or without broker cluster-wide (kept across restarts); returns that level's configs.",
+  ),
+  deleteRecords: method(
+    'command',
+    z.strictObject({ topic: topicName, partition: partitionIndex, beforeOffset: offset }),
+    returns<{ lowWatermark: number }>(),
+    'Delete the records of a partition before an offset (-1: up to the high watermark).',
+  ),
+  produce: method(
+    'command',
+    z
+      .strictObject({
+        topic: topicName,
+        records: z.array(produceRecord).min(1).max(10_000),
+        /** How key, value and header strings are to be turned into bytes. */
+        encoding: z.enum(['utf8', 'base64']).optional(),
+        acks: z.union([z.literal(0), z.literal(1), z.literal(-1)]).optional(),
+        timeoutMs: z.number().int().min(1).max(300_000).optional(),
+      })
+      .superRefine(refuseInvalidBase64),
+    returns<ProducedRecord[]>(),
+    'Append records; keys, values and header values are UTF-8 text unless encoding is base64.',
+  ),
+  stopBroker: method(
+    'command',
+    z.strictObject({ id: brokerId }),
+    returns<null>(),
+    'Stop a broker cleanly (controlled shutdown: leadership moves first).',
+  ),
+  killBroker: method(
+    'command',
+    z.strictObject({ id: brokerId }),
+    returns<null>(),
+    'Kill a broker abruptly, as a crash would.',
+  ),
+  startBroker: method(
+    'command',
+    z.strictObject({ id: brokerId }),
+    returns<null>(),
+    'Start a stopped or killed broker.',
+  ),
+  watchRecords: method(
+    'command',
+    z.strictObject({ topic: topicName, partition: partitionIndex.optional() }),
+    returns<{ subscriptionId: string }>(),
+    'Start receiving "records" events for new records of a topic (or one partition) on this connection.',
+  ),
+  unwatchRecords: method(
+    'command',
+    z.strictObject({ subscriptionId: z.string().min(1).max(64) }),
+    returns<null>(),
+    'Stop a watch started by watchRecords.',
+  ),
 
   // message browser and search
-  readRecordPage: method('query', z.strictObject({
-    topic: topicName,
-    partition: partitionIndex.optional(),
-    start: pageStart,
-    direction: z.enum(['forward', 'backward']).optional(),
-    limit: z.number().int().min(1).max(1000),
-    maxValueBytes: maxValueBytes.optional(),
-  }), returns<RecordPage>(), "A page of the message browser: one partition, or all merged by timestamp; with the offsets it covers per partition, so the pages before and after it can be read from them."),
-  getRecord: method('query', z.strictObject({
-    topic: topicName,
-    partition: partitionIndex,
-    offset: offset.min(0),
-    maxValueBytes: maxValueBytes.optional(),
-  }), returns<RecordDto | null>(), 'One record by partition and offset (null when there is none), its key and value cut to maxValueBytes when given.'),
-  startSearch: method('command', z.strictObject({
-    topic: topicName,
-    partition: partitionIndex.optional(),
-    pattern: z.string().min(1).max(1000),
-    mode: z.enum(['text', 'regex']),
-    caseSensitive: z.boolean().optional(),
-    scopes: z.array(searchScope).min(1).max(3).optional(),
-    direction: z.enum(['forward', 'backward']).optional(),
-    maxMatches: z.number().int().min(1).max(10_000).optional(),
-    timeBudgetMs: z.number().int().min(100).max(600_000).optional(),
-    maxValueBytes: maxValueBytes.optional(),
-  }), returns<SearchStatus>(), 'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers; progress arrives as searchProgress events on this connection.'),
-  stopSearch: method('command', z.strictObject({ searchId: z.string().min(1).max(64) }), returns<SearchStatus>(), 'Stop a search started by startSearch; its matches so far stay readable.'),
-  getSearchResults: method('query', z.strictObject({ searchId: z.string().min(1).max(64), from: z.number().int().min(0).optional() }), returns<SearchResults>(), "A search's status and its matches from index `from` on (at most 1000 per call)."),
+  readRecordPage: method(
+    'query',
+    z.strictObject({
+      topic: topicName,
+      partition: partitionIndex.optional(),
+      start: pageStart,
+      direction: z.enum(['forward', 'backward']).optional(),
+      limit: z.number().int().min(1).max(1000),
+      maxValueBytes: maxValueBytes.optional(),
+    }),
+    returns<RecordPage>(),
+    'A page of the message browser: one partition, or all merged by timestamp; with the offsets it covers per partition, so the pages before and after it can be read from them.',
+  ),
+  getRecord: method(
+    'query',
+    z.strictObject({
+      topic: topicName,
+      partition: partitionIndex,
+      offset: offset.min(0),
+      maxValueBytes: maxValueBytes.optional(),
+    }),
+    returns<RecordDto | null>(),
+    'One record by partition and offset (null when there is none), its key and value cut to maxValueBytes when given.',
+  ),
+  startSearch: method(
+    'command',
+    z.strictObject({
+      topic: topicName,
+      partition: partitionIndex.optional(),
+      pattern: z.string().min(1).max(1000),
+      mode: z.enum(['text', 'regex']),
+      caseSensitive: z.boolean().optional(),
+      scopes: z.array(searchScope).min(1).max(3).optional(),
+      direction: z.enum(['forward', 'backward']).optional(),
+      maxMatches: z.number().int().min(1).max(10_000).optional(),
+      timeBudgetMs: z.number().int().min(100).max(600_000).optional(),
+      maxValueBytes: maxValueBytes.optional(),
+    }),
+    returns<SearchStatus>(),
+    'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers; progress arrives as searchProgress events on this connection.',
+  ),
+  stopSearch: method(
+    'command',
+    z.strictObject({ searchId: z.string().min(1).max(64) }),
+    returns<SearchStatus>(),
+    'Stop a search started by startSearch; its matches so far stay readable.',
+  ),
+  getSearchResults: method(
+    'query',
+    z.strictObject({ searchId: z.string().min(1).max(64), from: z.number().int().min(0).optional() }),
+    returns<SearchResults>(),
+    "A search's status and its matches from index `from` on (at most 1000 per call).",
+  ),
 
   // consumer groups
-  listGroups: method('query', none, returns<GroupOverview[]>(), 'Every consumer group with its state, members, topics and total lag.'),
-  describeGroup: method('query', z.strictObject({ groupId }), returns<GroupDescription>(), 'One group: members (client id, host, assignment), and per partition the committed offset, end offset and lag.'),
-  getLagHistory: method('query', z.strictObject({
-    groupId,
-    topic: topicName.optional(),
-    partition: partitionIndex.optional(),
-    seconds: z.number().int().min(1).max(3600).optional(),
-  }), returns<GroupLagHistory>(), "A group's lag over the last `seconds` (default 300, at most 3600), total and per partition, as [time, lag] points."),
-  resetGroupOffsets: method('command', z.strictObject({
-    groupId,
-    to: offsetResetSpec,
-    topics: z.array(z.strictObject({ topic: topicName, partitions: z.array(partitionIndex).min(1).max(10_000).optional() })).min(1).max(1000).optional(),
-    dryRun: z.boolean().optional(),
-  }), returns<OffsetResetPlan[]>(), 'Move the committed offsets of a group without active members (earliest, latest, a timestamp, an offset, or a shift); dryRun previews the plan and commits nothing.'),
-  deleteGroup: method('command', z.strictObject({ groupId }), returns<null>(), 'Delete a group without active members, with its committed offsets.'),
-  deleteGroupOffsets: method('command', z.strictObject({
-    groupId,
-    topic: topicName,
-    partitions: z.array(partitionIndex).min(1).max(10_000).optional(),
-  }), returns<null>(), "Delete a group's committed offsets for a topic (all its partitions, or those given)."),
-  watchGroup: method('command', z.strictObject({ groupId }), returns<{ subscriptionId: string }>(), 'Start receiving "groupLag" events once a second for a group (it need not exist yet) on this connection.'),
-  unwatchGroup: method('command', z.strictObject({ subscriptionId }), returns<null>(), 'Stop a watch started by watchGroup.'),
+  listGroups: method(
+    'query',
+    none,
+    returns<GroupOverview[]>(),
+    'Every consumer group with its state, members, topics and total lag.',
+  ),
+  describeGroup: method(
+    'query',
+    z.strictObject({ groupId }),
+    returns<GroupDescription>(),
+    'One group: members (client id, host, assignment), and per partition the committed offset, end offset and lag.',
+  ),
+  getLagHistory: method(
+    'query',
+    z.strictObject({
+      groupId,
+      topic: topicName.optional(),
+      partition: partitionIndex.optional(),
+      seconds: z.number().int().min(1).max(3600).optional(),
+    }),
+    returns<GroupLagHistory>(),
+    "A group's lag over the last `seconds` (default 300, at most 3600), total and per partition, as [time, lag] points.",
+  ),
+  resetGroupOffsets: method(
+    'command',
+    z.strictObject({
+      groupId,
+      to: offsetResetSpec,
+      topics: z
+        .array(z.strictObject({ topic: topicName, partitions: z.array(partitionIndex).min(1).max(10_000).optional() }))
+        .min(1)
+        .max(1000)
+        .optional(),
+      dryRun: z.boolean().optional(),
+    }),
+    returns<OffsetResetPlan[]>(),
+    'Move the committed offsets of a group without active members (earliest, latest, a timestamp, an offset, or a shift); dryRun previews the plan and commits nothing.',
+  ),
+  deleteGroup: method(
+    'command',
+    z.strictObject({ groupId }),
+    returns<null>(),
+    'Delete a group without active members, with its committed offsets.',
+  ),
+  deleteGroupOffsets: method(
+    'command',
+    z.strictObject({
+      groupId,
+      topic: topicName,
+      partitions: z.array(partitionIndex).min(1).max(10_000).optional(),
+    }),
+    returns<null>(),
+    "Delete a group's committed offsets for a topic (all its partitions, or those given).",
+  ),
+  watchGroup: method(
+    'command',
+    z.strictObject({ groupId }),
+    returns<{ subscriptionId: string }>(),
+    'Start receiving "groupLag" events once a second for a group (it need not exist yet) on this connection.',
+  ),
+  unwatchGroup: method(
+    'command',
+    z.strictObject({ subscriptionId }),
+    returns<null>(),
+    'Stop a watch started by watchGroup.',
+  ),
 
   // workload simulator
-  getWorkload: method('query', none, returns<WorkloadStatus>(), "The workload simulator's state: settings, records produced and consumed, rates, and each consumer's partitions."),
-  startWorkload: method('command', z.strictObject({
-    topic: topicName.optional(),
-    partitions: kafkaCheck(z.number().int(), (n) => n >= 1 && n <= 1000, 'INVALID_PARTITIONS', 'partitions must be between 1 and 1000').optional(),
-    groupId: groupId.optional(),
-    ratePerSec: workloadRate,
-    consumers: workloadConsumers,
-    processingDelayMs: workloadDelay,
-    sensors: z.number().int().min(1).max(100_000).optional(),
-  }), returns<WorkloadStatus>(), 'Start producing sensor readings at ratePerSec to a topic (created when missing) and consuming them with a group of engine consumers that spend processingDelayMs per record.'),
-  updateWorkload: method('command', z.strictObject({
-    ratePerSec: workloadRate.optional(),
-    consumers: workloadConsumers.optional(),
-    processingDelayMs: workloadDelay.optional(),
-  }), returns<WorkloadStatus>(), 'Change the running workload: the rate, the number of consumers (the group rebalances) or the per-record delay.'),
-  stopWorkload: method('command', none, returns<WorkloadStatus>(), 'Stop the producer and close the consumers; the topic and the committed offsets stay.'),
+  getWorkload: method(
+    'query',
+    none,
+    returns<WorkloadStatus>(),
+    "The workload simulator's state: settings, records produced and consumed, rates, and each consumer's partitions.",
+  ),
+  startWorkload: method(
+    'command',
+    z.strictObject({
+      topic: topicName.optional(),
+      partitions: kafkaCheck(
+        z.number().int(),
+        (n) => n >= 1 && n <= 1000,
+        'INVALID_PARTITIONS',
+        'partitions must be between 1 and 1000',
+      ).optional(),
+      groupId: groupId.optional(),
+      ratePerSec: workloadRate,
+      consumers: workloadConsumers,
+      processingDelayMs: workloadDelay,
+      sensors: z.number().int().min(1).max(100_000).optional(),
+    }),
+    returns<WorkloadStatus>(),
+    'Start producing sensor readings at ratePerSec to a topic (created when missing) and consuming them with a group of engine consumers that spend processingDelayMs per record.',
+  ),
+  updateWorkload: method(
+    'command',
+    z.strictObject({
+      ratePerSec: workloadRate.optional(),
+      consumers: workloadConsumers.optional(),
+      processingDelayMs: workloadDelay.optional(),
+    }),
+    returns<WorkloadStatus>(),
+    'Change the running workload: the rate, the number of consumers (the group rebalances) or the per-record delay.',
+  ),
+  stopWorkload: method(
+    'command',
+    none,
+    returns<WorkloadStatus>(),
+    'Stop the producer and close the consumers; the topic and the committed offsets stay.',
+  ),
 } as const satisfies Record<string, MethodSpec>;
 
 /** Events pushed to every connection (records only to connections that watch). */
 export const API_EVENTS = {
-  cluster: { payload: returns<ClusterChange>(), doc: 'The cluster changed (coalesced, at most a few a second); carries the new cluster summary.' },
+  cluster: {
+    payload: returns<ClusterChange>(),
+    doc: 'The cluster changed (coalesced, at most a few a second); carries the new cluster summary.',
+  },
   metrics: { payload: returns<MetricsSample>(), doc: 'Once a second: messages and bytes in and out per second.' },
   records: { payload: returns<LiveRecords>(), doc: 'New records for a watch started with watchRecords.' },
-  searchProgress: { payload: returns<SearchStatus>(), doc: 'Progress of a search started on this connection (a few times a second), and its final state.' },
-  partitions: { payload: returns<PartitionsChange>(), doc: 'Partitions whose leader, ISR, replicas or replica availability changed (coalesced), with their new states; and deleted topics.' },
-  groups: { payload: returns<GroupsUpdate>(), doc: 'Once a second while anything changed: every consumer group as listGroups returns it.' },
-  groupLag: { payload: returns<GroupLagUpdate>(), doc: 'Once a second, to a connection that called watchGroup: the group described, with per-partition lag.' },
-  workload: { payload: returns<WorkloadStatus>(), doc: "The workload simulator's status, when it changes and once a second while it runs." },
+  searchProgress: {
+    payload: returns<SearchStatus>(),
+    doc: 'Progress of a search started on this connection (a few times a second), and its final state.',
+  },
+  partitions: {
+    payload: returns<PartitionsChange>(),
+    doc: 'Partitions whose leader, ISR, replicas or replica availability changed (coalesced), with their new states; and deleted topics.',
+  },
+  groups: {
+    payload: returns<GroupsUpdate>(),
+    doc: 'Once a second while anything changed: every consumer group as listGroups returns it.',
+  },
+  groupLag: {
+    payload: returns<GroupLagUpdate>(),
+    doc: 'Once a second, to a connection that called watchGroup: the group described, with per-partition lag.',
+  },
+  workload: {
+    payload: returns<WorkloadStatus>(),
+    doc: "The workload simulator's status, when it changes and once a second while it runs.",
+  },
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -491,7 +801,8 @@ export type MethodOutput<M extends MethodName> = Api[M]['output'] extends Return
 export type EventPayload<E extends EventName> = (typeof API_EVENTS)[E]['payload'] extends Returns<infer P> ? P : never;
 
 /** Methods whose input is an empty object may be called with no argument. */
-type Args<M extends MethodName> = Record<string, never> extends MethodInput<M> ? [input?: MethodInput<M>] : [input: MethodInput<M>];
+type Args<M extends MethodName> =
+  Record<string, never> extends MethodInput<M> ? [input?: MethodInput<M>] : [input: MethodInput<M>];
 
 /** The typed client every transport provides. */
 export type ApiClient = { [M in MethodName]: (...args: Args<M>) => Promise<MethodOutput<M>> };

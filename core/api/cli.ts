@@ -45,7 +45,8 @@ function fail(message: string): never {
 function intOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    fail(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   return n;
 }
 
@@ -99,26 +100,47 @@ async function main(): Promise<void> {
   const advertisedHost = advertisedRaw ?? (wildcard ? '127.0.0.1' : kafkaHost);
   // Sandbox settings: stored as dynamic cluster-wide broker configs, so the Settings page shows and changes the same values.
   const settings: Record<string, string> = {};
-  if (values['num-partitions'] !== undefined) settings['num.partitions'] = String(intOption('num-partitions', values['num-partitions'], 1, 1, 10_000));
+  if (values['num-partitions'] !== undefined)
+    settings['num.partitions'] = String(intOption('num-partitions', values['num-partitions'], 1, 1, 10_000));
   if (values['default-replication-factor'] !== undefined) {
-    settings['default.replication.factor'] = String(intOption('default-replication-factor', values['default-replication-factor'], 1, 1, 9));
+    settings['default.replication.factor'] = String(
+      intOption('default-replication-factor', values['default-replication-factor'], 1, 1, 9),
+    );
   }
   const staticDir = findRenderer();
-  if (!staticDir) process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
+  if (!staticDir)
+    process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
 
   let handle: ServeHandle;
   try {
     // The cluster's host is what the UI shows clients to connect to: the advertised one.
-    handle = await startServe({ dataDir, brokers, host, kafkaHost, port, staticDir, version, openCluster: (o) => Cluster.open({ ...o, host: advertisedHost }),
+    handle = await startServe({
+      dataDir,
+      brokers,
+      host,
+      kafkaHost,
+      port,
+      staticDir,
+      version,
+      openCluster: (o) => Cluster.open({ ...o, host: advertisedHost }),
       attachGroups: (c) => Groups.attach(c),
-      startKafka: (c, groups) => KafkaListeners.start(c, { host: kafkaHost, advertisedHost, basePort: kafkaPort, groups: groups as Groups | null ?? undefined }) });
+      startKafka: (c, groups) =>
+        KafkaListeners.start(c, {
+          host: kafkaHost,
+          advertisedHost,
+          basePort: kafkaPort,
+          groups: (groups as Groups | null) ?? undefined,
+        }),
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use; pick another with --port`);
     if (/cannot listen on/.test(e.message ?? '')) fail(`${e.message}; pick another first port with --kafka-port`);
     // LevelDB refuses a folder another process holds open (its LOCK); any other cause is printed as LevelDB gives it.
     if ((err as { locked?: boolean }).locked === true) {
-      fail(`${e.message}\nIs another Noticeboard (the desktop app or serve mode) using ${dataDir}? Close it, or pass another --data-dir.`);
+      fail(
+        `${e.message}\nIs another Noticeboard (the desktop app or serve mode) using ${dataDir}? Close it, or pass another --data-dir.`,
+      );
     }
     fail(e.message ?? String(err));
   }
@@ -141,8 +163,13 @@ async function main(): Promise<void> {
     `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
     '',
     ...exposureWarnings(host, kafkaHost).map((w) => `  ${w}\n`),
-    wildcard && advertisedRaw === undefined ? `  Kafka clients are told to connect to ${advertisedHost}; pass --advertised-host for clients on other machines.\n` : '',
-    ...handle.cluster.brokers().filter((b) => b.failure).map((b) => `  Warning: broker ${b.id} did not start: ${b.failure}\n`),
+    wildcard && advertisedRaw === undefined
+      ? `  Kafka clients are told to connect to ${advertisedHost}; pass --advertised-host for clients on other machines.\n`
+      : '',
+    ...handle.cluster
+      .brokers()
+      .filter((b) => b.failure)
+      .map((b) => `  Warning: broker ${b.id} did not start: ${b.failure}\n`),
     'Press Ctrl-C to stop.',
     '',
   ].filter((l, i, all) => l !== '' || all[i - 1] !== '');

@@ -16,7 +16,13 @@ import { errorCodeOf, type ErrorName } from '../errors';
 
 /** An API error built from the one error table (core/errors.ts), for failures a transport itself detects. */
 export function apiError(errorName: ErrorName, message: string, field?: string): Envelope {
-  return { ok: false, error: field === undefined ? { code: errorCodeOf(errorName), errorName, message } : { code: errorCodeOf(errorName), errorName, message, field } };
+  return {
+    ok: false,
+    error:
+      field === undefined
+        ? { code: errorCodeOf(errorName), errorName, message }
+        : { code: errorCodeOf(errorName), errorName, message, field },
+  };
 }
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';

@@ -53,14 +53,16 @@ export class ClusterFeed {
   }
 
   start(): void {
-    for (const event of Object.keys(this.listeners) as Array<keyof ClusterEvents>) this.cluster.on(event, this.listeners[event] as never);
+    for (const event of Object.keys(this.listeners) as Array<keyof ClusterEvents>)
+      this.cluster.on(event, this.listeners[event] as never);
     this.sample();
     this.metricsTimer = setInterval(() => this.sample(), this.opts.metricsIntervalMs ?? 1000);
     this.metricsTimer.unref?.();
   }
 
   close(): void {
-    for (const event of Object.keys(this.listeners) as Array<keyof ClusterEvents>) this.cluster.off(event, this.listeners[event] as never);
+    for (const event of Object.keys(this.listeners) as Array<keyof ClusterEvents>)
+      this.cluster.off(event, this.listeners[event] as never);
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     if (this.changeTimer) clearTimeout(this.changeTimer);
     this.metricsTimer = this.changeTimer = null;

@@ -41,7 +41,9 @@ interface SessionState {
   groupWatches?: Set<string>;
 }
 
-type Handlers = { [M in MethodName]: (input: ParsedInput<M>, session: SessionState) => MethodOutput<M> | Promise<MethodOutput<M>> };
+type Handlers = {
+  [M in MethodName]: (input: ParsedInput<M>, session: SessionState) => MethodOutput<M> | Promise<MethodOutput<M>>;
+};
 
 export interface EngineApiOptions {
   transport: ServerInfo['transport'];
@@ -69,19 +71,34 @@ export class EngineApi {
   private readonly groupsApi: GroupsApi;
   private closed = false;
 
-  constructor(private readonly cluster: ClusterPort, private readonly opts: EngineApiOptions) {
+  constructor(
+    private readonly cluster: ClusterPort,
+    private readonly opts: EngineApiOptions,
+  ) {
     this.watches = new RecordWatches(cluster);
     this.onHighWatermark = (e) => this.watches.onHighWatermark(e);
     cluster.on('highWatermark', this.onHighWatermark);
-    this.feed = new ClusterFeed(cluster, (c) => this.broadcast('cluster', c), (m) => this.broadcast('metrics', m), opts.feed);
+    this.feed = new ClusterFeed(
+      cluster,
+      (c) => this.broadcast('cluster', c),
+      (m) => this.broadcast('metrics', m),
+      opts.feed,
+    );
     this.feed.start();
-    this.partitionFeed = new PartitionFeed(cluster, (p) => this.broadcast('partitions', p), { coalesceMs: opts.feed?.coalesceMs });
+    this.partitionFeed = new PartitionFeed(cluster, (p) => this.broadcast('partitions', p), {
+      coalesceMs: opts.feed?.coalesceMs,
+    });
     this.partitionFeed.start();
-    this.groupsApi = new GroupsApi(cluster, opts.groups ?? null, {
-      groups: (u) => this.broadcast('groups', u),
-      workload: (w) => this.broadcast('workload', w),
-      active: () => this.sessions.size > 0,
-    }, { intervalMs: opts.groupsIntervalMs });
+    this.groupsApi = new GroupsApi(
+      cluster,
+      opts.groups ?? null,
+      {
+        groups: (u) => this.broadcast('groups', u),
+        workload: (w) => this.broadcast('workload', w),
+        active: () => this.sessions.size > 0,
+      },
+      { intervalMs: opts.groupsIntervalMs },
+    );
     this.groupsApi.start();
     this.handlers = this.createHandlers();
   }
@@ -174,7 +191,16 @@ export class EngineApi {
       describeConfigs: (i) => c.describeConfigs(i.topic),
       describeDefaultConfigs: () => describeTopicConfigs({}),
       describeBrokerConfigs: (i) => c.describeBrokerConfigs(i.broker ?? null),
-      readRecords: async (i) => (await c.readRecords({ topic: i.topic, partition: i.partition, start: i.start, limit: i.limit, direction: i.direction })).map(recordToDto),
+      readRecords: async (i) =>
+        (
+          await c.readRecords({
+            topic: i.topic,
+            partition: i.partition,
+            start: i.start,
+            limit: i.limit,
+            direction: i.direction,
+          })
+        ).map(recordToDto),
       listOffsets: (i) => c.listOffsets(i.topic, i.partition, i.spec),
       getMetrics: () => this.feed.latest(),
       getMetricsHistory: (i) => this.feed.recent(i.seconds ?? 300),
@@ -183,15 +209,31 @@ export class EngineApi {
         refuseInternalTopicCreation(i.name);
         return c.createTopic(i);
       },
-      deleteTopic: async (i) => { await c.deleteTopic(i.name); return null; },
-      createPartitions: async (i) => { await c.createPartitions(i.topic, i.totalCount, false, i.assignments); return null; },
+      deleteTopic: async (i) => {
+        await c.deleteTopic(i.name);
+        return null;
+      },
+      createPartitions: async (i) => {
+        await c.createPartitions(i.topic, i.totalCount, false, i.assignments);
+        return null;
+      },
       alterConfigs: (i) => c.alterConfigs(i.topic, { set: i.set, delete: i.delete }, i.validateOnly),
-      alterBrokerConfigs: (i) => c.alterBrokerConfigs(i.broker ?? null, { set: i.set, delete: i.delete }, i.validateOnly),
+      alterBrokerConfigs: (i) =>
+        c.alterBrokerConfigs(i.broker ?? null, { set: i.set, delete: i.delete }, i.validateOnly),
       deleteRecords: (i) => c.deleteRecords(i.topic, i.partition, i.beforeOffset),
       produce: (i) => c.produce(i.topic, produceRecordsFromInput(i), { acks: i.acks, timeoutMs: i.timeoutMs }),
-      stopBroker: async (i) => { await c.stopBroker(i.id); return null; },
-      killBroker: async (i) => { await c.killBroker(i.id); return null; },
-      startBroker: async (i) => { await c.startBroker(i.id); return null; },
+      stopBroker: async (i) => {
+        await c.stopBroker(i.id);
+        return null;
+      },
+      killBroker: async (i) => {
+        await c.killBroker(i.id);
+        return null;
+      },
+      startBroker: async (i) => {
+        await c.startBroker(i.id);
+        return null;
+      },
       watchRecords: (i, s) => {
         const id = this.watches.add(i.topic, i.partition, (payload) => s.emit('records', payload));
         s.watches.add(id);
@@ -204,7 +246,8 @@ export class EngineApi {
       },
       readRecordPage: (i) => readRecordPage(c, i),
       getRecord: (i) => getRecord(c, i),
-      startSearch: (i, s) => (s.searches ??= new ConnectionSearches(c, (status) => s.emit('searchProgress', status))).start(i),
+      startSearch: (i, s) =>
+        (s.searches ??= new ConnectionSearches(c, (status) => s.emit('searchProgress', status))).start(i),
       stopSearch: (i, s) => searchesOf(s).stop(i.searchId),
       getSearchResults: (i, s) => searchesOf(s).results(i.searchId, i.from ?? 0),
 

@@ -51,12 +51,24 @@ export interface ClusterPort {
   createTopic(opts: CreateTopicOptions): Promise<TopicDetails>;
   deleteTopic(name: string): Promise<void>;
   createPartitions(topic: string, totalCount: number, validateOnly?: boolean, assignments?: number[][]): Promise<void>;
-  alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]>;
+  alterConfigs(
+    topic: string,
+    changes: { set?: Record<string, string>; delete?: string[] },
+    validateOnly?: boolean,
+  ): Promise<ConfigEntry[]>;
   /** A broker's configs, or with null the cluster-wide level (core/cluster/broker-configs.ts). */
   describeBrokerConfigs(brokerId: number | null): ConfigEntry[];
-  alterBrokerConfigs(brokerId: number | null, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]>;
+  alterBrokerConfigs(
+    brokerId: number | null,
+    changes: { set?: Record<string, string>; delete?: string[] },
+    validateOnly?: boolean,
+  ): Promise<ConfigEntry[]>;
   deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }>;
-  produce(topic: string, records: ProduceRecord[], opts?: { acks?: Acks; timeoutMs?: number }): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;
+  produce(
+    topic: string,
+    records: ProduceRecord[],
+    opts?: { acks?: Acks; timeoutMs?: number },
+  ): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;
   readRecords(opts: ReadRecordsOptions): Promise<DecodedRecord[]>;
   /** The message search's engine-side scan; optional so lightweight stand-ins may leave search out. */
   scanRecords?(opts: RecordScanOptions): Promise<ScanOutcome>;
@@ -73,7 +85,10 @@ export interface ClusterPort {
  * workload simulator.
  */
 export interface GroupsPort {
-  readonly admin: Pick<GroupAdmin, 'listGroups' | 'describeGroup' | 'lag' | 'deleteGroup' | 'deleteOffsets' | 'resetOffsets'>;
+  readonly admin: Pick<
+    GroupAdmin,
+    'listGroups' | 'describeGroup' | 'lag' | 'deleteGroup' | 'deleteOffsets' | 'resetOffsets'
+  >;
   readonly lagSampler: Pick<LagSampler, 'history' | 'intervalMs'> | null;
   consumer(config: ConsumerConfig): EngineConsumer;
 }

@@ -74,7 +74,9 @@ export class GroupsApi {
   start(): void {
     if (!this.groups || this.timer) return;
     this.timer = setInterval(() => {
-      void this.tick().catch((e: unknown) => this.cluster.logger?.warn('groups-api', 'Pushing group updates failed', e));
+      void this.tick().catch((e: unknown) =>
+        this.cluster.logger?.warn('groups-api', 'Pushing group updates failed', e),
+      );
     }, this.opts.intervalMs ?? 1000);
     this.timer.unref();
   }
@@ -95,7 +97,11 @@ export class GroupsApi {
   }
 
   private port(): GroupsPort {
-    if (!this.groups) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', 'Consumer groups are not available: this engine was opened without a group coordinator');
+    if (!this.groups)
+      throw new KafkaError(
+        'COORDINATOR_NOT_AVAILABLE',
+        'Consumer groups are not available: this engine was opened without a group coordinator',
+      );
     return this.groups;
   }
 
@@ -109,20 +115,27 @@ export class GroupsApi {
   async listGroups(): Promise<GroupOverview[]> {
     const { admin } = this.port();
     const list = await admin.listGroups();
-    const out = await Promise.all(list.map(async (g): Promise<GroupOverview> => {
-      let partitions: Array<{ topic: string; lag: number }> = [];
-      try {
-        partitions = (await admin.lag(g.groupId)).partitions;
-      } catch {
-        // Deleted between the list and the lag: shown without lag.
-      }
-      return {
-        groupId: g.groupId, state: g.state, protocolType: g.protocolType, protocol: g.protocol, members: g.members, coordinator: g.coordinator,
-        topics: [...new Set(partitions.map((p) => p.topic))].sort(),
-        partitions: partitions.length,
-        totalLag: partitions.reduce((n, p) => n + p.lag, 0),
-      };
-    }));
+    const out = await Promise.all(
+      list.map(async (g): Promise<GroupOverview> => {
+        let partitions: Array<{ topic: string; lag: number }> = [];
+        try {
+          partitions = (await admin.lag(g.groupId)).partitions;
+        } catch {
+          // Deleted between the list and the lag: shown without lag.
+        }
+        return {
+          groupId: g.groupId,
+          state: g.state,
+          protocolType: g.protocolType,
+          protocol: g.protocol,
+          members: g.members,
+          coordinator: g.coordinator,
+          topics: [...new Set(partitions.map((p) => p.topic))].sort(),
+          partitions: partitions.length,
+          totalLag: partitions.reduce((n, p) => n + p.lag, 0),
+        };
+      }),
+    );
     return out.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   }
 

@@ -22,11 +22,16 @@ export class HttpGuard {
   private readonly hosts: Set<string>;
   private readonly origins: Set<string>;
 
-  constructor(boundHost: string, readonly port: number, private readonly token: string) {
+  constructor(
+    boundHost: string,
+    readonly port: number,
+    private readonly token: string,
+  ) {
     const names = new Set(['localhost', '127.0.0.1', '[::1]']);
     if (WILDCARD.has(boundHost)) {
       // Bound to every interface: the machine's own addresses and name are its own, nothing else is.
-      for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(bracket(a.address.split('%')[0]!));
+      for (const list of Object.values(networkInterfaces()))
+        for (const a of list ?? []) names.add(bracket(a.address.split('%')[0]!));
       names.add(hostname().toLowerCase());
     } else {
       names.add(bracket(boundHost.toLowerCase()));

@@ -31,9 +31,16 @@ export class PartitionFeed {
   private topicsMayHaveChanged = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly coalesceMs: number;
-  private readonly listeners: Pick<{ [E in keyof ClusterEvents]: (...args: ClusterEvents[E]) => void }, 'partition' | 'broker' | 'metadata'>;
+  private readonly listeners: Pick<
+    { [E in keyof ClusterEvents]: (...args: ClusterEvents[E]) => void },
+    'partition' | 'broker' | 'metadata'
+  >;
 
-  constructor(private readonly cluster: ClusterPort, private readonly onChange: (change: PartitionsChange) => void, opts: PartitionFeedOptions = {}) {
+  constructor(
+    private readonly cluster: ClusterPort,
+    private readonly onChange: (change: PartitionsChange) => void,
+    opts: PartitionFeedOptions = {},
+  ) {
     this.coalesceMs = opts.coalesceMs ?? 150;
     this.listeners = {
       partition: (p) => {

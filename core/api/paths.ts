@@ -20,6 +20,9 @@ export function clusterDir(userData: string): string {
   return join(userData, 'cluster');
 }
 
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   return clusterDir(join(appDataDir(env, platform), PRODUCT_NAME));
 }

@@ -23,7 +23,11 @@ export function recordToCappedDto(r: DecodedRecord, maxBytes: number | undefined
   const keyCut = r.key !== null && r.key.length > maxBytes;
   const valueCut = r.value !== null && r.value.length > maxBytes;
   if (!keyCut && !valueCut) return recordToDto(r);
-  const dto = recordToDto({ ...r, key: keyCut ? r.key!.subarray(0, maxBytes) : r.key, value: valueCut ? r.value!.subarray(0, maxBytes) : r.value });
+  const dto = recordToDto({
+    ...r,
+    key: keyCut ? r.key!.subarray(0, maxBytes) : r.key,
+    value: valueCut ? r.value!.subarray(0, maxBytes) : r.value,
+  });
   dto.truncated = {};
   if (keyCut) dto.truncated.key = r.key!.length;
   if (valueCut) dto.truncated.value = r.value!.length;
@@ -33,7 +37,11 @@ export function recordToCappedDto(r: DecodedRecord, maxBytes: number | undefined
 function choosePartitions(states: PartitionState[], topic: string, partition: number | undefined): PartitionState[] {
   if (partition === undefined) return states;
   const s = states[partition];
-  if (!s) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition} of topic ${topic} does not exist (it has ${states.length})`);
+  if (!s)
+    throw new KafkaError(
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      `Partition ${partition} of topic ${topic} does not exist (it has ${states.length})`,
+    );
   return [s];
 }
 
@@ -42,9 +50,12 @@ type Start = ParsedInput<'readRecordPage'>['start'];
 async function resolveStart(c: ClusterPort, topic: string, s: PartitionState, start: Start): Promise<number | null> {
   const clamp = (o: number) => Math.min(Math.max(o, s.logStartOffset), s.highWatermark);
   switch (start.type) {
-    case 'earliest': return s.logStartOffset;
-    case 'latest': return s.highWatermark;
-    case 'offset': return clamp(start.offset);
+    case 'earliest':
+      return s.logStartOffset;
+    case 'latest':
+      return s.highWatermark;
+    case 'offset':
+      return clamp(start.offset);
     case 'timestamp': {
       const [first] = await c.readRecords({ topic, partition: s.partition, start, limit: 1 });
       return first ? first.offset : s.highWatermark;
@@ -67,12 +78,20 @@ export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordP
   const backward = direction === 'backward';
   const limit = i.limit;
 
-  const reads = await Promise.all(states.map(async (s) => {
-    const from = await resolveStart(c, i.topic, s, i.start);
-    if (from === null) return null;
-    const records = await c.readRecords({ topic: i.topic, partition: s.partition, start: { type: 'offset', offset: from }, limit, direction });
-    return { state: s, from, records, taken: 0 };
-  }));
+  const reads = await Promise.all(
+    states.map(async (s) => {
+      const from = await resolveStart(c, i.topic, s, i.start);
+      if (from === null) return null;
+      const records = await c.readRecords({
+        topic: i.topic,
+        partition: s.partition,
+        start: { type: 'offset', offset: from },
+        limit,
+        direction,
+      });
+      return { state: s, from, records, taken: 0 };
+    }),
+  );
   const streams = reads.filter((r): r is NonNullable<typeof r> => r !== null);
 
   // k-way merge by timestamp; each stream is in offset order for its direction.
@@ -83,8 +102,12 @@ export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordP
       const head = st.records[st.taken];
       if (!head) continue;
       const bh = best ? best.records[best.taken]! : null;
-      if (!bh || (backward ? head.timestamp > bh.timestamp : head.timestamp < bh.timestamp)
-        || (head.timestamp === bh.timestamp && head.partition < bh.partition)) best = st;
+      if (
+        !bh ||
+        (backward ? head.timestamp > bh.timestamp : head.timestamp < bh.timestamp) ||
+        (head.timestamp === bh.timestamp && head.partition < bh.partition)
+      )
+        best = st;
     }
     if (!best) break;
     out.push(best.records[best.taken++]!);
@@ -107,12 +130,21 @@ export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordP
     records: out.map((r) => recordToCappedDto(r, i.maxValueBytes)),
     lower,
     upper,
-    partitions: states.map((s) => ({ partition: s.partition, logStartOffset: s.logStartOffset, highWatermark: s.highWatermark })),
+    partitions: states.map((s) => ({
+      partition: s.partition,
+      logStartOffset: s.logStartOffset,
+      highWatermark: s.highWatermark,
+    })),
   };
 }
 
 /** One record by its offset, or null when that offset holds none (deleted, compacted away, or not written yet). */
 export async function getRecord(c: ClusterPort, i: ParsedInput<'getRecord'>): Promise<RecordDto | null> {
-  const [r] = await c.readRecords({ topic: i.topic, partition: i.partition, start: { type: 'offset', offset: i.offset }, limit: 1 });
+  const [r] = await c.readRecords({
+    topic: i.topic,
+    partition: i.partition,
+    start: { type: 'offset', offset: i.offset },
+    limit: 1,
+  });
   return r && r.offset === i.offset ? recordToCappedDto(r, i.maxValueBytes) : null;
 }

@@ -32,7 +32,10 @@ interface Job {
 export class ConnectionSearches {
   private readonly jobs = new Map<string, Job>();
 
-  constructor(private readonly cluster: ClusterPort, private readonly emit: (status: SearchStatus) => void) {}
+  constructor(
+    private readonly cluster: ClusterPort,
+    private readonly emit: (status: SearchStatus) => void,
+  ) {}
 
   start(i: ParsedInput<'startSearch'>): SearchStatus {
     const c = this.cluster;
@@ -41,7 +44,10 @@ export class ConnectionSearches {
     compileSearch(query); // a bad or unsafe pattern fails the call itself, with the reason
     const states = c.partitions(i.topic);
     if (i.partition !== undefined && !states[i.partition]) {
-      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${i.partition} of topic ${i.topic} does not exist (it has ${states.length})`);
+      throw new KafkaError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `Partition ${i.partition} of topic ${i.topic} does not exist (it has ${states.length})`,
+      );
     }
     const chosen = i.partition === undefined ? states : [states[i.partition]!];
     const total = chosen.reduce((n, s) => n + Math.max(0, s.highWatermark - s.logStartOffset), 0);
@@ -49,7 +55,18 @@ export class ConnectionSearches {
     this.makeRoom();
     const searchId = randomUUID();
     const job: Job = {
-      status: { searchId, topic: i.topic, partition: i.partition ?? null, state: 'running', scanned: 0, total, matches: 0, elapsedMs: 0, error: null, skipped: [] },
+      status: {
+        searchId,
+        topic: i.topic,
+        partition: i.partition ?? null,
+        state: 'running',
+        scanned: 0,
+        total,
+        matches: 0,
+        elapsedMs: 0,
+        error: null,
+        skipped: [],
+      },
       matches: [],
       abort: new AbortController(),
     };
@@ -76,7 +93,14 @@ export class ConnectionSearches {
       },
     }).then(
       (o: ScanOutcome) => {
-        Object.assign(job.status, { scanned: o.scanned, total: o.total, matches: o.matches, elapsedMs: o.elapsedMs, state: o.end, skipped: o.skipped });
+        Object.assign(job.status, {
+          scanned: o.scanned,
+          total: o.total,
+          matches: o.matches,
+          elapsedMs: o.elapsedMs,
+          state: o.end,
+          skipped: o.skipped,
+        });
         publish();
       },
       (err: unknown) => {
@@ -95,7 +119,10 @@ export class ConnectionSearches {
 
   results(searchId: string, from: number): SearchResults {
     const job = this.job(searchId);
-    return { status: { ...job.status, skipped: [...job.status.skipped] }, matches: job.matches.slice(from, from + MAX_RESULTS_PER_CALL) };
+    return {
+      status: { ...job.status, skipped: [...job.status.skipped] },
+      matches: job.matches.slice(from, from + MAX_RESULTS_PER_CALL),
+    };
   }
 
   close(): void {
@@ -105,7 +132,11 @@ export class ConnectionSearches {
 
   private job(searchId: string): Job {
     const job = this.jobs.get(searchId);
-    if (!job) throw new KafkaError('INVALID_REQUEST', `No search ${searchId} on this connection (it ended with the connection, or was replaced by newer searches)`);
+    if (!job)
+      throw new KafkaError(
+        'INVALID_REQUEST',
+        `No search ${searchId} on this connection (it ended with the connection, or was replaced by newer searches)`,
+      );
     return job;
   }
 

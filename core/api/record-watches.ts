@@ -38,7 +38,17 @@ export class RecordWatches {
     const next = new Map<number, number>();
     for (const p of states) next.set(p.partition, p.highWatermark);
     const id = randomUUID();
-    this.watches.set(id, { id, topic, partition, next, pending: new Map(), timer: null, flushing: Promise.resolve(), emit, closed: false });
+    this.watches.set(id, {
+      id,
+      topic,
+      partition,
+      next,
+      pending: new Map(),
+      timer: null,
+      flushing: Promise.resolve(),
+      emit,
+      closed: false,
+    });
     return id;
   }
 
@@ -83,7 +93,12 @@ export class RecordWatches {
       }
       w.next.set(partition, hw);
       try {
-        const records = await this.cluster.readRecords({ topic: w.topic, partition, start: { type: 'offset', offset: from }, limit: hw - from });
+        const records = await this.cluster.readRecords({
+          topic: w.topic,
+          partition,
+          start: { type: 'offset', offset: from },
+          limit: hw - from,
+        });
         for (const r of records) if (r.offset < hw) payload.records.push(recordToDto(r));
       } catch {
         // Records deleted or the topic removed meanwhile: nothing left to deliver for this range.

@@ -50,7 +50,12 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
     version: opts.version,
     // The engine log goes in the data folder, where serve mode keeps everything else.
     openCluster: ({ dataDir }) =>
-      opts.openCluster({ dataDir, brokers: opts.brokers, host: opts.kafkaHost ?? '127.0.0.1', logFile: join(dataDir, 'logs', 'noticeboard.log') }),
+      opts.openCluster({
+        dataDir,
+        brokers: opts.brokers,
+        host: opts.kafkaHost ?? '127.0.0.1',
+        logFile: join(dataDir, 'logs', 'noticeboard.log'),
+      }),
     attachGroups: opts.attachGroups,
     startKafka: opts.startKafka,
     feed: opts.feed,

@@ -8,7 +8,12 @@ import { asKafkaError, KafkaError, type ErrorName } from '../errors';
 import { API, isMethodName, type ApiErrorShape, type MethodName, type ParsedInput } from './api';
 
 export function describeIssuePath(path: ReadonlyArray<PropertyKey>): string {
-  return path.length === 0 ? 'input' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? 'input'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }
 
 /**
@@ -23,12 +28,18 @@ export function fieldOfIssuePath(path: ReadonlyArray<PropertyKey>): string | und
 
 /** The Kafka error for a schema failure: the first issue that names one, else INVALID_REQUEST. */
 export function errorFromIssues(method: string, issues: ReadonlyArray<z.core.$ZodIssue>): KafkaError {
-  const named = issues.find((i) => i.code === 'custom' && typeof (i.params as { errorName?: unknown } | undefined)?.errorName === 'string');
+  const named = issues.find(
+    (i) => i.code === 'custom' && typeof (i.params as { errorName?: unknown } | undefined)?.errorName === 'string',
+  );
   const first = named ?? issues[0];
-  const errorName: ErrorName = named ? ((named as z.core.$ZodIssueCustom).params!.errorName as ErrorName) : 'INVALID_REQUEST';
+  const errorName: ErrorName = named
+    ? ((named as z.core.$ZodIssueCustom).params!.errorName as ErrorName)
+    : 'INVALID_REQUEST';
   const where = first ? describeIssuePath(first.path) : 'input';
   const what = first?.message ?? 'invalid input';
-  return new KafkaError(errorName, `${method}: ${where}: ${what}`, { field: first ? fieldOfIssuePath(first.path) : undefined });
+  return new KafkaError(errorName, `${method}: ${where}: ${what}`, {
+    field: first ? fieldOfIssuePath(first.path) : undefined,
+  });
 }
 
 /** Validates a call; throws KafkaError (INVALID_REQUEST for an unknown method or malformed input). */
@@ -36,7 +47,10 @@ export function parseCall<M extends MethodName>(method: M, raw: unknown): Parsed
 export function parseCall(method: unknown, raw: unknown): unknown;
 export function parseCall(method: unknown, raw: unknown): unknown {
   if (!isMethodName(method)) {
-    throw new KafkaError('INVALID_REQUEST', `Unknown method: ${typeof method === 'string' ? method.slice(0, 64) : typeof method}`);
+    throw new KafkaError(
+      'INVALID_REQUEST',
+      `Unknown method: ${typeof method === 'string' ? method.slice(0, 64) : typeof method}`,
+    );
   }
   const parsed = API[method].input.safeParse(raw === undefined || raw === null ? {} : raw);
   if (!parsed.success) throw errorFromIssues(method, parsed.error.issues);

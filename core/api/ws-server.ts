@@ -106,7 +106,8 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!g.hostAllowed(req.headers.host)) return end(res, 403, 'Host not allowed');
     const headers = securityHeaders(req);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405, 'Method not allowed', { ...headers, Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return end(res, 405, 'Method not allowed', { ...headers, Allow: 'GET, HEAD' });
     if (!opts.staticDir) return end(res, 404, 'This server has no UI; use the WebSocket API at ' + WS_PATH, headers);
     serveStatic(opts.staticDir, req, res, headers).catch(() => {
       if (!res.headersSent) end(res, 500, 'Internal error', headers);
@@ -118,7 +119,9 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
     const url = new URL(req.url ?? '/', 'http://x');
     const refusal = url.pathname !== WS_PATH ? { status: 404, reason: 'Not found' } : g.refuseUpgrade(req.headers, url);
     if (refusal) {
-      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${refusal.reason.length}\r\n\r\n${refusal.reason}`);
+      socket.end(
+        `HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${refusal.reason.length}\r\n\r\n${refusal.reason}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -136,12 +139,13 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
     url: `http://${shown}:${port}/?token=${token}`,
     wsUrl: `ws://${shown}:${port}${WS_PATH}?token=${token}`,
     connections: () => [...loads].map((l) => l()),
-    close: () => new Promise<void>((done) => {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      http.closeAllConnections?.();
-      http.close(() => done());
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        http.closeAllConnections?.();
+        http.close(() => done());
+      }),
   };
 }
 
@@ -163,9 +167,18 @@ function serveConnection(ws: WebSocket, api: EngineApi): () => ConnectionLoad {
     try {
       if (isBinary) throw new Error('binary');
       frame = JSON.parse(raw.toString());
-      if (typeof frame !== 'object' || frame === null || (typeof frame.id !== 'number' && typeof frame.id !== 'string')) throw new Error('shape');
+      if (typeof frame !== 'object' || frame === null || (typeof frame.id !== 'number' && typeof frame.id !== 'string'))
+        throw new Error('shape');
     } catch {
-      send({ id: null, ok: false, error: { code: errorCodeOf('INVALID_REQUEST'), errorName: 'INVALID_REQUEST', message: 'Each frame must be a JSON text message {"id", "method", "params"}' } });
+      send({
+        id: null,
+        ok: false,
+        error: {
+          code: errorCodeOf('INVALID_REQUEST'),
+          errorName: 'INVALID_REQUEST',
+          message: 'Each frame must be a JSON text message {"id", "method", "params"}',
+        },
+      });
       return;
     }
     const envelope = await session.call(frame.method, frame.params);

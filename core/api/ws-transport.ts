@@ -31,7 +31,6 @@ export interface WsTransportOptions {
 
 const OPEN = 1;
 
-
 export function createWsTransport(opts: WsTransportOptions): Transport {
   const Ctor = opts.WebSocket ?? (globalThis as unknown as { WebSocket: SocketCtor }).WebSocket;
   const pending = new Map<number, { resolve: (e: Envelope) => void; timer: ReturnType<typeof setTimeout> }>();
@@ -100,7 +99,8 @@ export function createWsTransport(opts: WsTransportOptions): Transport {
     kind: 'websocket',
     async invoke(method, input) {
       // A call made while (re)connecting waits briefly for the socket rather than failing a fresh page load.
-      if (status === 'connecting') await Promise.race([opened, new Promise((r) => setTimeout(r, opts.timeoutMs ?? 30_000))]);
+      if (status === 'connecting')
+        await Promise.race([opened, new Promise((r) => setTimeout(r, opts.timeoutMs ?? 30_000))]);
       const ws = socket;
       if (!ws || ws.readyState !== OPEN) return apiError('NETWORK_EXCEPTION', 'Not connected to Noticeboard');
       const id = nextId++;

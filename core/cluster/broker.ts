@@ -57,7 +57,8 @@ export class Broker implements MetadataReplica {
   }
 
   get replicas(): ReplicaManager {
-    if (!this._replicas || this.status === 'stopped') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${this.id} is not running`);
+    if (!this._replicas || this.status === 'stopped')
+      throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${this.id} is not running`);
     return this._replicas;
   }
 
@@ -161,7 +162,8 @@ export class Broker implements MetadataReplica {
         break;
       case 'BrokerConfig':
         // log.segment.bytes / log.roll.ms may have changed what topics inherit.
-        for (const p of rm.partitions.values()) p.log.settings = { segmentBytes: p.topic.config.segmentBytes, segmentMs: p.topic.config.segmentMs };
+        for (const p of rm.partitions.values())
+          p.log.settings = { segmentBytes: p.topic.config.segmentBytes, segmentMs: p.topic.config.segmentMs };
         break;
       default:
         break;

@@ -42,9 +42,23 @@ import { describeBrokerConfigs, topicConfigSynonyms, type StaticBrokerConfigs } 
 import { describeTopicConfigs, isInternalTopic } from './topic-configs';
 import { buildBatch } from '../record';
 import type {
-  Acks, BrokerState, ClusterEvents, ClusterState, ConfigEntry, CreateTopicOptions, DecodedRecord, OffsetSpec,
-  PartitionFilter, PartitionPage, PartitionState, ProduceRecord, ReadRecordsOptions, ReplicaState, TopicDescription,
-  TopicDetails, TopicSummary,
+  Acks,
+  BrokerState,
+  ClusterEvents,
+  ClusterState,
+  ConfigEntry,
+  CreateTopicOptions,
+  DecodedRecord,
+  OffsetSpec,
+  PartitionFilter,
+  PartitionPage,
+  PartitionState,
+  ProduceRecord,
+  ReadRecordsOptions,
+  ReplicaState,
+  TopicDescription,
+  TopicDetails,
+  TopicSummary,
 } from './types';
 
 export interface ClusterOptions {
@@ -110,11 +124,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   static async open(opts: ClusterOptions): Promise<Cluster> {
-    if (!opts || typeof opts.dataDir !== 'string' || opts.dataDir.length === 0) throw new KafkaError('INVALID_REQUEST', 'dataDir is required');
+    if (!opts || typeof opts.dataDir !== 'string' || opts.dataDir.length === 0)
+      throw new KafkaError('INVALID_REQUEST', 'dataDir is required');
     mkdirSync(opts.dataDir, { recursive: true });
-    const existing = existsSync(opts.dataDir) ? readdirSync(opts.dataDir).map((n) => /^broker-(\d+)$/.exec(n)).filter((m) => m).map((m) => Number(m![1])) : [];
-    const count = existing.length > 0 ? Math.max(...existing) + 1 : opts.brokers ?? 3;
-    if (!Number.isInteger(count) || count < 1 || count > MAX_BROKERS) throw new KafkaError('INVALID_REQUEST', `A cluster has 1 to ${MAX_BROKERS} brokers; got ${count}`);
+    const existing = existsSync(opts.dataDir)
+      ? readdirSync(opts.dataDir)
+          .map((n) => /^broker-(\d+)$/.exec(n))
+          .filter((m) => m)
+          .map((m) => Number(m![1]))
+      : [];
+    const count = existing.length > 0 ? Math.max(...existing) + 1 : (opts.brokers ?? 3);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_BROKERS)
+      throw new KafkaError('INVALID_REQUEST', `A cluster has 1 to ${MAX_BROKERS} brokers; got ${count}`);
     const cluster = new Cluster({
       dataDir: opts.dataDir,
       brokers: count,
@@ -137,10 +158,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       lookup: (leaderId, key) => this.brokersList[leaderId]?.replicasIfReady?.partitions.get(key),
       // Proposed from background paths (fetches, the lag check): a failure is logged and proposed again later.
       isr: {
-        requestIsrChange: (p, isr) => this.controller.requestIsrChange(p, isr)
-          .catch((e: unknown) => this.logger.warn('isr', `ISR change of ${p.topic.name}-${p.index} failed`, e)),
+        requestIsrChange: (p, isr) =>
+          this.controller
+            .requestIsrChange(p, isr)
+            .catch((e: unknown) => this.logger.warn('isr', `ISR change of ${p.topic.name}-${p.index} failed`, e)),
       },
-      onHighWatermark: (p) => this.emit('highWatermark', { topic: p.topic.name, partition: p.index, highWatermark: p.log.highWatermark }),
+      onHighWatermark: (p) =>
+        this.emit('highWatermark', { topic: p.topic.name, partition: p.index, highWatermark: p.log.highWatermark }),
       onMetadataApplied: (b, r) => this.onMetadataApplied(b, r),
       onReplicaDamaged: (b, log, reason) => this.onReplicaDamaged(b, log, reason),
       onStoreFailure: (b, reason) => this.onStoreFailure(b, reason),
@@ -167,19 +191,32 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       log: this.log,
       image: () => this.brokersList[this.controllerId]!.image,
       replicas: () => this.brokersList.filter((b) => b.status !== 'stopped'),
-      liveBrokerIds: () => this.brokersList.filter((b) => b.status === 'running' || b.status === 'starting').map((b) => b.id),
+      liveBrokerIds: () =>
+        this.brokersList.filter((b) => b.status === 'running' || b.status === 'starting').map((b) => b.id),
       replicaHealth: (id, topicId, partition) => {
         const log = this.brokersList[id]?.replicasIfReady?.partitions.get(`${topicId}:${partition}`)?.log;
         return log ? { unclean: log.unclean !== null, needsReset: log.needsReset } : undefined;
       },
-      get defaultPartitions() { return autoCreateDefault('num.partitions'); },
-      get defaultReplicationFactor() { return autoCreateDefault('default.replication.factor'); },
+      get defaultPartitions() {
+        return autoCreateDefault('num.partitions');
+      },
+      get defaultReplicationFactor() {
+        return autoCreateDefault('default.replication.factor');
+      },
     });
     if (this.log.nextOffset === 0) {
       const clusterId = randomBytes(16).toString('base64url');
       // No broker has started yet: the first records only need to reach every store.
-      const copies = this.brokersList.filter((b) => b.failure === null).map((b) => ({ id: b.id, store: b.store, isUp: true, applyMetadata: async () => undefined }));
-      await this.log.append([{ type: 'Cluster', clusterId, brokers: this.options.brokers }, ...this.brokersList.map((b) => ({ type: 'RegisterBroker' as const, brokerId: b.id }))], copies);
+      const copies = this.brokersList
+        .filter((b) => b.failure === null)
+        .map((b) => ({ id: b.id, store: b.store, isUp: true, applyMetadata: async () => undefined }));
+      await this.log.append(
+        [
+          { type: 'Cluster', clusterId, brokers: this.options.brokers },
+          ...this.brokersList.map((b) => ({ type: 'RegisterBroker' as const, brokerId: b.id })),
+        ],
+        copies,
+      );
     }
     // The folder of a higher-numbered broker may be gone: the metadata knows how many there are.
     const declared = this.log.cloneImage().brokerCount;
@@ -200,7 +237,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       }
     }
     const started = starting.filter((b) => b.status === 'starting');
-    if (started.length === 0) throw new KafkaError('KAFKA_STORAGE_ERROR', `No broker could start: ${this.brokersList.map((b) => `broker ${b.id}: ${b.failure}`).join('; ')}`);
+    if (started.length === 0)
+      throw new KafkaError(
+        'KAFKA_STORAGE_ERROR',
+        `No broker could start: ${this.brokersList.map((b) => `broker ${b.id}: ${b.failure}`).join('; ')}`,
+      );
     for (const b of started) {
       this.electController();
       await this.controller.brokerStarted(b.id, b.incarnationId);
@@ -211,7 +252,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     for (const b of this.brokersList) if (b.status === 'stopped') await this.controller.brokerGone(b.id);
     this.balanceTimer = setInterval(() => {
       if (this.controllerId >= 0) {
-        void this.controller.balanceLeaders().catch((e: unknown) => this.logger.warn('leader-balancer', 'Preferred leader election failed', e));
+        void this.controller
+          .balanceLeaders()
+          .catch((e: unknown) => this.logger.warn('leader-balancer', 'Preferred leader election failed', e));
       }
     }, this.options.leaderBalanceIntervalMs);
     this.balanceTimer.unref();
@@ -259,7 +302,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   private requireController(): Controller {
     this.assertOpen();
-    if (this.controllerId < 0) throw new KafkaError('NOT_CONTROLLER', 'No broker is running, so there is no controller; start a broker first');
+    if (this.controllerId < 0)
+      throw new KafkaError('NOT_CONTROLLER', 'No broker is running, so there is no controller; start a broker first');
     return this.controller;
   }
 
@@ -269,7 +313,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   broker(id: number): Broker {
     const b = Number.isInteger(id) ? this.brokersList[id] : undefined;
-    if (!b) throw new KafkaError('BROKER_NOT_AVAILABLE', `There is no broker ${id}; brokers are 0 to ${this.brokersList.length - 1}`);
+    if (!b)
+      throw new KafkaError(
+        'BROKER_NOT_AVAILABLE',
+        `There is no broker ${id}; brokers are 0 to ${this.brokersList.length - 1}`,
+      );
     return b;
   }
 
@@ -283,8 +331,16 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   leaderOf(topic: string, partition: number): Partition {
     const t = this.topicImage(topic);
     const p = Number.isInteger(partition) ? t.partitions[partition] : undefined;
-    if (!p) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition} of topic ${topic} does not exist (it has ${t.partitions.length})`);
-    if (p.leader < 0) throw new KafkaError('LEADER_NOT_AVAILABLE', `Partition ${topic}-${partition} has no leader: its in-sync replicas (${p.isr.join(', ')}) are all down`);
+    if (!p)
+      throw new KafkaError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `Partition ${partition} of topic ${topic} does not exist (it has ${t.partitions.length})`,
+      );
+    if (p.leader < 0)
+      throw new KafkaError(
+        'LEADER_NOT_AVAILABLE',
+        `Partition ${topic}-${partition} has no leader: its in-sync replicas (${p.isr.join(', ')}) are all down`,
+      );
     return this.broker(p.leader).replicas.leaderPartition(topic, partition);
   }
 
@@ -394,8 +450,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    */
   partitionPage(topic: string, opts: { offset: number; limit: number; filter?: PartitionFilter }): PartitionPage {
     const t = this.topicImage(topic);
-    if (!Number.isInteger(opts.offset) || opts.offset < 0) throw new KafkaError('INVALID_REQUEST', `offset must be a non-negative integer; got ${opts.offset}`);
-    if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new KafkaError('INVALID_REQUEST', `limit must be a positive integer; got ${opts.limit}`);
+    if (!Number.isInteger(opts.offset) || opts.offset < 0)
+      throw new KafkaError('INVALID_REQUEST', `offset must be a non-negative integer; got ${opts.offset}`);
+    if (!Number.isInteger(opts.limit) || opts.limit < 1)
+      throw new KafkaError('INVALID_REQUEST', `limit must be a positive integer; got ${opts.limit}`);
     const filter = opts.filter ?? 'all';
     let problems = 0;
     const matching: number[] = [];
@@ -406,7 +464,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (filter === 'all' || problem) matching.push(p.partition);
     }
     const partitions = matching.slice(opts.offset, opts.offset + opts.limit).map((i) => this.partitionState(t, i));
-    return { topic: t.name, filter, offset: opts.offset, total: t.partitions.length, matching: matching.length, problems, partitions };
+    return {
+      topic: t.name,
+      filter,
+      offset: opts.offset,
+      total: t.partitions.length,
+      matching: matching.length,
+      problems,
+      partitions,
+    };
   }
 
   /** The replica holding a partition's offsets for views: its leader's, else any running replica's. */
@@ -475,7 +541,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /** A topic's configs; with `brokerId`, broker-level values as that broker applies them (else the cluster-wide ones). */
   describeConfigs(topic: string, brokerId: number | null = null): ConfigEntry[] {
-    return describeTopicConfigs(this.topicImage(topic).configs, topicConfigSynonyms(this.anyImage().brokerConfigs, brokerId));
+    return describeTopicConfigs(
+      this.topicImage(topic).configs,
+      topicConfigSynonyms(this.anyImage().brokerConfigs, brokerId),
+    );
   }
 
   // ---- broker configs (broker-configs.ts) ---------------------------------
@@ -516,9 +585,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /** Sets or removes dynamic broker configs of one broker, or with null cluster-wide; returns that level's configs after. */
-  async alterBrokerConfigs(brokerId: number | null, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly = false): Promise<ConfigEntry[]> {
+  async alterBrokerConfigs(
+    brokerId: number | null,
+    changes: { set?: Record<string, string>; delete?: string[] },
+    validateOnly = false,
+  ): Promise<ConfigEntry[]> {
     const resource = brokerId === null ? '' : String(brokerId);
-    await this.requireController().alterBrokerConfigs(resource, changes?.set ?? {}, changes?.delete ?? [], validateOnly);
+    await this.requireController().alterBrokerConfigs(
+      resource,
+      changes?.set ?? {},
+      changes?.delete ?? [],
+      validateOnly,
+    );
     return this.describeBrokerConfigs(brokerId);
   }
 
@@ -537,15 +615,26 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /** The new topic without its partition states (page them with partitionPage). */
   async createTopic(opts: CreateTopicOptions): Promise<TopicDetails> {
-    if (!opts || typeof opts !== 'object') throw new KafkaError('INVALID_REQUEST', 'createTopic needs {name, partitions?, replicationFactor?, configs?}');
+    if (!opts || typeof opts !== 'object')
+      throw new KafkaError('INVALID_REQUEST', 'createTopic needs {name, partitions?, replicationFactor?, configs?}');
     await this.requireController().createTopic(opts);
     if (opts.validateOnly) {
       const partitions = opts.assignments?.length ?? opts.partitions ?? this.autoCreateDefault('num.partitions');
       return {
-        name: opts.name, topicId: '', internal: isInternalTopic(opts.name), partitions,
-        replicationFactor: opts.assignments?.[0]?.length ?? opts.replicationFactor ?? this.autoCreateDefault('default.replication.factor'),
-        messages: 0, bytesOnDisk: 0, underReplicatedPartitions: 0, offlinePartitions: 0,
-        cleanupPolicy: opts.configs?.['cleanup.policy'] ?? 'delete', configs: describeTopicConfigs(opts.configs ?? {}),
+        name: opts.name,
+        topicId: '',
+        internal: isInternalTopic(opts.name),
+        partitions,
+        replicationFactor:
+          opts.assignments?.[0]?.length ??
+          opts.replicationFactor ??
+          this.autoCreateDefault('default.replication.factor'),
+        messages: 0,
+        bytesOnDisk: 0,
+        underReplicatedPartitions: 0,
+        offlinePartitions: 0,
+        cleanupPolicy: opts.configs?.['cleanup.policy'] ?? 'delete',
+        configs: describeTopicConfigs(opts.configs ?? {}),
       };
     }
     return this.topicDetails(opts.name);
@@ -556,11 +645,20 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /** Grows a topic; `assignments` optionally places the new partitions' replicas (one broker list each). */
-  async createPartitions(topic: string, totalCount: number, validateOnly = false, assignments?: number[][]): Promise<void> {
+  async createPartitions(
+    topic: string,
+    totalCount: number,
+    validateOnly = false,
+    assignments?: number[][],
+  ): Promise<void> {
     await this.requireController().createPartitions(topic, totalCount, validateOnly, assignments);
   }
 
-  async alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly = false): Promise<ConfigEntry[]> {
+  async alterConfigs(
+    topic: string,
+    changes: { set?: Record<string, string>; delete?: string[] },
+    validateOnly = false,
+  ): Promise<ConfigEntry[]> {
     return this.requireController().alterConfigs(topic, changes?.set ?? {}, changes?.delete ?? [], validateOnly);
   }
 
@@ -578,11 +676,17 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    * (murmur2), keyless ones to one partition per call (sticky, rotating).
    * Returns each record's partition and offset, in input order.
    */
-  async produce(topic: string, records: ProduceRecord[], opts: { acks?: Acks; timeoutMs?: number } = {}): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
+  async produce(
+    topic: string,
+    records: ProduceRecord[],
+    opts: { acks?: Acks; timeoutMs?: number } = {},
+  ): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
     this.assertOpen();
-    if (!Array.isArray(records) || records.length === 0) throw new KafkaError('INVALID_RECORD', 'produce needs at least one record');
+    if (!Array.isArray(records) || records.length === 0)
+      throw new KafkaError('INVALID_RECORD', 'produce needs at least one record');
     const acks = opts.acks ?? -1;
-    if (acks !== 0 && acks !== 1 && acks !== -1) throw new KafkaError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1 (all); got ${String(acks)}`);
+    if (acks !== 0 && acks !== 1 && acks !== -1)
+      throw new KafkaError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1 (all); got ${String(acks)}`);
     const t = this.topicImage(topic);
     const groups = new Map<number, number[]>();
     const now = Date.now();
@@ -594,32 +698,73 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       g.push(i);
     });
     const out: Array<{ partition: number; offset: number; timestamp: number }> = new Array(records.length);
-    await Promise.all([...groups].map(async ([partition, idxs]) => {
-      const batch = buildBatch({ records: idxs.map((i) => ({ ...records[i]!, timestamp: records[i]!.timestamp ?? now })) });
-      const res = await this.produceBatch(topic, partition, batch, { acks, timeoutMs: opts.timeoutMs });
-      idxs.forEach((recordIndex, j) => {
-        out[recordIndex] = { partition, offset: res.baseOffset + j, timestamp: res.logAppendTime >= 0 ? res.logAppendTime : records[recordIndex]!.timestamp ?? now };
-      });
-    }));
+    await Promise.all(
+      [...groups].map(async ([partition, idxs]) => {
+        const batch = buildBatch({
+          records: idxs.map((i) => ({ ...records[i]!, timestamp: records[i]!.timestamp ?? now })),
+        });
+        const res = await this.produceBatch(topic, partition, batch, { acks, timeoutMs: opts.timeoutMs });
+        idxs.forEach((recordIndex, j) => {
+          out[recordIndex] = {
+            partition,
+            offset: res.baseOffset + j,
+            timestamp: res.logAppendTime >= 0 ? res.logAppendTime : (records[recordIndex]!.timestamp ?? now),
+          };
+        });
+      }),
+    );
     return out;
   }
 
   /** The wire path: ready-made record batches for one partition, validated and stored as they are. */
-  async produceBatch(topic: string, partition: number, records: Buffer, opts: { acks?: Acks; timeoutMs?: number } = {}): Promise<{ partition: number; baseOffset: number; logAppendTime: number; logStartOffset: number }> {
+  async produceBatch(
+    topic: string,
+    partition: number,
+    records: Buffer,
+    opts: { acks?: Acks; timeoutMs?: number } = {},
+  ): Promise<{ partition: number; baseOffset: number; logAppendTime: number; logStartOffset: number }> {
     this.assertOpen();
     const leader = this.leaderOf(topic, partition);
-    const res = await this.broker(leader.brokerId).replicas.produce(topic, partition, records, opts.acks ?? -1, opts.timeoutMs ?? 30_000);
+    const res = await this.broker(leader.brokerId).replicas.produce(
+      topic,
+      partition,
+      records,
+      opts.acks ?? -1,
+      opts.timeoutMs ?? 30_000,
+    );
     return { partition, ...res };
   }
 
-  async fetch(topic: string, partition: number, offset: number, opts: { maxBytes?: number; maxWaitMs?: number; minBytes?: number } = {}): Promise<{ records: Buffer; batches: Buffer[]; highWatermark: number; logStartOffset: number; lastStableOffset: number }> {
+  async fetch(
+    topic: string,
+    partition: number,
+    offset: number,
+    opts: { maxBytes?: number; maxWaitMs?: number; minBytes?: number } = {},
+  ): Promise<{
+    records: Buffer;
+    batches: Buffer[];
+    highWatermark: number;
+    logStartOffset: number;
+    lastStableOffset: number;
+  }> {
     this.assertOpen();
-    if (!Number.isInteger(offset) || offset < 0) throw new KafkaError('OFFSET_OUT_OF_RANGE', `Fetch offset must be a non-negative integer; got ${offset}`);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new KafkaError('OFFSET_OUT_OF_RANGE', `Fetch offset must be a non-negative integer; got ${offset}`);
     const leader = this.leaderOf(topic, partition);
     const maxBytes = opts.maxBytes ?? 1024 * 1024;
-    const [r] = await this.broker(leader.brokerId).replicas.fetch([{ topic, partition, offset, maxBytes }], { maxWaitMs: opts.maxWaitMs ?? 0, minBytes: opts.minBytes ?? 1, maxBytes });
+    const [r] = await this.broker(leader.brokerId).replicas.fetch([{ topic, partition, offset, maxBytes }], {
+      maxWaitMs: opts.maxWaitMs ?? 0,
+      minBytes: opts.minBytes ?? 1,
+      maxBytes,
+    });
     if (r!.error) throw r!.error;
-    return { records: r!.batches.length === 1 ? r!.batches[0]! : Buffer.concat(r!.batches), batches: r!.batches, highWatermark: r!.highWatermark, logStartOffset: r!.logStartOffset, lastStableOffset: r!.lastStableOffset };
+    return {
+      records: r!.batches.length === 1 ? r!.batches[0]! : Buffer.concat(r!.batches),
+      batches: r!.batches,
+      highWatermark: r!.highWatermark,
+      logStartOffset: r!.logStartOffset,
+      lastStableOffset: r!.lastStableOffset,
+    };
   }
 
   readRecords(opts: ReadRecordsOptions): Promise<DecodedRecord[]> {
@@ -633,7 +778,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return scanClusterRecords(this, opts);
   }
 
-  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {
+  async listOffsets(
+    topic: string,
+    partition: number,
+    spec: OffsetSpec,
+  ): Promise<{ offset: number; timestamp: number }> {
     this.assertOpen();
     const leader = this.leaderOf(topic, partition);
     return this.broker(leader.brokerId).replicas.listOffset(topic, partition, spec);
@@ -652,7 +801,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.serial(async () => {
       this.assertOpen();
       const b = this.broker(id);
-      if (b.status !== 'running') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is ${b.status}, not running`);
+      if (b.status !== 'running')
+        throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is ${b.status}, not running`);
       b.status = 'stopping';
       this.emit('broker', this.brokerState(b));
       await this.controller.brokerGone(id);
@@ -668,7 +818,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.serial(async () => {
       this.assertOpen();
       const b = this.broker(id);
-      if (b.status !== 'running') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is ${b.status}, not running`);
+      if (b.status !== 'running')
+        throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is ${b.status}, not running`);
       await b.shutdown(true);
       this.electController();
       if (this.controllerId >= 0) await this.controller.brokerGone(id);
@@ -703,7 +854,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private reportUnclean(b: Broker): void {
     const unclean = b.uncleanReplicas();
     if (unclean.length === 0) return;
-    this.warn(`Broker ${b.id}: ${unclean.length} replica(s) lost data and are refilled from their leaders before they may lead or rejoin the ISR (${unclean[0]!.reason})`);
+    this.warn(
+      `Broker ${b.id}: ${unclean.length} replica(s) lost data and are refilled from their leaders before they may lead or rejoin the ISR (${unclean[0]!.reason})`,
+    );
   }
 
   /** Storage warnings (a damaged store, an offline log dir) go to the engine log and to stderr. */
@@ -724,7 +877,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     log.markUnclean(reason, p.leaderEpoch);
     const img = b.image.topicsById.get(p.topic.topicId)?.partitions[p.index];
     if (img) void b.replicas.reconcilePartition(p.topic, img).catch(() => undefined);
-    if (this.controllerId >= 0) void this.controller.replicaDamaged(b.id, p.topic.topicId, p.index).catch(() => undefined);
+    if (this.controllerId >= 0)
+      void this.controller.replicaDamaged(b.id, p.topic.topicId, p.index).catch(() => undefined);
   }
 
   /**
@@ -733,7 +887,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    * leadership moves), and it comes back by itself once the dir takes writes again.
    */
   private onStoreFailure(b: Broker, reason: string): void {
-    this.warn(`Broker ${b.id}: log dir ${b.path} is offline (${reason}); its replicas leave the ISRs until writes succeed again`);
+    this.warn(
+      `Broker ${b.id}: log dir ${b.path} is offline (${reason}); its replicas leave the ISRs until writes succeed again`,
+    );
     b.logDirOffline = true;
     b.failure = `Log dir ${b.path} is offline: ${reason}`;
     void this.serial(async () => {
@@ -751,7 +907,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         this.warn(`Broker ${b.id}: repairing ${b.path} with LevelDB's repair; its replicas are refilled afterwards`);
         await BrokerStore.repair(b.path, reason);
       }
-    }).catch((e: unknown) => this.logger.warn('storage', `Broker ${b.id}: taking log dir ${b.path} offline failed`, e))
+    })
+      .catch((e: unknown) => this.logger.warn('storage', `Broker ${b.id}: taking log dir ${b.path} offline failed`, e))
       .finally(() => this.probeLogDir(b, LOG_DIR_PROBE_FIRST_MS));
   }
 
@@ -795,9 +952,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     for (;;) {
       this.assertOpen();
       if (this.producerIds.next < this.producerIds.end) return this.producerIds.next++;
-      this.producerIdBlock ??= this.requireController().allocateProducerIds(PRODUCER_ID_BLOCK)
-        .then((first) => { this.producerIds = { next: first, end: first + PRODUCER_ID_BLOCK }; })
-        .finally(() => { this.producerIdBlock = null; });
+      this.producerIdBlock ??= this.requireController()
+        .allocateProducerIds(PRODUCER_ID_BLOCK)
+        .then((first) => {
+          this.producerIds = { next: first, end: first + PRODUCER_ID_BLOCK };
+        })
+        .finally(() => {
+          this.producerIdBlock = null;
+        });
       await this.producerIdBlock;
     }
   }

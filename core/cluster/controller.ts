@@ -35,12 +35,15 @@ export interface ControllerContext {
   replicas(): MetadataReplica[];
   liveBrokerIds(): number[];
   /** A live broker's own view of its replica; undefined when it is down or does not host it. */
-  replicaHealth(brokerId: number, topicId: string, partition: number): { unclean: boolean; needsReset: boolean } | undefined;
+  replicaHealth(
+    brokerId: number,
+    topicId: string,
+    partition: number,
+  ): { unclean: boolean; needsReset: boolean } | undefined;
   /** num.partitions and default.replication.factor, read at each creation (they may change dynamically). */
   readonly defaultPartitions: number;
   readonly defaultReplicationFactor: number;
 }
-
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
@@ -64,7 +67,10 @@ export class Controller {
   }
 
   private unfencedLive(): number[] {
-    return this.ctx.liveBrokerIds().filter((id) => !this.image.isFenced(id)).sort((a, b) => a - b);
+    return this.ctx
+      .liveBrokerIds()
+      .filter((id) => !this.image.isFenced(id))
+      .sort((a, b) => a - b);
   }
 
   private topicOrThrow(name: string): TopicImage {
@@ -99,47 +105,92 @@ export class Controller {
       if (opts.assignments && opts.assignments.length > 0) {
         assignments = opts.assignments;
         if (assignments.length > MAX_PARTITIONS) {
-          throw new KafkaError('INVALID_PARTITIONS', `assignments lists ${assignments.length} partitions; a topic has at most ${MAX_PARTITIONS}`, { field: 'assignments' });
+          throw new KafkaError(
+            'INVALID_PARTITIONS',
+            `assignments lists ${assignments.length} partitions; a topic has at most ${MAX_PARTITIONS}`,
+            { field: 'assignments' },
+          );
         }
         const rf = assignments[0]!.length;
         for (const [i, a] of assignments.entries()) {
-          if (a.length !== rf || a.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} has ${a.length} replicas; every partition needs the same, non-zero number`);
-          if (new Set(a).size !== a.length) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} lists a broker twice: ${a.join(', ')}`);
+          if (a.length !== rf || a.length === 0)
+            throw new KafkaError(
+              'INVALID_REPLICA_ASSIGNMENT',
+              `Partition ${i} has ${a.length} replicas; every partition needs the same, non-zero number`,
+            );
+          if (new Set(a).size !== a.length)
+            throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} lists a broker twice: ${a.join(', ')}`);
           const bad = a.find((b) => !Number.isInteger(b) || b < 0 || b >= this.image.brokerCount);
-          if (bad !== undefined) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partition ${i} names broker ${bad}, which does not exist`);
+          if (bad !== undefined)
+            throw new KafkaError(
+              'INVALID_REPLICA_ASSIGNMENT',
+              `Partition ${i} names broker ${bad}, which does not exist`,
+            );
         }
       } else {
         const partitions = opts.partitions ?? this.ctx.defaultPartitions;
         const rf = opts.replicationFactor ?? Math.min(this.ctx.defaultReplicationFactor, live.length);
         if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
-          throw new KafkaError('INVALID_PARTITIONS', `partitions must be an integer from 1 to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${partitions}`, { field: 'partitions' });
+          throw new KafkaError(
+            'INVALID_PARTITIONS',
+            `partitions must be an integer from 1 to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${partitions}`,
+            { field: 'partitions' },
+          );
         }
-        if (!Number.isInteger(rf) || rf < 1) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor must be a positive integer; got ${rf}`);
+        if (!Number.isInteger(rf) || rf < 1)
+          throw new KafkaError(
+            'INVALID_REPLICATION_FACTOR',
+            `Replication factor must be a positive integer; got ${rf}`,
+          );
         if (rf > live.length) {
-          throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor: ${rf} larger than available brokers: ${live.length}.`);
+          throw new KafkaError(
+            'INVALID_REPLICATION_FACTOR',
+            `Replication factor: ${rf} larger than available brokers: ${live.length}.`,
+          );
         }
         assignments = Controller.assignReplicas(live, partitions, rf);
       }
       const minIsr = effectiveConfig(configs).minInsyncReplicas;
       if (minIsr > assignments[0]!.length) {
         // Kafka accepts this, but acks=all would then always fail; say so now.
-        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${minIsr} is larger than the replication factor ${assignments[0]!.length}, so acks=all writes could never succeed`, { field: 'min.insync.replicas' });
+        throw new KafkaError(
+          'INVALID_CONFIG',
+          `min.insync.replicas=${minIsr} is larger than the replication factor ${assignments[0]!.length}, so acks=all writes could never succeed`,
+          { field: 'min.insync.replicas' },
+        );
       }
       if (opts.validateOnly) return '';
       const topicId = randomBytes(16).toString('base64url');
       const records: MetadataRecordBody[] = [{ type: 'Topic', name, topicId }];
-      for (const [name2, value] of Object.entries(configs)) records.push({ type: 'Config', topicId, name: name2, value });
+      for (const [name2, value] of Object.entries(configs))
+        records.push({ type: 'Config', topicId, name: name2, value });
       const liveSet = new Set(live);
-      assignments.forEach((replicas, partition) => records.push(this.newPartitionRecord(topicId, partition, replicas, liveSet)));
+      assignments.forEach((replicas, partition) =>
+        records.push(this.newPartitionRecord(topicId, partition, replicas, liveSet)),
+      );
       await this.write(records);
       return topicId;
     });
   }
 
-  private newPartitionRecord(topicId: string, partition: number, replicas: number[], live: Set<number>): MetadataRecordBody {
+  private newPartitionRecord(
+    topicId: string,
+    partition: number,
+    replicas: number[],
+    live: Set<number>,
+  ): MetadataRecordBody {
     const isr = replicas.filter((r) => live.has(r));
     const leader = isr[0] ?? -1;
-    return { type: 'Partition', topicId, partition, replicas, isr: isr.length ? isr : [replicas[0]!], leader, leaderEpoch: 0, partitionEpoch: 0 };
+    return {
+      type: 'Partition',
+      topicId,
+      partition,
+      replicas,
+      isr: isr.length ? isr : [replicas[0]!],
+      leader,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+    };
   }
 
   deleteTopic(name: string): Promise<void> {
@@ -158,28 +209,46 @@ export class Controller {
     return this.run(async () => {
       const t = this.topicOrThrow(name);
       const current = t.partitions.length;
-      if (!Number.isInteger(totalCount) || totalCount > MAX_PARTITIONS) throw new KafkaError('INVALID_PARTITIONS', `totalCount must be an integer up to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${totalCount}`, { field: 'totalCount' });
+      if (!Number.isInteger(totalCount) || totalCount > MAX_PARTITIONS)
+        throw new KafkaError(
+          'INVALID_PARTITIONS',
+          `totalCount must be an integer up to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${totalCount}`,
+          { field: 'totalCount' },
+        );
       if (totalCount <= current) {
-        throw new KafkaError('INVALID_PARTITIONS', `Topic currently has ${current} partitions, which is higher than or equal to the requested ${totalCount}.`);
+        throw new KafkaError(
+          'INVALID_PARTITIONS',
+          `Topic currently has ${current} partitions, which is higher than or equal to the requested ${totalCount}.`,
+        );
       }
       const rf = t.partitions[0]!.replicas.length;
       const additional = totalCount - current;
       let placed: number[][];
       if (assignments) {
         if (assignments.length !== additional) {
-          throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Attempted to add ${additional} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
+          throw new KafkaError(
+            'INVALID_REPLICA_ASSIGNMENT',
+            `Attempted to add ${additional} additional partition(s), but only ${assignments.length} assignment(s) were specified.`,
+          );
         }
         const active = new Set(this.unfencedLive());
         assignments.forEach((replicas, i) => {
           this.validateManualAssignment(replicas, rf);
           if (!replicas.some((b) => active.has(b))) {
-            throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `All brokers specified in the manual partition assignment for partition ${current + i} are fenced or in controlled shutdown.`);
+            throw new KafkaError(
+              'INVALID_REPLICA_ASSIGNMENT',
+              `All brokers specified in the manual partition assignment for partition ${current + i} are fenced or in controlled shutdown.`,
+            );
           }
         });
         placed = assignments;
       } else {
         const live = this.unfencedLive();
-        if (rf > live.length) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} is larger than the ${live.length} available brokers`);
+        if (rf > live.length)
+          throw new KafkaError(
+            'INVALID_REPLICATION_FACTOR',
+            `Replication factor ${rf} is larger than the ${live.length} available brokers`,
+          );
         placed = Controller.assignReplicas(live, additional, rf, current);
       }
       if (validateOnly) return;
@@ -190,20 +259,39 @@ export class Controller {
 
   /** Kafka's checks of one manual partition assignment: registered brokers, each once, as many as the topic's replicas. */
   private validateManualAssignment(replicas: number[], rf: number): void {
-    if (replicas.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment includes an empty replica list.');
+    if (replicas.length === 0)
+      throw new KafkaError(
+        'INVALID_REPLICA_ASSIGNMENT',
+        'The manual partition assignment includes an empty replica list.',
+      );
     const sorted = [...replicas].sort((a, b) => a - b);
     sorted.forEach((id, i) => {
       if (!Number.isInteger(id) || !this.image.brokers.has(id)) {
-        throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+        throw new KafkaError(
+          'INVALID_REPLICA_ASSIGNMENT',
+          `The manual partition assignment includes broker ${id}, but no such broker is registered.`,
+        );
       }
-      if (i > 0 && sorted[i - 1] === id) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes the broker ${id} more than once.`);
+      if (i > 0 && sorted[i - 1] === id)
+        throw new KafkaError(
+          'INVALID_REPLICA_ASSIGNMENT',
+          `The manual partition assignment includes the broker ${id} more than once.`,
+        );
     });
     if (replicas.length !== rf) {
-      throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`);
+      throw new KafkaError(
+        'INVALID_REPLICA_ASSIGNMENT',
+        `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`,
+      );
     }
   }
 
-  alterConfigs(name: string, set: Record<string, string>, remove: string[], validateOnly: boolean): Promise<ConfigEntry[]> {
+  alterConfigs(
+    name: string,
+    set: Record<string, string>,
+    remove: string[],
+    validateOnly: boolean,
+  ): Promise<ConfigEntry[]> {
     return this.run(async () => {
       const t = this.topicOrThrow(name);
       const valid = validateTopicConfigs(set);
@@ -212,12 +300,18 @@ export class Controller {
       for (const n of remove) delete next[n];
       const rf = t.partitions[0]?.replicas.length ?? 1;
       if (effectiveConfig(next).minInsyncReplicas > rf) {
-        throw new KafkaError('INVALID_CONFIG', `min.insync.replicas=${effectiveConfig(next).minInsyncReplicas} is larger than the replication factor ${rf}`, { field: 'min.insync.replicas' });
+        throw new KafkaError(
+          'INVALID_CONFIG',
+          `min.insync.replicas=${effectiveConfig(next).minInsyncReplicas} is larger than the replication factor ${rf}`,
+          { field: 'min.insync.replicas' },
+        );
       }
       if (validateOnly) return describeTopicConfigs(next);
       const records: MetadataRecordBody[] = [];
-      for (const [n, v] of Object.entries(valid)) if (t.configs[n] !== v) records.push({ type: 'Config', topicId: t.topicId, name: n, value: v });
-      for (const n of remove) if (n in t.configs) records.push({ type: 'Config', topicId: t.topicId, name: n, value: null });
+      for (const [n, v] of Object.entries(valid))
+        if (t.configs[n] !== v) records.push({ type: 'Config', topicId: t.topicId, name: n, value: v });
+      for (const n of remove)
+        if (n in t.configs) records.push({ type: 'Config', topicId: t.topicId, name: n, value: null });
       await this.write(records);
       return describeTopicConfigs(this.image.topicsById.get(t.topicId)?.configs ?? next);
     });
@@ -228,7 +322,12 @@ export class Controller {
    * default, else a broker id): `set` entries stored, `remove` ones dropped
    * (back to the next level). Validated by broker-configs.ts.
    */
-  alterBrokerConfigs(resource: string, set: Record<string, string>, remove: string[], validateOnly: boolean): Promise<void> {
+  alterBrokerConfigs(
+    resource: string,
+    set: Record<string, string>,
+    remove: string[],
+    validateOnly: boolean,
+  ): Promise<void> {
     return this.run(async () => {
       const brokerCount = this.image.brokerCount;
       const name = brokerResource(resource, brokerCount);
@@ -236,8 +335,10 @@ export class Controller {
       if (validateOnly) return;
       const current = this.image.brokerConfigs.get(name) ?? {};
       const records: MetadataRecordBody[] = [];
-      for (const [n, v] of Object.entries(valid)) if (current[n] !== v) records.push({ type: 'BrokerConfig', resource: name, name: n, value: v });
-      for (const n of remove) if (n in current && !(n in valid)) records.push({ type: 'BrokerConfig', resource: name, name: n, value: null });
+      for (const [n, v] of Object.entries(valid))
+        if (current[n] !== v) records.push({ type: 'BrokerConfig', resource: name, name: n, value: v });
+      for (const n of remove)
+        if (n in current && !(n in valid)) records.push({ type: 'BrokerConfig', resource: name, name: n, value: null });
       await this.write(records);
     });
   }
@@ -251,7 +352,8 @@ export class Controller {
     return this.run(async () => {
       const records: MetadataRecordBody[] = [];
       const reg = this.image.brokers.get(id);
-      if (!reg || (incarnationId !== undefined && reg.incarnationId !== incarnationId)) records.push({ type: 'RegisterBroker', brokerId: id, incarnationId });
+      if (!reg || (incarnationId !== undefined && reg.incarnationId !== incarnationId))
+        records.push({ type: 'RegisterBroker', brokerId: id, incarnationId });
       records.push({ type: 'UnfenceBroker', brokerId: id });
       await this.write(records);
       const live = new Set(this.unfencedLive());
@@ -308,12 +410,25 @@ export class Controller {
   }
 
   /** Leader and ISR for a partition whose leader must change (or whose ISR did). */
-  private chooseLeader(t: TopicImage, p: PartitionImage, isr: number[], live: Set<number>, mustMove: boolean): MetadataRecordBody | null {
+  private chooseLeader(
+    t: TopicImage,
+    p: PartitionImage,
+    isr: number[],
+    live: Set<number>,
+    mustMove: boolean,
+  ): MetadataRecordBody | null {
     const clean = (r: number) => !this.isUnclean(r, t.topicId, p.partition);
     const leaderOk = p.leader >= 0 && live.has(p.leader) && !mustMove && clean(p.leader);
     if (leaderOk) {
       if (isr.join(',') === p.isr.join(',')) return null;
-      return { type: 'PartitionChange', topicId: t.topicId, partition: p.partition, isr, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch + 1 };
+      return {
+        type: 'PartitionChange',
+        topicId: t.topicId,
+        partition: p.partition,
+        isr,
+        leaderEpoch: p.leaderEpoch,
+        partitionEpoch: p.partitionEpoch + 1,
+      };
     }
     let leader = p.replicas.find((r) => isr.includes(r) && live.has(r) && clean(r)) ?? -1;
     let newIsr = isr;
@@ -323,7 +438,15 @@ export class Controller {
       if (leader >= 0) newIsr = [leader];
     }
     if (leader === p.leader && newIsr.join(',') === p.isr.join(',')) return null;
-    return { type: 'PartitionChange', topicId: t.topicId, partition: p.partition, leader, isr: newIsr, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 };
+    return {
+      type: 'PartitionChange',
+      topicId: t.topicId,
+      partition: p.partition,
+      leader,
+      isr: newIsr,
+      leaderEpoch: p.leaderEpoch + 1,
+      partitionEpoch: p.partitionEpoch + 1,
+    };
   }
 
   private electLeaders(live: Set<number>): MetadataRecordBody[] {
@@ -346,9 +469,23 @@ export class Controller {
       if (!t || !img || img.leader !== p.brokerId || img.leaderEpoch !== p.leaderEpoch) return;
       const live = new Set(this.unfencedLive());
       // A replica that lost data joins only once it has been emptied and refilled.
-      const accepted = isr.filter((r) => live.has(r) && img.replicas.includes(r) && (img.isr.includes(r) || !this.ctx.replicaHealth(r, t.topicId, p.index)?.needsReset));
+      const accepted = isr.filter(
+        (r) =>
+          live.has(r) &&
+          img.replicas.includes(r) &&
+          (img.isr.includes(r) || !this.ctx.replicaHealth(r, t.topicId, p.index)?.needsReset),
+      );
       if (!accepted.includes(p.brokerId) || accepted.join(',') === img.isr.join(',')) return;
-      await this.write([{ type: 'PartitionChange', topicId: t.topicId, partition: p.index, isr: accepted, leaderEpoch: img.leaderEpoch, partitionEpoch: img.partitionEpoch + 1 }]);
+      await this.write([
+        {
+          type: 'PartitionChange',
+          topicId: t.topicId,
+          partition: p.index,
+          isr: accepted,
+          leaderEpoch: img.leaderEpoch,
+          partitionEpoch: img.partitionEpoch + 1,
+        },
+      ]);
     }).catch(() => undefined);
   }
 
@@ -369,9 +506,24 @@ export class Controller {
       for (const t of this.image.topicsById.values()) {
         for (const p of t.partitions) {
           const preferred = p?.replicas[0];
-          if (!p || preferred === undefined || p.leader === preferred || !live.has(preferred) || !p.isr.includes(preferred)) continue;
+          if (
+            !p ||
+            preferred === undefined ||
+            p.leader === preferred ||
+            !live.has(preferred) ||
+            !p.isr.includes(preferred)
+          )
+            continue;
           if (this.isUnclean(preferred, t.topicId, p.partition)) continue;
-          records.push({ type: 'PartitionChange', topicId: t.topicId, partition: p.partition, leader: preferred, isr: p.isr, leaderEpoch: p.leaderEpoch + 1, partitionEpoch: p.partitionEpoch + 1 });
+          records.push({
+            type: 'PartitionChange',
+            topicId: t.topicId,
+            partition: p.partition,
+            leader: preferred,
+            isr: p.isr,
+            leaderEpoch: p.leaderEpoch + 1,
+            partitionEpoch: p.partitionEpoch + 1,
+          });
         }
       }
       await this.write(records);

@@ -25,7 +25,10 @@ export class LogCleaner {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
-  constructor(private readonly cluster: Cluster, private readonly intervalMs: number) {}
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => {
@@ -54,7 +57,9 @@ export class LogCleaner {
             }
           }
         }
-      })().finally(() => { this.running = null; });
+      })().finally(() => {
+        this.running = null;
+      });
     }
     return this.running;
   }

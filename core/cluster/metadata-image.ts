@@ -15,24 +15,45 @@
 import { inheritedTopicDefaults, isTopicDefault } from './broker-configs';
 import { effectiveConfig, type TopicConfig } from './topic-configs';
 
-interface Base { v: number; e: number }
+interface Base {
+  v: number;
+  e: number;
+}
 
-export type MetadataRecord = Base & (
-  | { type: 'Cluster'; clusterId: string; brokers: number }
-  /** `incarnationId` names the broker's store (KRaft's directory id); a new one means the old store is gone. */
-  | { type: 'RegisterBroker'; brokerId: number; incarnationId?: string }
-  | { type: 'FenceBroker'; brokerId: number }
-  | { type: 'UnfenceBroker'; brokerId: number }
-  | { type: 'Topic'; name: string; topicId: string }
-  | { type: 'RemoveTopic'; topicId: string }
-  | { type: 'Partition'; topicId: string; partition: number; replicas: number[]; isr: number[]; leader: number; leaderEpoch: number; partitionEpoch: number }
-  | { type: 'PartitionChange'; topicId: string; partition: number; leader?: number; isr?: number[]; leaderEpoch: number; partitionEpoch: number }
-  | { type: 'Config'; topicId: string; name: string; value: string | null }
-  /** A dynamic broker config: resource '' is the cluster-wide default, else a broker id; null value removes it. */
-  | { type: 'BrokerConfig'; resource: string; name: string; value: string | null }
-  /** A block of producer ids handed out: ids below `nextProducerId` are never given again. */
-  | { type: 'ProducerIds'; nextProducerId: number }
-);
+export type MetadataRecord = Base &
+  (
+    | { type: 'Cluster'; clusterId: string; brokers: number }
+    /** `incarnationId` names the broker's store (KRaft's directory id); a new one means the old store is gone. */
+    | { type: 'RegisterBroker'; brokerId: number; incarnationId?: string }
+    | { type: 'FenceBroker'; brokerId: number }
+    | { type: 'UnfenceBroker'; brokerId: number }
+    | { type: 'Topic'; name: string; topicId: string }
+    | { type: 'RemoveTopic'; topicId: string }
+    | {
+        type: 'Partition';
+        topicId: string;
+        partition: number;
+        replicas: number[];
+        isr: number[];
+        leader: number;
+        leaderEpoch: number;
+        partitionEpoch: number;
+      }
+    | {
+        type: 'PartitionChange';
+        topicId: string;
+        partition: number;
+        leader?: number;
+        isr?: number[];
+        leaderEpoch: number;
+        partitionEpoch: number;
+      }
+    | { type: 'Config'; topicId: string; name: string; value: string | null }
+    /** A dynamic broker config: resource '' is the cluster-wide default, else a broker id; null value removes it. */
+    | { type: 'BrokerConfig'; resource: string; name: string; value: string | null }
+    /** A block of producer ids handed out: ids below `nextProducerId` are never given again. */
+    | { type: 'ProducerIds'; nextProducerId: number }
+  );
 
 /** The record body without the fields the metadata log stamps on it. */
 export type MetadataRecordBody = MetadataRecord extends infer R ? (R extends Base ? Omit<R, 'v' | 'e'> : never) : never;
@@ -98,7 +119,14 @@ export class MetadataImage {
         break;
       }
       case 'Topic': {
-        const t: TopicImage = { name: r.name, topicId: r.topicId, idBytes: Buffer.from(r.topicId, 'base64url'), partitions: [], configs: {}, config: effectiveConfig({}, this.inherited) };
+        const t: TopicImage = {
+          name: r.name,
+          topicId: r.topicId,
+          idBytes: Buffer.from(r.topicId, 'base64url'),
+          partitions: [],
+          configs: {},
+          config: effectiveConfig({}, this.inherited),
+        };
         this.topicsByName.set(r.name, t);
         this.topicsById.set(r.topicId, t);
         break;
@@ -113,7 +141,15 @@ export class MetadataImage {
       }
       case 'Partition': {
         const t = this.topicsById.get(r.topicId);
-        if (t) t.partitions[r.partition] = { partition: r.partition, replicas: r.replicas, isr: r.isr, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch };
+        if (t)
+          t.partitions[r.partition] = {
+            partition: r.partition,
+            replicas: r.replicas,
+            isr: r.isr,
+            leader: r.leader,
+            leaderEpoch: r.leaderEpoch,
+            partitionEpoch: r.partitionEpoch,
+          };
         break;
       }
       case 'PartitionChange': {
@@ -160,9 +196,14 @@ export class MetadataImage {
    */
   toRecords(): MetadataRecordBody[] {
     const out: MetadataRecordBody[] = [];
-    if (this.clusterId !== '' || this.brokerCount !== 0) out.push({ type: 'Cluster', clusterId: this.clusterId, brokers: this.brokerCount });
+    if (this.clusterId !== '' || this.brokerCount !== 0)
+      out.push({ type: 'Cluster', clusterId: this.clusterId, brokers: this.brokerCount });
     for (const b of this.brokers.values()) {
-      out.push({ type: 'RegisterBroker', brokerId: b.id, ...(b.incarnationId !== undefined ? { incarnationId: b.incarnationId } : {}) });
+      out.push({
+        type: 'RegisterBroker',
+        brokerId: b.id,
+        ...(b.incarnationId !== undefined ? { incarnationId: b.incarnationId } : {}),
+      });
       if (!b.fenced) out.push({ type: 'UnfenceBroker', brokerId: b.id });
     }
     for (const [resource, values] of this.brokerConfigs) {
@@ -170,12 +211,19 @@ export class MetadataImage {
     }
     for (const t of this.topicsById.values()) {
       out.push({ type: 'Topic', name: t.name, topicId: t.topicId });
-      for (const [name, value] of Object.entries(t.configs)) out.push({ type: 'Config', topicId: t.topicId, name, value });
+      for (const [name, value] of Object.entries(t.configs))
+        out.push({ type: 'Config', topicId: t.topicId, name, value });
       for (const p of t.partitions) {
         if (!p) continue;
         out.push({
-          type: 'Partition', topicId: t.topicId, partition: p.partition, replicas: [...p.replicas], isr: [...p.isr],
-          leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch,
+          type: 'Partition',
+          topicId: t.topicId,
+          partition: p.partition,
+          replicas: [...p.replicas],
+          isr: [...p.isr],
+          leader: p.leader,
+          leaderEpoch: p.leaderEpoch,
+          partitionEpoch: p.partitionEpoch,
         });
       }
     }

@@ -92,7 +92,8 @@ export class Partition {
     const epochChanged = p.leaderEpoch !== this.leaderEpoch;
     const leaderChanged = p.leader !== this.leaderId || epochChanged;
     // A replica that lost data is clean again once the controller adds it back to the ISR.
-    if (this.partitionEpoch >= 0 && !this.isr.includes(this.brokerId) && p.isr.includes(this.brokerId)) this.log.inSync();
+    if (this.partitionEpoch >= 0 && !this.isr.includes(this.brokerId) && p.isr.includes(this.brokerId))
+      this.log.inSync();
     this.replicas = p.replicas;
     this.isr = p.isr;
     this.partitionEpoch = p.partitionEpoch;
@@ -105,7 +106,19 @@ export class Partition {
       if (!wasLeader || epochChanged) {
         this.role = 'leader';
         const now = this.now();
-        this.followers = new Map(p.replicas.filter((r) => r !== this.brokerId).map((r) => [r, { logEndOffset: -1, lastCaughtUpTime: p.isr.includes(r) ? now : 0, lastFetchTime: 0, lastFetchLeaderEnd: -1 }]));
+        this.followers = new Map(
+          p.replicas
+            .filter((r) => r !== this.brokerId)
+            .map((r) => [
+              r,
+              {
+                logEndOffset: -1,
+                lastCaughtUpTime: p.isr.includes(r) ? now : 0,
+                lastFetchTime: 0,
+                lastFetchLeaderEnd: -1,
+              },
+            ]),
+        );
       }
       this.maybeAdvanceHighWatermark();
       this.checkAckWaiters();
@@ -114,22 +127,38 @@ export class Partition {
     }
     this.role = 'follower';
     this.kickFollowers();
-    if (wasLeader) this.failWaiters(new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is no longer the leader of ${this.topic.name}-${this.index}`));
+    if (wasLeader)
+      this.failWaiters(
+        new KafkaError(
+          'NOT_LEADER_OR_FOLLOWER',
+          `Broker ${this.brokerId} is no longer the leader of ${this.topic.name}-${this.index}`,
+        ),
+      );
     return { becameLeader: false, becameFollower: wasLeader || leaderChanged, leaderChanged };
   }
 
   assertLeader(): void {
     if (this.role !== 'leader') {
-      throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} is not the leader of ${this.topic.name}-${this.index} (leader: ${this.leaderId})`);
+      throw new KafkaError(
+        'NOT_LEADER_OR_FOLLOWER',
+        `Broker ${this.brokerId} is not the leader of ${this.topic.name}-${this.index} (leader: ${this.leaderId})`,
+      );
     }
   }
 
   /** Appends already-validated batches as leader and waits as `acks` requires. */
-  async appendAsLeader(batches: Buffer[], acks: Acks, timeoutMs: number): Promise<{ baseOffset: number; lastOffset: number; logAppendTime: number }> {
+  async appendAsLeader(
+    batches: Buffer[],
+    acks: Acks,
+    timeoutMs: number,
+  ): Promise<{ baseOffset: number; lastOffset: number; logAppendTime: number }> {
     this.assertLeader();
     const minIsr = this.topic.config.minInsyncReplicas;
     if (acks === -1 && this.isr.length < minIsr) {
-      throw new KafkaError('NOT_ENOUGH_REPLICAS', `${this.topic.name}-${this.index} has ${this.isr.length} in-sync replicas (${this.isr.join(', ')}), fewer than min.insync.replicas=${minIsr}`);
+      throw new KafkaError(
+        'NOT_ENOUGH_REPLICAS',
+        `${this.topic.name}-${this.index} has ${this.isr.length} in-sync replicas (${this.isr.join(', ')}), fewer than min.insync.replicas=${minIsr}`,
+      );
     }
     const logAppendTime = this.topic.config.logAppendTime ? this.now() : -1;
     const epoch = this.leaderEpoch;
@@ -137,12 +166,18 @@ export class Partition {
     await r.done;
     if (this.role !== 'leader' || this.leaderEpoch !== epoch || this.log.isClosed) {
       // Leadership moved while the write was in flight: its fate is decided by the new leader.
-      throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Leadership of ${this.topic.name}-${this.index} moved away from broker ${this.brokerId} during the write`);
+      throw new KafkaError(
+        'NOT_LEADER_OR_FOLLOWER',
+        `Leadership of ${this.topic.name}-${this.index} moved away from broker ${this.brokerId} during the write`,
+      );
     }
     if (acks === -1 && !r.duplicate) {
       await this.waitForHighWatermark(r.lastOffset + 1, timeoutMs);
       if (this.isr.length < minIsr) {
-        throw new KafkaError('NOT_ENOUGH_REPLICAS_AFTER_APPEND', `${this.topic.name}-${this.index} was written, but to only ${this.isr.length} in-sync replicas, fewer than min.insync.replicas=${minIsr}`);
+        throw new KafkaError(
+          'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+          `${this.topic.name}-${this.index} was written, but to only ${this.isr.length} in-sync replicas, fewer than min.insync.replicas=${minIsr}`,
+        );
       }
     }
     return { baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTime };
@@ -157,7 +192,12 @@ export class Partition {
         reject,
         timer: setTimeout(() => {
           this.ackWaiters = this.ackWaiters.filter((w) => w !== waiter);
-          reject(new KafkaError('REQUEST_TIMED_OUT', `Not every in-sync replica of ${this.topic.name}-${this.index} acknowledged offset ${offset - 1} within ${timeoutMs} ms`));
+          reject(
+            new KafkaError(
+              'REQUEST_TIMED_OUT',
+              `Not every in-sync replica of ${this.topic.name}-${this.index} acknowledged offset ${offset - 1} within ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs),
       };
       this.ackWaiters.push(waiter);
@@ -201,9 +241,14 @@ export class Partition {
    * that removes it, which the caller must call when it stops waiting.
    */
   onData(wake: () => void): () => void {
-    const once = (): void => { this.dataWaiters.delete(once); wake(); };
+    const once = (): void => {
+      this.dataWaiters.delete(once);
+      wake();
+    };
     this.dataWaiters.add(once);
-    return () => { this.dataWaiters.delete(once); };
+    return () => {
+      this.dataWaiters.delete(once);
+    };
   }
 
   private wakeDataWaiters(): void {
@@ -257,14 +302,28 @@ export class Partition {
    * and the ISR), then returns batches from `fetchOffset`. It never waits:
    * a follower at the end is kicked when there is more (kickFollowers).
    */
-  async fetchForFollower(followerId: number, fetchOffset: number, followerEpoch: number, maxBytes: number): Promise<{ batches: Buffer[]; highWatermark: number; logStartOffset: number }> {
+  async fetchForFollower(
+    followerId: number,
+    fetchOffset: number,
+    followerEpoch: number,
+    maxBytes: number,
+  ): Promise<{ batches: Buffer[]; highWatermark: number; logStartOffset: number }> {
     this.assertLeader();
-    if (followerEpoch < this.leaderEpoch) throw new KafkaError('FENCED_LEADER_EPOCH', `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`);
-    if (followerEpoch > this.leaderEpoch) throw new KafkaError('UNKNOWN_LEADER_EPOCH', `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`);
+    if (followerEpoch < this.leaderEpoch)
+      throw new KafkaError(
+        'FENCED_LEADER_EPOCH',
+        `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`,
+      );
+    if (followerEpoch > this.leaderEpoch)
+      throw new KafkaError(
+        'UNKNOWN_LEADER_EPOCH',
+        `Follower ${followerId} fetched with epoch ${followerEpoch}; the leader is at ${this.leaderEpoch}`,
+      );
     this.updateFollower(followerId, fetchOffset);
-    const batches = fetchOffset < this.log.logStartOffset || fetchOffset >= this.log.logEndOffset
-      ? []
-      : await this.log.read(fetchOffset, maxBytes, this.log.logEndOffset);
+    const batches =
+      fetchOffset < this.log.logStartOffset || fetchOffset >= this.log.logEndOffset
+        ? []
+        : await this.log.read(fetchOffset, maxBytes, this.log.logEndOffset);
     return { batches, highWatermark: this.log.highWatermark, logStartOffset: this.log.logStartOffset };
   }
 
@@ -274,7 +333,8 @@ export class Partition {
     const now = this.now();
     const leaderEnd = this.log.logEndOffset;
     if (fetchOffset >= leaderEnd) f.lastCaughtUpTime = now;
-    else if (f.lastFetchLeaderEnd >= 0 && fetchOffset >= f.lastFetchLeaderEnd) f.lastCaughtUpTime = Math.max(f.lastCaughtUpTime, f.lastFetchTime);
+    else if (f.lastFetchLeaderEnd >= 0 && fetchOffset >= f.lastFetchLeaderEnd)
+      f.lastCaughtUpTime = Math.max(f.lastCaughtUpTime, f.lastFetchTime);
     f.lastFetchLeaderEnd = leaderEnd;
     f.lastFetchTime = now;
     f.logEndOffset = fetchOffset;
@@ -285,7 +345,8 @@ export class Partition {
   private maybeExpandIsr(id: number, followerEnd: number): void {
     if (this.isr.includes(id)) return;
     const epochStart = this.log.epochs.length ? this.log.epochs[this.log.epochs.length - 1]!.startOffset : 0;
-    if (followerEnd >= this.log.highWatermark && followerEnd >= epochStart) this.proposeIsr([...this.isr, id].sort((a, b) => a - b));
+    if (followerEnd >= this.log.highWatermark && followerEnd >= epochStart)
+      this.proposeIsr([...this.isr, id].sort((a, b) => a - b));
   }
 
   /** Drops followers that have not caught up within `maxLagMs` from the ISR. */
@@ -300,7 +361,9 @@ export class Partition {
       // An expansion the controller turned down (the broker was still registering) is proposed again.
       this.maybeExpandIsr(id, f.logEndOffset);
     }
-    const lagging = this.isr.filter((id) => id !== this.brokerId && now - (this.followers.get(id)?.lastCaughtUpTime ?? 0) > maxLagMs);
+    const lagging = this.isr.filter(
+      (id) => id !== this.brokerId && now - (this.followers.get(id)?.lastCaughtUpTime ?? 0) > maxLagMs,
+    );
     if (lagging.length > 0) this.proposeIsr(this.isr.filter((id) => !lagging.includes(id)));
   }
 

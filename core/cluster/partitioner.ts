@@ -23,7 +23,10 @@ export class Partitioner {
     const count = topic.partitions.length;
     if (record.partition !== undefined && record.partition !== null) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
-        throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${record.partition} of topic ${topic.name} does not exist (it has ${count})`);
+        throw new KafkaError(
+          'UNKNOWN_TOPIC_OR_PARTITION',
+          `Partition ${record.partition} of topic ${topic.name} does not exist (it has ${count})`,
+        );
       }
       return record.partition;
     }

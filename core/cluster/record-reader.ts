@@ -25,26 +25,37 @@ export class RecordReader {
   constructor(private readonly cluster: Cluster) {}
 
   async read(opts: ReadRecordsOptions): Promise<DecodedRecord[]> {
-    if (!opts || typeof opts !== 'object') throw new KafkaError('INVALID_REQUEST', 'readRecords needs {topic, start, limit}');
+    if (!opts || typeof opts !== 'object')
+      throw new KafkaError('INVALID_REQUEST', 'readRecords needs {topic, start, limit}');
     const t = this.cluster.topicImage(opts.topic);
     const limit = opts.limit;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new KafkaError('INVALID_REQUEST', `limit must be an integer from 1 to ${MAX_LIMIT}; got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      throw new KafkaError('INVALID_REQUEST', `limit must be an integer from 1 to ${MAX_LIMIT}; got ${limit}`);
     validateStart(opts.start);
     const direction = opts.direction ?? 'forward';
-    if (direction !== 'forward' && direction !== 'backward') throw new KafkaError('INVALID_REQUEST', `direction must be 'forward' or 'backward'; got ${String(direction)}`);
-    const partitions = opts.partition === undefined || opts.partition === null ? t.partitions.map((_, i) => i) : [opts.partition];
+    if (direction !== 'forward' && direction !== 'backward')
+      throw new KafkaError('INVALID_REQUEST', `direction must be 'forward' or 'backward'; got ${String(direction)}`);
+    const partitions =
+      opts.partition === undefined || opts.partition === null ? t.partitions.map((_, i) => i) : [opts.partition];
     for (const p of partitions) {
-      if (!Number.isInteger(p) || p < 0 || p >= t.partitions.length) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${p} of topic ${opts.topic} does not exist (it has ${t.partitions.length})`);
+      if (!Number.isInteger(p) || p < 0 || p >= t.partitions.length)
+        throw new KafkaError(
+          'UNKNOWN_TOPIC_OR_PARTITION',
+          `Partition ${p} of topic ${opts.topic} does not exist (it has ${t.partitions.length})`,
+        );
     }
-    const perPartition = await Promise.all(partitions.map(async (index) => {
-      const replica = this.replicaFor(opts.topic, index);
-      if (!replica) return [];
-      const start = await this.startOffset(replica, opts.start);
-      return direction === 'forward' ? this.forward(replica, start, limit) : this.backward(replica, start, limit);
-    }));
+    const perPartition = await Promise.all(
+      partitions.map(async (index) => {
+        const replica = this.replicaFor(opts.topic, index);
+        if (!replica) return [];
+        const start = await this.startOffset(replica, opts.start);
+        return direction === 'forward' ? this.forward(replica, start, limit) : this.backward(replica, start, limit);
+      }),
+    );
     if (perPartition.length === 1) return perPartition[0]!;
     const merged = perPartition.flat();
-    if (direction === 'forward') merged.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
+    if (direction === 'forward')
+      merged.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
     else merged.sort((a, b) => b.timestamp - a.timestamp || a.partition - b.partition || b.offset - a.offset);
     return merged.slice(0, limit);
   }
@@ -64,9 +75,12 @@ export class RecordReader {
   private async startOffset(p: Partition, start: ReadStart): Promise<number> {
     const log = p.log;
     switch (start.type) {
-      case 'earliest': return log.logStartOffset;
-      case 'latest': return log.highWatermark;
-      case 'offset': return Math.min(Math.max(start.offset, log.logStartOffset), log.highWatermark);
+      case 'earliest':
+        return log.logStartOffset;
+      case 'latest':
+        return log.highWatermark;
+      case 'offset':
+        return Math.min(Math.max(start.offset, log.logStartOffset), log.highWatermark);
       case 'timestamp': {
         const found = await log.offsetForTimestamp(start.timestamp, log.highWatermark);
         return found ? found.offset : log.highWatermark;
@@ -110,7 +124,13 @@ export class RecordReader {
     return out;
   }
 
-  private async decodeInto(p: Partition, batch: Buffer, out: DecodedRecord[], keep: (offset: number) => boolean, limit: number): Promise<void> {
+  private async decodeInto(
+    p: Partition,
+    batch: Buffer,
+    out: DecodedRecord[],
+    keep: (offset: number) => boolean,
+    limit: number,
+  ): Promise<void> {
     const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
     let records;
     try {
@@ -121,8 +141,15 @@ export class RecordReader {
       const base = batchBaseOffset(batch);
       if (keep(base)) {
         out.push({
-          topic: p.topic.name, partition: p.index, offset: base, timestamp: batchMaxTimestamp(batch), timestampType, key: null, value: null,
-          headers: [], sizeInBytes: batch.length,
+          topic: p.topic.name,
+          partition: p.index,
+          offset: base,
+          timestamp: batchMaxTimestamp(batch),
+          timestampType,
+          key: null,
+          value: null,
+          headers: [],
+          sizeInBytes: batch.length,
           corrupt: `Offsets ${base}-${batchLastOffset(batch)} are unreadable: ${asKafkaError(err).message}`,
         });
       }
@@ -130,23 +157,39 @@ export class RecordReader {
     }
     for (const r of records) {
       if (!keep(r.offset)) continue;
-      out.push({ topic: p.topic.name, partition: p.index, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers, sizeInBytes: r.sizeInBytes });
+      out.push({
+        topic: p.topic.name,
+        partition: p.index,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        timestampType,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        sizeInBytes: r.sizeInBytes,
+      });
       if (out.length >= limit) return;
     }
   }
 }
 
 function validateStart(start: ReadStart): void {
-  if (!start || typeof start !== 'object') throw new KafkaError('INVALID_REQUEST', 'start must be {type: earliest|latest|offset|timestamp}');
+  if (!start || typeof start !== 'object')
+    throw new KafkaError('INVALID_REQUEST', 'start must be {type: earliest|latest|offset|timestamp}');
   switch (start.type) {
     case 'earliest':
     case 'latest':
       return;
     case 'offset':
-      if (!Number.isInteger(start.offset) || start.offset < 0) throw new KafkaError('OFFSET_OUT_OF_RANGE', `Start offset must be a non-negative integer; got ${start.offset}`);
+      if (!Number.isInteger(start.offset) || start.offset < 0)
+        throw new KafkaError('OFFSET_OUT_OF_RANGE', `Start offset must be a non-negative integer; got ${start.offset}`);
       return;
     case 'timestamp':
-      if (!Number.isFinite(start.timestamp)) throw new KafkaError('INVALID_TIMESTAMP', `Start timestamp must be a number of milliseconds; got ${start.timestamp}`);
+      if (!Number.isFinite(start.timestamp))
+        throw new KafkaError(
+          'INVALID_TIMESTAMP',
+          `Start timestamp must be a number of milliseconds; got ${start.timestamp}`,
+        );
       return;
     default:
       throw new KafkaError('INVALID_REQUEST', `Unknown start type ${(start as { type: unknown }).type}`);

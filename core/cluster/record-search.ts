@@ -145,15 +145,26 @@ export function nestedRepetition(pattern: string): string | null {
   let lastGroup: { start: number; unbounded: boolean } | null = null;
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
-    if (ch === '\\') { i++; lastGroup = null; continue; }
+    if (ch === '\\') {
+      i++;
+      lastGroup = null;
+      continue;
+    }
     if (ch === '[') {
       for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
       lastGroup = null;
       continue;
     }
-    if (ch === '(') { stack.push({ start: i, unbounded: false }); lastGroup = null; continue; }
+    if (ch === '(') {
+      stack.push({ start: i, unbounded: false });
+      lastGroup = null;
+      continue;
+    }
     if (ch === ')') {
-      if (stack.length === 1) { lastGroup = null; continue; }
+      if (stack.length === 1) {
+        lastGroup = null;
+        continue;
+      }
       lastGroup = stack.pop()!;
       // Repetition inside a group is repetition inside every group around it.
       if (lastGroup.unbounded) stack[stack.length - 1]!.unbounded = true;
@@ -161,8 +172,10 @@ export function nestedRepetition(pattern: string): string | null {
     }
     let unboundedQuantifier = false;
     let quantifier = false;
-    if (ch === '*' || ch === '+') { quantifier = true; unboundedQuantifier = true; }
-    else if (ch === '?') quantifier = lastGroup !== null || (i > 0 && pattern[i - 1] !== '(');
+    if (ch === '*' || ch === '+') {
+      quantifier = true;
+      unboundedQuantifier = true;
+    } else if (ch === '?') quantifier = lastGroup !== null || (i > 0 && pattern[i - 1] !== '(');
     else if (ch === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
       if (m) {
@@ -189,11 +202,14 @@ export function compileSearch(query: RecordSearchQuery): RecordMatcher {
   if (!query || typeof query.pattern !== 'string') throw invalid('A search needs a pattern');
   const { pattern } = query;
   if (pattern.length === 0) throw invalid('Type something to search for');
-  if (pattern.length > MAX_PATTERN_LENGTH) throw invalid(`The search text is ${pattern.length} characters; at most ${MAX_PATTERN_LENGTH} are allowed`);
-  if (query.mode !== 'text' && query.mode !== 'regex') throw invalid(`mode must be 'text' or 'regex'; got ${String(query.mode)}`);
+  if (pattern.length > MAX_PATTERN_LENGTH)
+    throw invalid(`The search text is ${pattern.length} characters; at most ${MAX_PATTERN_LENGTH} are allowed`);
+  if (query.mode !== 'text' && query.mode !== 'regex')
+    throw invalid(`mode must be 'text' or 'regex'; got ${String(query.mode)}`);
   const scopes = new Set<SearchScope>(query.scopes ?? ['key', 'value', 'headers']);
   if (scopes.size === 0) throw invalid('Choose at least one of key, value and headers to search in');
-  for (const s of scopes) if (s !== 'key' && s !== 'value' && s !== 'headers') throw invalid(`Unknown search scope ${String(s)}`);
+  for (const s of scopes)
+    if (s !== 'key' && s !== 'value' && s !== 'headers') throw invalid(`Unknown search scope ${String(s)}`);
   const caseSensitive = query.caseSensitive ?? false;
 
   let bytesTest: (b: Buffer) => boolean;
@@ -220,12 +236,16 @@ export function compileSearch(query: RecordSearchQuery): RecordMatcher {
     } else {
       const nested = nestedRepetition(pattern);
       if (nested) {
-        throw invalid(`The pattern repeats a group that itself repeats (${nested}), which can take exponential time on some messages. Rewrite it without the nested repetition, for example (ab)+ instead of (a+b)+`);
+        throw invalid(
+          `The pattern repeats a group that itself repeats (${nested}), which can take exponential time on some messages. Rewrite it without the nested repetition, for example (ab)+ instead of (a+b)+`,
+        );
       }
       try {
         re = new RegExp(pattern, caseSensitive ? '' : 'i');
       } catch (err) {
-        throw invalid(`Invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+        throw invalid(
+          `Invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+        );
       }
       regex = { source: re.source, flags: re.flags };
     }
@@ -303,7 +323,8 @@ export function clusterScanSource(cluster: Cluster): ScanSource {
         partition: index,
         logStartOffset: log.logStartOffset,
         highWatermark: log.highWatermark,
-        chunks: (from, to, direction) => (direction === 'forward' ? forwardChunks(p, from, to) : backwardChunks(p, from, to)),
+        chunks: (from, to, direction) =>
+          direction === 'forward' ? forwardChunks(p, from, to) : backwardChunks(p, from, to),
       };
     },
   };
@@ -355,22 +376,30 @@ function decode(batch: Buffer): BatchRecord[] | Promise<BatchRecord[]> {
   return codec === 0 || hasSyncCodec(codec) ? decodeRecordsSync(batch) : decodeRecords(batch);
 }
 
-const timestampTypeOf = (batch: Buffer): DecodedRecord['timestampType'] => (batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime');
+const timestampTypeOf = (batch: Buffer): DecodedRecord['timestampType'] =>
+  batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
 
 /** Scans a topic for a query; resolves when the scan ends (never rejects for an unreadable partition). */
 export async function scanRecords(source: ScanSource, opts: RecordScanOptions): Promise<ScanOutcome> {
   const matcher = compileSearch(opts.query);
   const direction = opts.direction ?? 'backward';
-  if (direction !== 'forward' && direction !== 'backward') throw invalid(`direction must be 'forward' or 'backward'; got ${String(direction)}`);
+  if (direction !== 'forward' && direction !== 'backward')
+    throw invalid(`direction must be 'forward' or 'backward'; got ${String(direction)}`);
   const maxMatches = opts.maxMatches ?? DEFAULT_MAX_MATCHES;
-  if (!Number.isInteger(maxMatches) || maxMatches < 1) throw invalid(`maxMatches must be a positive integer; got ${maxMatches}`);
+  if (!Number.isInteger(maxMatches) || maxMatches < 1)
+    throw invalid(`maxMatches must be a positive integer; got ${maxMatches}`);
   const budget = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
   const interval = opts.progressIntervalMs ?? 100;
   const count = source.partitionCount(opts.topic);
   let indexes: number[];
   if (opts.partition === undefined) indexes = Array.from({ length: count }, (_, i) => i);
-  else if (Number.isInteger(opts.partition) && opts.partition >= 0 && opts.partition < count) indexes = [opts.partition];
-  else throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${opts.partition} of topic ${opts.topic} does not exist (it has ${count})`);
+  else if (Number.isInteger(opts.partition) && opts.partition >= 0 && opts.partition < count)
+    indexes = [opts.partition];
+  else
+    throw new KafkaError(
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      `Partition ${opts.partition} of topic ${opts.topic} does not exist (it has ${count})`,
+    );
 
   const started = performance.now();
   const skipped: ScanOutcome['skipped'] = [];
@@ -394,14 +423,29 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
   let end: ScanEnd | null = null;
   let sliceStart = performance.now();
   let lastProgress = sliceStart;
-  const progress = (): ScanProgress => ({ scanned, total, matches, elapsedMs: Math.round(performance.now() - started) });
+  const progress = (): ScanProgress => ({
+    scanned,
+    total,
+    matches,
+    elapsedMs: Math.round(performance.now() - started),
+  });
   const topic = opts.topic;
 
   type Found = { partition: number; r: BatchRecord; timestampType: DecodedRecord['timestampType'] };
   /** Counts a match; returns false once the scan must end. */
   const found = ({ partition, r, timestampType }: Found): boolean => {
     matches++;
-    opts.onMatch?.({ topic, partition, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers, sizeInBytes: r.sizeInBytes });
+    opts.onMatch?.({
+      topic,
+      partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      timestampType,
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      sizeInBytes: r.sizeInBytes,
+    });
     if (matches >= maxMatches) {
       end = 'limit';
       return false;
@@ -419,7 +463,13 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
   let jobRecordBatch: number[] = [];
   let jobRecordIndex: number[] = [];
   let jobOffsets = 0;
-  const inFlight: Array<{ progress: JobProgress; batches: JobBatch[]; recordBatch: number[]; recordIndex: number[]; offsets: number }> = [];
+  const inFlight: Array<{
+    progress: JobProgress;
+    batches: JobBatch[];
+    recordBatch: number[];
+    recordIndex: number[];
+    offsets: number;
+  }> = [];
   let halt: ScanEnd | null = null;
   let stopWaiting: (why: ScanEnd) => void = () => undefined;
   const halted = new Promise<ScanEnd>((resolve) => (stopWaiting = resolve));
@@ -438,7 +488,13 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     if (builder.records === 0) {
       scanned += jobOffsets;
     } else {
-      inFlight.push({ progress: worker!.test(builder.take()), batches: jobBatches, recordBatch: jobRecordBatch, recordIndex: jobRecordIndex, offsets: jobOffsets });
+      inFlight.push({
+        progress: worker!.test(builder.take()),
+        batches: jobBatches,
+        recordBatch: jobRecordBatch,
+        recordIndex: jobRecordIndex,
+        offsets: jobOffsets,
+      });
       jobBatches = [];
       jobRecordBatch = [];
       jobRecordIndex = [];
@@ -462,7 +518,8 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
           decoded = await decode(batch);
           decodedOf = b;
         }
-        if (!found({ partition, r: decoded[job.recordIndex[i]!]!, timestampType: timestampTypeOf(batch) })) return false;
+        if (!found({ partition, r: decoded[job.recordIndex[i]!]!, timestampType: timestampTypeOf(batch) }))
+          return false;
       }
       if (halt) {
         end = halt;
@@ -517,7 +574,10 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     while (active.length > 0 && end === null) {
       const next: Cursor[] = [];
       for (const c of active) {
-        if (opts.signal?.aborted) { end = 'stopped'; break; }
+        if (opts.signal?.aborted) {
+          end = 'stopped';
+          break;
+        }
         let step: IteratorResult<Buffer[]>;
         try {
           step = await c.it.next();
@@ -529,16 +589,25 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
         next.push(c);
         for (const batch of step.value) {
           if (!(await scanBatch(c.partition, batch, c.from, c.to))) break;
-          if (halt) { end = halt; break; }
+          if (halt) {
+            end = halt;
+            break;
+          }
           const now = performance.now();
-          if (now - started > budget) { end = 'timeout'; break; }
+          if (now - started > budget) {
+            end = 'timeout';
+            break;
+          }
           if (now - sliceStart >= SLICE_MS) {
             if (opts.onProgress && now - lastProgress >= interval) {
               lastProgress = now;
               opts.onProgress(progress());
             }
             await yieldToLoop();
-            if (opts.signal?.aborted) { end = 'stopped'; break; }
+            if (opts.signal?.aborted) {
+              end = 'stopped';
+              break;
+            }
             sliceStart = performance.now();
           }
         }

@@ -119,7 +119,9 @@ export class RegexWorker {
     }
     const seq = this.seq++;
     this.pending.set(seq, progress);
-    const transfer = [job.data.buffer, job.fieldEnds.buffer, job.recordEnds.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const transfer = [job.data.buffer, job.fieldEnds.buffer, job.recordEnds.buffer].filter(
+      (b): b is ArrayBuffer => b instanceof ArrayBuffer,
+    );
     this.worker.postMessage({ seq, ...job }, [...new Set(transfer)]);
     return progress;
   }

@@ -151,7 +151,10 @@ export class ReplicaManager implements ScheduledReplicas {
       await this.stopFetcher(key);
       if (p.role === 'follower' && image.leader >= 0) {
         const d = this.deps;
-        this.fetchers.set(key, new ReplicaFetcher(p, image.leader, image.leaderEpoch, d.lookup, this, d.scheduler, d.logger));
+        this.fetchers.set(
+          key,
+          new ReplicaFetcher(p, image.leader, image.leaderEpoch, d.lookup, this, d.scheduler, d.logger),
+        );
       }
     }
   }
@@ -166,7 +169,12 @@ export class ReplicaManager implements ScheduledReplicas {
 
   private async dropPartition(key: string, p: Partition): Promise<void> {
     await this.stopFetcher(key);
-    p.failWaiters(new KafkaError('NOT_LEADER_OR_FOLLOWER', `Replica of ${p.topic.name}-${p.index} moved away from broker ${this.brokerId}`));
+    p.failWaiters(
+      new KafkaError(
+        'NOT_LEADER_OR_FOLLOWER',
+        `Replica of ${p.topic.name}-${p.index} moved away from broker ${this.brokerId}`,
+      ),
+    );
     await p.log.close(false);
     this.partitions.delete(key);
   }
@@ -182,8 +190,11 @@ export class ReplicaManager implements ScheduledReplicas {
     }
     const idBytes = Buffer.from(topicId, 'base64url');
     for (const range of topicRanges(idBytes)) await this.store.db.clear(range);
-    void this.store.db.compactRange?.(topicRanges(idBytes)[0]!.gte, topicRanges(idBytes)[0]!.lt)
-      .catch((e: unknown) => this.deps.logger.warn('replica-manager', `Compacting the keys of deleted topic ${topicId} failed`, e));
+    void this.store.db
+      .compactRange?.(topicRanges(idBytes)[0]!.gte, topicRanges(idBytes)[0]!.lt)
+      .catch((e: unknown) =>
+        this.deps.logger.warn('replica-manager', `Compacting the keys of deleted topic ${topicId} failed`, e),
+      );
   }
 
   private readonly checkpointedHw = new Map<string, number>();
@@ -206,7 +217,11 @@ export class ReplicaManager implements ScheduledReplicas {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic-partition ${topicName}-${index} does not exist`);
     }
     const p = this.partitions.get(`${topic.topicId}:${index}`);
-    if (!p) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Broker ${this.brokerId} hosts no replica of ${topicName}-${index}`);
+    if (!p)
+      throw new KafkaError(
+        'NOT_LEADER_OR_FOLLOWER',
+        `Broker ${this.brokerId} hosts no replica of ${topicName}-${index}`,
+      );
     return p;
   }
 
@@ -221,21 +236,33 @@ export class ReplicaManager implements ScheduledReplicas {
    * compacted topics; maxTimestamp corrected) and appends it as leader.
    */
   async produce(
-    topicName: string, index: number, records: Buffer, acks: Acks, timeoutMs: number, request: ProduceRequestInfo = ENGINE_REQUEST,
+    topicName: string,
+    index: number,
+    records: Buffer,
+    acks: Acks,
+    timeoutMs: number,
+    request: ProduceRequestInfo = ENGINE_REQUEST,
   ): Promise<{ baseOffset: number; logAppendTime: number; logStartOffset: number }> {
     const p = this.leaderPartition(topicName, index);
     const batches = splitBatches(records);
     if (batches.length === 0) throw new KafkaError('INVALID_RECORD', 'The produce request carried no record batch');
     const cfg = p.topic.config;
     const policy: AppendPolicy = {
-      now: Date.now(), logAppendTime: cfg.logAppendTime, compacted: cfg.cleanupCompact,
-      timestampBeforeMaxMs: cfg.timestampBeforeMaxMs, timestampAfterMaxMs: cfg.timestampAfterMaxMs,
-      produceVersion: request.produceVersion, transactional: request.transactional,
+      now: Date.now(),
+      logAppendTime: cfg.logAppendTime,
+      compacted: cfg.cleanupCompact,
+      timestampBeforeMaxMs: cfg.timestampBeforeMaxMs,
+      timestampAfterMaxMs: cfg.timestampAfterMaxMs,
+      produceVersion: request.produceVersion,
+      transactional: request.transactional,
     };
     let pending: Array<Promise<unknown>> | null = null;
     for (const b of batches) {
       if (b.length > cfg.maxMessageBytes) {
-        throw new KafkaError('MESSAGE_TOO_LARGE', `A record batch of ${b.length} bytes exceeds max.message.bytes=${cfg.maxMessageBytes} of topic ${topicName}`);
+        throw new KafkaError(
+          'MESSAGE_TOO_LARGE',
+          `A record batch of ${b.length} bytes exceeds max.message.bytes=${cfg.maxMessageBytes} of topic ${topicName}`,
+        );
       }
       const checked = validateForAppend(b, policy);
       if (checked instanceof Promise) (pending ??= []).push(checked);
@@ -255,11 +282,17 @@ export class ReplicaManager implements ScheduledReplicas {
    * earlier call still validating append at once, as before; the others wait for their turn. The
    * append itself assigns offsets synchronously when it starts.
    */
-  private appendInCallOrder<T>(p: Partition, pending: Array<Promise<unknown>> | null, append: () => Promise<T>): Promise<T> {
+  private appendInCallOrder<T>(
+    p: Partition,
+    pending: Array<Promise<unknown>> | null,
+    append: () => Promise<T>,
+  ): Promise<T> {
     const prior = this.appendTurns.get(p);
     if (pending === null && prior === undefined) return append();
     let release!: () => void;
-    const turn = new Promise<void>((resolve) => { release = resolve; });
+    const turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     this.appendTurns.set(p, turn);
     const done = () => {
       release();
@@ -285,7 +318,10 @@ export class ReplicaManager implements ScheduledReplicas {
    * Consumer fetch over several partitions: returns as soon as `minBytes` are
    * available or `maxWaitMs` has passed, woken by appends, never polling.
    */
-  async fetch(requests: FetchPartitionRequest[], opts: { maxWaitMs: number; minBytes: number; maxBytes: number }): Promise<FetchPartitionResult[]> {
+  async fetch(
+    requests: FetchPartitionRequest[],
+    opts: { maxWaitMs: number; minBytes: number; maxBytes: number },
+  ): Promise<FetchPartitionResult[]> {
     const deadline = Date.now() + Math.max(0, opts.maxWaitMs);
     for (;;) {
       const results = await this.readOnce(requests, opts.maxBytes);
@@ -320,7 +356,15 @@ export class ReplicaManager implements ScheduledReplicas {
     let budget = maxBytes;
     const out: FetchPartitionResult[] = [];
     for (const req of requests) {
-      const res: FetchPartitionResult = { topic: req.topic, partition: req.partition, error: null, batches: [], highWatermark: -1, logStartOffset: -1, lastStableOffset: -1 };
+      const res: FetchPartitionResult = {
+        topic: req.topic,
+        partition: req.partition,
+        error: null,
+        batches: [],
+        highWatermark: -1,
+        logStartOffset: -1,
+        lastStableOffset: -1,
+      };
       try {
         const p = this.leaderPartition(req.topic, req.partition);
         res.highWatermark = res.lastStableOffset = p.log.highWatermark;
@@ -329,7 +373,10 @@ export class ReplicaManager implements ScheduledReplicas {
           if (req.offset > p.log.highWatermark && req.offset <= p.log.logEndOffset) {
             // Between HW and LEO: nothing readable yet, not out of range.
           } else {
-            throw new KafkaError('OFFSET_OUT_OF_RANGE', `Fetch offset ${req.offset} is out of range for ${req.topic}-${req.partition}: log start ${p.log.logStartOffset}, high watermark ${p.log.highWatermark}`);
+            throw new KafkaError(
+              'OFFSET_OUT_OF_RANGE',
+              `Fetch offset ${req.offset} is out of range for ${req.topic}-${req.partition}: log start ${p.log.logStartOffset}, high watermark ${p.log.highWatermark}`,
+            );
           }
         } else if (budget > 0 || out.every((r) => r.batches.length === 0)) {
           res.batches = await p.log.read(req.offset, Math.min(req.maxBytes, Math.max(budget, 1)), p.log.highWatermark);
@@ -350,7 +397,11 @@ export class ReplicaManager implements ScheduledReplicas {
     return out;
   }
 
-  async listOffset(topicName: string, index: number, spec: 'earliest' | 'latest' | { timestamp: number }): Promise<{ offset: number; timestamp: number }> {
+  async listOffset(
+    topicName: string,
+    index: number,
+    spec: 'earliest' | 'latest' | { timestamp: number },
+  ): Promise<{ offset: number; timestamp: number }> {
     const p = this.leaderPartition(topicName, index);
     if (spec === 'earliest') return { offset: p.log.logStartOffset, timestamp: -1 };
     if (spec === 'latest') return { offset: p.log.highWatermark, timestamp: -1 };
@@ -364,7 +415,10 @@ export class ReplicaManager implements ScheduledReplicas {
     const hw = p.log.highWatermark;
     const target = offset === -1 ? hw : offset;
     if (!Number.isInteger(target) || target < 0 || target > hw) {
-      throw new KafkaError('OFFSET_OUT_OF_RANGE', `Cannot delete records of ${topicName}-${index} before offset ${offset}: it must lie between ${p.log.logStartOffset} and the high watermark ${hw} (or be -1)`);
+      throw new KafkaError(
+        'OFFSET_OUT_OF_RANGE',
+        `Cannot delete records of ${topicName}-${index} before offset ${offset}: it must lie between ${p.log.logStartOffset} and the high watermark ${hw} (or be -1)`,
+      );
     }
     await p.log.advanceLogStart(target);
     p.kickFollowers();
@@ -382,7 +436,9 @@ export class ReplicaManager implements ScheduledReplicas {
     if (abrupt) {
       const closing = [...this.partitions.values()].map((p) => p.log.close(true));
       // A kill does not wait, but a failure in what it drops still gets reported, not left unhandled.
-      void Promise.all([...stopping, ...closing]).catch((e: unknown) => this.deps.logger.warn('replica-manager', `Abrupt stop of broker ${this.brokerId}`, e));
+      void Promise.all([...stopping, ...closing]).catch((e: unknown) =>
+        this.deps.logger.warn('replica-manager', `Abrupt stop of broker ${this.brokerId}`, e),
+      );
       return;
     }
     await Promise.all(stopping);
@@ -398,7 +454,8 @@ export class ReplicaManager implements ScheduledReplicas {
     for (let i = 0; i < present.length; i += CHECKPOINTS_PER_WRITE) {
       const chunk = present.slice(i, i + CHECKPOINTS_PER_WRITE);
       await this.store.write(chunk).catch((e: unknown) => {
-        if (this.store.isOpen) this.deps.logger.warn('replica-manager', `Checkpoint of ${chunk.length} replicas failed`, e);
+        if (this.store.isOpen)
+          this.deps.logger.warn('replica-manager', `Checkpoint of ${chunk.length} replicas failed`, e);
       });
     }
   }

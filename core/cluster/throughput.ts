@@ -23,7 +23,8 @@ export class ThroughputMeter {
     const now = Math.floor(Date.now() / 1000);
     if (now !== this.second) {
       const steps = Math.min(now - this.second, WINDOW);
-      for (let s = 1; s <= steps; s++) this.buckets.fill(0, ((this.second + s) % WINDOW) * 4, ((this.second + s) % WINDOW) * 4 + 4);
+      for (let s = 1; s <= steps; s++)
+        this.buckets.fill(0, ((this.second + s) % WINDOW) * 4, ((this.second + s) % WINDOW) * 4 + 4);
       this.second = now;
     }
     return (now % WINDOW) * 4;

@@ -92,8 +92,12 @@ export interface PartitionPage {
   partitions: PartitionState[];
 }
 
-
-export type ConfigSource = 'DEFAULT_CONFIG' | 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_CONFIG' | 'DYNAMIC_DEFAULT_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG';
+export type ConfigSource =
+  | 'DEFAULT_CONFIG'
+  | 'DYNAMIC_TOPIC_CONFIG'
+  | 'DYNAMIC_BROKER_CONFIG'
+  | 'DYNAMIC_DEFAULT_BROKER_CONFIG'
+  | 'STATIC_BROKER_CONFIG';
 
 /** One level a config has a value at (Kafka's config synonyms), most specific first. */
 export interface ConfigSynonym {

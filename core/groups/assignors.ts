@@ -39,7 +39,10 @@ export interface MemberSubscription {
 export interface PartitionAssignor {
   readonly name: string;
   /** Returns every member's partitions (members with none get an empty list). */
-  assign(partitionsPerTopic: ReadonlyMap<string, number>, members: readonly MemberSubscription[]): Map<string, TopicPartitions[]>;
+  assign(
+    partitionsPerTopic: ReadonlyMap<string, number>,
+    members: readonly MemberSubscription[],
+  ): Map<string, TopicPartitions[]>;
 }
 
 /** Versions written (readers accept every version core/protocol knows). */
@@ -56,7 +59,10 @@ export function decodeSubscription(buf: Buffer): { topics: string[]; userData: B
 }
 
 export function encodeAssignment(partitions: readonly TopicPartitions[], userData: Buffer | null = null): Buffer {
-  return encodeConsumerAssignment(ASSIGNMENT_VERSION, { assignedPartitions: partitions.map((p) => ({ topic: p.topic, partitions: [...p.partitions] })), userData });
+  return encodeConsumerAssignment(ASSIGNMENT_VERSION, {
+    assignedPartitions: partitions.map((p) => ({ topic: p.topic, partitions: [...p.partitions] })),
+    userData,
+  });
 }
 
 /** An empty buffer (what a member gets when the leader assigned it nothing) decodes to no partitions. */
@@ -80,7 +86,12 @@ function emptyResult(members: readonly MemberSubscription[]): Map<string, Map<st
 function flatten(result: Map<string, Map<string, number[]>>): Map<string, TopicPartitions[]> {
   const out = new Map<string, TopicPartitions[]>();
   for (const [member, byTopic] of result) {
-    out.set(member, [...byTopic].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([topic, partitions]) => ({ topic, partitions })));
+    out.set(
+      member,
+      [...byTopic]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([topic, partitions]) => ({ topic, partitions })),
+    );
   }
   return out;
 }
@@ -88,7 +99,10 @@ function flatten(result: Map<string, Map<string, number[]>>): Map<string, TopicP
 export class RangeAssignor implements PartitionAssignor {
   readonly name = 'range';
 
-  assign(partitionsPerTopic: ReadonlyMap<string, number>, members: readonly MemberSubscription[]): Map<string, TopicPartitions[]> {
+  assign(
+    partitionsPerTopic: ReadonlyMap<string, number>,
+    members: readonly MemberSubscription[],
+  ): Map<string, TopicPartitions[]> {
     const result = emptyResult(members);
     const topics = new Set(members.flatMap((m) => m.topics));
     for (const topic of topics) {
@@ -101,7 +115,10 @@ export class RangeAssignor implements PartitionAssignor {
         const start = i * per + Math.min(i, extra);
         const length = per + (i < extra ? 1 : 0);
         if (length === 0) return;
-        result.get(m.memberId)!.set(topic, Array.from({ length }, (_, k) => start + k));
+        result.get(m.memberId)!.set(
+          topic,
+          Array.from({ length }, (_, k) => start + k),
+        );
       });
     }
     return flatten(result);
@@ -111,7 +128,10 @@ export class RangeAssignor implements PartitionAssignor {
 export class RoundRobinAssignor implements PartitionAssignor {
   readonly name = 'roundrobin';
 
-  assign(partitionsPerTopic: ReadonlyMap<string, number>, members: readonly MemberSubscription[]): Map<string, TopicPartitions[]> {
+  assign(
+    partitionsPerTopic: ReadonlyMap<string, number>,
+    members: readonly MemberSubscription[],
+  ): Map<string, TopicPartitions[]> {
     const result = emptyResult(members);
     const sorted = [...members].sort(compareMembers);
     const topics = [...new Set(members.flatMap((m) => m.topics))].filter((t) => partitionsPerTopic.get(t)).sort();

@@ -27,10 +27,24 @@
  */
 import { EventEmitter } from 'node:events';
 import { ERRORS, KafkaError, errorNameOf, type ErrorName } from '../errors';
-import { batchLastOffset, batchPartitionLeaderEpoch, batchTimestampType, decodeRecords, isControlBatch } from '../record';
+import {
+  batchLastOffset,
+  batchPartitionLeaderEpoch,
+  batchTimestampType,
+  decodeRecords,
+  isControlBatch,
+} from '../record';
 import type { Cluster } from '../cluster/cluster';
 import type { RecordHeader } from '../cluster/types';
-import { ASSIGNORS, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type AssignorName, type TopicPartitions } from './assignors';
+import {
+  ASSIGNORS,
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  type AssignorName,
+  type TopicPartitions,
+} from './assignors';
 import type { GroupCoordinator } from './group-coordinator';
 import type { ErrorResult, TopicPartition } from './types';
 
@@ -94,7 +108,13 @@ interface PartitionState {
   needsReset: string | null;
 }
 
-const RETRIABLE: ReadonlySet<ErrorName> = new Set(['COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT', 'UNKNOWN_SERVER_ERROR']);
+const RETRIABLE: ReadonlySet<ErrorName> = new Set([
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'REQUEST_TIMED_OUT',
+  'UNKNOWN_SERVER_ERROR',
+]);
 const RETRY_BACKOFF_MS = 50;
 const MAX_RETRIES = 200;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -121,9 +141,14 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     if (this.wake && this.assigned.has(tpKey(e.topic, e.partition))) this.signal();
   };
 
-  constructor(private readonly cluster: Cluster, private readonly coordinator: GroupCoordinator, config: ConsumerConfig) {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly coordinator: GroupCoordinator,
+    config: ConsumerConfig,
+  ) {
     super();
-    if (!config || typeof config.groupId !== 'string' || config.groupId === '') throw new KafkaError('INVALID_GROUP_ID', 'A consumer needs a non-empty groupId');
+    if (!config || typeof config.groupId !== 'string' || config.groupId === '')
+      throw new KafkaError('INVALID_GROUP_ID', 'A consumer needs a non-empty groupId');
     const sessionTimeoutMs = config.sessionTimeoutMs ?? 45_000;
     this.config = {
       groupId: config.groupId,
@@ -140,8 +165,14 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
       maxPollRecords: config.maxPollRecords ?? 500,
       maxPartitionFetchBytes: config.maxPartitionFetchBytes ?? 1024 * 1024,
     };
-    for (const a of this.config.assignors) if (!ASSIGNORS[a]) throw new KafkaError('INVALID_CONFIG', `Unknown assignor ${a}; known: ${Object.keys(ASSIGNORS).join(', ')}`);
-    if (!['earliest', 'latest', 'none'].includes(this.config.autoOffsetReset)) throw new KafkaError('INVALID_CONFIG', `auto.offset.reset must be earliest, latest or none; got ${this.config.autoOffsetReset}`);
+    for (const a of this.config.assignors)
+      if (!ASSIGNORS[a])
+        throw new KafkaError('INVALID_CONFIG', `Unknown assignor ${a}; known: ${Object.keys(ASSIGNORS).join(', ')}`);
+    if (!['earliest', 'latest', 'none'].includes(this.config.autoOffsetReset))
+      throw new KafkaError(
+        'INVALID_CONFIG',
+        `auto.offset.reset must be earliest, latest or none; got ${this.config.autoOffsetReset}`,
+      );
     cluster.on('highWatermark', this.onHighWatermark);
   }
 
@@ -149,7 +180,8 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
 
   subscribe(topics: string[]): void {
     this.assertOpen();
-    if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t === '')) throw new KafkaError('INVALID_REQUEST', 'subscribe needs a list of topic names');
+    if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t === ''))
+      throw new KafkaError('INVALID_REQUEST', 'subscribe needs a list of topic names');
     this.topics = [...new Set(topics)].sort();
     this.needsJoin = true;
     this.signal();
@@ -164,7 +196,16 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     this.stopHeartbeats();
     await this.revokeAll();
     if (this.memberId !== '') {
-      await this.coordinator.leaveGroup({ groupId: this.config.groupId, members: [{ memberId: this.memberId, groupInstanceId: this.config.groupInstanceId, reason: 'the consumer unsubscribed' }] });
+      await this.coordinator.leaveGroup({
+        groupId: this.config.groupId,
+        members: [
+          {
+            memberId: this.memberId,
+            groupInstanceId: this.config.groupInstanceId,
+            reason: 'the consumer unsubscribed',
+          },
+        ],
+      });
     }
     this.memberId = '';
     this.generationId = -1;
@@ -189,11 +230,21 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     this.stopHeartbeats();
     await this.revokeAll();
     for (let attempt = 0; !this.closed; attempt++) {
-      if (attempt > MAX_RETRIES) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `Group ${this.config.groupId}: no stable generation after ${MAX_RETRIES} attempts`);
+      if (attempt > MAX_RETRIES)
+        throw new KafkaError(
+          'COORDINATOR_NOT_AVAILABLE',
+          `Group ${this.config.groupId}: no stable generation after ${MAX_RETRIES} attempts`,
+        );
       const join = await this.coordinator.joinGroup({
-        groupId: this.config.groupId, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId,
-        protocolType: 'consumer', protocols: this.protocols(), sessionTimeoutMs: this.config.sessionTimeoutMs,
-        rebalanceTimeoutMs: this.config.rebalanceTimeoutMs, clientId: this.config.clientId, clientHost: this.config.clientHost,
+        groupId: this.config.groupId,
+        memberId: this.memberId,
+        groupInstanceId: this.config.groupInstanceId,
+        protocolType: 'consumer',
+        protocols: this.protocols(),
+        sessionTimeoutMs: this.config.sessionTimeoutMs,
+        rebalanceTimeoutMs: this.config.rebalanceTimeoutMs,
+        clientId: this.config.clientId,
+        clientHost: this.config.clientHost,
       });
       const joinError = errorNameOf(join.errorCode);
       if (joinError === 'MEMBER_ID_REQUIRED') {
@@ -211,14 +262,27 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
       if (join.errorCode !== 0) throw toError(join);
       this.memberId = join.memberId;
       this.generationId = join.generationId;
-      const assignments = join.leader === join.memberId && !join.skipAssignment ? this.computeAssignment(join.protocolName ?? '', join.members) : [];
+      const assignments =
+        join.leader === join.memberId && !join.skipAssignment
+          ? this.computeAssignment(join.protocolName ?? '', join.members)
+          : [];
       const sync = await this.coordinator.syncGroup({
-        groupId: this.config.groupId, generationId: join.generationId, memberId: join.memberId,
-        groupInstanceId: this.config.groupInstanceId, protocolType: 'consumer', protocolName: join.protocolName, assignments,
+        groupId: this.config.groupId,
+        generationId: join.generationId,
+        memberId: join.memberId,
+        groupInstanceId: this.config.groupInstanceId,
+        protocolType: 'consumer',
+        protocolName: join.protocolName,
+        assignments,
       });
       const syncError = errorNameOf(sync.errorCode);
       if (syncError === 'UNKNOWN_MEMBER_ID') this.memberId = '';
-      if (syncError === 'UNKNOWN_MEMBER_ID' || syncError === 'ILLEGAL_GENERATION' || syncError === 'REBALANCE_IN_PROGRESS') continue;
+      if (
+        syncError === 'UNKNOWN_MEMBER_ID' ||
+        syncError === 'ILLEGAL_GENERATION' ||
+        syncError === 'REBALANCE_IN_PROGRESS'
+      )
+        continue;
       if (RETRIABLE.has(syncError)) {
         await sleep(RETRY_BACKOFF_MS);
         continue;
@@ -233,15 +297,28 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
   }
 
   /** The leader's job: run the selected assignor over every member's subscription. */
-  private computeAssignment(protocol: string, members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>): Array<{ memberId: string; assignment: Buffer }> {
+  private computeAssignment(
+    protocol: string,
+    members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>,
+  ): Array<{ memberId: string; assignment: Buffer }> {
     const assignor = ASSIGNORS[protocol];
-    if (!assignor) throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `The group selected assignor ${protocol}, which this consumer does not have`);
-    const subs = members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, ...decodeSubscription(m.metadata) }));
+    if (!assignor)
+      throw new KafkaError(
+        'INCONSISTENT_GROUP_PROTOCOL',
+        `The group selected assignor ${protocol}, which this consumer does not have`,
+      );
+    const subs = members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      ...decodeSubscription(m.metadata),
+    }));
     const counts = new Map<string, number>();
     for (const t of new Set(subs.flatMap((s) => s.topics))) {
       try {
         counts.set(t, this.cluster.topicImage(t).partitions.length);
-      } catch { /* not created yet: the coordinator rebalances when it appears */ }
+      } catch {
+        /* not created yet: the coordinator rebalances when it appears */
+      }
     }
     const result = assignor.assign(counts, subs);
     return members.map((m) => ({ memberId: m.memberId, assignment: encodeAssignment(result.get(m.memberId) ?? []) }));
@@ -252,8 +329,16 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     for (const { topic, partitions } of list) {
       for (const partition of partitions) {
         this.assigned.set(tpKey(topic, partition), {
-          topic, partition, position: undefined, fetchPosition: 0, leaderEpoch: -1, buffer: [], bufferIndex: 0,
-          paused: false, lastCommitted: -1, needsReset: null,
+          topic,
+          partition,
+          position: undefined,
+          fetchPosition: 0,
+          leaderEpoch: -1,
+          buffer: [],
+          bufferIndex: 0,
+          paused: false,
+          lastCommitted: -1,
+          needsReset: null,
         });
       }
     }
@@ -263,7 +348,8 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
 
   private async revokeAll(): Promise<void> {
     if (this.assigned.size === 0) return;
-    if (this.config.enableAutoCommit && this.generationId >= 0) await this.commitSync().catch((e: unknown) => this.emitError(e));
+    if (this.config.enableAutoCommit && this.generationId >= 0)
+      await this.commitSync().catch((e: unknown) => this.emitError(e));
     const revoked = this.assignment();
     this.assigned.clear();
     this.emit('revoked', revoked);
@@ -273,7 +359,9 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
 
   private startHeartbeats(): void {
     this.stopHeartbeats();
-    this.heartbeatTimer = setInterval(() => { void this.heartbeatOnce(); }, this.config.heartbeatIntervalMs);
+    this.heartbeatTimer = setInterval(() => {
+      void this.heartbeatOnce();
+    }, this.config.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
   }
 
@@ -285,7 +373,12 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
   private async heartbeatOnce(): Promise<void> {
     if (!this.stable || this.closed) return;
     const generation = this.generationId;
-    const r = await this.coordinator.heartbeat({ groupId: this.config.groupId, generationId: generation, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId });
+    const r = await this.coordinator.heartbeat({
+      groupId: this.config.groupId,
+      generationId: generation,
+      memberId: this.memberId,
+      groupInstanceId: this.config.groupInstanceId,
+    });
     if (this.closed || generation !== this.generationId || !this.stable) return;
     const name = errorNameOf(r.errorCode);
     if (name === 'NONE' || RETRIABLE.has(name)) return;
@@ -304,7 +397,10 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     const parts = [...this.assigned.values()];
     if (parts.length === 0) return;
     for (let attempt = 0; ; attempt++) {
-      const r = await this.coordinator.fetchOffsets({ groupId: this.config.groupId, partitions: parts.map((p) => ({ topic: p.topic, partition: p.partition })) });
+      const r = await this.coordinator.fetchOffsets({
+        groupId: this.config.groupId,
+        partitions: parts.map((p) => ({ topic: p.topic, partition: p.partition })),
+      });
       if (r.errorCode === 0) {
         for (const o of r.offsets) {
           const p = this.assigned.get(tpKey(o.topic, o.partition));
@@ -348,12 +444,14 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
 
   private partitionOrThrow(topic: string, partition: number): PartitionState {
     const p = this.assigned.get(tpKey(topic, partition));
-    if (!p) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${topic}-${partition} is not assigned to this consumer`);
+    if (!p)
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${topic}-${partition} is not assigned to this consumer`);
     return p;
   }
 
   seek(topic: string, partition: number, offset: number): void {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new KafkaError('INVALID_REQUEST', `seek needs a non-negative offset; got ${offset}`);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new KafkaError('INVALID_REQUEST', `seek needs a non-negative offset; got ${offset}`);
     this.setPosition(this.partitionOrThrow(topic, partition), offset);
   }
 
@@ -379,7 +477,11 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
   /** Returns up to max.poll.records records, waiting up to `timeoutMs` for some; rebalances first if needed. */
   async poll(timeoutMs = 1000): Promise<ConsumerRecord[]> {
     this.assertOpen();
-    if (this.polling) throw new KafkaError('INVALID_REQUEST', 'poll() is already running on this consumer; it is not safe for concurrent use');
+    if (this.polling)
+      throw new KafkaError(
+        'INVALID_REQUEST',
+        'poll() is already running on this consumer; it is not safe for concurrent use',
+      );
     this.polling = true;
     try {
       const deadline = Date.now() + Math.max(0, timeoutMs);
@@ -429,7 +531,9 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
 
   /** Fetches every fetchable partition whose buffer is empty; true when any position advanced. */
   private async fetchAll(): Promise<boolean> {
-    const todo = [...this.assigned.values()].filter((p) => !p.paused && p.position !== undefined && p.needsReset === null && p.bufferIndex >= p.buffer.length);
+    const todo = [...this.assigned.values()].filter(
+      (p) => !p.paused && p.position !== undefined && p.needsReset === null && p.bufferIndex >= p.buffer.length,
+    );
     const got = await Promise.all(todo.map((p) => this.fetchPartition(p)));
     return got.some(Boolean);
   }
@@ -440,7 +544,8 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     try {
       res = await this.cluster.fetch(p.topic, p.partition, at, { maxBytes: this.config.maxPartitionFetchBytes });
     } catch (e) {
-      if (e instanceof KafkaError && e.errorName === 'OFFSET_OUT_OF_RANGE') p.needsReset = `offset ${at} is out of range for ${p.topic}-${p.partition}`;
+      if (e instanceof KafkaError && e.errorName === 'OFFSET_OUT_OF_RANGE')
+        p.needsReset = `offset ${at} is out of range for ${p.topic}-${p.partition}`;
       return false; // no leader, broker down, topic gone: retried on the next poll
     }
     // The partition may have been revoked, seeked or reassigned while fetching.
@@ -454,7 +559,17 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
       const leaderEpoch = batchPartitionLeaderEpoch(batch);
       for (const r of await decodeRecords(batch)) {
         if (r.offset < at) continue;
-        records.push({ topic: p.topic, partition: p.partition, offset: r.offset, timestamp: r.timestamp, timestampType, key: r.key, value: r.value, headers: r.headers, leaderEpoch });
+        records.push({
+          topic: p.topic,
+          partition: p.partition,
+          offset: r.offset,
+          timestamp: r.timestamp,
+          timestampType,
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          leaderEpoch,
+        });
       }
     }
     if (this.assigned.get(tpKey(p.topic, p.partition)) !== p || p.fetchPosition !== at) return false;
@@ -497,15 +612,22 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
    * throws REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID
    * when the group moved on (the partitions may belong to another member now).
    */
-  async commitSync(offsets?: Array<{ topic: string; partition: number; offset: number; metadata?: string }>): Promise<void> {
-    const list = offsets ?? [...this.assigned.values()]
-      .filter((p) => p.position !== undefined && p.position !== p.lastCommitted)
-      .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.position!, leaderEpoch: p.leaderEpoch }));
+  async commitSync(
+    offsets?: Array<{ topic: string; partition: number; offset: number; metadata?: string }>,
+  ): Promise<void> {
+    const list =
+      offsets ??
+      [...this.assigned.values()]
+        .filter((p) => p.position !== undefined && p.position !== p.lastCommitted)
+        .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.position!, leaderEpoch: p.leaderEpoch }));
     if (list.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       const r = await this.coordinator.commitOffsets({
-        groupId: this.config.groupId, generationId: this.generationId, memberId: this.memberId,
-        groupInstanceId: this.config.groupInstanceId, offsets: list,
+        groupId: this.config.groupId,
+        generationId: this.generationId,
+        memberId: this.memberId,
+        groupInstanceId: this.config.groupInstanceId,
+        offsets: list,
       });
       const failed = r.partitions.find((p) => p.errorCode !== 0);
       if (!failed) {
@@ -524,7 +646,10 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
         if (name === 'UNKNOWN_MEMBER_ID') this.memberId = '';
         this.needsJoin = true;
       }
-      throw new KafkaError(name, `Commit of ${failed.topic}-${failed.partition} failed: ${failed.errorMessage ?? ERRORS[name].text}`);
+      throw new KafkaError(
+        name,
+        `Commit of ${failed.topic}-${failed.partition} failed: ${failed.errorMessage ?? ERRORS[name].text}`,
+      );
     }
   }
 
@@ -543,7 +668,12 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     if (this.config.enableAutoCommit && this.stable) await this.commitSync().catch(() => undefined);
     this.shutdown();
     if (this.memberId !== '' && !this.config.groupInstanceId) {
-      await this.coordinator.leaveGroup({ groupId: this.config.groupId, members: [{ memberId: this.memberId, reason: 'the consumer is closing' }] }).catch(() => undefined);
+      await this.coordinator
+        .leaveGroup({
+          groupId: this.config.groupId,
+          members: [{ memberId: this.memberId, reason: 'the consumer is closing' }],
+        })
+        .catch(() => undefined);
     }
   }
 
@@ -569,6 +699,7 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
   }
 
   private emitError(e: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', e instanceof KafkaError ? e : new KafkaError('UNKNOWN_SERVER_ERROR', String(e)));
+    if (this.listenerCount('error') > 0)
+      this.emit('error', e instanceof KafkaError ? e : new KafkaError('UNKNOWN_SERVER_ERROR', String(e)));
   }
 }

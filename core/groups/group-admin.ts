@@ -77,7 +77,10 @@ export interface OffsetResetPlan {
 }
 
 export class GroupAdmin {
-  constructor(private readonly cluster: Cluster, private readonly coordinator: GroupCoordinator) {}
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly coordinator: GroupCoordinator,
+  ) {}
 
   async listGroups(): Promise<GroupSummary[]> {
     const r = await this.coordinator.listGroups();
@@ -108,10 +111,25 @@ export class GroupAdmin {
       let assignment: TopicPartitions[] = [];
       let subscription: string[] = [];
       if (consumer) {
-        try { assignment = decodeAssignment(m.assignment); } catch { /* not the consumer protocol's bytes */ }
-        try { subscription = m.metadata.length > 0 ? decodeSubscription(m.metadata).topics : []; } catch { /* idem */ }
+        try {
+          assignment = decodeAssignment(m.assignment);
+        } catch {
+          /* not the consumer protocol's bytes */
+        }
+        try {
+          subscription = m.metadata.length > 0 ? decodeSubscription(m.metadata).topics : [];
+        } catch {
+          /* idem */
+        }
       }
-      return { memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, assignment, subscription };
+      return {
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        assignment,
+        subscription,
+      };
     });
     return {
       groupId,
@@ -148,17 +166,24 @@ export class GroupAdmin {
       if (!offs) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${topic} does not exist`);
       list = offs.map((_, i) => i);
     }
-    const r = await this.coordinator.deleteOffsets({ groupId, partitions: list.map((partition) => ({ topic, partition })) });
+    const r = await this.coordinator.deleteOffsets({
+      groupId,
+      partitions: list.map((partition) => ({ topic, partition })),
+    });
     if (r.errorCode !== 0) throw new KafkaError(errorNameOf(r.errorCode), r.errorMessage ?? undefined);
     const bad = r.partitions.find((p) => p.errorCode !== 0);
     if (bad) throw new KafkaError(errorNameOf(bad.errorCode), bad.errorMessage ?? undefined);
   }
 
   async resetOffsets(opts: ResetOffsetsOptions): Promise<OffsetResetPlan[]> {
-    if (!opts || typeof opts !== 'object' || !opts.to) throw new KafkaError('INVALID_REQUEST', 'resetOffsets needs {groupId, to, topics?, dryRun?}');
+    if (!opts || typeof opts !== 'object' || !opts.to)
+      throw new KafkaError('INVALID_REQUEST', 'resetOffsets needs {groupId, to, topics?, dryRun?}');
     const group = await this.coordinator.groupOf(opts.groupId);
     if (group && group.state !== 'Empty' && group.state !== 'Dead') {
-      throw new KafkaError('NON_EMPTY_GROUP', `Offsets of group ${opts.groupId} can only be reset while it has no active members; it is ${group.state} with ${group.members.size} member(s). Stop its consumers first.`);
+      throw new KafkaError(
+        'NON_EMPTY_GROUP',
+        `Offsets of group ${opts.groupId} can only be reset while it has no active members; it is ${group.state} with ${group.members.size} member(s). Stop its consumers first.`,
+      );
     }
     const targets = this.resetTargets(opts, group?.offsets);
     const plan: OffsetResetPlan[] = [];
@@ -168,40 +193,69 @@ export class GroupAdmin {
       let target: number;
       const to = opts.to;
       switch (to.type) {
-        case 'earliest': target = offs.logStartOffset; break;
-        case 'latest': target = offs.highWatermark; break;
+        case 'earliest':
+          target = offs.logStartOffset;
+          break;
+        case 'latest':
+          target = offs.highWatermark;
+          break;
         case 'offset':
-          if (!Number.isSafeInteger(to.offset)) throw new KafkaError('INVALID_REQUEST', `Offset must be an integer; got ${to.offset}`);
+          if (!Number.isSafeInteger(to.offset))
+            throw new KafkaError('INVALID_REQUEST', `Offset must be an integer; got ${to.offset}`);
           target = to.offset;
           break;
         case 'shift':
-          if (!Number.isSafeInteger(to.by)) throw new KafkaError('INVALID_REQUEST', `Shift must be an integer; got ${to.by}`);
+          if (!Number.isSafeInteger(to.by))
+            throw new KafkaError('INVALID_REQUEST', `Shift must be an integer; got ${to.by}`);
           target = (previous ?? offs.logStartOffset) + to.by;
           break;
         case 'timestamp': {
-          if (!Number.isFinite(to.timestamp)) throw new KafkaError('INVALID_TIMESTAMP', `Timestamp must be a number of milliseconds; got ${to.timestamp}`);
+          if (!Number.isFinite(to.timestamp))
+            throw new KafkaError(
+              'INVALID_TIMESTAMP',
+              `Timestamp must be a number of milliseconds; got ${to.timestamp}`,
+            );
           const found = await this.cluster.listOffsets(topic, partition, { timestamp: to.timestamp });
           target = found.offset >= 0 ? found.offset : offs.highWatermark;
           break;
         }
         default:
-          throw new KafkaError('INVALID_REQUEST', `Unknown reset type ${(to as { type: unknown }).type}; use earliest, latest, timestamp, offset or shift`);
+          throw new KafkaError(
+            'INVALID_REQUEST',
+            `Unknown reset type ${(to as { type: unknown }).type}; use earliest, latest, timestamp, offset or shift`,
+          );
       }
-      plan.push({ topic, partition, previousOffset: previous, newOffset: Math.min(Math.max(target, offs.logStartOffset), offs.highWatermark) });
+      plan.push({
+        topic,
+        partition,
+        previousOffset: previous,
+        newOffset: Math.min(Math.max(target, offs.logStartOffset), offs.highWatermark),
+      });
     }
     if (opts.dryRun || plan.length === 0) return plan;
-    const r = await this.coordinator.commitOffsets({ groupId: opts.groupId, generationId: -1, memberId: '', offsets: plan.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.newOffset })) });
+    const r = await this.coordinator.commitOffsets({
+      groupId: opts.groupId,
+      generationId: -1,
+      memberId: '',
+      offsets: plan.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.newOffset })),
+    });
     const bad = r.partitions.find((p) => p.errorCode !== 0);
     if (bad) {
       const name = errorNameOf(bad.errorCode);
-      throw new KafkaError(name, name === 'UNKNOWN_MEMBER_ID'
-        ? `Group ${opts.groupId} gained members during the reset; stop its consumers and retry`
-        : `Resetting ${bad.topic}-${bad.partition} failed: ${bad.errorMessage ?? name}`);
+      throw new KafkaError(
+        name,
+        name === 'UNKNOWN_MEMBER_ID'
+          ? `Group ${opts.groupId} gained members during the reset; stop its consumers and retry`
+          : `Resetting ${bad.topic}-${bad.partition} failed: ${bad.errorMessage ?? name}`,
+      );
     }
     return plan;
   }
 
-  private resetTargets(opts: ResetOffsetsOptions, offsets: Map<string, Map<number, unknown>> | undefined): Array<{ topic: string; partition: number }> {
+  private resetTargets(
+    opts: ResetOffsetsOptions,
+    offsets: Map<string, Map<number, unknown>> | undefined,
+  ): Array<{ topic: string; partition: number }> {
     const out: Array<{ topic: string; partition: number }> = [];
     if (!opts.topics) {
       for (const [topic, byPartition] of offsets ?? []) {
@@ -209,14 +263,21 @@ export class GroupAdmin {
         if (!offs) continue; // offsets of a deleted topic: nothing to reset to
         for (const partition of byPartition.keys()) if (partition < offs.length) out.push({ topic, partition });
       }
-      if (out.length === 0) throw new KafkaError('INVALID_REQUEST', `Group ${opts.groupId} has no committed offsets; name the topics to reset`);
+      if (out.length === 0)
+        throw new KafkaError(
+          'INVALID_REQUEST',
+          `Group ${opts.groupId} has no committed offsets; name the topics to reset`,
+        );
     } else {
       for (const t of opts.topics) {
         const offs = topicOffsets(this.cluster, t?.topic);
         if (!offs) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${t?.topic} does not exist`);
         for (const partition of t.partitions ?? offs.map((_, i) => i)) {
           if (!Number.isInteger(partition) || partition < 0 || partition >= offs.length) {
-            throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${t.topic} has no partition ${partition} (it has ${offs.length})`);
+            throw new KafkaError(
+              'UNKNOWN_TOPIC_OR_PARTITION',
+              `Topic ${t.topic} has no partition ${partition} (it has ${offs.length})`,
+            );
           }
           out.push({ topic: t.topic, partition });
         }

@@ -28,13 +28,38 @@ import type { Cluster } from '../cluster/cluster';
 import type { PartitionState } from '../cluster/types';
 import { Group } from './group';
 import { expiredOffsets } from './offset-table';
-import { OFFSETS_TOPIC, encodeGroupKey, encodeOffsetKey, encodeOffsetValue, type OffsetAndMetadata } from './offsets-log';
+import {
+  OFFSETS_TOPIC,
+  encodeGroupKey,
+  encodeOffsetKey,
+  encodeOffsetValue,
+  type OffsetAndMetadata,
+} from './offsets-log';
 import { Shards, type Shard, type ShardOptions } from './shards';
 import type {
-  DeleteGroupResult, DescribedGroup, ErrorResult, FetchedOffset, FindCoordinatorResponse, GroupState, HeartbeatRequest,
-  HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, ListGroupsResponse,
-  OffsetCommitRequest, OffsetCommitResponse, OffsetDeleteRequest, OffsetDeleteResponse, OffsetFetchRequest,
-  OffsetFetchResponse, RequestContext, SyncGroupRequest, SyncGroupResponse, TopicPartition,
+  DeleteGroupResult,
+  DescribedGroup,
+  ErrorResult,
+  FetchedOffset,
+  FindCoordinatorResponse,
+  GroupState,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  ListGroupsResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  RequestContext,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  TopicPartition,
 } from './types';
 
 export interface GroupCoordinatorOptions extends Partial<ShardOptions> {
@@ -67,7 +92,10 @@ export const DEFAULT_COORDINATOR_OPTIONS: Resolved = {
   now: Date.now,
 };
 
-const err = (name: ErrorName, message?: string): ErrorResult => ({ errorCode: ERRORS[name].code, errorMessage: name === 'NONE' ? null : message ?? ERRORS[name].text });
+const err = (name: ErrorName, message?: string): ErrorResult => ({
+  errorCode: ERRORS[name].code,
+  errorMessage: name === 'NONE' ? null : (message ?? ERRORS[name].text),
+});
 const fromError = (e: unknown): ErrorResult => {
   const k = asKafkaError(e);
   return { errorCode: k.code, errorMessage: k.message };
@@ -95,14 +123,19 @@ export class GroupCoordinator {
     }
   };
 
-  constructor(private readonly cluster: Cluster, opts: GroupCoordinatorOptions = {}) {
+  constructor(
+    private readonly cluster: Cluster,
+    opts: GroupCoordinatorOptions = {},
+  ) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.options = { ...DEFAULT_COORDINATOR_OPTIONS, ...defined } as Resolved;
     this.shards = new Shards(cluster, this.options);
     for (const t of cluster.listTopics({ includeInternal: false })) this.partitionCounts.set(t.name, t.partitions);
     cluster.on('partition', this.onPartition);
     this.expiryTimer = setInterval(() => {
-      void this.expireOffsets().catch((e: unknown) => cluster.logger.warn('group-coordinator', 'Offset expiry failed', e));
+      void this.expireOffsets().catch((e: unknown) =>
+        cluster.logger.warn('group-coordinator', 'Offset expiry failed', e),
+      );
     }, this.options.offsetsRetentionCheckIntervalMs);
     this.expiryTimer.unref();
   }
@@ -128,10 +161,15 @@ export class GroupCoordinator {
 
   async findCoordinator(groupId: string): Promise<FindCoordinatorResponse> {
     const none = { key: groupId, nodeId: -1, host: '', port: -1 };
-    if (!validGroupId(groupId)) return { ...none, ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string') };
+    if (!validGroupId(groupId))
+      return { ...none, ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string') };
     try {
       const leader = await this.shards.coordinatorOf(groupId);
-      if (leader < 0) return { ...none, ...err('COORDINATOR_NOT_AVAILABLE', `${OFFSETS_TOPIC}-${this.shards.partitionFor(groupId)} has no leader`) };
+      if (leader < 0)
+        return {
+          ...none,
+          ...err('COORDINATOR_NOT_AVAILABLE', `${OFFSETS_TOPIC}-${this.shards.partitionFor(groupId)} has no leader`),
+        };
       const b = this.cluster.broker(leader);
       return { ...OK, key: groupId, nodeId: leader, host: this.cluster.host, port: b.port ?? -1 };
     } catch (e) {
@@ -143,16 +181,38 @@ export class GroupCoordinator {
 
   async joinGroup(req: JoinGroupRequest, ctx?: RequestContext): Promise<JoinGroupResponse> {
     const memberId = typeof req?.memberId === 'string' ? req.memberId : '';
-    const fail = (r: ErrorResult): JoinGroupResponse => ({ ...r, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] });
-    if (!req || !validGroupId(req.groupId)) return fail(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
+    const fail = (r: ErrorResult): JoinGroupResponse => ({
+      ...r,
+      generationId: -1,
+      protocolType: null,
+      protocolName: null,
+      leader: '',
+      skipAssignment: false,
+      memberId,
+      members: [],
+    });
+    if (!req || !validGroupId(req.groupId))
+      return fail(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
     const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.options;
     if (!Number.isInteger(req.sessionTimeoutMs) || req.sessionTimeoutMs < min || req.sessionTimeoutMs > max) {
-      return fail(err('INVALID_SESSION_TIMEOUT', `Session timeout ${req.sessionTimeoutMs} ms is outside ${min}..${max} ms`));
+      return fail(
+        err('INVALID_SESSION_TIMEOUT', `Session timeout ${req.sessionTimeoutMs} ms is outside ${min}..${max} ms`),
+      );
     }
-    if (req.rebalanceTimeoutMs !== undefined && (!Number.isInteger(req.rebalanceTimeoutMs) || req.rebalanceTimeoutMs < 0)) {
-      return fail(err('INVALID_REQUEST', `Rebalance timeout must be a non-negative integer; got ${req.rebalanceTimeoutMs}`));
+    if (
+      req.rebalanceTimeoutMs !== undefined &&
+      (!Number.isInteger(req.rebalanceTimeoutMs) || req.rebalanceTimeoutMs < 0)
+    ) {
+      return fail(
+        err('INVALID_REQUEST', `Rebalance timeout must be a non-negative integer; got ${req.rebalanceTimeoutMs}`),
+      );
     }
-    if (typeof req.protocolType !== 'string' || req.protocolType === '' || !Array.isArray(req.protocols) || req.protocols.length === 0) {
+    if (
+      typeof req.protocolType !== 'string' ||
+      req.protocolType === '' ||
+      !Array.isArray(req.protocols) ||
+      req.protocols.length === 0
+    ) {
       return fail(err('INCONSISTENT_GROUP_PROTOCOL', 'A member must name a protocol type and at least one protocol'));
     }
     let shard: Shard;
@@ -163,7 +223,8 @@ export class GroupCoordinator {
     }
     let group = shard.groups.get(req.groupId);
     if (!group) {
-      if (memberId !== '') return fail(err('UNKNOWN_MEMBER_ID', `Group ${req.groupId} does not exist, so member ${memberId} is unknown`));
+      if (memberId !== '')
+        return fail(err('UNKNOWN_MEMBER_ID', `Group ${req.groupId} does not exist, so member ${memberId} is unknown`));
       group = new Group(req.groupId, shard.host);
       shard.groups.set(req.groupId, group);
     }
@@ -171,8 +232,14 @@ export class GroupCoordinator {
   }
 
   async syncGroup(req: SyncGroupRequest, ctx?: RequestContext): Promise<SyncGroupResponse> {
-    const fail = (r: ErrorResult): SyncGroupResponse => ({ ...r, protocolType: null, protocolName: null, assignment: EMPTY });
-    if (!req || !validGroupId(req.groupId)) return fail(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
+    const fail = (r: ErrorResult): SyncGroupResponse => ({
+      ...r,
+      protocolType: null,
+      protocolName: null,
+      assignment: EMPTY,
+    });
+    if (!req || !validGroupId(req.groupId))
+      return fail(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
     try {
       const group = (await this.shard(req.groupId, ctx, false))?.groups.get(req.groupId);
       if (!group) return fail(err('UNKNOWN_MEMBER_ID', `Group ${req.groupId} does not exist`));
@@ -194,7 +261,8 @@ export class GroupCoordinator {
   }
 
   async leaveGroup(req: LeaveGroupRequest, ctx?: RequestContext): Promise<LeaveGroupResponse> {
-    if (!req || !validGroupId(req.groupId)) return { ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string'), members: [] };
+    if (!req || !validGroupId(req.groupId))
+      return { ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string'), members: [] };
     try {
       const group = (await this.shard(req.groupId, ctx, false))?.groups.get(req.groupId);
       if (!group) return { ...err('UNKNOWN_MEMBER_ID', `Group ${req.groupId} does not exist`), members: [] };
@@ -208,8 +276,11 @@ export class GroupCoordinator {
 
   async commitOffsets(req: OffsetCommitRequest, ctx?: RequestContext): Promise<OffsetCommitResponse> {
     const offsets = Array.isArray(req?.offsets) ? req.offsets : [];
-    const all = (r: ErrorResult): OffsetCommitResponse => ({ partitions: offsets.map((o) => ({ topic: o.topic, partition: o.partition, ...r })) });
-    if (!req || !validGroupId(req.groupId)) return all(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
+    const all = (r: ErrorResult): OffsetCommitResponse => ({
+      partitions: offsets.map((o) => ({ topic: o.topic, partition: o.partition, ...r })),
+    });
+    if (!req || !validGroupId(req.groupId))
+      return all(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
     let shard: Shard;
     try {
       shard = (await this.shard(req.groupId, ctx, true))!;
@@ -221,7 +292,11 @@ export class GroupCoordinator {
     const memberId = typeof req.memberId === 'string' ? req.memberId : '';
     let groupError: ErrorResult | null = null;
     if (!existing) {
-      if (req.generationId >= 0) groupError = err('ILLEGAL_GENERATION', `Group ${req.groupId} does not exist, so generation ${req.generationId} is not current`);
+      if (req.generationId >= 0)
+        groupError = err(
+          'ILLEGAL_GENERATION',
+          `Group ${req.groupId} does not exist, so generation ${req.generationId} is not current`,
+        );
     } else {
       groupError = existing.commitError(req.generationId, memberId, req.groupInstanceId ?? null);
     }
@@ -230,18 +305,29 @@ export class GroupCoordinator {
     const accepted: Array<{ i: number; value: OffsetAndMetadata }> = [];
     offsets.forEach((o, i) => {
       if (results[i]) return;
-      accepted.push({ i, value: { offset: o.offset, leaderEpoch: o.leaderEpoch ?? -1, metadata: o.metadata ?? '', commitTimestamp: now } });
+      accepted.push({
+        i,
+        value: { offset: o.offset, leaderEpoch: o.leaderEpoch ?? -1, metadata: o.metadata ?? '', commitTimestamp: now },
+      });
     });
     if (accepted.length > 0) {
       try {
-        await this.shards.append(shard, accepted.map(({ i, value }) => ({ key: encodeOffsetKey(req.groupId, offsets[i]!.topic, offsets[i]!.partition), value: encodeOffsetValue(value) })), true);
+        await this.shards.append(
+          shard,
+          accepted.map(({ i, value }) => ({
+            key: encodeOffsetKey(req.groupId, offsets[i]!.topic, offsets[i]!.partition),
+            value: encodeOffsetValue(value),
+          })),
+          true,
+        );
         let group = shard.groups.get(req.groupId);
         if (!group && shard.status === 'loaded' && req.generationId < 0) {
           group = new Group(req.groupId, shard.host);
           shard.groups.set(req.groupId, group);
         }
         // A group deleted or moved meanwhile keeps nothing in memory; the log still has the record, as in Kafka.
-        if (group && group.state !== 'Dead') for (const { i, value } of accepted) group.offsets.put(offsets[i]!.topic, offsets[i]!.partition, value);
+        if (group && group.state !== 'Dead')
+          for (const { i, value } of accepted) group.offsets.put(offsets[i]!.topic, offsets[i]!.partition, value);
         for (const { i } of accepted) results[i] = OK;
       } catch (e) {
         const r = fromError(e);
@@ -252,15 +338,25 @@ export class GroupCoordinator {
   }
 
   private checkCommitEntry(o: OffsetCommitRequest['offsets'][number]): ErrorResult | null {
-    if (!o || typeof o.topic !== 'string' || !Number.isInteger(o.partition)) return err('UNKNOWN_TOPIC_OR_PARTITION', 'A commit needs a topic name and a partition index');
+    if (!o || typeof o.topic !== 'string' || !Number.isInteger(o.partition))
+      return err('UNKNOWN_TOPIC_OR_PARTITION', 'A commit needs a topic name and a partition index');
     const partitions = this.partitionCountOf(o.topic);
     if (partitions === null || o.partition < 0 || o.partition >= partitions) {
-      return err('UNKNOWN_TOPIC_OR_PARTITION', partitions === null ? `Topic ${o.topic} does not exist` : `Topic ${o.topic} has no partition ${o.partition} (it has ${partitions})`);
+      return err(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        partitions === null
+          ? `Topic ${o.topic} does not exist`
+          : `Topic ${o.topic} has no partition ${o.partition} (it has ${partitions})`,
+      );
     }
     // Kafka stores any offset: tools commit -1/-2 to mean "reset to latest/earliest"; readers treat negatives as none.
-    if (!Number.isSafeInteger(o.offset) || o.offset < -2) return err('INVALID_REQUEST', `Offset must be an integer of at least -2; got ${o.offset}`);
+    if (!Number.isSafeInteger(o.offset) || o.offset < -2)
+      return err('INVALID_REQUEST', `Offset must be an integer of at least -2; got ${o.offset}`);
     if (o.metadata && Buffer.byteLength(o.metadata) > this.options.offsetMetadataMaxBytes) {
-      return err('OFFSET_METADATA_TOO_LARGE', `Offset metadata is ${Buffer.byteLength(o.metadata)} bytes; offset.metadata.max.bytes is ${this.options.offsetMetadataMaxBytes}`);
+      return err(
+        'OFFSET_METADATA_TOO_LARGE',
+        `Offset metadata is ${Buffer.byteLength(o.metadata)} bytes; offset.metadata.max.bytes is ${this.options.offsetMetadataMaxBytes}`,
+      );
     }
     return null;
   }
@@ -274,8 +370,17 @@ export class GroupCoordinator {
   }
 
   async fetchOffsets(req: OffsetFetchRequest, ctx?: RequestContext): Promise<OffsetFetchResponse> {
-    if (!req || !validGroupId(req.groupId)) return { ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string'), offsets: [] };
-    const missing = (tp: TopicPartition): FetchedOffset => ({ topic: tp.topic, partition: tp.partition, offset: -1, leaderEpoch: -1, metadata: '', commitTimestamp: -1, ...OK });
+    if (!req || !validGroupId(req.groupId))
+      return { ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string'), offsets: [] };
+    const missing = (tp: TopicPartition): FetchedOffset => ({
+      topic: tp.topic,
+      partition: tp.partition,
+      offset: -1,
+      leaderEpoch: -1,
+      metadata: '',
+      commitTimestamp: -1,
+      ...OK,
+    });
     let group: Group | undefined;
     try {
       group = (await this.shard(req.groupId, ctx, false))?.groups.get(req.groupId);
@@ -286,7 +391,8 @@ export class GroupCoordinator {
       const offsets: FetchedOffset[] = [];
       if (group) {
         for (const [topic, byPartition] of [...group.offsets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-          for (const [partition, o] of [...byPartition].sort(([a], [b]) => a - b)) offsets.push({ topic, partition, ...o, ...OK });
+          for (const [partition, o] of [...byPartition].sort(([a], [b]) => a - b))
+            offsets.push({ topic, partition, ...o, ...OK });
         }
       }
       return { ...OK, offsets };
@@ -304,7 +410,8 @@ export class GroupCoordinator {
   async deleteOffsets(req: OffsetDeleteRequest, ctx?: RequestContext): Promise<OffsetDeleteResponse> {
     const partitions = Array.isArray(req?.partitions) ? req.partitions : [];
     const whole = (r: ErrorResult): OffsetDeleteResponse => ({ ...r, partitions: [] });
-    if (!req || !validGroupId(req.groupId)) return whole(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
+    if (!req || !validGroupId(req.groupId))
+      return whole(err('INVALID_GROUP_ID', 'The group id must be a non-empty string'));
     let shard: Shard | null;
     try {
       shard = await this.shard(req.groupId, ctx, false);
@@ -312,22 +419,38 @@ export class GroupCoordinator {
       return whole(fromError(e));
     }
     const group = shard?.groups.get(req.groupId);
-    if (!shard || !group || group.state === 'Dead') return whole(err('GROUP_ID_NOT_FOUND', `Group ${req.groupId} does not exist`));
-    if (!group.isEmpty && group.protocolType !== 'consumer') return whole(err('NON_EMPTY_GROUP', `Group ${req.groupId} has members and does not use the consumer protocol`));
+    if (!shard || !group || group.state === 'Dead')
+      return whole(err('GROUP_ID_NOT_FOUND', `Group ${req.groupId} does not exist`));
+    if (!group.isEmpty && group.protocolType !== 'consumer')
+      return whole(err('NON_EMPTY_GROUP', `Group ${req.groupId} has members and does not use the consumer protocol`));
     const results = partitions.map((tp): ErrorResult => {
       const count = this.partitionCountOf(tp.topic);
-      if (count === null || !Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition >= count) return err('UNKNOWN_TOPIC_OR_PARTITION', `Topic-partition ${tp.topic}-${tp.partition} does not exist`);
-      if (!group.isEmpty && group.subscribedTopics?.has(tp.topic)) return err('GROUP_SUBSCRIBED_TO_TOPIC', `Group ${req.groupId} is subscribed to ${tp.topic}; stop its members first`);
+      if (count === null || !Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition >= count)
+        return err('UNKNOWN_TOPIC_OR_PARTITION', `Topic-partition ${tp.topic}-${tp.partition} does not exist`);
+      if (!group.isEmpty && group.subscribedTopics?.has(tp.topic))
+        return err(
+          'GROUP_SUBSCRIBED_TO_TOPIC',
+          `Group ${req.groupId} is subscribed to ${tp.topic}; stop its members first`,
+        );
       return OK;
     });
-    const toDelete = partitions.filter((tp, i) => results[i]!.errorCode === 0 && group.offsets.find(tp.topic, tp.partition));
+    const toDelete = partitions.filter(
+      (tp, i) => results[i]!.errorCode === 0 && group.offsets.find(tp.topic, tp.partition),
+    );
     try {
-      await this.shards.append(shard, toDelete.map((tp) => ({ key: encodeOffsetKey(req.groupId, tp.topic, tp.partition), value: null })), true);
+      await this.shards.append(
+        shard,
+        toDelete.map((tp) => ({ key: encodeOffsetKey(req.groupId, tp.topic, tp.partition), value: null })),
+        true,
+      );
     } catch (e) {
       return whole(fromError(e));
     }
     for (const tp of toDelete) group.offsets.remove(tp.topic, tp.partition);
-    return { ...OK, partitions: partitions.map((tp, i) => ({ topic: tp.topic, partition: tp.partition, ...results[i]! })) };
+    return {
+      ...OK,
+      partitions: partitions.map((tp, i) => ({ topic: tp.topic, partition: tp.partition, ...results[i]! })),
+    };
   }
 
   // ---- administration ----------------------------------------------------------------------
@@ -352,54 +475,82 @@ export class GroupCoordinator {
 
   /** DescribeGroups: an unknown group is reported as Dead with no error, as DescribeGroups v0-5 do. */
   async describeGroups(groupIds: string[], ctx?: RequestContext): Promise<DescribedGroup[]> {
-    return Promise.all(groupIds.map(async (groupId): Promise<DescribedGroup> => {
-      const base: DescribedGroup = { ...OK, groupId, groupState: 'Dead', protocolType: '', protocolData: '', generationId: -1, leader: '', members: [] };
-      if (!validGroupId(groupId)) return { ...base, ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string') };
-      let group: Group | undefined;
-      try {
-        group = (await this.shard(groupId, ctx, false))?.groups.get(groupId);
-      } catch (e) {
-        return { ...base, ...fromError(e) };
-      }
-      if (!group) return base;
-      const stable = group.state === 'Stable';
-      return {
-        ...base,
-        groupState: group.state,
-        protocolType: group.protocolType ?? '',
-        protocolData: stable ? group.protocolName ?? '' : '',
-        generationId: group.generationId,
-        leader: group.leaderId ?? '',
-        members: group.memberList().map((m) => ({
-          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-          memberMetadata: stable ? m.metadata : EMPTY, memberAssignment: stable ? m.assignment : EMPTY,
-        })),
-      };
-    }));
+    return Promise.all(
+      groupIds.map(async (groupId): Promise<DescribedGroup> => {
+        const base: DescribedGroup = {
+          ...OK,
+          groupId,
+          groupState: 'Dead',
+          protocolType: '',
+          protocolData: '',
+          generationId: -1,
+          leader: '',
+          members: [],
+        };
+        if (!validGroupId(groupId))
+          return { ...base, ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string') };
+        let group: Group | undefined;
+        try {
+          group = (await this.shard(groupId, ctx, false))?.groups.get(groupId);
+        } catch (e) {
+          return { ...base, ...fromError(e) };
+        }
+        if (!group) return base;
+        const stable = group.state === 'Stable';
+        return {
+          ...base,
+          groupState: group.state,
+          protocolType: group.protocolType ?? '',
+          protocolData: stable ? (group.protocolName ?? '') : '',
+          generationId: group.generationId,
+          leader: group.leaderId ?? '',
+          members: group.memberList().map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: stable ? m.metadata : EMPTY,
+            memberAssignment: stable ? m.assignment : EMPTY,
+          })),
+        };
+      }),
+    );
   }
 
   async deleteGroups(groupIds: string[], ctx?: RequestContext): Promise<DeleteGroupResult[]> {
-    return Promise.all(groupIds.map(async (groupId): Promise<DeleteGroupResult> => {
-      if (!validGroupId(groupId)) return { groupId, ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string') };
-      try {
-        const shard = await this.shard(groupId, ctx, false);
-        const group = shard?.groups.get(groupId);
-        if (!shard || !group || group.state === 'Dead') return { groupId, ...err('GROUP_ID_NOT_FOUND', `Group ${groupId} does not exist`) };
-        if (!group.isEmpty) {
-          return { groupId, ...err('NON_EMPTY_GROUP', `Group ${groupId} has ${group.members.size} active member(s) (state ${group.state}); stop them, or wait for their sessions to expire, before deleting it`) };
+    return Promise.all(
+      groupIds.map(async (groupId): Promise<DeleteGroupResult> => {
+        if (!validGroupId(groupId))
+          return { groupId, ...err('INVALID_GROUP_ID', 'The group id must be a non-empty string') };
+        try {
+          const shard = await this.shard(groupId, ctx, false);
+          const group = shard?.groups.get(groupId);
+          if (!shard || !group || group.state === 'Dead')
+            return { groupId, ...err('GROUP_ID_NOT_FOUND', `Group ${groupId} does not exist`) };
+          if (!group.isEmpty) {
+            return {
+              groupId,
+              ...err(
+                'NON_EMPTY_GROUP',
+                `Group ${groupId} has ${group.members.size} active member(s) (state ${group.state}); stop them, or wait for their sessions to expire, before deleting it`,
+              ),
+            };
+          }
+          await this.removeGroup(shard, group);
+          return { groupId, ...OK };
+        } catch (e) {
+          return { groupId, ...fromError(e) };
         }
-        await this.removeGroup(shard, group);
-        return { groupId, ...OK };
-      } catch (e) {
-        return { groupId, ...fromError(e) };
-      }
-    }));
+      }),
+    );
   }
 
   /** Tombstones a group's offsets and metadata, then forgets it; restores it if the write fails. */
   private async removeGroup(shard: Shard, group: Group): Promise<void> {
     const tombstones: Array<{ key: Buffer; value: null }> = [];
-    for (const [topic, byPartition] of group.offsets) for (const p of byPartition.keys()) tombstones.push({ key: encodeOffsetKey(group.groupId, topic, p), value: null });
+    for (const [topic, byPartition] of group.offsets)
+      for (const p of byPartition.keys())
+        tombstones.push({ key: encodeOffsetKey(group.groupId, topic, p), value: null });
     tombstones.push({ key: encodeGroupKey(group.groupId), value: null });
     shard.groups.delete(group.groupId);
     try {
@@ -423,11 +574,21 @@ export class GroupCoordinator {
       const expired = expiredOffsets(group, now, this.options.offsetsRetentionMs);
       try {
         if (expired.length > 0) {
-          await this.shards.append(shard, expired.map((tp) => ({ key: encodeOffsetKey(group.groupId, tp.topic, tp.partition), value: null })), true);
+          await this.shards.append(
+            shard,
+            expired.map((tp) => ({ key: encodeOffsetKey(group.groupId, tp.topic, tp.partition), value: null })),
+            true,
+          );
           for (const tp of expired) group.offsets.remove(tp.topic, tp.partition);
           removed += expired.length;
         }
-        if (group.isEmpty && group.offsets.count === 0 && group.members.size === 0 && shard.groups.get(group.groupId) === group) await this.removeGroup(shard, group);
+        if (
+          group.isEmpty &&
+          group.offsets.count === 0 &&
+          group.members.size === 0 &&
+          shard.groups.get(group.groupId) === group
+        )
+          await this.removeGroup(shard, group);
       } catch (e) {
         // The shard moved or the write failed: the next run (or the new coordinator) retries.
         this.cluster.logger.warn('group-coordinator', `Expiring offsets of group ${group.groupId} failed`, e);

@@ -43,8 +43,15 @@ import { EMPTY, Member, result, sameProtocols, subscribedTopicsOf, syncResult } 
 import { OffsetTable } from './offset-table';
 import type { GroupMetadataValue } from './offsets-log';
 import type {
-  GroupState, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest,
-  LeaveGroupResponse, SyncGroupRequest, SyncGroupResponse,
+  GroupState,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
 } from './types';
 
 export interface GroupConfig {
@@ -81,7 +88,10 @@ export class Group {
   private initialDelayActive = false;
   private newMemberAdded = false;
 
-  constructor(readonly groupId: string, private readonly host: GroupHost) {
+  constructor(
+    readonly groupId: string,
+    private readonly host: GroupHost,
+  ) {
     this.currentStateTimestamp = host.now();
   }
 
@@ -97,8 +107,16 @@ export class Group {
     g.leaderId = v.leaderId;
     g.currentStateTimestamp = v.currentStateTimestamp >= 0 ? v.currentStateTimestamp : host.now();
     for (const s of v.members) {
-      const m = new Member(s.memberId, s.groupInstanceId, s.clientId, s.clientHost, s.sessionTimeoutMs, s.rebalanceTimeoutMs,
-        g.protocolType ?? '', [{ name: v.protocolName ?? '', metadata: s.subscription }]);
+      const m = new Member(
+        s.memberId,
+        s.groupInstanceId,
+        s.clientId,
+        s.clientHost,
+        s.sessionTimeoutMs,
+        s.rebalanceTimeoutMs,
+        g.protocolType ?? '',
+        [{ name: v.protocolName ?? '', metadata: s.subscription }],
+      );
       m.assignment = s.assignment;
       g.members.set(m.memberId, m);
       if (m.groupInstanceId) g.staticMembers.set(m.groupInstanceId, m.memberId);
@@ -123,10 +141,21 @@ export class Group {
   }
 
   /** The member's stored metadata and assignment, for DescribeGroups. */
-  memberList(): Array<{ memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; metadata: Buffer; assignment: Buffer }> {
+  memberList(): Array<{
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    metadata: Buffer;
+    assignment: Buffer;
+  }> {
     return [...this.members.values()].map((m) => ({
-      memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-      metadata: m.metadataFor(this.protocolName), assignment: m.assignment,
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      metadata: m.metadataFor(this.protocolName),
+      assignment: m.assignment,
     }));
   }
 
@@ -137,13 +166,30 @@ export class Group {
   }
 
   /** Why an OffsetCommit from this member and generation must be refused, or null to accept it (Kafka's doCommitOffsets). */
-  commitError(generationId: number, memberId: string, groupInstanceId: string | null | undefined): { errorCode: number; errorMessage: string | null } | null {
+  commitError(
+    generationId: number,
+    memberId: string,
+    groupInstanceId: string | null | undefined,
+  ): { errorCode: number; errorMessage: string | null } | null {
     if (this.state === 'Dead') return result('COORDINATOR_NOT_AVAILABLE', `Group ${this.groupId} is being removed`);
-    if (this.isStaticMemberFenced(memberId, groupInstanceId)) return result('FENCED_INSTANCE_ID', `Instance ${groupInstanceId} of group ${this.groupId} has a newer member id than ${memberId}`);
+    if (this.isStaticMemberFenced(memberId, groupInstanceId))
+      return result(
+        'FENCED_INSTANCE_ID',
+        `Instance ${groupInstanceId} of group ${this.groupId} has a newer member id than ${memberId}`,
+      );
     if (generationId < 0 && this.state === 'Empty') return null; // a commit outside group management
-    if (this.state === 'CompletingRebalance') return result('REBALANCE_IN_PROGRESS', `Group ${this.groupId} is rebalancing; rejoin before committing`);
-    if (!this.members.has(memberId)) return result('UNKNOWN_MEMBER_ID', `Member ${memberId === '' ? "''" : memberId} is not in group ${this.groupId} (state ${this.state})`);
-    if (generationId !== this.generationId) return result('ILLEGAL_GENERATION', `Generation ${generationId} is not the group's current generation ${this.generationId}`);
+    if (this.state === 'CompletingRebalance')
+      return result('REBALANCE_IN_PROGRESS', `Group ${this.groupId} is rebalancing; rejoin before committing`);
+    if (!this.members.has(memberId))
+      return result(
+        'UNKNOWN_MEMBER_ID',
+        `Member ${memberId === '' ? "''" : memberId} is not in group ${this.groupId} (state ${this.state})`,
+      );
+    if (generationId !== this.generationId)
+      return result(
+        'ILLEGAL_GENERATION',
+        `Generation ${generationId} is not the group's current generation ${this.generationId}`,
+      );
     this.touch(this.members.get(memberId)!);
     return null;
   }
@@ -151,7 +197,16 @@ export class Group {
   // ---- JoinGroup ---------------------------------------------------------------------------
 
   private joinResponse(name: ErrorName, memberId: string, message?: string): JoinGroupResponse {
-    return { ...result(name, message), generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
+    return {
+      ...result(name, message),
+      generationId: -1,
+      protocolType: null,
+      protocolName: null,
+      leader: '',
+      skipAssignment: false,
+      memberId,
+      members: [],
+    };
   }
 
   private supportsProtocols(protocolType: string, protocols: JoinGroupRequest['protocols']): boolean {
@@ -163,11 +218,24 @@ export class Group {
 
   join(req: JoinGroupRequest): Promise<JoinGroupResponse> {
     const memberId = req.memberId ?? '';
-    if (this.state === 'Dead') return Promise.resolve(this.joinResponse('COORDINATOR_NOT_AVAILABLE', memberId, `Group ${this.groupId} is being removed; find the coordinator again`));
+    if (this.state === 'Dead')
+      return Promise.resolve(
+        this.joinResponse(
+          'COORDINATOR_NOT_AVAILABLE',
+          memberId,
+          `Group ${this.groupId} is being removed; find the coordinator again`,
+        ),
+      );
     if (!this.supportsProtocols(req.protocolType, req.protocols)) {
-      return Promise.resolve(this.joinResponse('INCONSISTENT_GROUP_PROTOCOL', memberId,
-        this.members.size === 0 ? 'A member must name a protocol type and at least one protocol'
-          : `Group ${this.groupId} uses protocol type ${this.protocolType} with protocols no member of this request supports`));
+      return Promise.resolve(
+        this.joinResponse(
+          'INCONSISTENT_GROUP_PROTOCOL',
+          memberId,
+          this.members.size === 0
+            ? 'A member must name a protocol type and at least one protocol'
+            : `Group ${this.groupId} uses protocol type ${this.protocolType} with protocols no member of this request supports`,
+        ),
+      );
     }
     const instanceId = req.groupInstanceId ?? null;
     if (memberId === '') {
@@ -176,7 +244,13 @@ export class Group {
         if (existing !== undefined) return this.replaceStaticMember(existing, req);
       }
       if (this.members.size + this.pending.size >= this.host.config.maxGroupSize) {
-        return Promise.resolve(this.joinResponse('GROUP_MAX_SIZE_REACHED', '', `Group ${this.groupId} already has ${this.members.size} members (group.max.size)`));
+        return Promise.resolve(
+          this.joinResponse(
+            'GROUP_MAX_SIZE_REACHED',
+            '',
+            `Group ${this.groupId} already has ${this.members.size} members (group.max.size)`,
+          ),
+        );
       }
       const newId = `${instanceId ?? req.clientId ?? 'member'}-${randomUUID()}`;
       if (!instanceId && req.requireKnownMemberId !== false) {
@@ -187,9 +261,18 @@ export class Group {
     }
     if (this.pending.has(memberId)) return this.addMemberAndRebalance(memberId, req);
     const member = this.members.get(memberId);
-    if (!member) return Promise.resolve(this.joinResponse('UNKNOWN_MEMBER_ID', memberId, `Member ${memberId} is not in group ${this.groupId}`));
+    if (!member)
+      return Promise.resolve(
+        this.joinResponse('UNKNOWN_MEMBER_ID', memberId, `Member ${memberId} is not in group ${this.groupId}`),
+      );
     if (this.isStaticMemberFenced(memberId, instanceId)) {
-      return Promise.resolve(this.joinResponse('FENCED_INSTANCE_ID', memberId, `Instance ${instanceId} of group ${this.groupId} has a newer member id`));
+      return Promise.resolve(
+        this.joinResponse(
+          'FENCED_INSTANCE_ID',
+          memberId,
+          `Instance ${instanceId} of group ${this.groupId} has a newer member id`,
+        ),
+      );
     }
     switch (this.state) {
       case 'PreparingRebalance':
@@ -202,11 +285,18 @@ export class Group {
         }
         return this.updateMemberAndRebalance(member, req);
       case 'Stable':
-        if (memberId === this.leaderId || !sameProtocols(member.protocols, req.protocols)) return this.updateMemberAndRebalance(member, req);
+        if (memberId === this.leaderId || !sameProtocols(member.protocols, req.protocols))
+          return this.updateMemberAndRebalance(member, req);
         this.touch(member);
         return Promise.resolve(this.joinedResponse(member));
       default:
-        return Promise.resolve(this.joinResponse('UNKNOWN_MEMBER_ID', memberId, `Member ${memberId} is not in group ${this.groupId} (state ${this.state})`));
+        return Promise.resolve(
+          this.joinResponse(
+            'UNKNOWN_MEMBER_ID',
+            memberId,
+            `Member ${memberId} is not in group ${this.groupId} (state ${this.state})`,
+          ),
+        );
     }
   }
 
@@ -220,23 +310,45 @@ export class Group {
       leader: this.leaderId ?? '',
       skipAssignment,
       memberId: member.memberId,
-      members: isLeader && !skipAssignment
-        ? [...this.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(this.protocolName) }))
-        : [],
+      members:
+        isLeader && !skipAssignment
+          ? [...this.members.values()].map((m) => ({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              metadata: m.metadataFor(this.protocolName),
+            }))
+          : [],
     };
   }
 
   private awaitJoin(member: Member): Promise<JoinGroupResponse> {
-    if (member.joinWaiter) member.joinWaiter(this.joinResponse('REBALANCE_IN_PROGRESS', member.memberId, 'A newer JoinGroup from this member replaced this one'));
-    return new Promise<JoinGroupResponse>((resolve) => { member.joinWaiter = resolve; });
+    if (member.joinWaiter)
+      member.joinWaiter(
+        this.joinResponse(
+          'REBALANCE_IN_PROGRESS',
+          member.memberId,
+          'A newer JoinGroup from this member replaced this one',
+        ),
+      );
+    return new Promise<JoinGroupResponse>((resolve) => {
+      member.joinWaiter = resolve;
+    });
   }
 
   private addMemberAndRebalance(memberId: string, req: JoinGroupRequest): Promise<JoinGroupResponse> {
     const timer = this.pending.get(memberId);
     if (timer) clearTimeout(timer);
     this.pending.delete(memberId);
-    const member = new Member(memberId, req.groupInstanceId ?? null, req.clientId ?? '', req.clientHost ?? '', req.sessionTimeoutMs,
-      req.rebalanceTimeoutMs ?? req.sessionTimeoutMs, req.protocolType, req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })));
+    const member = new Member(
+      memberId,
+      req.groupInstanceId ?? null,
+      req.clientId ?? '',
+      req.clientHost ?? '',
+      req.sessionTimeoutMs,
+      req.rebalanceTimeoutMs ?? req.sessionTimeoutMs,
+      req.protocolType,
+      req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+    );
     if (this.members.size === 0) this.protocolType = req.protocolType;
     this.members.set(memberId, member);
     if (member.groupInstanceId) this.staticMembers.set(member.groupInstanceId, memberId);
@@ -266,12 +378,19 @@ export class Group {
   private async replaceStaticMember(oldId: string, req: JoinGroupRequest): Promise<JoinGroupResponse> {
     const member = this.members.get(oldId)!;
     const newId = `${req.groupInstanceId}-${randomUUID()}`;
-    const fenced = (r: 'join' | 'sync') => `Instance ${req.groupInstanceId} rejoined as ${newId}; member ${oldId} is fenced (${r})`;
+    const fenced = (r: 'join' | 'sync') =>
+      `Instance ${req.groupInstanceId} rejoined as ${newId}; member ${oldId} is fenced (${r})`;
     member.joinWaiter?.(this.joinResponse('FENCED_INSTANCE_ID', oldId, fenced('join')));
     member.joinWaiter = null;
     member.syncWaiter?.(syncResult('FENCED_INSTANCE_ID', fenced('sync')));
     member.syncWaiter = null;
-    const before = { protocols: member.protocols, clientId: member.clientId, clientHost: member.clientHost, session: member.sessionTimeoutMs, rebalance: member.rebalanceTimeoutMs };
+    const before = {
+      protocols: member.protocols,
+      clientId: member.clientId,
+      clientHost: member.clientHost,
+      session: member.sessionTimeoutMs,
+      rebalance: member.rebalanceTimeoutMs,
+    };
     const wasLeader = this.leaderId === oldId;
     this.renameMember(member, oldId, newId);
     const changed = !sameProtocols(before.protocols, req.protocols);
@@ -290,12 +409,19 @@ export class Group {
           // Not stored: undo, so the old member id stays valid as Kafka does.
           if (this.members.get(newId) === member) {
             this.renameMember(member, newId, oldId);
-            Object.assign(member, { protocols: before.protocols, clientId: before.clientId, clientHost: before.clientHost, sessionTimeoutMs: before.session, rebalanceTimeoutMs: before.rebalance });
+            Object.assign(member, {
+              protocols: before.protocols,
+              clientId: before.clientId,
+              clientHost: before.clientHost,
+              sessionTimeoutMs: before.session,
+              rebalanceTimeoutMs: before.rebalance,
+            });
           }
           const e = err instanceof KafkaError ? err : new KafkaError('UNKNOWN_SERVER_ERROR', String(err));
           return this.joinResponse(e.errorName, '', e.message);
         }
-        if (this.generationId !== generation || !this.members.has(newId)) return this.joinResponse('REBALANCE_IN_PROGRESS', newId, 'The group rebalanced meanwhile; join again');
+        if (this.generationId !== generation || !this.members.has(newId))
+          return this.joinResponse('REBALANCE_IN_PROGRESS', newId, 'The group rebalanced meanwhile; join again');
         return this.joinedResponse(member, wasLeader);
       }
       case 'CompletingRebalance':
@@ -303,7 +429,11 @@ export class Group {
       case 'PreparingRebalance':
         return this.updateMemberAndRebalance(member, req);
       default:
-        return this.joinResponse('UNKNOWN_MEMBER_ID', '', `Group ${this.groupId} has no member for instance ${req.groupInstanceId}`);
+        return this.joinResponse(
+          'UNKNOWN_MEMBER_ID',
+          '',
+          `Group ${this.groupId} has no member for instance ${req.groupInstanceId}`,
+        );
     }
   }
 
@@ -318,7 +448,8 @@ export class Group {
   // ---- rebalancing ---------------------------------------------------------------------
 
   private maybePrepareRebalance(): void {
-    if (this.state === 'Stable' || this.state === 'CompletingRebalance' || this.state === 'Empty') this.prepareRebalance();
+    if (this.state === 'Stable' || this.state === 'CompletingRebalance' || this.state === 'Empty')
+      this.prepareRebalance();
   }
 
   /** Starts a rebalance now (also used when a subscribed topic gains partitions). */
@@ -327,7 +458,11 @@ export class Group {
   }
 
   private prepareRebalance(): void {
-    if (this.state === 'CompletingRebalance') this.failSyncWaiters('REBALANCE_IN_PROGRESS', 'A member joined or left while the assignment was being handed out; rejoin');
+    if (this.state === 'CompletingRebalance')
+      this.failSyncWaiters(
+        'REBALANCE_IN_PROGRESS',
+        'A member joined or left while the assignment was being handed out; rejoin',
+      );
     const wasEmpty = this.state === 'Empty';
     this.transition('PreparingRebalance');
     const rebalanceTimeout = Math.max(0, ...[...this.members.values()].map((m) => m.rebalanceTimeoutMs));
@@ -344,16 +479,18 @@ export class Group {
   }
 
   private armInitialDelay(delay: number, remaining: number): void {
-    this.joinTimer = this.unref(setTimeout(() => {
-      if (this.newMemberAdded && remaining > 0) {
-        this.newMemberAdded = false;
-        const next = Math.min(this.host.config.initialRebalanceDelayMs, remaining);
-        this.armInitialDelay(next, remaining - next);
-        return;
-      }
-      this.initialDelayActive = false;
-      this.completeJoin();
-    }, delay));
+    this.joinTimer = this.unref(
+      setTimeout(() => {
+        if (this.newMemberAdded && remaining > 0) {
+          this.newMemberAdded = false;
+          const next = Math.min(this.host.config.initialRebalanceDelayMs, remaining);
+          this.armInitialDelay(next, remaining - next);
+          return;
+        }
+        this.initialDelayActive = false;
+        this.completeJoin();
+      }, delay),
+    );
   }
 
   private tryCompleteJoin(): void {
@@ -395,7 +532,9 @@ export class Group {
   /** Every member votes for its most preferred protocol that all members support; most votes wins. */
   private selectProtocol(): string {
     const all = [...this.members.values()];
-    const candidates = all[0]!.protocols.map((p) => p.name).filter((name) => all.every((m) => m.protocols.some((p) => p.name === name)));
+    const candidates = all[0]!.protocols
+      .map((p) => p.name)
+      .filter((name) => all.every((m) => m.protocols.some((p) => p.name === name)));
     const votes = new Map<string, number>(candidates.map((c) => [c, 0]));
     for (const m of all) {
       const choice = m.protocols.find((p) => votes.has(p.name));
@@ -414,13 +553,22 @@ export class Group {
   // ---- SyncGroup, Heartbeat, LeaveGroup ------------------------------------------------
 
   sync(req: SyncGroupRequest): Promise<SyncGroupResponse> {
-    const fail = (name: ErrorName, message?: string): Promise<SyncGroupResponse> => Promise.resolve(syncResult(name, message));
+    const fail = (name: ErrorName, message?: string): Promise<SyncGroupResponse> =>
+      Promise.resolve(syncResult(name, message));
     if (this.state === 'Dead') return fail('COORDINATOR_NOT_AVAILABLE', `Group ${this.groupId} is being removed`);
     const member = this.members.get(req.memberId);
     if (!member) return fail('UNKNOWN_MEMBER_ID', `Member ${req.memberId} is not in group ${this.groupId}`);
-    if (this.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return fail('FENCED_INSTANCE_ID', `Instance ${req.groupInstanceId} has a newer member id`);
-    if (req.generationId !== this.generationId) return fail('ILLEGAL_GENERATION', `Generation ${req.generationId} is not the group's current generation ${this.generationId}`);
-    if ((req.protocolType && req.protocolType !== this.protocolType) || (req.protocolName && req.protocolName !== this.protocolName)) {
+    if (this.isStaticMemberFenced(req.memberId, req.groupInstanceId))
+      return fail('FENCED_INSTANCE_ID', `Instance ${req.groupInstanceId} has a newer member id`);
+    if (req.generationId !== this.generationId)
+      return fail(
+        'ILLEGAL_GENERATION',
+        `Generation ${req.generationId} is not the group's current generation ${this.generationId}`,
+      );
+    if (
+      (req.protocolType && req.protocolType !== this.protocolType) ||
+      (req.protocolName && req.protocolName !== this.protocolName)
+    ) {
       return fail('INCONSISTENT_GROUP_PROTOCOL', `The group uses ${this.protocolType}/${this.protocolName}`);
     }
     switch (this.state) {
@@ -428,10 +576,17 @@ export class Group {
         return fail('REBALANCE_IN_PROGRESS', 'The group is rebalancing; rejoin');
       case 'Stable':
         this.touch(member);
-        return Promise.resolve({ ...result('NONE'), protocolType: this.protocolType, protocolName: this.protocolName, assignment: member.assignment });
+        return Promise.resolve({
+          ...result('NONE'),
+          protocolType: this.protocolType,
+          protocolName: this.protocolName,
+          assignment: member.assignment,
+        });
       case 'CompletingRebalance': {
         const p = new Promise<SyncGroupResponse>((resolve) => {
-          member.syncWaiter?.(syncResult('REBALANCE_IN_PROGRESS', 'A newer SyncGroup from this member replaced this one'));
+          member.syncWaiter?.(
+            syncResult('REBALANCE_IN_PROGRESS', 'A newer SyncGroup from this member replaced this one'),
+          );
           member.syncWaiter = resolve;
         });
         this.touch(member);
@@ -448,21 +603,29 @@ export class Group {
     for (const id of this.members.keys()) assignments.set(id, EMPTY);
     for (const a of list) if (this.members.has(a.memberId)) assignments.set(a.memberId, a.assignment);
     const generation = this.generationId;
-    this.host.storeGroup(this, assignments).then(() => {
-      if (this.state !== 'CompletingRebalance' || this.generationId !== generation) return;
-      this.transition('Stable');
-      for (const m of this.members.values()) {
-        m.assignment = assignments.get(m.memberId) ?? EMPTY;
-        const w = m.syncWaiter;
-        m.syncWaiter = null;
-        w?.({ ...result('NONE'), protocolType: this.protocolType, protocolName: this.protocolName, assignment: m.assignment });
-      }
-    }, (err: unknown) => {
-      if (this.state !== 'CompletingRebalance' || this.generationId !== generation) return;
-      const e = err instanceof KafkaError ? err : new KafkaError('UNKNOWN_SERVER_ERROR', String(err));
-      this.failSyncWaiters(e.errorName, `The assignment could not be stored: ${e.message}`);
-      this.prepareRebalance();
-    });
+    this.host.storeGroup(this, assignments).then(
+      () => {
+        if (this.state !== 'CompletingRebalance' || this.generationId !== generation) return;
+        this.transition('Stable');
+        for (const m of this.members.values()) {
+          m.assignment = assignments.get(m.memberId) ?? EMPTY;
+          const w = m.syncWaiter;
+          m.syncWaiter = null;
+          w?.({
+            ...result('NONE'),
+            protocolType: this.protocolType,
+            protocolName: this.protocolName,
+            assignment: m.assignment,
+          });
+        }
+      },
+      (err: unknown) => {
+        if (this.state !== 'CompletingRebalance' || this.generationId !== generation) return;
+        const e = err instanceof KafkaError ? err : new KafkaError('UNKNOWN_SERVER_ERROR', String(err));
+        this.failSyncWaiters(e.errorName, `The assignment could not be stored: ${e.message}`);
+        this.prepareRebalance();
+      },
+    );
   }
 
   private failSyncWaiters(name: ErrorName, message: string): void {
@@ -476,24 +639,37 @@ export class Group {
 
   heartbeat(req: HeartbeatRequest): HeartbeatResponse {
     if (this.state === 'Dead') return result('COORDINATOR_NOT_AVAILABLE', `Group ${this.groupId} is being removed`);
-    if (this.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return result('FENCED_INSTANCE_ID', `Instance ${req.groupInstanceId} has a newer member id`);
+    if (this.isStaticMemberFenced(req.memberId, req.groupInstanceId))
+      return result('FENCED_INSTANCE_ID', `Instance ${req.groupInstanceId} has a newer member id`);
     const member = this.members.get(req.memberId);
-    if (!member || this.state === 'Empty') return result('UNKNOWN_MEMBER_ID', `Member ${req.memberId} is not in group ${this.groupId}`);
-    if (req.generationId !== this.generationId) return result('ILLEGAL_GENERATION', `Generation ${req.generationId} is not the group's current generation ${this.generationId}`);
+    if (!member || this.state === 'Empty')
+      return result('UNKNOWN_MEMBER_ID', `Member ${req.memberId} is not in group ${this.groupId}`);
+    if (req.generationId !== this.generationId)
+      return result(
+        'ILLEGAL_GENERATION',
+        `Generation ${req.generationId} is not the group's current generation ${this.generationId}`,
+      );
     this.touch(member);
-    if (this.state === 'PreparingRebalance') return result('REBALANCE_IN_PROGRESS', `Group ${this.groupId} is rebalancing; rejoin`);
+    if (this.state === 'PreparingRebalance')
+      return result('REBALANCE_IN_PROGRESS', `Group ${this.groupId} is rebalancing; rejoin`);
     return result('NONE');
   }
 
   leave(req: LeaveGroupRequest): LeaveGroupResponse {
-    if (this.state === 'Dead') return { ...result('COORDINATOR_NOT_AVAILABLE', `Group ${this.groupId} is being removed`), members: [] };
+    if (this.state === 'Dead')
+      return { ...result('COORDINATOR_NOT_AVAILABLE', `Group ${this.groupId} is being removed`), members: [] };
     const members = req.members.map((m) => {
       const instanceId = m.groupInstanceId ?? null;
-      const out = (name: ErrorName, message?: string) => ({ memberId: m.memberId, groupInstanceId: instanceId, ...result(name, message) });
+      const out = (name: ErrorName, message?: string) => ({
+        memberId: m.memberId,
+        groupInstanceId: instanceId,
+        ...result(name, message),
+      });
       let memberId = m.memberId;
       if (memberId === '' && instanceId) {
         const found = this.staticMembers.get(instanceId);
-        if (found === undefined) return out('UNKNOWN_MEMBER_ID', `No member of group ${this.groupId} has instance id ${instanceId}`);
+        if (found === undefined)
+          return out('UNKNOWN_MEMBER_ID', `No member of group ${this.groupId} has instance id ${instanceId}`);
         memberId = found;
       } else if (this.isStaticMemberFenced(memberId, instanceId)) {
         return out('FENCED_INSTANCE_ID', `Instance ${instanceId} has a newer member id than ${memberId}`);
@@ -544,7 +720,8 @@ export class Group {
     member.syncWaiter?.(syncResult('UNKNOWN_MEMBER_ID', gone));
     member.syncWaiter = null;
     this.members.delete(member.memberId);
-    if (member.groupInstanceId && this.staticMembers.get(member.groupInstanceId) === member.memberId) this.staticMembers.delete(member.groupInstanceId);
+    if (member.groupInstanceId && this.staticMembers.get(member.groupInstanceId) === member.memberId)
+      this.staticMembers.delete(member.groupInstanceId);
     if (this.leaderId === member.memberId) this.leaderId = this.members.keys().next().value ?? null;
   }
 

@@ -57,7 +57,12 @@ export interface GroupLag {
   partitions: PartitionLag[];
 }
 
-interface Offsets { logStartOffset: number; highWatermark: number; logEndOffset: number; offline: boolean }
+interface Offsets {
+  logStartOffset: number;
+  highWatermark: number;
+  logEndOffset: number;
+  offline: boolean;
+}
 
 const NO_OFFSETS: Offsets = { logStartOffset: 0, highWatermark: 0, logEndOffset: 0, offline: true };
 
@@ -74,15 +79,31 @@ export function topicOffsets(cluster: Cluster, topic: string): Offsets[] | null 
     if (b && b.status !== 'stopped') {
       try {
         const p = b.replicas.partitions.get(`${t.topicId}:${i}`);
-        if (p) return { logStartOffset: p.log.logStartOffset, highWatermark: p.log.highWatermark, logEndOffset: p.log.logEndOffset, offline: false };
-      } catch { /* broker stopping: fall through */ }
+        if (p)
+          return {
+            logStartOffset: p.log.logStartOffset,
+            highWatermark: p.log.highWatermark,
+            logEndOffset: p.log.logEndOffset,
+            offline: false,
+          };
+      } catch {
+        /* broker stopping: fall through */
+      }
     }
     const s = cluster.partitionState(t, i);
-    return { logStartOffset: s.logStartOffset, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset, offline: true };
+    return {
+      logStartOffset: s.logStartOffset,
+      highWatermark: s.highWatermark,
+      logEndOffset: s.logEndOffset,
+      offline: true,
+    };
   });
 }
 
-const assignmentCache = new WeakMap<Group, { generation: number; owners: Map<string, { memberId: string; clientId: string; host: string }> }>();
+const assignmentCache = new WeakMap<
+  Group,
+  { generation: number; owners: Map<string, { memberId: string; clientId: string; host: string }> }
+>();
 
 /** Partition (`topic\0partition`) -> owning member, decoded once per generation. */
 function owners(group: Group): Map<string, { memberId: string; clientId: string; host: string }> {
@@ -92,15 +113,26 @@ function owners(group: Group): Map<string, { memberId: string; clientId: string;
   const map = new Map<string, { memberId: string; clientId: string; host: string }>();
   for (const m of group.memberList()) {
     try {
-      for (const tp of decodeAssignment(m.assignment)) for (const p of tp.partitions) map.set(`${tp.topic}\u0000${p}`, { memberId: m.memberId, clientId: m.clientId, host: m.clientHost });
-    } catch { /* a member's assignment in another format: no owner shown */ }
+      for (const tp of decodeAssignment(m.assignment))
+        for (const p of tp.partitions)
+          map.set(`${tp.topic}\u0000${p}`, { memberId: m.memberId, clientId: m.clientId, host: m.clientHost });
+    } catch {
+      /* a member's assignment in another format: no owner shown */
+    }
   }
   assignmentCache.set(group, { generation: group.generationId, owners: map });
   return map;
 }
 
 /** Visits every (topic, partition) of a group with its committed offset (undefined when none). */
-function forEachPartition(group: Group, fn: (topic: string, partition: number, owner: { memberId: string; clientId: string; host: string } | undefined) => void): void {
+function forEachPartition(
+  group: Group,
+  fn: (
+    topic: string,
+    partition: number,
+    owner: { memberId: string; clientId: string; host: string } | undefined,
+  ) => void,
+): void {
   const own = owners(group);
   const seen = new Set<string>();
   for (const [topic, byPartition] of group.offsets) {
@@ -128,19 +160,29 @@ export function computeGroupLag(cluster: Cluster, group: Group, cache = new Map<
     const c = stored && stored.offset >= 0 ? stored : undefined;
     const base = c ? c.offset : o.logStartOffset;
     partitions.push({
-      topic, partition,
+      topic,
+      partition,
       committedOffset: c ? c.offset : null,
       commitTimestamp: c ? c.commitTimestamp : null,
       metadata: c ? c.metadata : null,
-      logStartOffset: o.logStartOffset, logEndOffset: o.logEndOffset, highWatermark: o.highWatermark,
+      logStartOffset: o.logStartOffset,
+      logEndOffset: o.logEndOffset,
+      highWatermark: o.highWatermark,
       lag: Math.max(0, o.highWatermark - base),
       lagFrom: c ? 'committed' : 'logStart',
-      memberId: owner?.memberId ?? null, clientId: owner?.clientId ?? null, host: owner?.host ?? null,
+      memberId: owner?.memberId ?? null,
+      clientId: owner?.clientId ?? null,
+      host: owner?.host ?? null,
       offline: o.offline,
     });
   });
   partitions.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
-  return { groupId: group.groupId, state: group.state, totalLag: partitions.reduce((n, p) => n + p.lag, 0), partitions };
+  return {
+    groupId: group.groupId,
+    state: group.state,
+    totalLag: partitions.reduce((n, p) => n + p.lag, 0),
+    partitions,
+  };
 }
 
 // ---- sampler ---------------------------------------------------------------------------
@@ -166,7 +208,10 @@ interface Series {
   seen: boolean;
 }
 
-export interface LagPoint { time: number; lag: number }
+export interface LagPoint {
+  time: number;
+  lag: number;
+}
 
 export interface LagHistory {
   groupId: string;
@@ -191,13 +236,23 @@ export class LagSampler {
   droppedSeries = 0;
   lastSampleMs = 0;
 
-  constructor(private readonly cluster: Cluster, private readonly coordinator: GroupCoordinator, opts: LagSamplerOptions = {}) {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly coordinator: GroupCoordinator,
+    opts: LagSamplerOptions = {},
+  ) {
     this.intervalMs = opts.intervalMs ?? 1000;
     this.fineSamples = opts.fineSamples ?? 300;
     this.coarseEvery = opts.coarseEvery ?? 10;
     this.coarseSamples = opts.coarseSamples ?? 360;
     this.maxSeries = opts.maxSeries ?? 10_000;
-    for (const [k, v] of Object.entries({ intervalMs: this.intervalMs, fineSamples: this.fineSamples, coarseEvery: this.coarseEvery, coarseSamples: this.coarseSamples, maxSeries: this.maxSeries })) {
+    for (const [k, v] of Object.entries({
+      intervalMs: this.intervalMs,
+      fineSamples: this.fineSamples,
+      coarseEvery: this.coarseEvery,
+      coarseSamples: this.coarseSamples,
+      maxSeries: this.maxSeries,
+    })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`LagSampler ${k} must be a positive integer; got ${v}`);
     }
     this.fineTimes = new Float64Array(this.fineSamples).fill(NaN);
@@ -258,9 +313,14 @@ export class LagSampler {
             return;
           }
           s = {
-            groupId: group.groupId, topic, partition,
-            fine: new Float32Array(this.fineSamples).fill(NaN), coarse: new Float32Array(this.coarseSamples).fill(NaN),
-            peak: NaN, lastTick: this.tick, seen: false,
+            groupId: group.groupId,
+            topic,
+            partition,
+            fine: new Float32Array(this.fineSamples).fill(NaN),
+            coarse: new Float32Array(this.coarseSamples).fill(NaN),
+            peak: NaN,
+            lastTick: this.tick,
+            seen: false,
           };
           this.series.set(key, s);
         }
@@ -292,7 +352,12 @@ export class LagSampler {
   history(groupId: string, filter: { topic?: string; partition?: number } = {}): LagHistory[] {
     const out: LagHistory[] = [];
     for (const s of this.series.values()) {
-      if (s.groupId !== groupId || (filter.topic !== undefined && s.topic !== filter.topic) || (filter.partition !== undefined && s.partition !== filter.partition)) continue;
+      if (
+        s.groupId !== groupId ||
+        (filter.topic !== undefined && s.topic !== filter.topic) ||
+        (filter.partition !== undefined && s.partition !== filter.partition)
+      )
+        continue;
       out.push({ groupId, topic: s.topic, partition: s.partition, points: this.points(s) });
     }
     out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));

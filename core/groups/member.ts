@@ -35,7 +35,7 @@ export class Member {
 
 /** An errorCode/errorMessage pair from the error table (no message for NONE). */
 export function result(name: ErrorName, message?: string): { errorCode: number; errorMessage: string | null } {
-  return { errorCode: ERRORS[name].code, errorMessage: name === 'NONE' ? null : message ?? ERRORS[name].text };
+  return { errorCode: ERRORS[name].code, errorMessage: name === 'NONE' ? null : (message ?? ERRORS[name].text) };
 }
 
 export function syncResult(name: ErrorName, message?: string): SyncGroupResponse {
@@ -48,7 +48,11 @@ export function sameProtocols(a: Member['protocols'], b: Member['protocols']): b
 }
 
 /** Topics the members subscribe to (consumer protocol only); null when unknown or unreadable. */
-export function subscribedTopicsOf(protocolType: string | null, protocolName: string | null, members: Iterable<Member>): Set<string> | null {
+export function subscribedTopicsOf(
+  protocolType: string | null,
+  protocolName: string | null,
+  members: Iterable<Member>,
+): Set<string> | null {
   if (protocolType !== 'consumer') return null;
   const topics = new Set<string>();
   for (const m of members) {
@@ -63,7 +67,14 @@ export function subscribedTopicsOf(protocolType: string | null, protocolName: st
 
 /** What a group stores (GroupMetadataValue): its generation and, per member, the selected protocol's metadata and the given assignment. */
 export function storedGroupValue(
-  g: { protocolType: string | null; generationId: number; protocolName: string | null; leaderId: string | null; currentStateTimestamp: number; members: Map<string, Member> },
+  g: {
+    protocolType: string | null;
+    generationId: number;
+    protocolName: string | null;
+    leaderId: string | null;
+    currentStateTimestamp: number;
+    members: Map<string, Member>;
+  },
   assignments: Map<string, Buffer>,
 ): GroupMetadataValue {
   return {
@@ -73,9 +84,14 @@ export function storedGroupValue(
     leaderId: g.leaderId,
     currentStateTimestamp: g.currentStateTimestamp,
     members: [...g.members.values()].map((m) => ({
-      memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.sessionTimeoutMs,
-      subscription: m.metadataFor(g.protocolName), assignment: assignments.get(m.memberId) ?? m.assignment,
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      subscription: m.metadataFor(g.protocolName),
+      assignment: assignments.get(m.memberId) ?? m.assignment,
     })),
   };
 }

@@ -38,7 +38,13 @@ export class OffsetTable extends Map<string, Map<number, OffsetAndMetadata>> {
  * states expire nothing.
  */
 export function expiredOffsets(
-  g: { state: string; protocolType: string | null; currentStateTimestamp: number; subscribedTopics: Set<string> | null; offsets: OffsetTable },
+  g: {
+    state: string;
+    protocolType: string | null;
+    currentStateTimestamp: number;
+    subscribedTopics: Set<string> | null;
+    offsets: OffsetTable;
+  },
   now: number,
   retentionMs: number,
 ): Array<{ topic: string; partition: number }> {

@@ -33,7 +33,11 @@ const OFFSET_VALUE_VERSION = 3;
 const GROUP_KEY_VERSION = 2;
 const GROUP_VALUE_VERSION = 3;
 
-export interface OffsetCommitKey { group: string; topic: string; partition: number }
+export interface OffsetCommitKey {
+  group: string;
+  topic: string;
+  partition: number;
+}
 
 export interface OffsetAndMetadata {
   offset: number;
@@ -65,16 +69,30 @@ export interface GroupMetadataValue {
 }
 
 export type OffsetsLogKey =
-  | { type: 'offset'; group: string; topic: string; partition: number }
-  | { type: 'group'; group: string };
+  { type: 'offset'; group: string; topic: string; partition: number } | { type: 'group'; group: string };
 
 // ---- primitive writer/reader -------------------------------------------------
 
 class Out {
   private readonly parts: Buffer[] = [];
-  int16(v: number): this { const b = Buffer.allocUnsafe(2); b.writeInt16BE(v); this.parts.push(b); return this; }
-  int32(v: number): this { const b = Buffer.allocUnsafe(4); b.writeInt32BE(v); this.parts.push(b); return this; }
-  int64(v: number): this { const b = Buffer.allocUnsafe(8); b.writeBigInt64BE(BigInt(Math.trunc(v))); this.parts.push(b); return this; }
+  int16(v: number): this {
+    const b = Buffer.allocUnsafe(2);
+    b.writeInt16BE(v);
+    this.parts.push(b);
+    return this;
+  }
+  int32(v: number): this {
+    const b = Buffer.allocUnsafe(4);
+    b.writeInt32BE(v);
+    this.parts.push(b);
+    return this;
+  }
+  int64(v: number): this {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigInt64BE(BigInt(Math.trunc(v)));
+    this.parts.push(b);
+    return this;
+  }
   string(v: string | null): this {
     if (v === null) return this.int16(-1);
     const s = Buffer.from(v, 'utf8');
@@ -83,19 +101,41 @@ class Out {
     this.parts.push(s);
     return this;
   }
-  bytes(v: Buffer): this { this.int32(v.length); this.parts.push(v); return this; }
-  done(): Buffer { return Buffer.concat(this.parts); }
+  bytes(v: Buffer): this {
+    this.int32(v.length);
+    this.parts.push(v);
+    return this;
+  }
+  done(): Buffer {
+    return Buffer.concat(this.parts);
+  }
 }
 
 class In {
   pos = 0;
   constructor(private readonly buf: Buffer) {}
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new RangeError(`offsets record truncated at byte ${this.pos} (needs ${n} more)`);
+    if (this.pos + n > this.buf.length)
+      throw new RangeError(`offsets record truncated at byte ${this.pos} (needs ${n} more)`);
   }
-  int16(): number { this.need(2); const v = this.buf.readInt16BE(this.pos); this.pos += 2; return v; }
-  int32(): number { this.need(4); const v = this.buf.readInt32BE(this.pos); this.pos += 4; return v; }
-  int64(): number { this.need(8); const v = Number(this.buf.readBigInt64BE(this.pos)); this.pos += 8; return v; }
+  int16(): number {
+    this.need(2);
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  int32(): number {
+    this.need(4);
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  int64(): number {
+    this.need(8);
+    const v = Number(this.buf.readBigInt64BE(this.pos));
+    this.pos += 8;
+    return v;
+  }
   nullableString(): string | null {
     const n = this.int16();
     if (n < 0) return null;
@@ -104,7 +144,9 @@ class In {
     this.pos += n;
     return s;
   }
-  string(): string { return this.nullableString() ?? ''; }
+  string(): string {
+    return this.nullableString() ?? '';
+  }
   bytes(): Buffer {
     const n = this.int32();
     if (n < 0) return Buffer.alloc(0);
@@ -126,16 +168,34 @@ export function encodeGroupKey(group: string): Buffer {
 }
 
 export function encodeOffsetValue(v: OffsetAndMetadata): Buffer {
-  return new Out().int16(OFFSET_VALUE_VERSION).int64(v.offset).int32(v.leaderEpoch).string(v.metadata).int64(v.commitTimestamp).done();
+  return new Out()
+    .int16(OFFSET_VALUE_VERSION)
+    .int64(v.offset)
+    .int32(v.leaderEpoch)
+    .string(v.metadata)
+    .int64(v.commitTimestamp)
+    .done();
 }
 
 export function encodeGroupValue(v: GroupMetadataValue): Buffer {
-  const out = new Out().int16(GROUP_VALUE_VERSION)
-    .string(v.protocolType).int32(v.generationId).string(v.protocolName).string(v.leaderId)
-    .int64(v.currentStateTimestamp).int32(v.members.length);
+  const out = new Out()
+    .int16(GROUP_VALUE_VERSION)
+    .string(v.protocolType)
+    .int32(v.generationId)
+    .string(v.protocolName)
+    .string(v.leaderId)
+    .int64(v.currentStateTimestamp)
+    .int32(v.members.length);
   for (const m of v.members) {
-    out.string(m.memberId).string(m.groupInstanceId).string(m.clientId).string(m.clientHost)
-      .int32(m.rebalanceTimeoutMs).int32(m.sessionTimeoutMs).bytes(m.subscription).bytes(m.assignment);
+    out
+      .string(m.memberId)
+      .string(m.groupInstanceId)
+      .string(m.clientId)
+      .string(m.clientHost)
+      .int32(m.rebalanceTimeoutMs)
+      .int32(m.sessionTimeoutMs)
+      .bytes(m.subscription)
+      .bytes(m.assignment);
   }
   return out.done();
 }
@@ -144,7 +204,8 @@ export function encodeGroupValue(v: GroupMetadataValue): Buffer {
 export function decodeKey(buf: Buffer): OffsetsLogKey | null {
   const r = new In(buf);
   const version = r.int16();
-  if (version === 0 || version === 1) return { type: 'offset', group: r.string(), topic: r.string(), partition: r.int32() };
+  if (version === 0 || version === 1)
+    return { type: 'offset', group: r.string(), topic: r.string(), partition: r.int32() };
   if (version === 2) return { type: 'group', group: r.string() };
   return null;
 }
@@ -180,7 +241,16 @@ export function decodeGroupValue(buf: Buffer): GroupMetadataValue {
     const sessionTimeoutMs = r.int32();
     const subscription = r.bytes();
     const assignment = r.bytes();
-    members.push({ memberId, groupInstanceId, clientId, clientHost, rebalanceTimeoutMs: rebalanceTimeoutMs < 0 ? sessionTimeoutMs : rebalanceTimeoutMs, sessionTimeoutMs, subscription, assignment });
+    members.push({
+      memberId,
+      groupInstanceId,
+      clientId,
+      clientHost,
+      rebalanceTimeoutMs: rebalanceTimeoutMs < 0 ? sessionTimeoutMs : rebalanceTimeoutMs,
+      sessionTimeoutMs,
+      subscription,
+      assignment,
+    });
   }
   return { protocolType, generationId, protocolName, leaderId, currentStateTimestamp, members };
 }
@@ -230,8 +300,13 @@ export async function loadPartition(log: PartitionLog, endOffset: number): Promi
         let key: OffsetsLogKey | null = null;
         try {
           key = rec.key ? decodeKey(rec.key) : null;
-        } catch { /* counted below */ }
-        if (!key) { res.skipped++; continue; }
+        } catch {
+          /* counted below */
+        }
+        if (!key) {
+          res.skipped++;
+          continue;
+        }
         try {
           if (key.type === 'offset') {
             const g = entry(key.group);

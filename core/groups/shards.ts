@@ -56,7 +56,10 @@ export class Shard {
   readonly groups = new Map<string, Group>();
   readonly host: GroupHost;
 
-  constructor(readonly index: number, owner: Shards) {
+  constructor(
+    readonly index: number,
+    owner: Shards,
+  ) {
     this.host = {
       config: owner.options,
       now: owner.options.now,
@@ -85,7 +88,9 @@ export function appendError(err: unknown, forCommit: boolean): KafkaError {
     RECORD_LIST_TOO_LARGE: forCommit ? 'INVALID_COMMIT_OFFSET_SIZE' : 'UNKNOWN_SERVER_ERROR',
   };
   const name = map[e.errorName] ?? 'UNKNOWN_SERVER_ERROR';
-  return name === e.errorName ? e : new KafkaError(name, `Writing to ${OFFSETS_TOPIC} failed: ${e.errorName}: ${e.message}`);
+  return name === e.errorName
+    ? e
+    : new KafkaError(name, `Writing to ${OFFSETS_TOPIC} failed: ${e.errorName}: ${e.message}`);
 }
 
 export class Shards {
@@ -93,7 +98,10 @@ export class Shards {
   private creating: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly cluster: Cluster, readonly options: ShardOptions) {}
+  constructor(
+    private readonly cluster: Cluster,
+    readonly options: ShardOptions,
+  ) {}
 
   // ---- topic and routing ------------------------------------------------------
 
@@ -133,10 +141,15 @@ export class Shards {
         } catch (err) {
           const e = asKafkaError(err);
           if (e.errorName !== 'TOPIC_ALREADY_EXISTS') {
-            throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `${OFFSETS_TOPIC} could not be created (${rf} replicas): ${e.message}`);
+            throw new KafkaError(
+              'COORDINATOR_NOT_AVAILABLE',
+              `${OFFSETS_TOPIC} could not be created (${rf} replicas): ${e.message}`,
+            );
           }
         }
-      })().finally(() => { this.creating = null; });
+      })().finally(() => {
+        this.creating = null;
+      });
       await this.creating;
     }
     this.syncShardList();
@@ -163,16 +176,32 @@ export class Shards {
     const index = this.partitionFor(groupId);
     for (let attempt = 0; attempt < 5; attempt++) {
       const img = this.cluster.topicImage(OFFSETS_TOPIC).partitions[index]!;
-      if (img.leader < 0) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `${OFFSETS_TOPIC}-${index}, which coordinates group ${groupId}, has no leader`);
+      if (img.leader < 0)
+        throw new KafkaError(
+          'COORDINATOR_NOT_AVAILABLE',
+          `${OFFSETS_TOPIC}-${index}, which coordinates group ${groupId}, has no leader`,
+        );
       if (brokerId !== undefined && brokerId !== img.leader) {
-        throw new KafkaError('NOT_COORDINATOR', `Broker ${brokerId} is not the coordinator of group ${groupId}; broker ${img.leader} is`);
+        throw new KafkaError(
+          'NOT_COORDINATOR',
+          `Broker ${brokerId} is not the coordinator of group ${groupId}; broker ${img.leader} is`,
+        );
       }
       const shard = this.list[index]!;
-      if (shard.leader !== img.leader || shard.epoch !== img.leaderEpoch || shard.status === 'failed' || shard.status === 'unloaded') {
+      if (
+        shard.leader !== img.leader ||
+        shard.epoch !== img.leaderEpoch ||
+        shard.status === 'failed' ||
+        shard.status === 'unloaded'
+      ) {
         this.startLoad(shard, img.leader, img.leaderEpoch);
       }
       if (shard.status === 'loaded') return shard;
-      if (brokerId !== undefined) throw new KafkaError('COORDINATOR_LOAD_IN_PROGRESS', `Broker ${img.leader} is loading the groups of ${OFFSETS_TOPIC}-${index}`);
+      if (brokerId !== undefined)
+        throw new KafkaError(
+          'COORDINATOR_LOAD_IN_PROGRESS',
+          `Broker ${img.leader} is loading the groups of ${OFFSETS_TOPIC}-${index}`,
+        );
       await shard.loading;
       const after = shard.status as ShardStatus; // changed by the load meanwhile
       if (after === 'loaded') return shard;
@@ -197,7 +226,13 @@ export class Shards {
     for (const shard of this.list) {
       const p = img.partitions[shard.index]!;
       if (p.leader < 0) this.unload(shard, 'COORDINATOR_NOT_AVAILABLE', 'no leader');
-      else if (shard.leader !== p.leader || shard.epoch !== p.leaderEpoch || shard.status === 'failed' || shard.status === 'unloaded') this.startLoad(shard, p.leader, p.leaderEpoch);
+      else if (
+        shard.leader !== p.leader ||
+        shard.epoch !== p.leaderEpoch ||
+        shard.status === 'failed' ||
+        shard.status === 'unloaded'
+      )
+        this.startLoad(shard, p.leader, p.leaderEpoch);
     }
     await Promise.all(this.list.map((s) => s.loading?.catch(() => undefined)));
   }
@@ -214,7 +249,8 @@ export class Shards {
 
   unload(shard: Shard, error: ErrorName, why: string): void {
     shard.token++;
-    for (const g of shard.groups.values()) g.markDead(error, `The coordinator of group ${g.groupId} moved (${why}); find it again`);
+    for (const g of shard.groups.values())
+      g.markDead(error, `The coordinator of group ${g.groupId} moved (${why}); find it again`);
     shard.groups.clear();
     shard.status = 'unloaded';
     shard.loading = null;
@@ -234,7 +270,9 @@ export class Shards {
       shard.status = 'failed';
       this.cluster.logger.warn('group-coordinator', `Loading ${OFFSETS_TOPIC}-${shard.index} failed`, err);
       const e = asKafkaError(err);
-      shard.error = e.retriable ? e : new KafkaError('COORDINATOR_NOT_AVAILABLE', `Loading ${OFFSETS_TOPIC}-${shard.index} failed: ${e.message}`);
+      shard.error = e.retriable
+        ? e
+        : new KafkaError('COORDINATOR_NOT_AVAILABLE', `Loading ${OFFSETS_TOPIC}-${shard.index} failed: ${e.message}`);
     });
   }
 
@@ -245,7 +283,11 @@ export class Shards {
       if (this.closed || this.cluster.isClosed || shard.token !== token) return;
       replica = this.leaderReplica(shard);
       if (replica) break;
-      if (Date.now() > deadline) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `Broker ${shard.leader} did not take the leadership of ${OFFSETS_TOPIC}-${shard.index} at epoch ${shard.epoch}`);
+      if (Date.now() > deadline)
+        throw new KafkaError(
+          'COORDINATOR_NOT_AVAILABLE',
+          `Broker ${shard.leader} did not take the leadership of ${OFFSETS_TOPIC}-${shard.index} at epoch ${shard.epoch}`,
+        );
       // The metadata reaches the new leader's replica a moment after the controller; poll briefly.
       await sleep(5);
     }
@@ -283,15 +325,22 @@ export class Shards {
     const timestamp = this.options.now();
     const batch = buildBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp })) });
     try {
-      await this.cluster.broker(shard.leader).replicas.produce(OFFSETS_TOPIC, shard.index, batch, -1, this.options.commitTimeoutMs);
+      await this.cluster
+        .broker(shard.leader)
+        .replicas.produce(OFFSETS_TOPIC, shard.index, batch, -1, this.options.commitTimeoutMs);
     } catch (err) {
       throw appendError(err, forCommit);
     }
   }
 
   async storeGroup(shard: Shard, g: Group, assignments: Map<string, Buffer>): Promise<void> {
-    if (shard.groups.get(g.groupId) !== g) throw new KafkaError('NOT_COORDINATOR', `Group ${g.groupId} is no longer coordinated here`);
-    await this.append(shard, [{ key: encodeGroupKey(g.groupId), value: encodeGroupValue(storedGroupValue(g, assignments)) }], false);
+    if (shard.groups.get(g.groupId) !== g)
+      throw new KafkaError('NOT_COORDINATOR', `Group ${g.groupId} is no longer coordinated here`);
+    await this.append(
+      shard,
+      [{ key: encodeGroupKey(g.groupId), value: encodeGroupValue(storedGroupValue(g, assignments)) }],
+      false,
+    );
   }
 
   // ---- lifecycle ------------------------------------------------------------------

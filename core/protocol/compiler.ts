@@ -66,7 +66,18 @@ export function lowerCamel(name: string): string {
 }
 
 const PRIMITIVES = new Set([
-  'bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid',
+  'bool',
+  'int8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'float64',
+  'string',
+  'bytes',
+  'records',
+  'uuid',
 ]);
 
 interface CompileContext {
@@ -209,7 +220,14 @@ function defaultMaker(meta: FieldMeta, nullableNow: boolean, ctx: CompileContext
 function encErr(path: string, what: string, v: unknown): never {
   let shown: string;
   try {
-    shown = typeof v === 'bigint' ? `${v}n` : typeof v === 'string' ? JSON.stringify(v) : Buffer.isBuffer(v) ? `<Buffer ${v.length} bytes>` : String(v);
+    shown =
+      typeof v === 'bigint'
+        ? `${v}n`
+        : typeof v === 'string'
+          ? JSON.stringify(v)
+          : Buffer.isBuffer(v)
+            ? `<Buffer ${v.length} bytes>`
+            : String(v);
   } catch {
     shown = typeof v;
   }
@@ -223,62 +241,98 @@ function fixed(size: number, decode: DecodeFn, write: WriteFn): TypeCodec {
 function primitiveCodec(type: string, flexible: boolean, nullable: boolean, path: string): TypeCodec {
   switch (type) {
     case 'bool':
-      return fixed(1, (r) => r.bool(), (w, v) => {
-        if (typeof v !== 'boolean') encErr(path, 'a boolean', v);
-        w.bool(v);
-      });
+      return fixed(
+        1,
+        (r) => r.bool(),
+        (w, v) => {
+          if (typeof v !== 'boolean') encErr(path, 'a boolean', v);
+          w.bool(v);
+        },
+      );
     case 'int8':
-      return fixed(1, (r) => r.int8(), (w, v) => {
-        if (((v << 24) >> 24) !== v) encErr(path, 'an int8', v);
-        w.int8(v);
-      });
+      return fixed(
+        1,
+        (r) => r.int8(),
+        (w, v) => {
+          if ((v << 24) >> 24 !== v) encErr(path, 'an int8', v);
+          w.int8(v);
+        },
+      );
     case 'int16':
-      return fixed(2, (r) => r.int16(), (w, v) => {
-        if (((v << 16) >> 16) !== v) encErr(path, 'an int16', v);
-        w.int16(v);
-      });
+      return fixed(
+        2,
+        (r) => r.int16(),
+        (w, v) => {
+          if ((v << 16) >> 16 !== v) encErr(path, 'an int16', v);
+          w.int16(v);
+        },
+      );
     case 'uint16':
-      return fixed(2, (r) => r.uint16(), (w, v) => {
-        if ((v & 0xffff) !== v) encErr(path, 'a uint16', v);
-        w.int16(v);
-      });
+      return fixed(
+        2,
+        (r) => r.uint16(),
+        (w, v) => {
+          if ((v & 0xffff) !== v) encErr(path, 'a uint16', v);
+          w.int16(v);
+        },
+      );
     case 'int32':
-      return fixed(4, (r) => r.int32(), (w, v) => {
-        if ((v | 0) !== v) encErr(path, 'an int32', v);
-        w.int32(v);
-      });
+      return fixed(
+        4,
+        (r) => r.int32(),
+        (w, v) => {
+          if ((v | 0) !== v) encErr(path, 'an int32', v);
+          w.int32(v);
+        },
+      );
     case 'uint32':
-      return fixed(4, (r) => r.uint32(), (w, v) => {
-        if (v >>> 0 !== v) encErr(path, 'a uint32', v);
-        w.int32(v | 0);
-      });
+      return fixed(
+        4,
+        (r) => r.uint32(),
+        (w, v) => {
+          if (v >>> 0 !== v) encErr(path, 'a uint32', v);
+          w.int32(v | 0);
+        },
+      );
     case 'int64':
-      return fixed(8, (r) => r.int64(), (w, v) => {
-        if (typeof v === 'number') {
-          if (!Number.isInteger(v) || v < -TWO_63) encErr(path, 'an int64', v);
-          if (v >= TWO_63) {
-            w.int32(0x7fffffff);
-            w.int32(-1);
-            return;
+      return fixed(
+        8,
+        (r) => r.int64(),
+        (w, v) => {
+          if (typeof v === 'number') {
+            if (!Number.isInteger(v) || v < -TWO_63) encErr(path, 'an int64', v);
+            if (v >= TWO_63) {
+              w.int32(0x7fffffff);
+              w.int32(-1);
+              return;
+            }
+            w.int64(v);
+          } else if (typeof v === 'bigint') {
+            if (v < -(2n ** 63n) || v >= 2n ** 63n) encErr(path, 'an int64', v);
+            w.int64(v);
+          } else {
+            encErr(path, 'an int64 (number or bigint)', v);
           }
-          w.int64(v);
-        } else if (typeof v === 'bigint') {
-          if (v < -(2n ** 63n) || v >= 2n ** 63n) encErr(path, 'an int64', v);
-          w.int64(v);
-        } else {
-          encErr(path, 'an int64 (number or bigint)', v);
-        }
-      });
+        },
+      );
     case 'float64':
-      return fixed(8, (r) => r.float64(), (w, v) => {
-        if (typeof v !== 'number') encErr(path, 'a number', v);
-        w.float64(v);
-      });
+      return fixed(
+        8,
+        (r) => r.float64(),
+        (w, v) => {
+          if (typeof v !== 'number') encErr(path, 'a number', v);
+          w.float64(v);
+        },
+      );
     case 'uuid':
-      return fixed(16, (r) => r.uuid(), (w, v) => {
-        if (typeof v !== 'string' || v.length !== 22) encErr(path, 'a uuid (22 base64url characters)', v);
-        w.uuid(v);
-      });
+      return fixed(
+        16,
+        (r) => r.uuid(),
+        (w, v) => {
+          if (typeof v !== 'string' || v.length !== 22) encErr(path, 'a uuid (22 base64url characters)', v);
+          w.uuid(v);
+        },
+      );
     case 'string':
       return stringCodec(flexible, nullable, path);
     case 'bytes':
@@ -552,7 +606,13 @@ interface FieldPlan {
   isDefault?: IsDefaultFn;
 }
 
-function compileFieldType(meta: FieldMeta, ctx: CompileContext, flexible: boolean, nullable: boolean, path: string): { codec: TypeCodec; struct?: StructCodec } {
+function compileFieldType(
+  meta: FieldMeta,
+  ctx: CompileContext,
+  flexible: boolean,
+  nullable: boolean,
+  path: string,
+): { codec: TypeCodec; struct?: StructCodec } {
   if (meta.isStruct) {
     const fields = structFieldsOf(meta, ctx);
     const s = compileStruct(fields, { ...ctx, path });
@@ -573,13 +633,18 @@ function compileFieldType(meta: FieldMeta, ctx: CompileContext, flexible: boolea
  * the rest) their defaults instead of failing: some clients write a
  * consumer-protocol version but leave off its newest fields.
  */
-export function compileStruct(fields: readonly FieldDefinition[], ctx: CompileContext, lenientTail = false): StructCodec {
+export function compileStruct(
+  fields: readonly FieldDefinition[],
+  ctx: CompileContext,
+  lenientTail = false,
+): StructCodec {
   const version = ctx.version;
   const plans: FieldPlan[] = [];
   for (const def of fields) {
     const meta = fieldMeta(def);
     // Register inline struct definitions so that later references by name resolve.
-    if (meta.isStruct && def.fields && !ctx.structs.has(meta.baseType)) ctx.structs.set(meta.baseType, { name: meta.baseType, fields: def.fields });
+    if (meta.isStruct && def.fields && !ctx.structs.has(meta.baseType))
+      ctx.structs.set(meta.baseType, { name: meta.baseType, fields: def.fields });
     const path = `${ctx.path}.${meta.key}`;
     const present = inVersionRange(meta.versions, version);
     if (!present) {
@@ -589,21 +654,46 @@ export function compileStruct(fields: readonly FieldDefinition[], ctx: CompileCo
     }
     const nullable = inVersionRange(meta.nullableVersions, version);
     const tagged = def.tag !== undefined && inVersionRange(meta.taggedVersions, version);
-    const flexible = ctx.flexible && (meta.flexibleOverride === undefined || inVersionRange(meta.flexibleOverride, version));
+    const flexible =
+      ctx.flexible && (meta.flexibleOverride === undefined || inVersionRange(meta.flexibleOverride, version));
     const { codec, struct } = compileFieldType(meta, ctx, flexible, nullable, path);
     const make = defaultMaker(meta, nullable, ctx);
     if (tagged) {
       if (!ctx.flexible) throw new Error(`${path}: tagged field in a non-flexible version`);
-      plans.push({ key: meta.key, read: () => make(), regular: false, codec, encDefault: make(), make, tag: def.tag, isDefault: isDefaultFn(meta, make, struct) });
+      plans.push({
+        key: meta.key,
+        read: () => make(),
+        regular: false,
+        codec,
+        encDefault: make(),
+        make,
+        tag: def.tag,
+        isDefault: isDefaultFn(meta, make, struct),
+      });
     } else {
       const decode = codec.decode;
-      plans.push({ key: meta.key, read: decode, regular: true, late: meta.versions.min > 0, codec, encDefault: make(), make, isDefault: isDefaultFn(meta, make, struct) });
+      plans.push({
+        key: meta.key,
+        read: decode,
+        regular: true,
+        late: meta.versions.min > 0,
+        codec,
+        encDefault: make(),
+        make,
+        isDefault: isDefaultFn(meta, make, struct),
+      });
     }
   }
   return assembleStruct(plans, ctx.flexible, ctx.path, lenientTail && !ctx.flexible, ctx.codegen);
 }
 
-function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, lenientTail: boolean, codegen: boolean): StructCodec {
+function assembleStruct(
+  plans: FieldPlan[],
+  flexible: boolean,
+  path: string,
+  lenientTail: boolean,
+  codegen: boolean,
+): StructCodec {
   const keys = plans.map((p) => p.key);
   const reads = plans.map((p) => p.read);
   const makes = plans.map((p) => p.make);
@@ -652,11 +742,13 @@ function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, len
 
   const readTagged = (r: Reader, o: Record<string, unknown>) => {
     const count = r.uvarint();
-    if (count * 2 > r.end - r.pos) r.fail(`tagged field count ${count} exceeds the ${r.end - r.pos} bytes left (${path})`);
+    if (count * 2 > r.end - r.pos)
+      r.fail(`tagged field count ${count} exceeds the ${r.end - r.pos} bytes left (${path})`);
     for (let i = 0; i < count; i++) {
       const tag = r.uvarint();
       const size = r.uvarint();
-      if (size > r.end - r.pos) r.fail(`tagged field ${tag} of ${size} bytes exceeds the ${r.end - r.pos} bytes left (${path})`);
+      if (size > r.end - r.pos)
+        r.fail(`tagged field ${tag} of ${size} bytes exceeds the ${r.end - r.pos} bytes left (${path})`);
       const known = tagDecoders.get(tag);
       if (known === undefined) {
         r.pos += size;
@@ -679,17 +771,17 @@ function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, len
         return o;
       }
     : flexible
-    ? (r) => {
-        const o: Record<string, unknown> = {};
-        for (let i = 0; i < nPlans; i++) o[keys[i]!] = reads[i]!(r);
-        readTagged(r, o);
-        return o;
-      }
-    : (r) => {
-        const o: Record<string, unknown> = {};
-        for (let i = 0; i < nPlans; i++) o[keys[i]!] = reads[i]!(r);
-        return o;
-      };
+      ? (r) => {
+          const o: Record<string, unknown> = {};
+          for (let i = 0; i < nPlans; i++) o[keys[i]!] = reads[i]!(r);
+          readTagged(r, o);
+          return o;
+        }
+      : (r) => {
+          const o: Record<string, unknown> = {};
+          for (let i = 0; i < nPlans; i++) o[keys[i]!] = reads[i]!(r);
+          return o;
+        };
 
   const taggedSize = (o: Record<string, unknown>): number => {
     let count = 0;
@@ -745,9 +837,7 @@ function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, len
     }
   };
 
-  const defaultChecks = plans
-    .filter((p) => p.isDefault !== undefined)
-    .map((p) => [p.key, p.isDefault!] as const);
+  const defaultChecks = plans.filter((p) => p.isDefault !== undefined).map((p) => [p.key, p.isDefault!] as const);
   const isDefault: IsDefaultFn = (o) => {
     for (let i = 0; i < defaultChecks.length; i++) {
       const v = o[defaultChecks[i]![0]];
@@ -775,7 +865,14 @@ function assembleStruct(plans: FieldPlan[], flexible: boolean, path: string, len
       writeTagged,
       notObject,
     });
-    if (generated) return { decode: lenientTail ? decode : generated.decode, size: generated.size, write: generated.write, isDefault, minSize };
+    if (generated)
+      return {
+        decode: lenientTail ? decode : generated.decode,
+        size: generated.size,
+        write: generated.write,
+        isDefault,
+        minSize,
+      };
   }
   return { decode, size, write, isDefault, minSize };
 }
@@ -827,7 +924,10 @@ function generateObjectMaker(makers: ReadonlyArray<readonly [string, () => Any]>
   if (!isCodegenSupported()) return undefined;
   const props = makers.map(([k], i) => `${JSON.stringify(k)}: M${i}()`).join(', ');
   try {
-    const make = new Function(...makers.map((_, i) => `M${i}`), `'use strict';\nreturn function makeDefault() { return { ${props} }; };`);
+    const make = new Function(
+      ...makers.map((_, i) => `M${i}`),
+      `'use strict';\nreturn function makeDefault() { return { ${props} }; };`,
+    );
     return make(...makers.map(([, m]) => m)) as () => Any;
   } catch {
     return undefined;
@@ -872,7 +972,9 @@ function generateStructFunctions(p: StructParts): { decode: DecodeFn; size: Size
   const writeSrc = `function write(w, o) {\n${writeBody}}`;
 
   try {
-    const make = new Function(...names, `'use strict';\nreturn [${decodeSrc}, ${sizeSrc}, ${writeSrc}];`) as (...a: unknown[]) => [DecodeFn, SizeFn, WriteFn];
+    const make = new Function(...names, `'use strict';\nreturn [${decodeSrc}, ${sizeSrc}, ${writeSrc}];`) as (
+      ...a: unknown[]
+    ) => [DecodeFn, SizeFn, WriteFn];
     const [decode, size, write] = make(...values);
     return { decode, size, write };
   } catch {
@@ -902,6 +1004,10 @@ export function compileMessage(def: MessageDefinition, version: number, options:
   const structs = new Map<string, StructDefinition | { name: string; fields: FieldDefinition[] }>();
   for (const s of def.commonStructs ?? []) structs.set(s.name, s);
   const codegen = options.codegen ?? true;
-  const codec = compileStruct(def.fields, { flexible, codegen, version, structs, path: `${def.name}v${version}` }, options.lenientTail ?? false);
+  const codec = compileStruct(
+    def.fields,
+    { flexible, codegen, version, structs, path: `${def.name}v${version}` },
+    options.lenientTail ?? false,
+  );
   return { name: def.name, version, flexible, codec };
 }

@@ -38,7 +38,9 @@ class VersionedStruct<T> {
 
   encode(version: number, body: DeepPartial<T> | undefined): Buffer {
     if (!Number.isInteger(version) || version < this.minVersion || version > this.maxVersion) {
-      throw new ProtocolEncodeError(`${this.name}: version ${version} is outside ${this.minVersion}-${this.maxVersion}`);
+      throw new ProtocolEncodeError(
+        `${this.name}: version ${version} is outside ${this.minVersion}-${this.maxVersion}`,
+      );
     }
     const c = this.codecs[version]!;
     const b = body ?? {};

@@ -63,7 +63,8 @@ export class FrameSplitter {
         const head = this.take(4);
         const size = head.readInt32BE(0);
         if (size < 0) throw new ProtocolDecodeError(`negative frame size ${size}`);
-        if (size > this.maxFrameSize) throw new ProtocolDecodeError(`frame size ${size} exceeds the maximum ${this.maxFrameSize}`);
+        if (size > this.maxFrameSize)
+          throw new ProtocolDecodeError(`frame size ${size} exceeds the maximum ${this.maxFrameSize}`);
         this.frameSize = size;
       }
       if (this.buffered < this.frameSize) break;

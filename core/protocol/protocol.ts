@@ -36,7 +36,9 @@ export type DeepPartial<T> = T extends Buffer
       : T;
 
 export type RequestBody<K extends number> = K extends keyof RequestBodies ? RequestBodies[K] : Record<string, unknown>;
-export type ResponseBody<K extends number> = K extends keyof ResponseBodies ? ResponseBodies[K] : Record<string, unknown>;
+export type ResponseBody<K extends number> = K extends keyof ResponseBodies
+  ? ResponseBodies[K]
+  : Record<string, unknown>;
 export type RequestBodyInput<K extends number> = DeepPartial<RequestBody<K>>;
 export type ResponseBodyInput<K extends number> = DeepPartial<ResponseBody<K>>;
 
@@ -66,7 +68,8 @@ for (const [name, key] of Object.entries(API_KEYS) as Array<[ApiName, number]>) 
   if (!request || !response) throw new Error(`missing definitions for ${name}`);
   const valid = parseVersionRange(request.validVersions);
   const respValid = parseVersionRange(response.validVersions);
-  if (valid.min !== respValid.min || valid.max !== respValid.max) throw new Error(`${name}: request and response valid versions differ`);
+  if (valid.min !== respValid.min || valid.max !== respValid.max)
+    throw new Error(`${name}: request and response valid versions differ`);
   schemas[key] = Object.freeze({
     apiKey: key,
     name,
@@ -163,14 +166,21 @@ function wrap<T>(m: CompiledMessage): MessageCodec<T> {
 const requestCodecs: MessageCodec[][] = [];
 const responseCodecs: MessageCodec[][] = [];
 
-function codecFor(table: MessageCodec[][], apiKey: number, version: number, which: 'request' | 'response'): MessageCodec {
+function codecFor(
+  table: MessageCodec[][],
+  apiKey: number,
+  version: number,
+  which: 'request' | 'response',
+): MessageCodec {
   const row = table[apiKey];
   const hit = row?.[version];
   if (hit) return hit;
   const s = messageSchema(apiKey);
   if (!s) throw new RangeError(`unknown API key ${apiKey}`);
   if (!Number.isInteger(version) || version < s.validVersions.min || version > s.validVersions.max) {
-    throw new RangeError(`${s.name} ${which} version ${version} is outside ${s.validVersions.min}-${s.validVersions.max}`);
+    throw new RangeError(
+      `${s.name} ${which} version ${version} is outside ${s.validVersions.min}-${s.validVersions.max}`,
+    );
   }
   const codec = wrap<Record<string, unknown>>(compileMessage(s[which], version));
   (table[apiKey] ??= [])[version] = codec;
@@ -259,16 +269,27 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   if (!s) throw new UnsupportedRequestError('unknown_api', header, `unknown API key ${header.apiKey}`);
   const v = header.apiVersion;
   if (v < s.validVersions.min || v > s.validVersions.max) {
-    throw new UnsupportedRequestError('unsupported_version', header, `${s.name} version ${v} is not supported (valid: ${s.validVersions.min}-${s.validVersions.max})`);
+    throw new UnsupportedRequestError(
+      'unsupported_version',
+      header,
+      `${s.name} version ${v} is not supported (valid: ${s.validVersions.min}-${s.validVersions.max})`,
+    );
   }
   const codec = requestCodec(header.apiKey, v);
   const r = new Reader(frame, header.headerSize);
   const body = codec.read(r);
-  return { apiKey: header.apiKey, apiVersion: v, header, body, trailingBytes: frame.length - r.pos } as unknown as DecodedRequest;
+  return {
+    apiKey: header.apiKey,
+    apiVersion: v,
+    header,
+    body,
+    trailingBytes: frame.length - r.pos,
+  } as unknown as DecodedRequest;
 }
 
 function checkCorrelationId(correlationId: number): void {
-  if ((correlationId | 0) !== correlationId) throw new ProtocolEncodeError(`correlation id must be an int32, got ${correlationId}`);
+  if ((correlationId | 0) !== correlationId)
+    throw new ProtocolEncodeError(`correlation id must be an int32, got ${correlationId}`);
 }
 
 /** Encodes a request frame, size prefix included. */
@@ -290,7 +311,8 @@ export function encodeRequest<K extends number>(
   w.int32(total);
   hc.write(w, h);
   codec.write(w, b);
-  if (w.pos !== 4 + total) throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos - 4} bytes, expected ${total}`);
+  if (w.pos !== 4 + total)
+    throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos - 4} bytes, expected ${total}`);
   return w.buf;
 }
 
@@ -298,7 +320,12 @@ export function encodeRequest<K extends number>(
 // Responses.
 
 /** Encodes a response frame, size prefix included, with the right response header version. */
-export function encodeResponse<K extends number>(apiKey: K, version: number, correlationId: number, body?: ResponseBodyInput<K>): Buffer {
+export function encodeResponse<K extends number>(
+  apiKey: K,
+  version: number,
+  correlationId: number,
+  body?: ResponseBodyInput<K>,
+): Buffer {
   const codec = responseCodec(apiKey, version);
   checkCorrelationId(correlationId);
   const flexibleHeader = responseHeaderVersion(apiKey, version) === 1;
@@ -309,7 +336,8 @@ export function encodeResponse<K extends number>(apiKey: K, version: number, cor
   w.int32(correlationId);
   if (flexibleHeader) w.buf[w.pos++] = 0; // no tagged fields in the header
   codec.write(w, b);
-  if (w.pos !== 4 + total) throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos - 4} bytes, expected ${total}`);
+  if (w.pos !== 4 + total)
+    throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos - 4} bytes, expected ${total}`);
   return w.buf;
 }
 
@@ -342,7 +370,8 @@ export function encodeResponseChunks<K extends number>(
     w.int32(correlationId);
     if (flexibleHeader) w.buf[w.pos++] = 0;
     codec.write(w, b);
-    if (w.pos !== inline) throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos} inline bytes, expected ${inline}`);
+    if (w.pos !== inline)
+      throw new ProtocolEncodeError(`${codec.name} v${version}: wrote ${w.pos} inline bytes, expected ${inline}`);
     return w.chunks();
   } finally {
     zeroCopy.threshold = Infinity;
@@ -362,7 +391,11 @@ export interface DecodedResponse<T> {
  * a response does not say what it answers, the caller matches it by
  * correlation id (see `peekCorrelationId`). Throws ProtocolDecodeError.
  */
-export function decodeResponse<K extends number>(apiKey: K, version: number, frame: Buffer): DecodedResponse<ResponseBody<K>> {
+export function decodeResponse<K extends number>(
+  apiKey: K,
+  version: number,
+  frame: Buffer,
+): DecodedResponse<ResponseBody<K>> {
   const codec = responseCodec(apiKey, version);
   const r = new Reader(frame);
   const header = (responseHeaderVersion(apiKey, version) === 1 ? RESPONSE_HEADER_V1 : RESPONSE_HEADER_V0).decode(r) as {
@@ -374,7 +407,8 @@ export function decodeResponse<K extends number>(apiKey: K, version: number, fra
 
 /** The correlation id of a response frame (its first 4 bytes), without decoding the rest. */
 export function peekCorrelationId(frame: Buffer): number {
-  if (frame.length < 4) throw new ProtocolDecodeError(`response frame of ${frame.length} bytes has no correlation id`, 0);
+  if (frame.length < 4)
+    throw new ProtocolDecodeError(`response frame of ${frame.length} bytes has no correlation id`, 0);
   return frame.readInt32BE(0);
 }
 

@@ -147,7 +147,7 @@ export class Reader {
   /** Zigzag-encoded signed varint of at most 5 bytes. */
   varint(): number {
     const u = this.uvarint();
-    return (u % 2 === 1 ? -(u + 1) / 2 : u / 2);
+    return u % 2 === 1 ? -(u + 1) / 2 : u / 2;
   }
 
   /** Unsigned varlong of at most 10 bytes, as a number (exact up to 2^53). */

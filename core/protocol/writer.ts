@@ -154,7 +154,8 @@ export class Writer {
 
   /** Writes a uuid given as 22-char base64url text. */
   uuid(v: string): void {
-    if (typeof v !== 'string' || v.length !== 22) throw new ProtocolEncodeError(`invalid uuid ${JSON.stringify(v)}: expected 22 base64url characters`);
+    if (typeof v !== 'string' || v.length !== 22)
+      throw new ProtocolEncodeError(`invalid uuid ${JSON.stringify(v)}: expected 22 base64url characters`);
     const n = this.buf.write(v, this.pos, 16, 'base64url');
     if (n !== 16) throw new ProtocolEncodeError(`invalid uuid ${JSON.stringify(v)}`);
     this.pos += 16;

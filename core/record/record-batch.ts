@@ -293,7 +293,9 @@ export function iterateBatches(
     const remaining = end - pos;
     if (remaining < LOG_OVERHEAD) {
       if (lenient) break;
-      throw corrupt(`truncated record batch at byte ${pos}: ${remaining} bytes left, a batch needs at least ${HEADER_SIZE}`);
+      throw corrupt(
+        `truncated record batch at byte ${pos}: ${remaining} bytes left, a batch needs at least ${HEADER_SIZE}`,
+      );
     }
     const length = records.readInt32BE(pos + BATCH_LENGTH);
     if (length < MIN_BATCH_LENGTH) {
@@ -306,7 +308,9 @@ export function iterateBatches(
     }
     const magic = records[pos + MAGIC];
     if (magic !== CURRENT_MAGIC) {
-      throw corrupt(`record batch at byte ${pos} has magic ${magic}; only magic ${CURRENT_MAGIC} batches are supported`);
+      throw corrupt(
+        `record batch at byte ${pos} has magic ${magic}; only magic ${CURRENT_MAGIC} batches are supported`,
+      );
     }
     if (fn(records, pos, size) === false) return pos + size;
     pos += size;
@@ -317,9 +321,13 @@ export function iterateBatches(
 /** The batches of a records blob as zero-copy subarrays. */
 export function splitBatches(records: Buffer, options?: SplitOptions): Buffer[] {
   const out: Buffer[] = [];
-  iterateBatches(records, (buf, pos, size) => {
-    out.push(buf.subarray(pos, pos + size));
-  }, options);
+  iterateBatches(
+    records,
+    (buf, pos, size) => {
+      out.push(buf.subarray(pos, pos + size));
+    },
+    options,
+  );
   return out;
 }
 
@@ -330,7 +338,9 @@ function validateAt(buf: Buffer, pos: number, size: number): void {
   if (size < HEADER_SIZE) throw corrupt(`record batch is ${size} bytes, shorter than the ${HEADER_SIZE}-byte header`);
   const declared = batchTotalSize(buf, pos);
   if (declared !== size) {
-    throw corrupt(`record batch batchLength ${declared - LOG_OVERHEAD} implies ${declared} bytes but the batch has ${size}`);
+    throw corrupt(
+      `record batch batchLength ${declared - LOG_OVERHEAD} implies ${declared} bytes but the batch has ${size}`,
+    );
   }
   const magic = buf[pos + MAGIC];
   if (magic !== CURRENT_MAGIC) {
@@ -345,7 +355,8 @@ function validateAt(buf: Buffer, pos: number, size: number): void {
     );
   }
   const codec = buf[pos + ATTRIBUTES + 1] & COMPRESSION_CODEC_MASK;
-  if (codec > 4) throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `record batch uses unknown compression codec ${codec}`);
+  if (codec > 4)
+    throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `record batch uses unknown compression codec ${codec}`);
   const count = buf.readInt32BE(pos + RECORDS_COUNT);
   if (count < 0) throw corrupt(`record batch has negative recordsCount ${count}`);
   const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
@@ -353,7 +364,9 @@ function validateAt(buf: Buffer, pos: number, size: number): void {
   // Offsets within a batch are distinct, so there cannot be more records than
   // offsets spanned (fewer is fine: compaction removes records).
   if (count > lastOffsetDelta + 1) {
-    throw corrupt(`record batch has ${count} records but lastOffsetDelta ${lastOffsetDelta} spans only ${lastOffsetDelta + 1} offsets`);
+    throw corrupt(
+      `record batch has ${count} records but lastOffsetDelta ${lastOffsetDelta} spans only ${lastOffsetDelta + 1} offsets`,
+    );
   }
   const payload = size - HEADER_SIZE;
   if (codec === 0) {
@@ -391,8 +404,7 @@ export function validateRecords(records: Buffer): number {
 
 export type Bytes = Buffer | Uint8Array | string;
 export type HeaderInput =
-  | ReadonlyArray<{ key: string; value: Bytes | null | undefined }>
-  | Readonly<Record<string, Bytes | null | undefined>>;
+  ReadonlyArray<{ key: string; value: Bytes | null | undefined }> | Readonly<Record<string, Bytes | null | undefined>>;
 
 export interface RecordInput {
   key?: Bytes | null;
@@ -481,13 +493,13 @@ function plan(opts: BuildBatchOptions, codec: number): Plan {
   const n = records.length;
   if (scratch.length < 3 * n) scratch = new Int32Array(3 * Math.max(n, 2 * (scratch.length / 3)));
   const now = Date.now();
-  const baseTimestamp = opts.baseTimestamp ?? (n > 0 ? records[0].timestamp ?? now : NO_TIMESTAMP);
+  const baseTimestamp = opts.baseTimestamp ?? (n > 0 ? (records[0].timestamp ?? now) : NO_TIMESTAMP);
   let maxTimestamp = NO_TIMESTAMP;
   let maxDelta = -1;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const r = records[i];
-    const ts = r.timestamp ?? (opts.baseTimestamp ?? now);
+    const ts = r.timestamp ?? opts.baseTimestamp ?? now;
     // Sizes and writes must agree byte for byte (the output is allocated
     // uninitialised), so reject what the varint writers would truncate.
     if (!Number.isSafeInteger(ts)) throw invalid(`record ${i} timestamp ${ts} is not an integer`);
@@ -583,7 +595,8 @@ function writeRecords(buf: Buffer, pos: number, opts: BuildBatchOptions, p: Plan
 }
 
 function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw invalid(`${name} ${value} is not an integer in [${min}, ${max}]`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw invalid(`${name} ${value} is not an integer in [${min}, ${max}]`);
   return value;
 }
 
@@ -618,7 +631,8 @@ function finishBatch(opts: BuildBatchOptions, p: Plan, payload: Buffer): Buffer 
 
 /** Guards against handing out uninitialised bytes if sizing and writing ever disagree. */
 function checkWritten(end: number, expected: number): void {
-  if (end !== expected) throw new KafkaError('UNKNOWN_SERVER_ERROR', `record batch encoder wrote ${end} bytes, sized ${expected}`);
+  if (end !== expected)
+    throw new KafkaError('UNKNOWN_SERVER_ERROR', `record batch encoder wrote ${end} bytes, sized ${expected}`);
 }
 
 function encodeRecordsPayload(opts: BuildBatchOptions, p: Plan): Buffer {
@@ -710,10 +724,13 @@ function checkBatchForDecode(batch: Buffer): number {
     throw corrupt(`record batch is ${batch.length} bytes, shorter than the ${HEADER_SIZE}-byte header`);
   }
   const size = batchTotalSize(batch);
-  if (size < HEADER_SIZE) throw corrupt(`record batch has batchLength ${size - LOG_OVERHEAD}, below the minimum ${MIN_BATCH_LENGTH}`);
-  if (size > batch.length) throw corrupt(`truncated record batch: batchLength says ${size} bytes, only ${batch.length} present`);
+  if (size < HEADER_SIZE)
+    throw corrupt(`record batch has batchLength ${size - LOG_OVERHEAD}, below the minimum ${MIN_BATCH_LENGTH}`);
+  if (size > batch.length)
+    throw corrupt(`truncated record batch: batchLength says ${size} bytes, only ${batch.length} present`);
   const magic = batch[MAGIC];
-  if (magic !== CURRENT_MAGIC) throw corrupt(`record batch has magic ${magic}; only magic ${CURRENT_MAGIC} batches are supported`);
+  if (magic !== CURRENT_MAGIC)
+    throw corrupt(`record batch has magic ${magic}; only magic ${CURRENT_MAGIC} batches are supported`);
   const count = batch.readInt32BE(RECORDS_COUNT);
   if (count < 0) throw corrupt(`record batch has negative recordsCount ${count}`);
   return size;
@@ -778,14 +795,16 @@ function parseRecords(batch: Buffer, data: Buffer, starts: number[] | null): Dec
       for (let h = 0; h < headerCount; h++) {
         const hkLength = readVarint(data, pos);
         pos = cursor.pos;
-        if (hkLength < 0 || pos + hkLength > recordEnd) throw corrupt(`record ${i} header ${h} has bad key length ${hkLength}`);
+        if (hkLength < 0 || pos + hkLength > recordEnd)
+          throw corrupt(`record ${i} header ${h} has bad key length ${hkLength}`);
         const hk = data.toString('utf8', pos, pos + hkLength);
         pos += hkLength;
         const hvLength = readVarint(data, pos);
         pos = cursor.pos;
         let hv: Buffer | null = null;
         if (hvLength >= 0) {
-          if (pos + hvLength > recordEnd) throw corrupt(`record ${i} header ${h} value of ${hvLength} bytes overruns the record`);
+          if (pos + hvLength > recordEnd)
+            throw corrupt(`record ${i} header ${h} value of ${hvLength} bytes overruns the record`);
           hv = data.subarray(pos, pos + hvLength);
           pos += hvLength;
         }
@@ -816,7 +835,8 @@ function payloadOf(batch: Buffer, size: number): Buffer {
 
 function codecOf(batch: Buffer): number {
   const codec = batchCompression(batch);
-  if (codec > 4) throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `record batch uses unknown compression codec ${codec}`);
+  if (codec > 4)
+    throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `record batch uses unknown compression codec ${codec}`);
   return codec;
 }
 
@@ -915,7 +935,10 @@ export function emptyBatchFrom(batch: Buffer): Buffer {
 /** Control type from a control record's key (version int16, type int16). */
 export function controlRecordTypeOfKey(key: Buffer | null): number {
   if (key === null || key.length < 4) {
-    throw new KafkaError('INVALID_RECORD', `control record key must be at least 4 bytes, got ${key === null ? 'null' : key.length}`);
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `control record key must be at least 4 bytes, got ${key === null ? 'null' : key.length}`,
+    );
   }
   const version = key.readInt16BE(0);
   if (version < 0) throw new KafkaError('INVALID_RECORD', `control record key has negative version ${version}`);

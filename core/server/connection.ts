@@ -94,9 +94,22 @@ export class Connection {
     return this.closed;
   }
 
-  private log(level: 'info' | 'warn' | 'error', type: Parameters<ServerContext['options']['log']>[0]['type'], message: string, extra: { apiKey?: number; apiVersion?: number } = {}): void {
+  private log(
+    level: 'info' | 'warn' | 'error',
+    type: Parameters<ServerContext['options']['log']>[0]['type'],
+    message: string,
+    extra: { apiKey?: number; apiVersion?: number } = {},
+  ): void {
     try {
-      this.server.options.log({ level, type, brokerId: this.brokerId, remote: this.state.remote, clientId: this.state.clientId, message, ...extra });
+      this.server.options.log({
+        level,
+        type,
+        brokerId: this.brokerId,
+        remote: this.state.remote,
+        clientId: this.state.clientId,
+        message,
+        ...extra,
+      });
     } catch {
       // A failing logger must not take the connection down.
     }
@@ -109,7 +122,11 @@ export class Connection {
       frames = this.splitter.push(chunk);
     } catch (err) {
       const oversized = err instanceof ProtocolDecodeError && /exceeds the maximum/.test(err.message);
-      this.log('warn', oversized ? 'oversized' : 'malformed', `${oversized ? 'request larger than socket.request.max.bytes' : 'bad frame size'}: ${(err as Error).message}; closing the connection`);
+      this.log(
+        'warn',
+        oversized ? 'oversized' : 'malformed',
+        `${oversized ? 'request larger than socket.request.max.bytes' : 'bad frame size'}: ${(err as Error).message}; closing the connection`,
+      );
       this.destroy();
       return;
     }
@@ -146,7 +163,11 @@ export class Connection {
       return;
     }
     const pending = this.splitter.pendingBytes;
-    this.log('warn', 'frame-timeout', `a request frame stayed unfinished for ${this.server.options.requestFrameTimeoutMs} ms (${pending} bytes received); closing the connection`);
+    this.log(
+      'warn',
+      'frame-timeout',
+      `a request frame stayed unfinished for ${this.server.options.requestFrameTimeoutMs} ms (${pending} bytes received); closing the connection`,
+    );
     this.destroy();
   }
 
@@ -154,7 +175,11 @@ export class Connection {
     if (this.closed || this.closing) return;
     // A request the broker is still working on (a Fetch waiting for data) is not the client's idleness.
     if (this.slots.some((s) => s.outcome === null)) return;
-    this.log('info', 'idle', `no traffic for connections.max.idle.ms (${this.server.options.connectionsMaxIdleMs} ms); closing the connection`);
+    this.log(
+      'info',
+      'idle',
+      `no traffic for connections.max.idle.ms (${this.server.options.connectionsMaxIdleMs} ms); closing the connection`,
+    );
     this.destroy();
   }
 

@@ -26,9 +26,21 @@ export interface ServerLogEvent {
    * suppressed: how many events of a type the default log left out.
    */
   type:
-    | 'listening' | 'closed' | 'malformed' | 'unsupported' | 'oversized' | 'unauthenticated'
-    | 'auth-failed' | 'authenticated' | 'handler-error' | 'socket-error' | 'listen-error'
-    | 'deprecated-config' | 'idle' | 'frame-timeout' | 'suppressed';
+    | 'listening'
+    | 'closed'
+    | 'malformed'
+    | 'unsupported'
+    | 'oversized'
+    | 'unauthenticated'
+    | 'auth-failed'
+    | 'authenticated'
+    | 'handler-error'
+    | 'socket-error'
+    | 'listen-error'
+    | 'deprecated-config'
+    | 'idle'
+    | 'frame-timeout'
+    | 'suppressed';
   brokerId: number;
   message: string;
   /** Client address as host:port, for connection-level events. */

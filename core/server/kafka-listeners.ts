@@ -64,13 +64,16 @@ const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 600_000;
 const DEFAULT_REQUEST_FRAME_TIMEOUT_MS = 60_000;
 
 function positive(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new RangeError(`${name} must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}; got ${v}`);
+  if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)
+    throw new RangeError(`${name} must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}; got ${v}`);
   return v;
 }
 
 function defaultLog(e: ServerLogEvent): void {
   if (e.level === 'info') return;
-  process.stderr.write(`[kafka broker ${e.brokerId}] ${e.level} ${e.type}${e.remote ? ` ${e.remote}` : ''}: ${e.message}\n`);
+  process.stderr.write(
+    `[kafka broker ${e.brokerId}] ${e.level} ${e.type}${e.remote ? ` ${e.remote}` : ''}: ${e.message}\n`,
+  );
 }
 
 class BrokerListener {
@@ -92,7 +95,12 @@ export class KafkaListeners {
   private readonly onBroker = (s: BrokerState): void => this.brokerChanged(s);
   private removeStaticConfigs: () => void = () => undefined;
 
-  private constructor(private readonly cluster: Cluster, private readonly options: ResolvedServerOptions, groups: GroupCoordinator | null, sasl: SaslAuthenticator | null) {
+  private constructor(
+    private readonly cluster: Cluster,
+    private readonly options: ResolvedServerOptions,
+    groups: GroupCoordinator | null,
+    sasl: SaslAuthenticator | null,
+  ) {
     this.listeners = cluster.brokersList.map((b) => new BrokerListener(b.id));
     this.context = {
       cluster,
@@ -101,10 +109,17 @@ export class KafkaListeners {
       sasl,
       creatingTopics: new Map(),
       endpoint: (id) => this.endpoint(id),
-      liveEndpoints: () => this.listeners.map((l) => this.endpoint(l.brokerId)).filter((e): e is Endpoint => e !== null),
+      liveEndpoints: () =>
+        this.listeners.map((l) => this.endpoint(l.brokerId)).filter((e): e is Endpoint => e !== null),
       controllerId: () => cluster.brokers().find((b) => b.isController)?.id ?? -1,
     };
-    const handlers: ApiHandler[] = [...metadataHandlers, ...produceHandlers, ...fetchHandlers, ...adminHandlers, ...configHandlers];
+    const handlers: ApiHandler[] = [
+      ...metadataHandlers,
+      ...produceHandlers,
+      ...fetchHandlers,
+      ...adminHandlers,
+      ...configHandlers,
+    ];
     if (groups) handlers.push(...groupHandlers);
     if (sasl) handlers.push(...saslHandlers);
     this.router = new Router(this.context, (id) => cluster.broker(id), handlers);
@@ -114,7 +129,9 @@ export class KafkaListeners {
     const host = opts.host ?? cluster.host;
     const basePort = opts.basePort ?? 9092;
     if (!Number.isInteger(basePort) || basePort < 0 || basePort + cluster.brokerCount - 1 > 65535) {
-      throw new RangeError(`basePort must be 0 (free ports) or a port such that basePort + ${cluster.brokerCount - 1} <= 65535; got ${basePort}`);
+      throw new RangeError(
+        `basePort must be 0 (free ports) or a port such that basePort + ${cluster.brokerCount - 1} <= 65535; got ${basePort}`,
+      );
     }
     const wildcard = host === '0.0.0.0' || host === '::' || host === '';
     const options: ResolvedServerOptions = {
@@ -123,8 +140,14 @@ export class KafkaListeners {
       basePort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       maxRequestBytes: opts.maxRequestBytes ?? DEFAULT_MAX_FRAME_SIZE,
-      connectionsMaxIdleMs: positive('connectionsMaxIdleMs', opts.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS),
-      requestFrameTimeoutMs: positive('requestFrameTimeoutMs', opts.requestFrameTimeoutMs ?? DEFAULT_REQUEST_FRAME_TIMEOUT_MS),
+      connectionsMaxIdleMs: positive(
+        'connectionsMaxIdleMs',
+        opts.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS,
+      ),
+      requestFrameTimeoutMs: positive(
+        'requestFrameTimeoutMs',
+        opts.requestFrameTimeoutMs ?? DEFAULT_REQUEST_FRAME_TIMEOUT_MS,
+      ),
       log: opts.log ?? throttleLog(defaultLog),
     };
     const g = opts.groups ?? null;
@@ -147,7 +170,10 @@ export class KafkaListeners {
 
   /** host:port of every listening broker, comma-separated (what clients take as bootstrap servers). */
   bootstrapServers(): string {
-    return this.listeners.filter((l) => l.port !== null).map((l) => `${this.options.advertisedHost}:${l.port}`).join(',');
+    return this.listeners
+      .filter((l) => l.port !== null)
+      .map((l) => `${this.options.advertisedHost}:${l.port}`)
+      .join(',');
   }
 
   /** Each broker's listener port, or null while it does not listen. */
@@ -224,11 +250,18 @@ export class KafkaListeners {
         throw new Error(message, { cause: err });
       }
     }
-    server.on('error', (err) => this.log({ level: 'error', type: 'listen-error', brokerId: l.brokerId, message: err.message }));
+    server.on('error', (err) =>
+      this.log({ level: 'error', type: 'listen-error', brokerId: l.brokerId, message: err.message }),
+    );
     l.server = server;
     l.port = l.lastPort = (server.address() as { port: number }).port;
     this.cluster.brokersList[l.brokerId]!.port = l.port;
-    this.log({ level: 'info', type: 'listening', brokerId: l.brokerId, message: `listening on ${this.options.host}:${l.port}` });
+    this.log({
+      level: 'info',
+      type: 'listening',
+      brokerId: l.brokerId,
+      message: `listening on ${this.options.host}:${l.port}`,
+    });
     // The broker may have stopped while the port was opening.
     if (this.closed || this.cluster.brokersList[l.brokerId]?.status !== 'running') await this.shut(l);
   }

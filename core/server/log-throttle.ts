@@ -46,7 +46,13 @@ export function throttleLog(sink: ServerLog, opts: LogThrottleOptions = {}): Ser
     if (ALWAYS.has(e.type)) return sink(e);
     let w = windows.get(e.type);
     if (!w) {
-      w = { passed: 0, suppressed: 0, level: e.level, brokerIds: new Set(), timer: setTimeout(() => closeWindow(e.type), intervalMs) };
+      w = {
+        passed: 0,
+        suppressed: 0,
+        level: e.level,
+        brokerIds: new Set(),
+        timer: setTimeout(() => closeWindow(e.type), intervalMs),
+      };
       w.timer.unref();
       windows.set(e.type, w);
     }

@@ -21,12 +21,25 @@
 import type { Broker } from '../cluster/broker';
 import { errorCodeOf } from '../errors';
 import {
-  API_KEYS, API_NAMES, decodeRequest, encodeResponse, encodeResponseChunks, messageSchema, UnsupportedRequestError,
+  API_KEYS,
+  API_NAMES,
+  decodeRequest,
+  encodeResponse,
+  encodeResponseChunks,
+  messageSchema,
+  UnsupportedRequestError,
   type ApiKey,
 } from '../protocol/index';
 import {
-  CLOSE_CONNECTION, NO_RESPONSE, api,
-  type ApiHandler, type ConnectionState, type HandlerResult, type RequestContext, type ServerContext, type ServerLogEvent,
+  CLOSE_CONNECTION,
+  NO_RESPONSE,
+  api,
+  type ApiHandler,
+  type ConnectionState,
+  type HandlerResult,
+  type RequestContext,
+  type ServerContext,
+  type ServerLogEvent,
 } from './context';
 
 export interface Outcome {
@@ -76,7 +89,10 @@ export class Router {
     this.advertised = this.table
       .filter((h): h is ApiHandler => h !== undefined)
       .map((h) => ({
-        apiKey: h.apiKey, name: API_NAMES[h.apiKey]!, minVersion: Math.min(h.minVersion, h.advertisedMinVersion ?? h.minVersion), maxVersion: h.maxVersion,
+        apiKey: h.apiKey,
+        name: API_NAMES[h.apiKey]!,
+        minVersion: Math.min(h.minVersion, h.advertisedMinVersion ?? h.minVersion),
+        maxVersion: h.maxVersion,
       }));
   }
 
@@ -88,9 +104,25 @@ export class Router {
     };
   }
 
-  private log(conn: ConnectionState, level: ServerLogEvent['level'], type: ServerLogEvent['type'], message: string, apiKey?: number, apiVersion?: number): void {
+  private log(
+    conn: ConnectionState,
+    level: ServerLogEvent['level'],
+    type: ServerLogEvent['type'],
+    message: string,
+    apiKey?: number,
+    apiVersion?: number,
+  ): void {
     try {
-      this.server.options.log({ level, type, brokerId: conn.brokerId, remote: conn.remote, clientId: conn.clientId, message, apiKey, apiVersion });
+      this.server.options.log({
+        level,
+        type,
+        brokerId: conn.brokerId,
+        remote: conn.remote,
+        clientId: conn.clientId,
+        message,
+        apiKey,
+        apiVersion,
+      });
     } catch {
       // ignore logger failures
     }
@@ -105,13 +137,37 @@ export class Router {
         const h = err.header;
         if (h.apiKey === API_KEYS.ApiVersions) {
           // KIP-511: answer in v0, which every client can read, with the ranges we do support.
-          this.log(conn, 'info', 'unsupported', `ApiVersions v${h.apiVersion} is not supported; answered UNSUPPORTED_VERSION with the supported ranges`, h.apiKey, h.apiVersion);
-          return { chunks: [encodeResponse(API_KEYS.ApiVersions, 0, h.correlationId, this.apiVersionsBody(errorCodeOf('UNSUPPORTED_VERSION')))], close: false };
+          this.log(
+            conn,
+            'info',
+            'unsupported',
+            `ApiVersions v${h.apiVersion} is not supported; answered UNSUPPORTED_VERSION with the supported ranges`,
+            h.apiKey,
+            h.apiVersion,
+          );
+          return {
+            chunks: [
+              encodeResponse(
+                API_KEYS.ApiVersions,
+                0,
+                h.correlationId,
+                this.apiVersionsBody(errorCodeOf('UNSUPPORTED_VERSION')),
+              ),
+            ],
+            close: false,
+          };
         }
         this.log(conn, 'warn', 'unsupported', `${err.message}; closing the connection`, h.apiKey, h.apiVersion);
         return CLOSE;
       }
-      this.log(conn, 'warn', 'malformed', `request does not decode: ${(err as Error).message}; closing the connection`, frame.length >= 2 ? frame.readInt16BE(0) : undefined, frame.length >= 4 ? frame.readInt16BE(2) : undefined);
+      this.log(
+        conn,
+        'warn',
+        'malformed',
+        `request does not decode: ${(err as Error).message}; closing the connection`,
+        frame.length >= 2 ? frame.readInt16BE(0) : undefined,
+        frame.length >= 4 ? frame.readInt16BE(2) : undefined,
+      );
       return CLOSE;
     }
     const { apiKey, apiVersion, header } = req;
@@ -119,14 +175,40 @@ export class Router {
     const h = this.table[apiKey];
     if (!h || apiVersion < h.minVersion || apiVersion > h.maxVersion) {
       if (apiKey === API_KEYS.ApiVersions) {
-        return { chunks: [encodeResponse(API_KEYS.ApiVersions, 0, header.correlationId, this.apiVersionsBody(errorCodeOf('UNSUPPORTED_VERSION')))], close: false };
+        return {
+          chunks: [
+            encodeResponse(
+              API_KEYS.ApiVersions,
+              0,
+              header.correlationId,
+              this.apiVersionsBody(errorCodeOf('UNSUPPORTED_VERSION')),
+            ),
+          ],
+          close: false,
+        };
       }
       const name = API_NAMES[apiKey] ?? `API ${apiKey}`;
-      this.log(conn, 'warn', 'unsupported', h ? `${name} v${apiVersion} is not served (versions ${h.minVersion}-${h.maxVersion}); closing the connection` : `${name} is not served by this broker; closing the connection`, apiKey, apiVersion);
+      this.log(
+        conn,
+        'warn',
+        'unsupported',
+        h
+          ? `${name} v${apiVersion} is not served (versions ${h.minVersion}-${h.maxVersion}); closing the connection`
+          : `${name} is not served by this broker; closing the connection`,
+        apiKey,
+        apiVersion,
+      );
       return CLOSE;
     }
     if (!conn.authenticated && !PRE_AUTH.has(apiKey)) {
-      this.log(conn, 'warn', 'unauthenticated', `${API_NAMES[apiKey]} before SASL authentication; closing the connection`, apiKey, apiVersion);
+      this.log(
+        conn,
+        'warn',
+        'unauthenticated',
+        `${API_NAMES[apiKey]} before SASL authentication; closing the connection`,
+        apiKey,
+        apiVersion,
+      );
       return CLOSE;
     }
     let broker: Broker;
@@ -138,18 +220,31 @@ export class Router {
     const ctx: RequestContext = { server: this.server, conn, broker, header, apiVersion, closeAfterResponse: false };
     let result: HandlerResult<ApiKey> | Promise<HandlerResult<ApiKey>>;
     try {
-      result = (h.handle as (c: RequestContext, b: unknown) => HandlerResult<ApiKey> | Promise<HandlerResult<ApiKey>>)(ctx, req.body);
+      result = (h.handle as (c: RequestContext, b: unknown) => HandlerResult<ApiKey> | Promise<HandlerResult<ApiKey>>)(
+        ctx,
+        req.body,
+      );
     } catch (err) {
       return this.failed(conn, apiKey, apiVersion, err);
     }
     if (result instanceof Promise) {
-      return result.then((r) => this.encode(ctx, h, r), (err: unknown) => this.failed(conn, apiKey, apiVersion, err));
+      return result.then(
+        (r) => this.encode(ctx, h, r),
+        (err: unknown) => this.failed(conn, apiKey, apiVersion, err),
+      );
     }
     return this.encode(ctx, h, result);
   }
 
   private failed(conn: ConnectionState, apiKey: number, apiVersion: number, err: unknown): Outcome {
-    this.log(conn, 'error', 'handler-error', `${API_NAMES[apiKey]} v${apiVersion} failed: ${(err as Error)?.stack ?? String(err)}; closing the connection`, apiKey, apiVersion);
+    this.log(
+      conn,
+      'error',
+      'handler-error',
+      `${API_NAMES[apiKey]} v${apiVersion} failed: ${(err as Error)?.stack ?? String(err)}; closing the connection`,
+      apiKey,
+      apiVersion,
+    );
     return CLOSE;
   }
 

@@ -58,7 +58,13 @@ const hashLen = (m: SaslMechanism) => (m === 'SCRAM-SHA-512' ? 64 : 32);
 
 function scramCredential(mechanism: SaslMechanism, password: string): ScramCredential {
   const salt = randomBytes(16);
-  const salted = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, SCRAM_ITERATIONS, hashLen(mechanism), hashOf(mechanism));
+  const salted = pbkdf2Sync(
+    Buffer.from(password, 'utf8'),
+    salt,
+    SCRAM_ITERATIONS,
+    hashLen(mechanism),
+    hashOf(mechanism),
+  );
   const clientKey = createHmac(hashOf(mechanism), salted).update('Client Key').digest();
   return {
     salt,
@@ -83,7 +89,9 @@ export class SaslAuthenticator {
         throw new KafkaError('INVALID_REQUEST', 'Every SASL user needs a non-empty username and a password');
       }
       const mechanisms = new Set<SaslMechanism>(u.mechanisms ?? SASL_MECHANISMS);
-      for (const m of mechanisms) if (!SASL_MECHANISMS.includes(m)) throw new KafkaError('INVALID_REQUEST', `Unknown SASL mechanism ${m}; use ${SASL_MECHANISMS.join(', ')}`);
+      for (const m of mechanisms)
+        if (!SASL_MECHANISMS.includes(m))
+          throw new KafkaError('INVALID_REQUEST', `Unknown SASL mechanism ${m}; use ${SASL_MECHANISMS.join(', ')}`);
       const scram = new Map<SaslMechanism, ScramCredential>();
       for (const m of mechanisms) if (m !== 'PLAIN') scram.set(m, scramCredential(m, u.password));
       this.users.set(u.username, { password: Buffer.from(u.password, 'utf8'), mechanisms, scram });
@@ -107,7 +115,8 @@ export class SaslAuthenticator {
         const parts = token.toString('utf8').split('\u0000');
         if (parts.length !== 3) return fail('Invalid SASL/PLAIN response: expected 3 tokens');
         const [authzid, username, password] = parts as [string, string, string];
-        if (authzid !== '' && authzid !== username) return fail('Authentication failed: Client requested an authorization id that is different from username');
+        if (authzid !== '' && authzid !== username)
+          return fail('Authentication failed: Client requested an authorization id that is different from username');
         const u = this.users.get(username);
         if (!u || !u.mechanisms.has('PLAIN') || !safeEqual(u.password, Buffer.from(password, 'utf8'))) {
           return fail('Authentication failed: Invalid username or password');
@@ -119,9 +128,11 @@ export class SaslAuthenticator {
 
   private scram(mechanism: SaslMechanism): SaslSession {
     let stage: 'first' | 'final' | 'done' = 'first';
-    let expect: { gs2: string; nonce: string; authFirst: string; cred: ScramCredential; username: string } | null = null;
+    let expect: { gs2: string; nonce: string; authFirst: string; cred: ScramCredential; username: string } | null =
+      null;
     const hash = hashOf(mechanism);
-    const invalid = () => fail(`Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`);
+    const invalid = () =>
+      fail(`Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`);
     return {
       mechanism,
       step: (token) => {
@@ -148,7 +159,8 @@ export class SaslAuthenticator {
           if (!m) return fail('Invalid SCRAM client-final message');
           const [, withoutProof, binding, nonce, proofB64] = m as unknown as [string, string, string, string, string];
           if (nonce !== expect.nonce) return fail('Invalid SCRAM client-final message: nonce mismatch');
-          if (Buffer.from(binding, 'base64').toString('utf8') !== expect.gs2) return fail('Invalid SCRAM client-final message: channel binding mismatch');
+          if (Buffer.from(binding, 'base64').toString('utf8') !== expect.gs2)
+            return fail('Invalid SCRAM client-final message: channel binding mismatch');
           const authMessage = `${expect.authFirst},${withoutProof}`;
           const clientSignature = createHmac(hash, expect.cred.storedKey).update(authMessage).digest();
           const proof = Buffer.from(proofB64, 'base64');
@@ -157,7 +169,10 @@ export class SaslAuthenticator {
           for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i]! ^ clientSignature[i]!;
           if (!safeEqual(createHash(hash).update(clientKey).digest(), expect.cred.storedKey)) return invalid();
           const serverSignature = createHmac(hash, expect.cred.serverKey).update(authMessage).digest();
-          return { response: Buffer.from(`v=${serverSignature.toString('base64')}`, 'utf8'), outcome: { ok: true, principal: expect.username } };
+          return {
+            response: Buffer.from(`v=${serverSignature.toString('base64')}`, 'utf8'),
+            outcome: { ok: true, principal: expect.username },
+          };
         }
         return fail('Unexpected SCRAM message after the exchange completed');
       },
@@ -193,20 +208,38 @@ export const saslHandlers: ApiHandler[] = [
       const base = { authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 };
       if (!session || ctx.conn.authenticated) {
         ctx.closeAfterResponse = true;
-        return { ...base, errorCode: codeOf('ILLEGAL_SASL_STATE'), errorMessage: 'SaslAuthenticate without a SaslHandshake choosing a mechanism' };
+        return {
+          ...base,
+          errorCode: codeOf('ILLEGAL_SASL_STATE'),
+          errorMessage: 'SaslAuthenticate without a SaslHandshake choosing a mechanism',
+        };
       }
       const step = session.step(body.authBytes);
       if (step.outcome && !step.outcome.ok) {
         ctx.closeAfterResponse = true;
         ctx.conn.sasl = null;
-        ctx.server.options.log({ level: 'warn', type: 'auth-failed', brokerId: ctx.conn.brokerId, remote: ctx.conn.remote, clientId: ctx.conn.clientId, message: `${session.mechanism}: ${step.outcome.message}` });
+        ctx.server.options.log({
+          level: 'warn',
+          type: 'auth-failed',
+          brokerId: ctx.conn.brokerId,
+          remote: ctx.conn.remote,
+          clientId: ctx.conn.clientId,
+          message: `${session.mechanism}: ${step.outcome.message}`,
+        });
         return { ...base, errorCode: codeOf('SASL_AUTHENTICATION_FAILED'), errorMessage: step.outcome.message };
       }
       if (step.outcome?.ok) {
         ctx.conn.authenticated = true;
         ctx.conn.principal = step.outcome.principal;
         ctx.conn.sasl = null;
-        ctx.server.options.log({ level: 'info', type: 'authenticated', brokerId: ctx.conn.brokerId, remote: ctx.conn.remote, clientId: ctx.conn.clientId, message: `${session.mechanism} as ${step.outcome.principal}` });
+        ctx.server.options.log({
+          level: 'info',
+          type: 'authenticated',
+          brokerId: ctx.conn.brokerId,
+          remote: ctx.conn.remote,
+          clientId: ctx.conn.clientId,
+          message: `${session.mechanism} as ${step.outcome.principal}`,
+        });
       }
       return { ...base, errorCode: 0, errorMessage: null, authBytes: step.response };
     },

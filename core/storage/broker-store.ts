@@ -74,7 +74,10 @@ export const STORE_OPTIONS = {
 
 /** A store that cannot be opened; `locked` when another process holds it. */
 export class StoreOpenError extends KafkaError {
-  constructor(message: string, readonly locked: boolean) {
+  constructor(
+    message: string,
+    readonly locked: boolean,
+  ) {
     super('KAFKA_STORAGE_ERROR', message);
   }
 }
@@ -85,7 +88,14 @@ const LEVELDB_FILE = /^(CURRENT|MANIFEST-\d+|\d+\.(log|ldb|sst))$/;
 export function isStorageFailure(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string }; message?: string };
   const code = e?.code ?? '';
-  if (code === 'LEVEL_IO_ERROR' || code === 'LEVEL_CORRUPTION' || code === 'ENOSPC' || code === 'EIO' || code === 'EROFS') return true;
+  if (
+    code === 'LEVEL_IO_ERROR' ||
+    code === 'LEVEL_CORRUPTION' ||
+    code === 'ENOSPC' ||
+    code === 'EIO' ||
+    code === 'EROFS'
+  )
+    return true;
   if (e?.cause?.code === 'LEVEL_IO_ERROR' || e?.cause?.code === 'LEVEL_CORRUPTION') return true;
   return /^(IO error|Corruption):/.test(e?.message ?? '');
 }
@@ -125,7 +135,10 @@ export class BrokerStore {
     const files = existsSync(path) ? readdirSync(path) : [];
     const fresh = !files.some((n) => LEVELDB_FILE.test(n));
     if (!fresh && !files.includes('CURRENT')) {
-      throw new StoreOpenError(`Cannot open broker store ${path}: its CURRENT file is missing, so LevelDB would start an empty store and delete the table files. Restore CURRENT, or remove the folder to have the broker refilled from the other replicas.`, false);
+      throw new StoreOpenError(
+        `Cannot open broker store ${path}: its CURRENT file is missing, so LevelDB would start an empty store and delete the table files. Restore CURRENT, or remove the folder to have the broker refilled from the other replicas.`,
+        false,
+      );
     }
     mkdirSync(path, { recursive: true });
     const db: Db = new ClassicLevel<Buffer, Buffer>(path, { ...STORE_OPTIONS, createIfMissing: fresh });
@@ -134,7 +147,8 @@ export class BrokerStore {
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const detail = cause?.message ?? (err as Error).message;
-      if (cause?.code === 'LEVEL_LOCKED') throw new StoreOpenError(`Broker store ${path} is in use by another process (${detail})`, true);
+      if (cause?.code === 'LEVEL_LOCKED')
+        throw new StoreOpenError(`Broker store ${path} is in use by another process (${detail})`, true);
       throw new StoreOpenError(`Cannot open broker store ${path}: ${detail}`, false);
     }
     try {
@@ -151,24 +165,39 @@ export class BrokerStore {
     const format = await db.get(KEY_FORMAT);
     if (format !== undefined) {
       const v = (JSON.parse(format.toString()) as { v: number }).v;
-      if (v !== FORMAT_VERSION) throw new StoreOpenError(`Broker store at ${path} has format version ${v}; this build reads version ${FORMAT_VERSION}`, false);
+      if (v !== FORMAT_VERSION)
+        throw new StoreOpenError(
+          `Broker store at ${path} has format version ${v}; this build reads version ${FORMAT_VERSION}`,
+          false,
+        );
     }
     const checkpoint = BrokerCheckpoint.load(path);
     const storedValue = await db.get(KEY_INCARNATION);
-    const stored = storedValue === undefined ? null : (JSON.parse(storedValue.toString()) as { incarnationId: string }).incarnationId;
+    const stored =
+      storedValue === undefined
+        ? null
+        : (JSON.parse(storedValue.toString()) as { incarnationId: string }).incarnationId;
     let lostData: string | null = null;
     let incarnation = stored;
     if (stored === null) {
       incarnation = randomBytes(12).toString('base64url');
       // A store without one was made by an earlier build, unless the checkpoint knew one.
-      if (!fresh && checkpoint.recordedIncarnation !== null) lostData = `the store lost its incarnation record (${CHECKPOINT_FILE} names ${checkpoint.recordedIncarnation})`;
+      if (!fresh && checkpoint.recordedIncarnation !== null)
+        lostData = `the store lost its incarnation record (${CHECKPOINT_FILE} names ${checkpoint.recordedIncarnation})`;
     } else if (checkpoint.recordedIncarnation !== null && checkpoint.recordedIncarnation !== stored) {
       lostData = `the store is incarnation ${stored} but ${CHECKPOINT_FILE} describes ${checkpoint.recordedIncarnation}`;
     }
-    if (checkpoint.repaired !== null) lostData = `LevelDB repaired the store after "${checkpoint.repaired}", so what it kept may be incomplete`;
+    if (checkpoint.repaired !== null)
+      lostData = `LevelDB repaired the store after "${checkpoint.repaired}", so what it kept may be incomplete`;
     const writes: BatchOp[] = [];
-    if (format === undefined) writes.push({ type: 'put', key: KEY_FORMAT, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION })) });
-    if (stored === null) writes.push({ type: 'put', key: KEY_INCARNATION, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION, incarnationId: incarnation })) });
+    if (format === undefined)
+      writes.push({ type: 'put', key: KEY_FORMAT, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION })) });
+    if (stored === null)
+      writes.push({
+        type: 'put',
+        key: KEY_INCARNATION,
+        value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION, incarnationId: incarnation })),
+      });
     if (writes.length > 0) await db.batch(writes as AbstractBatchOperation<Db, Buffer, Buffer>[]);
     checkpoint.incarnationId = incarnation!;
     if (lostData || fresh) checkpoint.replicas.clear();
@@ -235,7 +264,13 @@ export class BrokerStore {
   }
 
   async appendMetadata(entries: Array<{ offset: number; record: unknown }>): Promise<void> {
-    await this.write(entries.map(({ offset, record }) => ({ type: 'put' as const, key: metadataKey(offset), value: Buffer.from(JSON.stringify(record)) })));
+    await this.write(
+      entries.map(({ offset, record }) => ({
+        type: 'put' as const,
+        key: metadataKey(offset),
+        value: Buffer.from(JSON.stringify(record)),
+      })),
+    );
   }
 
   /** Drops metadata records at and after `offset` (a broker whose log diverged from the controller's). */

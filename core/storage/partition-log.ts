@@ -29,15 +29,32 @@
  */
 import { KafkaError } from '../errors';
 import {
-  batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchProducerId,
-  batchPartitionLeaderEpoch, setBaseOffset, setPartitionLeaderEpoch, setLogAppendTime, decodeRecords, validateBatch,
+  batchBaseOffset,
+  batchLastOffset,
+  batchMaxTimestamp,
+  batchProducerId,
+  batchPartitionLeaderEpoch,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+  setLogAppendTime,
+  decodeRecords,
+  validateBatch,
 } from '../record';
-import { isStorageFailure, TAIL_CACHE_BROKER_BYTES, TAIL_CACHE_PARTITION_BYTES, type BatchOp, type BrokerStore } from './broker-store';
+import {
+  isStorageFailure,
+  TAIL_CACHE_BROKER_BYTES,
+  TAIL_CACHE_PARTITION_BYTES,
+  type BatchOp,
+  type BrokerStore,
+} from './broker-store';
 import { FORMAT_VERSION, PartitionKeys } from './keys';
 import { LogSegment, type SegmentJson } from './log-segment';
 import { ProducerStateTable, type ProducerAppendInfo } from './producer-state';
 
-export interface EpochEntry { epoch: number; startOffset: number }
+export interface EpochEntry {
+  epoch: number;
+  startOffset: number;
+}
 
 interface ReplicaStateJson {
   v: number;
@@ -123,7 +140,12 @@ export class PartitionLog {
   }
 
   /** Opens (or creates) the log; reads only the small metadata values. */
-  static async load(store: BrokerStore, topicId: Buffer, partition: number, settings: LogSettings): Promise<PartitionLog> {
+  static async load(
+    store: BrokerStore,
+    topicId: Buffer,
+    partition: number,
+    settings: LogSettings,
+  ): Promise<PartitionLog> {
     const log = new PartitionLog(store, topicId, partition, settings);
     const state = await store.getJson<ReplicaStateJson>(log.keys.replicaState);
     for await (const value of store.db.values(log.keys.segmentRange())) {
@@ -158,8 +180,10 @@ export class PartitionLog {
     let reason: string | null = null;
     if (this.store.lostData) reason = this.store.lostData;
     else if (cp?.unclean) reason = 'it lost data earlier and has not been refilled yet';
-    else if (cp && this.logEndOffset < cp.logEndOffset) reason = `its log ends at offset ${this.logEndOffset} but the broker's checkpoint recorded ${cp.logEndOffset}`;
-    else if (cp && this.latestEpoch() < cp.leaderEpoch) reason = `its latest leader epoch is ${this.latestEpoch()} but the checkpoint recorded ${cp.leaderEpoch}`;
+    else if (cp && this.logEndOffset < cp.logEndOffset)
+      reason = `its log ends at offset ${this.logEndOffset} but the broker's checkpoint recorded ${cp.logEndOffset}`;
+    else if (cp && this.latestEpoch() < cp.leaderEpoch)
+      reason = `its latest leader epoch is ${this.latestEpoch()} but the checkpoint recorded ${cp.leaderEpoch}`;
     if (reason) this.markUnclean(reason);
     else this.noteCheckpoint();
   }
@@ -197,7 +221,11 @@ export class PartitionLog {
   }
 
   private noteCheckpoint(): void {
-    this.store.checkpoint.note(this.key, { logEndOffset: this.logEndOffset, leaderEpoch: this.latestEpoch(), unclean: this.unclean !== null });
+    this.store.checkpoint.note(this.key, {
+      logEndOffset: this.logEndOffset,
+      leaderEpoch: this.latestEpoch(),
+      unclean: this.unclean !== null,
+    });
   }
 
   /** Before a cut: the checkpoint must never claim what the log no longer holds, even after a crash. */
@@ -213,7 +241,11 @@ export class PartitionLog {
   /** Makes the segment records agree with the data keys after a crash. */
   private async reconcileSegments(lastDataOffset: number): Promise<void> {
     const fixes: BatchOp[] = [];
-    while (this.segments.length > 0 && this.segments[this.segments.length - 1]!.baseOffset > lastDataOffset && this.segments.length > 1) {
+    while (
+      this.segments.length > 0 &&
+      this.segments[this.segments.length - 1]!.baseOffset > lastDataOffset &&
+      this.segments.length > 1
+    ) {
       const seg = this.segments.pop()!;
       fixes.push({ type: 'del', key: this.keys.segment(seg.baseOffset) });
     }
@@ -236,7 +268,10 @@ export class PartitionLog {
     seg.maxTimestamp = -1;
     seg.lastOffset = seg.baseOffset - 1;
     if (upTo < seg.baseOffset) return;
-    for await (const value of this.store.db.values({ gte: this.keys.data(seg.baseOffset), lte: this.keys.data(upTo) })) {
+    for await (const value of this.store.db.values({
+      gte: this.keys.data(seg.baseOffset),
+      lte: this.keys.data(upTo),
+    })) {
       seg.add(batchLastOffset(value), value.length, batchMaxTimestamp(value));
     }
   }
@@ -266,7 +301,12 @@ export class PartitionLog {
     for (const batch of batches) {
       const info = this.producers.check(batch, this.nextOffset);
       if (info.duplicateOf) {
-        return { baseOffset: info.duplicateOf.firstOffset, lastOffset: info.duplicateOf.lastOffset, duplicate: true, done: Promise.resolve() };
+        return {
+          baseOffset: info.duplicateOf.firstOffset,
+          lastOffset: info.duplicateOf.lastOffset,
+          duplicate: true,
+          done: Promise.resolve(),
+        };
       }
       infos.push(info);
     }
@@ -293,7 +333,12 @@ export class PartitionLog {
     for (const batch of batches) {
       const base = batchBaseOffset(batch);
       if (base !== this.nextOffset) {
-        return Promise.reject(new KafkaError('OFFSET_OUT_OF_RANGE', `Follower append at ${base} does not continue the log at ${this.nextOffset}`));
+        return Promise.reject(
+          new KafkaError(
+            'OFFSET_OUT_OF_RANGE',
+            `Follower append at ${base} does not continue the log at ${this.nextOffset}`,
+          ),
+        );
       }
       const epoch = batchPartitionLeaderEpoch(batch);
       if (epoch > this.latestEpoch()) {
@@ -326,7 +371,10 @@ export class PartitionLog {
         for (const batch of w.batches) {
           let seg = this.activeSegment;
           const size = batch.length;
-          if (!seg.isEmpty && (seg.sizeBytes + size > this.settings.segmentBytes || now - seg.createdAt >= this.settings.segmentMs)) {
+          if (
+            !seg.isEmpty &&
+            (seg.sizeBytes + size > this.settings.segmentBytes || now - seg.createdAt >= this.settings.segmentMs)
+          ) {
             seg = LogSegment.empty(batchBaseOffset(batch), now);
             this.segments.push(seg);
           }
@@ -337,7 +385,8 @@ export class PartitionLog {
           appended.push(batch);
         }
       }
-      for (const seg of touched) ops.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
+      for (const seg of touched)
+        ops.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
       if (this.stateDirty) {
         this.stateDirty = false;
         ops.push(this.stateOp());
@@ -371,7 +420,10 @@ export class PartitionLog {
   private addToTail(batch: Buffer): void {
     this.tail.push(batch);
     this.setTailBytes(this.tailBytes + batch.length);
-    while (this.tail.length > 1 && (this.tailBytes > TAIL_CACHE_BYTES || this.store.tailCacheBytes > BROKER_TAIL_CACHE_BYTES)) {
+    while (
+      this.tail.length > 1 &&
+      (this.tailBytes > TAIL_CACHE_BYTES || this.store.tailCacheBytes > BROKER_TAIL_CACHE_BYTES)
+    ) {
       this.setTailBytes(this.tailBytes - this.tail.shift()!.length);
     }
   }
@@ -399,7 +451,11 @@ export class PartitionLog {
 
   private producerStateOp(): BatchOp {
     this.producers.dirty = false;
-    return { type: 'put', key: this.keys.producerState, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION, producers: this.producers.toJson() })) };
+    return {
+      type: 'put',
+      key: this.keys.producerState,
+      value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION, producers: this.producers.toJson() })),
+    };
   }
 
   /** Waits until every queued write has completed. */
@@ -426,7 +482,10 @@ export class PartitionLog {
   async read(offset: number, maxBytes: number, upperBound: number): Promise<Buffer[]> {
     this.assertOpen();
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
-      throw new KafkaError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is out of range for partition ${this.partition}: log start ${this.logStartOffset}, log end ${this.logEndOffset}`);
+      throw new KafkaError(
+        'OFFSET_OUT_OF_RANGE',
+        `Offset ${offset} is out of range for partition ${this.partition}: log start ${this.logStartOffset}, log end ${this.logEndOffset}`,
+      );
     }
     const bound = Math.min(upperBound, this.logEndOffset);
     if (offset >= bound) return [];
@@ -436,7 +495,8 @@ export class PartitionLog {
       let hi = tail.length - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (batchLastOffset(tail[mid]!) >= offset) hi = mid; else lo = mid + 1;
+        if (batchLastOffset(tail[mid]!) >= offset) hi = mid;
+        else lo = mid + 1;
       }
       const out: Buffer[] = [];
       let bytes = 0;
@@ -456,7 +516,11 @@ export class PartitionLog {
     const out: Buffer[] = [];
     let bytes = 0;
     let expected = offset;
-    const it = this.store.db.iterator({ gte: this.keys.data(offset), lte: this.keys.data(bound - 1), fillCache: false });
+    const it = this.store.db.iterator({
+      gte: this.keys.data(offset),
+      lte: this.keys.data(bound - 1),
+      fillCache: false,
+    });
     try {
       for (;;) {
         let chunk: Array<[Buffer, Buffer]>;
@@ -478,7 +542,8 @@ export class PartitionLog {
     } finally {
       await it.close().catch(() => undefined);
     }
-    if (out.length === 0 && offset < bound && offset >= this.cleanedTo) throw this.corrupt(`offsets ${offset} to ${bound - 1} are missing from LevelDB`);
+    if (out.length === 0 && offset < bound && offset >= this.cleanedTo)
+      throw this.corrupt(`offsets ${offset} to ${bound - 1} are missing from LevelDB`);
     return out;
   }
 
@@ -491,12 +556,16 @@ export class PartitionLog {
     try {
       validateBatch(b);
     } catch (err) {
-      throw this.corrupt(`the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} is damaged: ${(err as Error).message}`);
+      throw this.corrupt(
+        `the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} is damaged: ${(err as Error).message}`,
+      );
     }
     const last = batchLastOffset(b);
-    if (PartitionKeys.lastOffsetOfDataKey(key) !== last) throw this.corrupt(`the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} ends at ${last}`);
+    if (PartitionKeys.lastOffsetOfDataKey(key) !== last)
+      throw this.corrupt(`the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} ends at ${last}`);
     const base = batchBaseOffset(b);
-    if (base > expected && expected >= this.cleanedTo && expected >= this.logStartOffset) throw this.corrupt(`offsets ${expected} to ${base - 1} are missing from LevelDB`);
+    if (base > expected && expected >= this.cleanedTo && expected >= this.logStartOffset)
+      throw this.corrupt(`offsets ${expected} to ${base - 1} are missing from LevelDB`);
   }
 
   /** Marks the log unclean and tells the replica layer; returns the error the reader gets. */
@@ -516,7 +585,10 @@ export class PartitionLog {
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
     let found = -1;
     for (let i = this.epochs.length - 1; i >= 0; i--) {
-      if (this.epochs[i]!.epoch <= epoch) { found = i; break; }
+      if (this.epochs[i]!.epoch <= epoch) {
+        found = i;
+        break;
+      }
     }
     if (found < 0) return { epoch: -1, endOffset: -1 };
     const next = this.epochs[found + 1];
@@ -528,7 +600,11 @@ export class PartitionLog {
     await this.drain();
     if (offset >= this.logEndOffset) return;
     let cut = Math.max(offset, 0);
-    for await (const b of this.store.db.values({ gte: this.keys.data(cut), lte: this.keys.data(Number.MAX_SAFE_INTEGER), limit: 1 })) {
+    for await (const b of this.store.db.values({
+      gte: this.keys.data(cut),
+      lte: this.keys.data(Number.MAX_SAFE_INTEGER),
+      limit: 1,
+    })) {
       cut = Math.min(cut, batchBaseOffset(b));
     }
     if (cut < this.logStartOffset) cut = this.logStartOffset;
@@ -539,7 +615,11 @@ export class PartitionLog {
       ops.push({ type: 'del', key: this.keys.segment(this.segments.pop()!.baseOffset) });
     }
     await this.rescanSegment(this.activeSegment, cut - 1);
-    ops.push({ type: 'put', key: this.keys.segment(this.activeSegment.baseOffset), value: this.activeSegment.toValue() });
+    ops.push({
+      type: 'put',
+      key: this.keys.segment(this.activeSegment.baseOffset),
+      value: this.activeSegment.toValue(),
+    });
     this.logEndOffset = this.nextOffset = cut;
     if (this.highWatermark > cut) this.highWatermark = cut;
     this.epochs = this.epochs.filter((e) => e.startOffset < cut);
@@ -562,7 +642,11 @@ export class PartitionLog {
     this.epochs = [];
     this.resetTail(() => false);
     this.producers.truncate(-1);
-    ops.push({ type: 'put', key: this.keys.segment(offset), value: fresh.toValue() }, this.stateOp(), this.producerStateOp());
+    ops.push(
+      { type: 'put', key: this.keys.segment(offset), value: fresh.toValue() },
+      this.stateOp(),
+      this.producerStateOp(),
+    );
     await this.store.write(ops);
     this.needsReset = false;
     this.noteCheckpoint();
@@ -577,7 +661,11 @@ export class PartitionLog {
     if (offset <= this.logStartOffset) return 0;
     this.logStartOffset = Math.min(offset, this.logEndOffset);
     const dropped: LogSegment[] = [];
-    while (this.segments.length > 0 && this.segments[0]!.lastOffset < this.logStartOffset && !this.segments[0]!.isEmpty) {
+    while (
+      this.segments.length > 0 &&
+      this.segments[0]!.lastOffset < this.logStartOffset &&
+      !this.segments[0]!.isEmpty
+    ) {
       if (this.segments.length === 1) {
         // Everything is deleted: roll an empty active segment at the log end.
         await this.drain();
@@ -606,13 +694,18 @@ export class PartitionLog {
       const last = dropped[dropped.length - 1]!.lastOffset;
       this.resetTail((b) => batchLastOffset(b) > last);
       // LevelDB frees the space of deleted keys only when it compacts the range.
-      void this.store.db.compactRange?.(this.keys.data(first), this.keys.data(Math.max(first, last))).catch(() => undefined);
+      void this.store.db
+        .compactRange?.(this.keys.data(first), this.keys.data(Math.max(first, last)))
+        .catch(() => undefined);
     }
     return freed;
   }
 
   /** The first record whose timestamp is >= `timestamp`, or null when none is. */
-  async offsetForTimestamp(timestamp: number, upperBound: number): Promise<{ offset: number; timestamp: number } | null> {
+  async offsetForTimestamp(
+    timestamp: number,
+    upperBound: number,
+  ): Promise<{ offset: number; timestamp: number } | null> {
     this.assertOpen();
     const segIndex = this.segments.findIndex((s) => s.maxTimestamp >= timestamp && !s.isEmpty);
     if (segIndex < 0) return null;
@@ -622,24 +715,34 @@ export class PartitionLog {
     for await (const batch of this.store.db.values({ gte: this.keys.data(from), lte: this.keys.data(bound - 1) })) {
       if (batchMaxTimestamp(batch) < timestamp) continue;
       for (const r of await decodeRecords(batch)) {
-        if (r.offset >= this.logStartOffset && r.timestamp >= timestamp) return { offset: r.offset, timestamp: r.timestamp };
+        if (r.offset >= this.logStartOffset && r.timestamp >= timestamp)
+          return { offset: r.offset, timestamp: r.timestamp };
       }
     }
     return null;
   }
 
   /** Rewrites stored batches in place (log compaction keeps keys: first and last offsets never change). */
-  async replaceBatches(puts: Buffer[], deletes: number[], segmentUpdates: LogSegment[], cleanedTo: number): Promise<void> {
+  async replaceBatches(
+    puts: Buffer[],
+    deletes: number[],
+    segmentUpdates: LogSegment[],
+    cleanedTo: number,
+  ): Promise<void> {
     const ops: BatchOp[] = [];
     for (const b of puts) ops.push({ type: 'put', key: this.keys.data(batchLastOffset(b)), value: b });
     for (const last of deletes) ops.push({ type: 'del', key: this.keys.data(last) });
-    for (const seg of segmentUpdates) ops.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
+    for (const seg of segmentUpdates)
+      ops.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
     this.cleanedTo = cleanedTo;
     ops.push(this.stateOp());
     await this.store.write(ops);
     const replaced = new Map(puts.map((b) => [batchLastOffset(b), b]));
     const removed = new Set(deletes);
-    this.resetTail((b) => !removed.has(batchLastOffset(b)), (b) => replaced.get(batchLastOffset(b)) ?? b);
+    this.resetTail(
+      (b) => !removed.has(batchLastOffset(b)),
+      (b) => replaced.get(batchLastOffset(b)) ?? b,
+    );
   }
 
   /** Iterates stored batches with offsets in [from, to] (both inclusive) for the cleaner and decoded reads; each is checked. */
@@ -652,14 +755,19 @@ export class PartitionLog {
           entry = await it.next();
         } catch (err) {
           if (!isStorageFailure(err)) throw err;
-          throw this.corrupt(`LevelDB could not read it between offsets ${from} and ${to}: ${(err as Error).message}`, err);
+          throw this.corrupt(
+            `LevelDB could not read it between offsets ${from} and ${to}: ${(err as Error).message}`,
+            err,
+          );
         }
         if (!entry) return;
         const [key, b] = entry;
         try {
           validateBatch(b);
         } catch (err) {
-          throw this.corrupt(`the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} is damaged: ${(err as Error).message}`);
+          throw this.corrupt(
+            `the batch stored under offset ${PartitionKeys.lastOffsetOfDataKey(key)} is damaged: ${(err as Error).message}`,
+          );
         }
         yield b;
       }
@@ -692,7 +800,7 @@ export class PartitionLog {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Replica of partition ${this.partition} is offline`);
+    if (this.closed)
+      throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Replica of partition ${this.partition} is offline`);
   }
 }
-

@@ -9,12 +9,27 @@
  * persisted as the partition's 'P' value in the same write as the batches.
  */
 import { KafkaError } from '../errors';
-import { batchBaseSequence, batchLastOffset, batchBaseOffset, batchProducerEpoch, batchProducerId, batchRecordCount } from '../record';
+import {
+  batchBaseSequence,
+  batchLastOffset,
+  batchBaseOffset,
+  batchProducerEpoch,
+  batchProducerId,
+  batchRecordCount,
+} from '../record';
 
 const CACHED_BATCHES = 5;
 
-interface BatchMeta { firstSeq: number; lastSeq: number; firstOffset: number; lastOffset: number }
-interface ProducerEntry { epoch: number; batches: BatchMeta[] }
+interface BatchMeta {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMeta[];
+}
 
 export interface ProducerAppendInfo {
   producerId: number;
@@ -53,17 +68,27 @@ export class ProducerStateTable {
     const info: ProducerAppendInfo = { producerId, epoch, firstSeq, lastSeq, duplicateOf: null };
     if (!entry) return info;
     if (epoch < entry.epoch) {
-      throw new KafkaError('INVALID_PRODUCER_EPOCH', `Producer ${producerId} wrote with epoch ${epoch}, but epoch ${entry.epoch} is current`);
+      throw new KafkaError(
+        'INVALID_PRODUCER_EPOCH',
+        `Producer ${producerId} wrote with epoch ${epoch}, but epoch ${entry.epoch} is current`,
+      );
     }
     if (epoch > entry.epoch) {
-      if (firstSeq !== 0) throw new KafkaError('OUT_OF_ORDER_SEQUENCE_NUMBER', `Producer ${producerId} started epoch ${epoch} at sequence ${firstSeq}; expected 0`);
+      if (firstSeq !== 0)
+        throw new KafkaError(
+          'OUT_OF_ORDER_SEQUENCE_NUMBER',
+          `Producer ${producerId} started epoch ${epoch} at sequence ${firstSeq}; expected 0`,
+        );
       return info;
     }
     const dup = entry.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
     if (dup) return { ...info, duplicateOf: dup };
     const last = entry.batches[entry.batches.length - 1];
     if (last && firstSeq !== nextSeq(last.lastSeq)) {
-      throw new KafkaError('OUT_OF_ORDER_SEQUENCE_NUMBER', `Producer ${producerId} sent sequence ${firstSeq}; expected ${nextSeq(last.lastSeq)}`);
+      throw new KafkaError(
+        'OUT_OF_ORDER_SEQUENCE_NUMBER',
+        `Producer ${producerId} sent sequence ${firstSeq}; expected ${nextSeq(last.lastSeq)}`,
+      );
     }
     return info;
   }
@@ -85,7 +110,11 @@ export class ProducerStateTable {
     const epoch = batchProducerEpoch(batch);
     const firstSeq = batchBaseSequence(batch);
     const lastSeq = lastSeqOf(firstSeq, Math.max(batchRecordCount(batch), 1));
-    this.update({ producerId, epoch, firstSeq, lastSeq, duplicateOf: null }, batchBaseOffset(batch), batchLastOffset(batch));
+    this.update(
+      { producerId, epoch, firstSeq, lastSeq, duplicateOf: null },
+      batchBaseOffset(batch),
+      batchLastOffset(batch),
+    );
   }
 
   truncate(offset: number): void {
@@ -97,14 +126,26 @@ export class ProducerStateTable {
   }
 
   toJson(): Array<[number, number, number[][]]> {
-    return [...this.entries].map(([pid, e]) => [pid, e.epoch, e.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset])]);
+    return [...this.entries].map(([pid, e]) => [
+      pid,
+      e.epoch,
+      e.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]),
+    ]);
   }
 
   load(json: unknown): void {
     this.entries.clear();
     if (!Array.isArray(json)) return;
     for (const [pid, epoch, batches] of json as Array<[number, number, number[][]]>) {
-      this.entries.set(pid, { epoch, batches: batches.map(([firstSeq, lastSeq, firstOffset, lastOffset]) => ({ firstSeq: firstSeq!, lastSeq: lastSeq!, firstOffset: firstOffset!, lastOffset: lastOffset! })) });
+      this.entries.set(pid, {
+        epoch,
+        batches: batches.map(([firstSeq, lastSeq, firstOffset, lastOffset]) => ({
+          firstSeq: firstSeq!,
+          lastSeq: lastSeq!,
+          firstOffset: firstOffset!,
+          lastOffset: lastOffset!,
+        })),
+      });
     }
   }
 }

@@ -143,14 +143,22 @@ interface Slot {
   stopping: boolean;
 }
 
-interface Sensor { id: string; temperature: number; humidity: number; phase: number }
+interface Sensor {
+  id: string;
+  temperature: number;
+  humidity: number;
+  phase: number;
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 function checkRange(name: string, v: unknown, min: number, max: number, integer: boolean): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new KafkaError('INVALID_REQUEST', `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got ${String(v)}`);
+    throw new KafkaError(
+      'INVALID_REQUEST',
+      `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got ${String(v)}`,
+    );
   }
 }
 
@@ -211,7 +219,13 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
       consumedPerSec: rates.consumed,
       capacityPerSec: o && o.processingDelayMs > 0 ? round((o.consumers * 1000) / o.processingDelayMs, 1) : null,
       skipped: this.skipped,
-      members: this.slots.map((s) => ({ clientId: s.clientId, memberId: s.consumer.memberId, partitions: [...s.partitions], state: s.state, consumed: s.consumed })),
+      members: this.slots.map((s) => ({
+        clientId: s.clientId,
+        memberId: s.consumer.memberId,
+        partitions: [...s.partitions],
+        state: s.state,
+        consumed: s.consumed,
+      })),
       lastError: this.lastError,
     };
   }
@@ -220,7 +234,11 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
   start(options: WorkloadOptions): Promise<WorkloadStatus> {
     return this.serial(async () => {
       if (this.closed) throw new KafkaError('INVALID_REQUEST', 'The workload simulator is shut down');
-      if (this.state !== 'idle') throw new KafkaError('INVALID_REQUEST', `A workload is already running on ${this.opts?.topic}; change it or stop it first`);
+      if (this.state !== 'idle')
+        throw new KafkaError(
+          'INVALID_REQUEST',
+          `A workload is already running on ${this.opts?.topic}; change it or stop it first`,
+        );
       const o: Required<WorkloadOptions> = {
         topic: options.topic ?? 'sensor-readings',
         partitions: options.partitions ?? 6,
@@ -262,8 +280,12 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
   /** Changes the rate, the number of consumers or the delay of the running workload. */
   update(change: WorkloadChange): Promise<WorkloadStatus> {
     return this.serial(async () => {
-      if (this.state !== 'running' || !this.opts) throw new KafkaError('INVALID_REQUEST', 'No workload is running; start one first');
-      const next = { ...this.opts, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as Required<WorkloadOptions>;
+      if (this.state !== 'running' || !this.opts)
+        throw new KafkaError('INVALID_REQUEST', 'No workload is running; start one first');
+      const next = {
+        ...this.opts,
+        ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)),
+      } as Required<WorkloadOptions>;
       validate(next);
       const o = this.opts;
       if (next.ratePerSec !== o.ratePerSec) {
@@ -349,17 +371,20 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
     this.sentSinceRate += n;
     const records = this.readings(n);
     const topic = o.topic;
-    this.producing = this.cluster.produce(topic, records, { acks: 1 }).then(
-      () => {
-        this.produced += n;
-        if (this.lastError?.startsWith('Producing')) this.lastError = null;
-      },
-      (e: unknown) => {
-        this.lastError = `Producing to ${topic} failed: ${(e as Error).message}`;
-      },
-    ).finally(() => {
-      this.producing = null;
-    });
+    this.producing = this.cluster
+      .produce(topic, records, { acks: 1 })
+      .then(
+        () => {
+          this.produced += n;
+          if (this.lastError?.startsWith('Producing')) this.lastError = null;
+        },
+        (e: unknown) => {
+          this.lastError = `Producing to ${topic} failed: ${(e as Error).message}`;
+        },
+      )
+      .finally(() => {
+        this.producing = null;
+      });
   }
 
   private readings(n: number): Array<{ key: string; value: string; timestamp: number }> {
@@ -368,11 +393,19 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
     for (let i = 0; i < n; i++) {
       const s = this.sensors[Math.floor(Math.random() * this.sensors.length)]!;
       s.phase += 0.05;
-      s.temperature = Math.min(40, Math.max(-10, s.temperature + (Math.random() - 0.5) * 0.3 + Math.sin(s.phase) * 0.05));
+      s.temperature = Math.min(
+        40,
+        Math.max(-10, s.temperature + (Math.random() - 0.5) * 0.3 + Math.sin(s.phase) * 0.05),
+      );
       s.humidity = Math.min(0.95, Math.max(0.05, s.humidity + (Math.random() - 0.5) * 0.01));
       out[i] = {
         key: s.id,
-        value: JSON.stringify({ sensorId: s.id, temperature: round(s.temperature, 1), humidity: round(s.humidity, 2), ts: now }),
+        value: JSON.stringify({
+          sensorId: s.id,
+          temperature: round(s.temperature, 1),
+          humidity: round(s.humidity, 2),
+          ts: now,
+        }),
         timestamp: now,
       };
     }
@@ -398,9 +431,20 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
       // Smaller fetches than Java's 1 MiB: a lagging group reads in steady steps, not in bursts of minutes of records.
       maxPartitionFetchBytes: 64 * 1024,
     });
-    const slot: Slot = { clientId, consumer, partitions: [], state: 'joining', consumed: 0, loop: Promise.resolve(), stopping: false };
+    const slot: Slot = {
+      clientId,
+      consumer,
+      partitions: [],
+      state: 'joining',
+      consumed: 0,
+      loop: Promise.resolve(),
+      stopping: false,
+    };
     consumer.on('assigned', (tps) => {
-      slot.partitions = tps.filter((tp) => tp.topic === o.topic).map((tp) => tp.partition).sort((a, b) => a - b);
+      slot.partitions = tps
+        .filter((tp) => tp.topic === o.topic)
+        .map((tp) => tp.partition)
+        .sort((a, b) => a - b);
       if (!slot.stopping) slot.state = 'active';
       this.changed();
     });
@@ -463,7 +507,11 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
   }
 
   /** Seeks each partition back to its first record from `from` on, so the next poll returns them again. */
-  private rewind(c: EngineConsumer, records: Array<{ topic: string; partition: number; offset: number }>, from: number): void {
+  private rewind(
+    c: EngineConsumer,
+    records: Array<{ topic: string; partition: number; offset: number }>,
+    from: number,
+  ): void {
     const first = new Map<string, { topic: string; partition: number; offset: number }>();
     for (let i = from; i < records.length; i++) {
       const r = records[i]!;
@@ -493,15 +541,22 @@ export class WorkloadSimulator extends EventEmitter<WorkloadEvents> {
     const b = h[h.length - 1]!;
     const secs = (b.at - a.at) / 1000;
     if (secs <= 0) return { produced: 0, consumed: 0 };
-    return { produced: round((b.produced - a.produced) / secs, 1), consumed: round((b.consumed - a.consumed) / secs, 1) };
+    return {
+      produced: round((b.produced - a.produced) / secs, 1),
+      consumed: round((b.consumed - a.consumed) / secs, 1),
+    };
   }
 }
 
 function validate(o: Required<WorkloadOptions>): void {
   if (typeof o.topic !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(o.topic) || o.topic.startsWith('__')) {
-    throw new KafkaError('INVALID_TOPIC_EXCEPTION', `The workload needs an ordinary topic name; got ${String(o.topic)}`);
+    throw new KafkaError(
+      'INVALID_TOPIC_EXCEPTION',
+      `The workload needs an ordinary topic name; got ${String(o.topic)}`,
+    );
   }
-  if (typeof o.groupId !== 'string' || o.groupId === '' || o.groupId.length > 255) throw new KafkaError('INVALID_GROUP_ID', 'The workload needs a group id of 1 to 255 characters');
+  if (typeof o.groupId !== 'string' || o.groupId === '' || o.groupId.length > 255)
+    throw new KafkaError('INVALID_GROUP_ID', 'The workload needs a group id of 1 to 255 characters');
   checkRange('ratePerSec', o.ratePerSec, 0, WORKLOAD_LIMITS.ratePerSec, false);
   checkRange('consumers', o.consumers, 0, WORKLOAD_LIMITS.consumers, true);
   checkRange('processingDelayMs', o.processingDelayMs, 0, WORKLOAD_LIMITS.processingDelayMs, false);
@@ -510,7 +565,9 @@ function validate(o: Required<WorkloadOptions>): void {
 }
 
 function pollRecordsFor(delayMs: number): number {
-  return delayMs > 0 ? Math.max(1, Math.min(MAX_POLL_RECORDS, Math.floor(BATCH_TARGET_MS / delayMs))) : MAX_POLL_RECORDS;
+  return delayMs > 0
+    ? Math.max(1, Math.min(MAX_POLL_RECORDS, Math.floor(BATCH_TARGET_MS / delayMs)))
+    : MAX_POLL_RECORDS;
 }
 
 function makeSensors(n: number): Sensor[] {

@@ -16,7 +16,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stamp = join(root, 'out', '.build-stamp');
 const outputs = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/serve/noticeboard.js'];
-const sources = ['core', 'electron', 'renderer', 'package.json', 'electron.vite.config.ts', 'electron/scripts/build.mjs'];
+const sources = [
+  'core',
+  'electron',
+  'renderer',
+  'package.json',
+  'electron.vite.config.ts',
+  'electron/scripts/build.mjs',
+];
 
 function newest(path) {
   const st = statSync(path);

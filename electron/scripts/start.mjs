@@ -41,10 +41,17 @@ did not happen (offline, a proxy, or a blocked download host). You can:
 let bin = electronBinary();
 if (!bin) {
   console.log('The Electron runtime is missing; trying to download it...');
-  const r = spawnSync(process.execPath, [join(pkgDir, 'install.js')], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [join(pkgDir, 'install.js')], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   bin = r.status === 0 ? electronBinary() : null;
   // The downloader's stack trace helps nobody; its first error line says what happened.
-  const cause = (r.stderr ?? '').split('\n').find((l) => /error|fail/i.test(l))?.trim();
+  const cause = (r.stderr ?? '')
+    .split('\n')
+    .find((l) => /error|fail/i.test(l))
+    ?.trim();
   if (!bin) explain(`the Electron binary could not be downloaded${cause ? ` (${cause})` : ''}.`);
 }
 

@@ -15,20 +15,66 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./pages/TopicDetailPage.vue'),
     meta: { title: 'Topics', nav: 'topics' },
     children: [
-      { path: '', name: 'topic', component: () => import('./pages/topic/TopicPartitionsTab.vue'), meta: { title: 'Topics', nav: 'topics' } },
-      { path: 'replicas', name: 'topic-replicas', component: () => import('./pages/topic/TopicReplicasTab.vue'), meta: { title: 'Topics', nav: 'topics' } },
-      { path: 'configs', name: 'topic-configs', component: () => import('./pages/topic/TopicConfigsTab.vue'), meta: { title: 'Topics', nav: 'topics' } },
+      {
+        path: '',
+        name: 'topic',
+        component: () => import('./pages/topic/TopicPartitionsTab.vue'),
+        meta: { title: 'Topics', nav: 'topics' },
+      },
+      {
+        path: 'replicas',
+        name: 'topic-replicas',
+        component: () => import('./pages/topic/TopicReplicasTab.vue'),
+        meta: { title: 'Topics', nav: 'topics' },
+      },
+      {
+        path: 'configs',
+        name: 'topic-configs',
+        component: () => import('./pages/topic/TopicConfigsTab.vue'),
+        meta: { title: 'Topics', nav: 'topics' },
+      },
       // The message browser's slot: /topics/:name/messages renders pages/MessagesPage.vue once that file exists.
-      ...Object.values(import.meta.glob<{ default: RouteComponent }>('./pages/MessagesPage.vue')).map((component) => (
-        { path: 'messages', name: 'topic-messages', component, meta: { title: 'Topics', nav: 'topics' } } satisfies RouteRecordRaw
-      )),
+      ...Object.values(import.meta.glob<{ default: RouteComponent }>('./pages/MessagesPage.vue')).map(
+        (component) =>
+          ({
+            path: 'messages',
+            name: 'topic-messages',
+            component,
+            meta: { title: 'Topics', nav: 'topics' },
+          }) satisfies RouteRecordRaw,
+      ),
     ],
   },
-  { path: '/replicas', name: 'replicas', component: () => import('./pages/ReplicaMapPage.vue'), meta: { title: 'Replica map' } },
-  { path: '/groups', name: 'groups', component: () => import('./pages/GroupsPage.vue'), meta: { title: 'Consumer groups' } },
-  { path: '/groups/:groupId', name: 'group', component: () => import('./pages/GroupDetailPage.vue'), meta: { title: 'Consumer groups', nav: 'groups' } },
-  { path: '/workload', name: 'workload', component: () => import('./pages/WorkloadPage.vue'), meta: { title: 'Workload simulator' } },
-  { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue'), meta: { title: 'Settings' } },
+  {
+    path: '/replicas',
+    name: 'replicas',
+    component: () => import('./pages/ReplicaMapPage.vue'),
+    meta: { title: 'Replica map' },
+  },
+  {
+    path: '/groups',
+    name: 'groups',
+    component: () => import('./pages/GroupsPage.vue'),
+    meta: { title: 'Consumer groups' },
+  },
+  {
+    path: '/groups/:groupId',
+    name: 'group',
+    component: () => import('./pages/GroupDetailPage.vue'),
+    meta: { title: 'Consumer groups', nav: 'groups' },
+  },
+  {
+    path: '/workload',
+    name: 'workload',
+    component: () => import('./pages/WorkloadPage.vue'),
+    meta: { title: 'Workload simulator' },
+  },
+  {
+    path: '/settings',
+    name: 'settings',
+    component: () => import('./pages/SettingsPage.vue'),
+    meta: { title: 'Settings' },
+  },
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 

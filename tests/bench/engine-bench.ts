@@ -23,16 +23,27 @@ const IN_FLIGHT = 8;
  * A copy costs one memcpy of ~110 KB, about 1% of a produce.
  */
 export function makeBatches(count: number, keyed = false): { length: number; get(i: number): Buffer } {
-  const template = buildBatch({ records: Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: keyed ? `key-${i}` : null, value: VALUE, timestamp: Date.now() })) });
+  const template = buildBatch({
+    records: Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
+      key: keyed ? `key-${i}` : null,
+      value: VALUE,
+      timestamp: Date.now(),
+    })),
+  });
   return { length: count, get: () => Buffer.from(template) };
 }
 
-async function pipelined(items: { length: number; get(i: number): Buffer }, fn: (b: Buffer) => Promise<unknown>): Promise<number> {
+async function pipelined(
+  items: { length: number; get(i: number): Buffer },
+  fn: (b: Buffer) => Promise<unknown>,
+): Promise<number> {
   const t0 = process.hrtime.bigint();
   let next = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < items.length) await fn(items.get(next++));
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < items.length) await fn(items.get(next++));
+    }),
+  );
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
@@ -91,7 +102,12 @@ export async function benchEngine(): Promise<Record<string, number>> {
       let records = 0;
       const t0 = process.hrtime.bigint();
       while (offset < 1_000_000) {
-        const recs = await c.readRecords({ topic: 'bench', partition: 0, start: { type: 'offset', offset }, limit: 20_000 });
+        const recs = await c.readRecords({
+          topic: 'bench',
+          partition: 0,
+          start: { type: 'offset', offset },
+          limit: 20_000,
+        });
         records += recs.length;
         offset = recs[recs.length - 1]!.offset + 1;
       }

@@ -39,34 +39,52 @@ export async function benchGroups(): Promise<{ commit_per_s: number; group_consu
     let commits = 0;
     const until = Date.now() + COMMIT_SECONDS * 1000;
     const t0 = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: COMMITTERS }, async (_, g) => {
-      for (let offset = 1; Date.now() < until; offset++) {
-        const r = await coordinator.commitOffsets({ groupId: `committer-${g}`, generationId: -1, memberId: '', offsets: [{ topic: 'bench-groups', partition: g % PARTITIONS, offset }] });
-        if (r.partitions[0]!.errorCode !== 0) throw new Error(`commit failed: ${r.partitions[0]!.errorMessage}`);
-        commits++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: COMMITTERS }, async (_, g) => {
+        for (let offset = 1; Date.now() < until; offset++) {
+          const r = await coordinator.commitOffsets({
+            groupId: `committer-${g}`,
+            generationId: -1,
+            memberId: '',
+            offsets: [{ topic: 'bench-groups', partition: g % PARTITIONS, offset }],
+          });
+          if (r.partitions[0]!.errorCode !== 0) throw new Error(`commit failed: ${r.partitions[0]!.errorMessage}`);
+          commits++;
+        }
+      }),
+    );
     const commitSecs = Number(process.hrtime.bigint() - t0) / 1e9;
 
     // group_consume_rps: produce 1,000,000 records first (not timed).
     const batches = makeBatches(RECORDS / PER_BATCH);
     let next = 0;
-    await Promise.all(Array.from({ length: 6 }, async () => {
-      while (next < batches.length) {
-        const i = next++;
-        await cluster!.produceBatch('bench-groups', i % PARTITIONS, batches.get(i), { acks: -1 });
-      }
-    }));
-    const consumers = Array.from({ length: 3 }, () => groups!.consumer({ groupId: 'bench-readers', autoOffsetReset: 'earliest', maxPollRecords: 2000, enableAutoCommit: true }));
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < batches.length) {
+          const i = next++;
+          await cluster!.produceBatch('bench-groups', i % PARTITIONS, batches.get(i), { acks: -1 });
+        }
+      }),
+    );
+    const consumers = Array.from({ length: 3 }, () =>
+      groups!.consumer({
+        groupId: 'bench-readers',
+        autoOffsetReset: 'earliest',
+        maxPollRecords: 2000,
+        enableAutoCommit: true,
+      }),
+    );
     let consumed = 0;
     const c0 = process.hrtime.bigint();
     for (const c of consumers) c.subscribe(['bench-groups']);
-    await Promise.all(consumers.map(async (c) => {
-      while (consumed < RECORDS) {
-        const got = (await c.poll(100)).length; // read `consumed` after the await, not before
-        consumed += got;
-      }
-    }));
+    await Promise.all(
+      consumers.map(async (c) => {
+        while (consumed < RECORDS) {
+          const got = (await c.poll(100)).length; // read `consumed` after the await, not before
+          consumed += got;
+        }
+      }),
+    );
     const consumeSecs = Number(process.hrtime.bigint() - c0) / 1e9;
     if (consumed !== RECORDS) throw new Error(`consumed ${consumed} records, expected ${RECORDS}`);
     return { commit_per_s: Math.round(commits / commitSecs), group_consume_rps: Math.round(RECORDS / consumeSecs) };

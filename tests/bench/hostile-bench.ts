@@ -24,12 +24,16 @@ const SELF = fileURLToPath(import.meta.url);
 
 export async function benchHostile(): Promise<Record<string, number>> {
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SELF, 'child'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SELF, 'child'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`hostile bench exited with ${code}: ${stderr.slice(-2000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`hostile bench exited with ${code}: ${stderr.slice(-2000)}`)),
+    );
   });
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
 }
@@ -53,9 +57,19 @@ async function child(): Promise<void> {
   const cl = await Cluster.open({ dataDir: dir, brokers: 1 });
   try {
     await cl.createTopic({ name: 'million', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '-1' } });
-    const template = buildBatch({ records: Array.from({ length: 1000 }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ id: i, customer: `customer-${i % 97}`, total: i * 3.5, currency: 'EUR' }), headers: { source: 'web' }, timestamp: Date.now() })) });
+    const template = buildBatch({
+      records: Array.from({ length: 1000 }, (_, i) => ({
+        key: `order-${i}`,
+        value: JSON.stringify({ id: i, customer: `customer-${i % 97}`, total: i * 3.5, currency: 'EUR' }),
+        headers: { source: 'web' },
+        timestamp: Date.now(),
+      })),
+    });
     for (let b = 0; b < 1000; b++) await cl.produceBatch('million', 0, Buffer.from(template), { acks: 1 });
-    for (const [key, query] of [['search_1m_text_ms', { pattern: 'no such text', mode: 'text' }], ['search_1m_regex_ms', { pattern: 'customer-9\\d{3}', mode: 'regex' }]] as const) {
+    for (const [key, query] of [
+      ['search_1m_text_ms', { pattern: 'no such text', mode: 'text' }],
+      ['search_1m_regex_ms', { pattern: 'customer-9\\d{3}', mode: 'regex' }],
+    ] as const) {
       let best = Infinity;
       for (let i = 0; i < 2; i++) {
         const t0 = performance.now();
@@ -73,7 +87,11 @@ async function child(): Promise<void> {
       maxGap = Math.max(maxGap, now - last);
       last = now;
     }, 5);
-    const o = await cl.scanRecords({ topic: 'planted', query: { pattern: '(a|aa)+$', mode: 'regex' }, timeBudgetMs: 500 });
+    const o = await cl.scanRecords({
+      topic: 'planted',
+      query: { pattern: '(a|aa)+$', mode: 'regex' },
+      timeBudgetMs: 500,
+    });
     clearInterval(timer);
     figures.evil_regex_budget_overrun_ms = Math.max(0, o.elapsedMs - 500);
     figures.evil_regex_loop_max_gap_ms = Math.round(maxGap);
@@ -92,18 +110,33 @@ async function child(): Promise<void> {
 
   let fake: InstanceType<typeof FakeCluster>;
   const handle = await startServe({
-    dataDir: '/nonexistent', brokers: 1, host: '127.0.0.1', port: 0, staticDir: null, version: 'bench',
+    dataDir: '/nonexistent',
+    brokers: 1,
+    host: '127.0.0.1',
+    port: 0,
+    staticDir: null,
+    version: 'bench',
     openCluster: async () => (fake = new FakeCluster(1)),
     feed: { coalesceMs: 5, metricsIntervalMs: 1000 },
   });
   try {
     await fake!.createTopic({ name: 'big', partitions: 1, replicationFactor: 1 });
-    await fake!.produce('big', Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(10_000, i) })));
+    await fake!.produce(
+      'big',
+      Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(10_000, i) })),
+    );
     const base = heap();
     const ws = new WebSocket(handle.server.wsUrl, { headers: { Origin: `http://127.0.0.1:${handle.server.port}` } });
     await new Promise((r) => ws.once('open', r));
     ws.pause();
-    for (let id = 0; id < 300; id++) ws.send(JSON.stringify({ id, method: 'readRecords', params: { topic: 'big', partition: 0, start: { type: 'earliest' }, limit: 100 } }));
+    for (let id = 0; id < 300; id++)
+      ws.send(
+        JSON.stringify({
+          id,
+          method: 'readRecords',
+          params: { topic: 'big', partition: 0, start: { type: 'earliest' }, limit: 100 },
+        }),
+      );
     await new Promise((r) => setTimeout(r, 5000));
     figures.ws_flood_heap_growth_mb = Math.round((heap() - base) / 1048576);
     ws.terminate();
@@ -116,8 +149,11 @@ async function child(): Promise<void> {
 }
 
 if (process.argv[2] === 'child') {
-  child().then(() => process.exit(0), (err) => {
-    process.stderr.write(String((err as Error).stack ?? err));
-    process.exit(1);
-  });
+  child().then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(String((err as Error).stack ?? err));
+      process.exit(1);
+    },
+  );
 }

@@ -29,7 +29,8 @@ for (const extra of EXTRA) {
   });
   if (!mod) continue;
   for (const fn of Object.values(mod)) {
-    if (typeof fn === 'function' && fn.name.startsWith('bench')) Object.assign(figures, await (fn as () => Promise<Record<string, number>>)());
+    if (typeof fn === 'function' && fn.name.startsWith('bench'))
+      Object.assign(figures, await (fn as () => Promise<Record<string, number>>)());
   }
 }
 figures.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);

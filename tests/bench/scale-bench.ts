@@ -60,7 +60,9 @@ async function run(): Promise<Record<string, number>> {
     }
     const problems = cluster.describeCluster();
     if (problems.underReplicatedPartitions !== 0 || problems.offlinePartitions !== 0) {
-      throw new Error(`after the idle minute ${problems.underReplicatedPartitions} partitions are under-replicated, ${problems.offlinePartitions} offline`);
+      throw new Error(
+        `after the idle minute ${problems.underReplicatedPartitions} partitions are under-replicated, ${problems.offlinePartitions} offline`,
+      );
     }
     return {
       create_10k_partitions_ms: Math.round(createMs),

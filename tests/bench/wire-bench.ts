@@ -49,7 +49,12 @@ function mark(what: 'start' | 'end'): void {
 async function runClient(mode: string, brokers: string[]): Promise<ChildResult> {
   const { Consumer, Producer } = await import('@platformatic/kafka');
   if (mode === 'produce') {
-    const producer = new Producer({ clientId: 'wire-bench-producer', bootstrapBrokers: brokers, acks: 1, maxInflights: IN_FLIGHT });
+    const producer = new Producer({
+      clientId: 'wire-bench-producer',
+      bootstrapBrokers: brokers,
+      acks: 1,
+      maxInflights: IN_FLIGHT,
+    });
     const value = Buffer.alloc(100, 0x61);
     const messages = Array.from({ length: PER_SEND }, (_, i) => ({ topic: TOPIC, partition: i % PARTITIONS, value }));
     // Warm up (metadata, connections, JIT) before timing.
@@ -58,20 +63,35 @@ async function runClient(mode: string, brokers: string[]): Promise<ChildResult> 
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     let sent = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      while (sent < RECORDS) {
-        sent += PER_SEND;
-        await producer.send({ messages });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (sent < RECORDS) {
+          sent += PER_SEND;
+          await producer.send({ messages });
+        }
+      }),
+    );
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     mark('end');
     await producer.close();
     return { records: sent, secs, cpuMs: (cpu.user + cpu.system) / 1000 };
   }
-  const consumer = new Consumer({ groupId: 'wire-bench', clientId: 'wire-bench-consumer', bootstrapBrokers: brokers, maxWaitTime: 100, maxBytes: 32 << 20, maxBytesPerPartition: 16 << 20 });
-  const stream = await consumer.consume({ topics: [TOPIC], mode: 'earliest', autocommit: false, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const consumer = new Consumer({
+    groupId: 'wire-bench',
+    clientId: 'wire-bench-consumer',
+    bootstrapBrokers: brokers,
+    maxWaitTime: 100,
+    maxBytes: 32 << 20,
+    maxBytesPerPartition: 16 << 20,
+  });
+  const stream = await consumer.consume({
+    topics: [TOPIC],
+    mode: 'earliest',
+    autocommit: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+  });
   let n = 0;
   let t0 = 0n;
   let cpu0 = process.cpuUsage();
@@ -128,7 +148,9 @@ function runChild(mode: 'produce' | 'consume', brokers: string): Promise<{ resul
         brokerCpuMs = (cpu.user + cpu.system) / 1000;
       }
     });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`wire bench ${mode} client failed (${code}): ${err.trim()}`));
       const line = out.trim().split('\n').pop()!;
@@ -143,16 +165,27 @@ export async function benchWire(): Promise<Record<string, number>> {
   const { KafkaListeners } = await import('../../core/server/kafka-listeners');
   const dir = mkdtempSync(join(tmpdir(), 'noticeboard-wire-bench-'));
   const cluster = await Cluster.open({ dataDir: dir, brokers: 3 });
-  const groups = await Groups.attach(cluster, { initialRebalanceDelayMs: 0, lagSampler: false, offsetsTopicPartitions: 3 });
+  const groups = await Groups.attach(cluster, {
+    initialRebalanceDelayMs: 0,
+    lagSampler: false,
+    offsetsTopicPartitions: 3,
+  });
   const kafka = await KafkaListeners.start(cluster, { basePort: 0, groups });
   const out: Record<string, number> = {};
   try {
-    await cluster.createTopic({ name: TOPIC, partitions: PARTITIONS, replicationFactor: 1, assignments: [[0], [1], [2]] });
+    await cluster.createTopic({
+      name: TOPIC,
+      partitions: PARTITIONS,
+      replicationFactor: 1,
+      assignments: [[0], [1], [2]],
+    });
     const produced = await runChild('produce', kafka.bootstrapServers());
     out.wire_produce_rps = Math.round(produced.result.records / produced.result.secs);
     out.wire_produce_broker_cpu_pct = Math.round((produced.brokerCpuMs / (produced.result.secs * 1000)) * 100);
     out.wire_produce_client_cpu_pct = Math.round((produced.result.cpuMs / (produced.result.secs * 1000)) * 100);
-    out.wire_broker_cpu_share = Number((produced.brokerCpuMs / (produced.brokerCpuMs + produced.result.cpuMs)).toFixed(2));
+    out.wire_broker_cpu_share = Number(
+      (produced.brokerCpuMs / (produced.brokerCpuMs + produced.result.cpuMs)).toFixed(2),
+    );
     const consumed = await runChild('consume', kafka.bootstrapServers());
     out.wire_consume_rps = Math.round(consumed.result.records / consumed.result.secs);
     out.wire_consume_broker_cpu_pct = Math.round((consumed.brokerCpuMs / (consumed.result.secs * 1000)) * 100);
@@ -168,8 +201,11 @@ export async function benchWire(): Promise<Record<string, number>> {
 
 // `npx tsx tests/bench/wire-bench.ts` runs this benchmark alone.
 if (!process.env.WIRE_BENCH_CHILD && process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  benchWire().then((f) => console.log(JSON.stringify(f, null, 2)), (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+  benchWire().then(
+    (f) => console.log(JSON.stringify(f, null, 2)),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

@@ -19,7 +19,10 @@ describe('core/ boundary', () => {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
         const spec = m[1]!;
-        if (/^(electron|vue|pinia|vue-router|naive-ui|echarts|vue-echarts)(\/|$)/.test(spec) || /(^|\/)(electron|renderer)\//.test(spec)) {
+        if (
+          /^(electron|vue|pinia|vue-router|naive-ui|echarts|vue-echarts)(\/|$)/.test(spec) ||
+          /(^|\/)(electron|renderer)\//.test(spec)
+        ) {
           offenders.push(`${relative(root, file)} imports ${spec}`);
         }
       }

@@ -26,10 +26,14 @@ let script: Connection;
 
 const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByText(label, { exact: true }).click();
 const table = (label: string) => page.locator(`[aria-label="${label}"].n-data-table`);
-const card = async (label: string) => (await page.getByRole('group', { name: label, exact: true }).innerText()).replace(/\s+/g, ' ');
+const card = async (label: string) =>
+  (await page.getByRole('group', { name: label, exact: true }).innerText()).replace(/\s+/g, ' ');
 /** The first number in a text, thousands separators and all: "Group lag 1,234 records behind" → 1234. */
 const numberIn = (text: string) => Number(/-?[\d,]+(\.\d+)?/.exec(text.replace(/^[^\d-]*/, ''))![0].replace(/,/g, ''));
-const focused = () => page.evaluate<string>("document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('data-row-key') ?? ''");
+const focused = () =>
+  page.evaluate<string>(
+    "document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('data-row-key') ?? ''",
+  );
 const modal = () => page.locator('.n-modal');
 
 async function expectNoUnlabelled(where: string) {
@@ -38,7 +42,11 @@ async function expectNoUnlabelled(where: string) {
 
 async function settle() {
   // Toasts fade by themselves; a picture should show the page, not the toast, nor a focused field.
-  await page.locator('.n-message').first().waitFor({ state: 'detached', timeout: 6000 }).catch(() => undefined);
+  await page
+    .locator('.n-message')
+    .first()
+    .waitFor({ state: 'detached', timeout: 6000 })
+    .catch(() => undefined);
   await page.evaluate('document.activeElement && document.activeElement.blur && document.activeElement.blur()');
   await page.mouse.move(1270, 790);
 }
@@ -62,9 +70,23 @@ beforeAll(async () => {
   script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
   // Two groups that only have committed offsets (as an admin tool leaves them): one caught up, one behind.
   await script.api.createTopic({ name: 'orders', partitions: 3, replicationFactor: 3 });
-  await script.api.produce({ topic: 'orders', records: Array.from({ length: 900 }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ id: i, total: (i * 37) % 500 }) })) });
-  await script.api.resetGroupOffsets({ groupId: 'billing-exporter', to: { type: 'latest' }, topics: [{ topic: 'orders' }] });
-  await script.api.resetGroupOffsets({ groupId: 'audit-trail', to: { type: 'shift', by: 100 }, topics: [{ topic: 'orders' }] });
+  await script.api.produce({
+    topic: 'orders',
+    records: Array.from({ length: 900 }, (_, i) => ({
+      key: `order-${i}`,
+      value: JSON.stringify({ id: i, total: (i * 37) % 500 }),
+    })),
+  });
+  await script.api.resetGroupOffsets({
+    groupId: 'billing-exporter',
+    to: { type: 'latest' },
+    topics: [{ topic: 'orders' }],
+  });
+  await script.api.resetGroupOffsets({
+    groupId: 'audit-trail',
+    to: { type: 'shift', by: 100 },
+    topics: [{ topic: 'orders' }],
+  });
   browser = await launchBrowser();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   browser.context.setDefaultTimeout(10_000);
@@ -77,7 +99,9 @@ afterEach(async (ctx) => {
   if (ctx.task.result?.state !== 'fail' || !page) return;
   const dir = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: `${dir}failed-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}.png` }).catch(() => undefined);
+  await page
+    .screenshot({ path: `${dir}failed-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}.png` })
+    .catch(() => undefined);
 });
 
 afterAll(async () => {
@@ -102,9 +126,16 @@ describe('workload simulator', () => {
     await eventually(async () => {
       const rows = await readTable(consumers);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ Consumer: 'sensor-processor-1', State: 'Active', Partitions: '0, 1, 2, 3, 4, 5' });
+      expect(rows[0]).toMatchObject({
+        Consumer: 'sensor-processor-1',
+        State: 'Active',
+        Partitions: '0, 1, 2, 3, 4, 5',
+      });
     }, 15_000);
-    await eventually(async () => expect(await card('Produced')).toMatch(/\b(2[6-9]\d|3[0-3]\d) msg\/s Target 300 msg\/s/), 10_000);
+    await eventually(
+      async () => expect(await card('Produced')).toMatch(/\b(2[6-9]\d|3[0-3]\d) msg\/s Target 300 msg\/s/),
+      10_000,
+    );
 
     // 300 a second in, 100 out: the lag climbs.
     await eventually(async () => expect(numberIn(await card('Group lag'))).toBeGreaterThan(600), 15_000);
@@ -128,7 +159,9 @@ describe('workload simulator', () => {
       expect(lag).toBeLessThan(peak * 0.6);
     }, 25_000);
     // The chart draws the total and each of the 6 partitions, and says what it shows in words.
-    const chart = page.getByRole('img', { name: /^Lag of sensor-processor over time, total and per partition: [\d,]+ records? behind now/ });
+    const chart = page.getByRole('img', {
+      name: /^Lag of sensor-processor over time, total and per partition: [\d,]+ records? behind now/,
+    });
     expect(await chart.getAttribute('data-series')).toBe('7');
     expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
     await settle();
@@ -143,8 +176,20 @@ describe('consumer groups', () => {
     await rowOf(groups, 'sensor-processor').waitFor();
     const rows = await readTable(groups);
     expect(rows.map((r) => r.Group)).toEqual(['audit-trail', 'billing-exporter', 'sensor-processor']);
-    expect(rows[0]).toMatchObject({ State: 'Empty', Members: '0', Topics: 'orders', Partitions: '3', 'Total lag': '600' });
-    expect(rows[1]).toMatchObject({ State: 'Empty', Members: '0', Topics: 'orders', Partitions: '3', 'Total lag': '0' });
+    expect(rows[0]).toMatchObject({
+      State: 'Empty',
+      Members: '0',
+      Topics: 'orders',
+      Partitions: '3',
+      'Total lag': '600',
+    });
+    expect(rows[1]).toMatchObject({
+      State: 'Empty',
+      Members: '0',
+      Topics: 'orders',
+      Partitions: '3',
+      'Total lag': '0',
+    });
     expect(rows[2]).toMatchObject({ State: 'Stable', Members: '6', Topics: 'sensor-readings', Partitions: '6' });
     expect(rows[2]!.Coordinator).toMatch(/^Broker \d$/);
     await page.getByText(/^3 groups · total lag [\d,]+ records$/).waitFor();
@@ -170,9 +215,13 @@ describe('consumer groups', () => {
     await eventually(async () => expect(await direction('Members')).toBe('descend'));
     await eventually(async () => expect((await order())[0]).toBe('sensor-processor'));
     await groups.locator('th', { hasText: 'Group' }).click();
-    await eventually(async () => expect(await order()).toEqual(['sensor-processor', 'billing-exporter', 'audit-trail']));
+    await eventually(async () =>
+      expect(await order()).toEqual(['sensor-processor', 'billing-exporter', 'audit-trail']),
+    );
     await groups.locator('th', { hasText: 'Group' }).click();
-    await eventually(async () => expect(await order()).toEqual(['audit-trail', 'billing-exporter', 'sensor-processor']));
+    await eventually(async () =>
+      expect(await order()).toEqual(['audit-trail', 'billing-exporter', 'sensor-processor']),
+    );
 
     await page.mouse.move(1270, 790);
     await screenshot(page, 'consumer-groups');
@@ -206,7 +255,11 @@ describe('consumer groups', () => {
       const rows = await readTable(members);
       expect(rows).toHaveLength(6);
       expect(rows.map((r) => r['Client id'])).toEqual([1, 2, 3, 4, 5, 6].map((n) => `sensor-processor-${n}`));
-      expect(rows.every((r) => r.Host === '127.0.0.1' && r.Count === '1' && /^\d$/.test(r['Partitions of sensor-readings']!))).toBe(true);
+      expect(
+        rows.every(
+          (r) => r.Host === '127.0.0.1' && r.Count === '1' && /^\d$/.test(r['Partitions of sensor-readings']!),
+        ),
+      ).toBe(true);
     });
     expect(await card('Members')).toMatch(/^Members 6 Generation \d+$/);
     expect(await card('Coordinator')).toMatch(/Broker \d/);
@@ -221,9 +274,14 @@ describe('consumer groups', () => {
     }
 
     // The chart redraws once a second with the total and each partition.
-    const chart = page.getByRole('img', { name: /^Lag of sensor-processor over time, total and per partition: [\d,]+ records? behind now/ });
+    const chart = page.getByRole('img', {
+      name: /^Lag of sensor-processor over time, total and per partition: [\d,]+ records? behind now/,
+    });
     const before = Number(await chart.getAttribute('data-updates'));
-    await eventually(async () => expect(Number(await chart.getAttribute('data-updates'))).toBeGreaterThanOrEqual(before + 3), 6000);
+    await eventually(
+      async () => expect(Number(await chart.getAttribute('data-updates'))).toBeGreaterThanOrEqual(before + 3),
+      6000,
+    );
     expect(await chart.getAttribute('data-series')).toBe('7');
     await page.getByText('Last 5 minutes, live, updated every second').waitFor();
     await settle();
@@ -237,7 +295,9 @@ describe('consumer groups', () => {
     await modal().getByRole('button', { name: 'Preview' }).click();
     const alert = modal().getByRole('alert').filter({ hasText: 'The cluster refused the reset' });
     await alert.waitFor();
-    expect((await alert.innerText()).replace(/\s+/g, ' ')).toMatch(/The cluster refused the reset Non empty group: Offsets of group sensor-processor can only be reset while it has no active members; it is Stable with 6 member\(s\)/);
+    expect((await alert.innerText()).replace(/\s+/g, ' ')).toMatch(
+      /The cluster refused the reset Non empty group: Offsets of group sensor-processor can only be reset while it has no active members; it is Stable with 6 member\(s\)/,
+    );
     await expectNoUnlabelled('the reset dialog');
     // Esc closes the dialog.
     await page.keyboard.press('Escape');
@@ -245,7 +305,11 @@ describe('consumer groups', () => {
 
     await page.getByRole('button', { name: 'Delete group' }).click();
     await modal().getByRole('button', { name: 'Delete group' }).click();
-    await modal().getByText(/The cluster refused to delete the group\s*Non empty group: Group sensor-processor has 6 active member\(s\)/).waitFor();
+    await modal()
+      .getByText(
+        /The cluster refused to delete the group\s*Non empty group: Group sensor-processor has 6 active member\(s\)/,
+      )
+      .waitFor();
     await page.keyboard.press('Escape');
     await modal().waitFor({ state: 'detached' });
   });
@@ -270,7 +334,9 @@ describe('consumer groups', () => {
       expect(numberIn(r['New offset']!)).toBe(numberIn(r['Committed now']!) - 50);
       expect(r.Change).toBe('−50');
     }
-    await modal().getByText(/3 partitions · lag 600 → 750 records/).waitFor();
+    await modal()
+      .getByText(/3 partitions · lag 600 → 750 records/)
+      .waitFor();
     await screenshot(page, 'reset-offsets-preview');
 
     // Changing the settings asks for a new preview before anything can be applied.
@@ -278,7 +344,9 @@ describe('consumer groups', () => {
     await modal().getByText('settings changed: preview again').waitFor();
     expect(await modal().getByRole('button', { name: 'Apply reset' }).isDisabled()).toBe(true);
     await modal().getByRole('button', { name: 'Preview' }).click();
-    await modal().getByText(/3 partitions · lag 600 → 0 records/).waitFor();
+    await modal()
+      .getByText(/3 partitions · lag 600 → 0 records/)
+      .waitFor();
     await modal().getByRole('button', { name: 'Apply reset' }).click();
     await page.getByText('Offsets of audit-trail reset on 3 partitions').waitFor();
     await modal().waitFor({ state: 'detached' });
@@ -294,7 +362,9 @@ describe('consumer groups', () => {
 
   it('deletes a group without members', async () => {
     await page.getByRole('button', { name: 'Delete group' }).click();
-    await modal().getByText(/This deletes the group audit-trail with its committed offsets \(3 partitions of 1 topic\)/).waitFor();
+    await modal()
+      .getByText(/This deletes the group audit-trail with its committed offsets \(3 partitions of 1 topic\)/)
+      .waitFor();
     await modal().getByRole('button', { name: 'Delete group' }).click();
     await page.getByText('Group audit-trail deleted').waitFor();
     const groups = table('Consumer groups');
@@ -308,7 +378,15 @@ describe('performance', () => {
   it('keeps updating the lag chart of a 100-partition group with 101 series (frame figures: npm run bench)', async () => {
     await script.api.stopWorkload();
     // 2,000 records a second over 100 partitions; 4 consumers at 2.5 ms a record manage 1,600: lag grows on every partition.
-    await script.api.startWorkload({ topic: 'clicks-100', partitions: 100, groupId: 'clickstream', ratePerSec: 2000, consumers: 4, processingDelayMs: 2.5, sensors: 1000 });
+    await script.api.startWorkload({
+      topic: 'clicks-100',
+      partitions: 100,
+      groupId: 'clickstream',
+      ratePerSec: 2000,
+      consumers: 4,
+      processingDelayMs: 2.5,
+      sensors: 1000,
+    });
     await eventually(async () => {
       const g = (await script.api.listGroups()).find((x) => x.groupId === 'clickstream');
       expect(g?.state).toBe('Stable');
@@ -341,18 +419,30 @@ describe('performance', () => {
       };
       requestAnimationFrame(loop);
     })`);
-    const gaps = m.frames.slice(1).map((t, i) => t - m.frames[i]!).sort((a, b) => a - b);
+    const gaps = m.frames
+      .slice(1)
+      .map((t, i) => t - m.frames[i]!)
+      .sort((a, b) => a - b);
     const pct = (p: number) => gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * p))]!;
     const cadence = m.updates.slice(1).map((t, i) => t - m.updates[i]!);
     const figures = {
       seconds,
       frames: m.frames.length,
       fps: Math.round((m.frames.length / seconds) * 10) / 10,
-      frameIntervalMs: { median: round(pct(0.5)), p95: round(pct(0.95)), p99: round(pct(0.99)), max: round(gaps[gaps.length - 1]!) },
+      frameIntervalMs: {
+        median: round(pct(0.5)),
+        p95: round(pct(0.95)),
+        p99: round(pct(0.99)),
+        max: round(gaps[gaps.length - 1]!),
+      },
       framesOver25ms: gaps.filter((g) => g > 25).length,
       framesOver50ms: gaps.filter((g) => g > 50).length,
       chartUpdates: m.updates.length,
-      updateIntervalMs: { mean: round(cadence.reduce((a, b) => a + b, 0) / Math.max(1, cadence.length)), min: round(Math.min(...cadence)), max: round(Math.max(...cadence)) },
+      updateIntervalMs: {
+        mean: round(cadence.reduce((a, b) => a + b, 0) / Math.max(1, cadence.length)),
+        min: round(Math.min(...cadence)),
+        max: round(Math.max(...cadence)),
+      },
       seriesDrawn: m.series,
     };
     const out = fileURLToPath(new URL('../artifacts/perf/lag-chart-100-partitions.json', import.meta.url));
@@ -373,4 +463,3 @@ describe('performance', () => {
 function round(v: number): number {
   return Math.round(v * 10) / 10;
 }
-

@@ -50,7 +50,8 @@ interface PageGlobals {
   nbFrames: { max: number; frames: number; stop: boolean };
 }
 /** Which element has the keyboard focus: its aria-label, or the message row's key. */
-const focused = (attr: 'aria-label' | 'data-row-key') => page.evaluate((a) => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute(a) ?? null, attr);
+const focused = (attr: 'aria-label' | 'data-row-key') =>
+  page.evaluate((a) => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute(a) ?? null, attr);
 const pageErrors: string[] = [];
 
 const rowsLocator = () => page.locator('.message-table tbody tr[data-row-key]');
@@ -72,14 +73,19 @@ async function openMessages(topic: string): Promise<void> {
   // Start each visit clean: no panel or dialog left open by an earlier test.
   for (let i = 0; i < 3 && (await page.locator('.n-drawer, .n-modal').count()) > 0; i++) {
     await page.keyboard.press('Escape');
-    await page.locator('.n-drawer, .n-modal').first().waitFor({ state: 'detached', timeout: 1000 }).catch(() => undefined);
+    await page
+      .locator('.n-drawer, .n-modal')
+      .first()
+      .waitFor({ state: 'detached', timeout: 1000 })
+      .catch(() => undefined);
   }
   await page.goto(`${base}#/topics/${topic}/messages`);
   await rowsLocator().first().waitFor();
 }
 
 /** Text or Regex, as a person clicks it. */
-const mode = (name: 'Text' | 'Regex') => page.getByRole('search', { name: 'Search messages' }).getByText(name, { exact: true }).click();
+const mode = (name: 'Text' | 'Regex') =>
+  page.getByRole('search', { name: 'Search messages' }).getByText(name, { exact: true }).click();
 
 /** Picks an option of a Naive UI select by its visible label. */
 async function choose(selectLabel: string, option: string): Promise<void> {
@@ -89,7 +95,11 @@ async function choose(selectLabel: string, option: string): Promise<void> {
 
 /** Waits out confirmation toasts, so a picture shows the page rather than the last toast. */
 async function noToasts(): Promise<void> {
-  await page.locator('.n-message').first().waitFor({ state: 'detached', timeout: 6000 }).catch(() => undefined);
+  await page
+    .locator('.n-message')
+    .first()
+    .waitFor({ state: 'detached', timeout: 6000 })
+    .catch(() => undefined);
 }
 
 async function firstRow(): Promise<Record<string, string>> {
@@ -121,7 +131,13 @@ beforeAll(async () => {
   // One record a batch carries the batch's number ("batch":"B000123"), so a search has a few matches spread through the topic.
   const clicks = Array.from({ length: 1000 }, (_, i) => ({
     key: `session-${(i * 7919) % 10007}`,
-    value: JSON.stringify({ page: `/products/${i % 250}`, action: ['view', 'click', 'add-to-cart'][i % 3], customer: `customer-${i}`, ms: (i * 13) % 900, ...(i === 500 ? { batch: 'B000000' } : {}) }),
+    value: JSON.stringify({
+      page: `/products/${i % 250}`,
+      action: ['view', 'click', 'add-to-cart'][i % 3],
+      customer: `customer-${i}`,
+      ms: (i * 13) % 900,
+      ...(i === 500 ? { batch: 'B000000' } : {}),
+    }),
     headers: { 'user-agent': 'Mozilla/5.0', region: ['eu-west', 'us-east'][i % 2]! },
   }));
   const audit = Array.from({ length: 1000 }, (_, i) => ({
@@ -130,8 +146,23 @@ beforeAll(async () => {
     headers: { actor: `admin-${i % 5}` },
   }));
   load = await bulkLoadNiced(dataDir, 3, [
-    { name: 'clickstream', partitions: 1, recordsPerPartition: BIG, template: clicks, startTime: T_BIG, stepMs: 10, batchTag: '000000' },
-    { name: 'audit-log', partitions: 4, recordsPerPartition: AUDIT / 4, template: audit, startTime: T_AUDIT, stepMs: 1 },
+    {
+      name: 'clickstream',
+      partitions: 1,
+      recordsPerPartition: BIG,
+      template: clicks,
+      startTime: T_BIG,
+      stepMs: 10,
+      batchTag: '000000',
+    },
+    {
+      name: 'audit-log',
+      partitions: 4,
+      recordsPerPartition: AUDIT / 4,
+      template: audit,
+      startTime: T_AUDIT,
+      stepMs: 1,
+    },
   ]);
   figures.bulkLoad = { records: load.records, seconds: load.ms / 1000, recordsPerSecond: load.recordsPerSecond };
 
@@ -144,27 +175,44 @@ beforeAll(async () => {
     topic: 'orders',
     records: Array.from({ length: 60 }, (_, n) => ({
       key: `order-${n}`,
-      value: JSON.stringify({ id: n, customer: ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra'][n % 4], items: n % 5 + 1, total: Math.round(n * 17.35 * 100) / 100, currency: 'EUR' }),
+      value: JSON.stringify({
+        id: n,
+        customer: ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra'][n % 4],
+        items: (n % 5) + 1,
+        total: Math.round(n * 17.35 * 100) / 100,
+        currency: 'EUR',
+      }),
       headers: { source: n % 2 ? 'web' : 'mobile', 'trace-id': `t-${1000 + n}` },
       partition: n % 3,
       timestamp: T_ORDERS + n * 1000,
     })),
   });
-  await script.api.createTopic({ name: 'blobs', partitions: 1, replicationFactor: 1, configs: { 'max.message.bytes': String(4 * 1024 * 1024) } });
-  await script.api.produce({ topic: 'blobs', records: [{ key: 'report-2025-01', value: JSON.stringify({ rows: 'r'.repeat(1_500_000) }) }] });
+  await script.api.createTopic({
+    name: 'blobs',
+    partitions: 1,
+    replicationFactor: 1,
+    configs: { 'max.message.bytes': String(4 * 1024 * 1024) },
+  });
+  await script.api.produce({
+    topic: 'blobs',
+    records: [{ key: 'report-2025-01', value: JSON.stringify({ rows: 'r'.repeat(1_500_000) }) }],
+  });
 
   browser = await launchBrowser();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
   await page.goto(serve.url);
   await page.getByRole('status', { name: 'Connection: Connected' }).waitFor();
 }, 180_000);
 
 afterEach(async ({ task }) => {
   // A failed step leaves a picture of what the page showed, for whoever reads the failure.
-  if (task.result?.state === 'fail' && page) await screenshot(page, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  if (task.result?.state === 'fail' && page)
+    await screenshot(page, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
 });
 
 afterAll(async () => {
@@ -204,10 +252,16 @@ describe('message browser', () => {
     await openMessages('audit-log');
     expect(await text(status())).toMatch(/^100 messages of 1,000,000 · newest first · 4 partitions merged by time$/);
     await choose('Partition', 'Partition 2');
-    await eventually(async () => expect(await text(status())).toBe('100 messages of 250,000 · newest first · partition 2, offsets 249,900 – 249,999'));
+    await eventually(async () =>
+      expect(await text(status())).toBe(
+        '100 messages of 250,000 · newest first · partition 2, offsets 249,900 – 249,999',
+      ),
+    );
     await choose('Messages per page', '50 per page');
     await choose('Start at', 'Earliest');
-    await eventually(async () => expect(await text(status())).toBe('50 messages of 250,000 · oldest first · partition 2, offsets 0 – 49'));
+    await eventually(async () =>
+      expect(await text(status())).toBe('50 messages of 250,000 · oldest first · partition 2, offsets 0 – 49'),
+    );
     expect((await firstRow()).Value).toBe('user-0 changed setting theme from 0 to 1');
 
     await page.getByRole('button', { name: 'Next page' }).click();
@@ -250,8 +304,11 @@ describe('message browser', () => {
     await drawer().getByText('Partition 2 · offset 19').waitFor();
     const value = drawer().getByLabel(/^Value \(/);
     // JSON first, pretty-printed: one field a line, indented.
-    await eventually(async () => expect(await value.innerText()).toContain('{\n  "id": 59,\n  "customer": "Edsger Dijkstra",'));
-    for (const name of ['Copy key', 'Copy value', 'Copy headers']) expect(await drawer().getByRole('button', { name }).isEnabled()).toBe(true);
+    await eventually(async () =>
+      expect(await value.innerText()).toContain('{\n  "id": 59,\n  "customer": "Edsger Dijkstra",'),
+    );
+    for (const name of ['Copy key', 'Copy value', 'Copy headers'])
+      expect(await drawer().getByRole('button', { name }).isEnabled()).toBe(true);
     expect(await text(drawer().getByRole('table', { name: 'Headers' }))).toBe('Name Value source web trace-id t-1059');
     await drawer().locator('pre.box').first().getByText('order-59').waitFor();
     expect(await unlabelledControls(page), 'controls without an accessible name in the panel').toEqual([]);
@@ -295,7 +352,9 @@ describe('message browser', () => {
     await page.getByRole('checkbox', { name: 'Key' }).click();
     await page.getByRole('checkbox', { name: 'Value' }).click();
     await box.press('Enter');
-    await eventually(async () => expect(await text(searchProgress())).toMatch(/^1 match in 60 messages \(all partitions\) · scanned in \d+ ms/));
+    await eventually(async () =>
+      expect(await text(searchProgress())).toMatch(/^1 match in 60 messages \(all partitions\) · scanned in \d+ ms/),
+    );
     expect((await readTable(table())).map((r) => r.Key)).toEqual(['order-42']);
 
     await page.getByRole('checkbox', { name: 'Key' }).click();
@@ -309,7 +368,10 @@ describe('message browser', () => {
 
     await box.fill('status=(5');
     await box.press('Enter');
-    await page.getByRole('alert').getByText(/Invalid regular expression.*Unterminated group/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Invalid regular expression.*Unterminated group/)
+      .waitFor();
     await page.getByRole('button', { name: 'Clear the search and go back to browsing' }).click();
     await eventually(async () => expect(await text(status())).toMatch(/^60 messages/));
   });
@@ -334,7 +396,15 @@ describe('message browser', () => {
       w.requestAnimationFrame(tick);
     });
     await box.press('Enter');
-    await eventually(async () => expect(await text(searchProgress())).toMatch(new RegExp(`^Searching all partitions: scanned [1-9][\\d,]* of ${fmt(BIG)} messages · [\\d,]+ match(es)? so far`)), 20_000);
+    await eventually(
+      async () =>
+        expect(await text(searchProgress())).toMatch(
+          new RegExp(
+            `^Searching all partitions: scanned [1-9][\\d,]* of ${fmt(BIG)} messages · [\\d,]+ match(es)? so far`,
+          ),
+        ),
+      20_000,
+    );
     // While it runs, the page still answers: a click shows at once.
     const t0 = Date.now();
     const matchCase = page.getByRole('checkbox', { name: 'Match case' });
@@ -349,15 +419,26 @@ describe('message browser', () => {
     await screenshot(page, 'message-search');
     const scanningFor = await page.evaluate(() => (globalThis as unknown as PageGlobals).nbFrames);
     await page.getByRole('button', { name: 'Stop the search' }).click();
-    await eventually(async () => expect(await text(searchProgress())).toMatch(new RegExp(`^Stopped after scanning [1-9][\\d,]* of ${fmt(BIG)} messages · [1-9][\\d,]* match(es)?`)));
-    const stoppedAt = Number((/scanning ([\d,]+)/.exec(await text(searchProgress()))![1]!).replace(/,/g, ''));
+    await eventually(async () =>
+      expect(await text(searchProgress())).toMatch(
+        new RegExp(`^Stopped after scanning [1-9][\\d,]* of ${fmt(BIG)} messages · [1-9][\\d,]* match(es)?`),
+      ),
+    );
+    const stoppedAt = Number(/scanning ([\d,]+)/.exec(await text(searchProgress()))![1]!.replace(/,/g, ''));
     expect(stoppedAt).toBeLessThan(BIG);
     // Newest first: the first match is the newest batch ending in 50, each match 50,000 offsets before the last.
     const found = await readTable(table());
     expect(found[0]!.Value).toContain(`"batch":"B${String(Math.floor((BIG / 1000 - 1) / 50) * 50).padStart(6, '0')}"`);
     expect(found.length).toBeGreaterThan(3);
-    await page.evaluate(() => { (globalThis as unknown as PageGlobals).nbFrames.stop = true; });
-    figures.pageDuringScan = { longestFrameGapMs: Math.round(scanningFor.max), framesMeasured: scanningFor.frames, clickToCheckedMs: clickMs, stoppedAfterScanning: stoppedAt };
+    await page.evaluate(() => {
+      (globalThis as unknown as PageGlobals).nbFrames.stop = true;
+    });
+    figures.pageDuringScan = {
+      longestFrameGapMs: Math.round(scanningFor.max),
+      framesMeasured: scanningFor.frames,
+      clickToCheckedMs: clickMs,
+      stoppedAfterScanning: stoppedAt,
+    };
     // The page kept drawing frames while the engine scanned.
     expect(scanningFor.frames).toBeGreaterThan(1);
     await page.getByRole('button', { name: 'Clear the search and go back to browsing' }).click();
@@ -369,21 +450,38 @@ describe('message browser', () => {
     const box = page.getByLabel('Search text');
     await box.fill('nobody changed this');
     await box.press('Enter');
-    await eventually(async () => expect(await text(searchProgress())).toMatch(/^No matches in 1,000,000 messages \(all partitions\) · scanned in (\d+ ms|\d+\.\d s) · [\d.,]+ M? ?messages\/s/), 20_000);
+    await eventually(
+      async () =>
+        expect(await text(searchProgress())).toMatch(
+          /^No matches in 1,000,000 messages \(all partitions\) · scanned in (\d+ ms|\d+\.\d s) · [\d.,]+ M? ?messages\/s/,
+        ),
+      20_000,
+    );
     const shown = await text(searchProgress());
 
     // The same scans from a script, timed by the engine itself (elapsedMs of the final event).
     const scanned: Record<string, unknown> = { shownInPage: shown };
-    for (const [label, q] of [['text', { pattern: 'nobody changed this', mode: 'text' }], ['regex', { pattern: 'setting \\w+ from 9\\d{6}', mode: 'regex' }]] as const) {
+    for (const [label, q] of [
+      ['text', { pattern: 'nobody changed this', mode: 'text' }],
+      ['regex', { pattern: 'setting \\w+ from 9\\d{6}', mode: 'regex' }],
+    ] as const) {
       const events: SearchStatus[] = [];
       const off = script.on('searchProgress', (s) => events.push(s));
       const t0 = Date.now();
       const started = await script.api.startSearch({ topic: 'audit-log', ...q });
-      await eventually(async () => expect(events.some((e) => e.searchId === started.searchId && e.state !== 'running')).toBe(true), 30_000);
+      await eventually(
+        async () => expect(events.some((e) => e.searchId === started.searchId && e.state !== 'running')).toBe(true),
+        30_000,
+      );
       off();
       const end = events.filter((e) => e.searchId === started.searchId).at(-1)!;
       expect(end).toMatchObject({ state: 'done', scanned: AUDIT, total: AUDIT });
-      scanned[label] = { engineMs: end.elapsedMs, wallMs: Date.now() - t0, messagesPerSecond: Math.round(AUDIT / (end.elapsedMs / 1000)), progressEvents: events.length - 1 };
+      scanned[label] = {
+        engineMs: end.elapsedMs,
+        wallMs: Date.now() - t0,
+        messagesPerSecond: Math.round(AUDIT / (end.elapsedMs / 1000)),
+        progressEvents: events.length - 1,
+      };
       expect(end.elapsedMs).toBeGreaterThan(0);
     }
     figures.scan1M = scanned;
@@ -394,11 +492,22 @@ describe('message browser', () => {
     await page.getByRole('switch', { name: 'Live tail' }).click();
     await eventually(async () => expect(await text(status())).toMatch(/^Live · newest first · 0 new messages/));
     for (const n of [1, 2, 3]) {
-      await script.api.produce({ topic: 'orders', records: [{ key: `live-${n}`, value: `live message ${n}`, partition: n % 3 }] });
+      await script.api.produce({
+        topic: 'orders',
+        records: [{ key: `live-${n}`, value: `live message ${n}`, partition: n % 3 }],
+      });
       await new Promise((r) => setTimeout(r, 150));
     }
-    await eventually(async () => expect((await readTable(table())).slice(0, 3).map((r) => r.Value)).toEqual(['live message 3', 'live message 2', 'live message 1']));
-    expect(await text(status())).toMatch(/^Live · newest first · 3 new messages since it started · keeps the newest 1,000$/);
+    await eventually(async () =>
+      expect((await readTable(table())).slice(0, 3).map((r) => r.Value)).toEqual([
+        'live message 3',
+        'live message 2',
+        'live message 1',
+      ]),
+    );
+    expect(await text(status())).toMatch(
+      /^Live · newest first · 3 new messages since it started · keeps the newest 1,000$/,
+    );
     await page.getByRole('switch', { name: 'Live tail' }).click();
   });
 
@@ -409,7 +518,9 @@ describe('message browser', () => {
     expect(row.Value).toMatch(/^\{"rows":"rrrr.*…$/);
     await rowsLocator().first().click();
     const cut = drawer().getByRole('alert').filter({ hasText: 'This value is' });
-    await eventually(async () => expect(await text(cut)).toMatch(/^This value is 1\.4 MB; the first 1\.0 MB is shown\. Load full value$/));
+    await eventually(async () =>
+      expect(await text(cut)).toMatch(/^This value is 1\.4 MB; the first 1\.0 MB is shown\. Load full value$/),
+    );
     await cut.getByRole('button', { name: 'Load full value' }).click();
     await cut.waitFor({ state: 'detached' });
     const area = drawer().getByLabel('Value (json)');
@@ -447,10 +558,19 @@ describe('message browser', () => {
     await dialog.getByRole('button', { name: 'Produce', exact: true }).click();
     await eventually(async () => expect(await text(result)).toMatch(/^Produced Partition 1 at offset 23 /));
 
-    const [sent, again, tomb] = await script.api.readRecords({ topic: 'orders', partition: 1, start: { type: 'offset', offset: 21 }, limit: 3 });
+    const [sent, again, tomb] = await script.api.readRecords({
+      topic: 'orders',
+      partition: 1,
+      start: { type: 'offset', offset: 21 },
+      limit: 3,
+    });
     for (const r of [sent!, again!]) {
       expect(Buffer.from(r.key!, 'base64').toString()).toBe('order-100');
-      expect(JSON.parse(Buffer.from(r.value!, 'base64').toString())).toEqual({ id: 100, customer: 'Barbara Liskov', total: 99.5 });
+      expect(JSON.parse(Buffer.from(r.value!, 'base64').toString())).toEqual({
+        id: 100,
+        customer: 'Barbara Liskov',
+        total: 99.5,
+      });
       expect(r.headers).toEqual([{ key: 'source', value: Buffer.from('e2e').toString('base64') }]);
     }
     expect(tomb!.value).toBeNull();
@@ -470,7 +590,11 @@ describe('message browser', () => {
     const dialog = produceDialog();
     await dialog.waitFor();
     expect(await dialog.getByLabel('Key', { exact: true }).inputValue()).toBe('order-100');
-    expect(JSON.parse(await dialog.getByLabel('Value', { exact: true }).inputValue())).toEqual({ id: 100, customer: 'Barbara Liskov', total: 99.5 });
+    expect(JSON.parse(await dialog.getByLabel('Value', { exact: true }).inputValue())).toEqual({
+      id: 100,
+      customer: 'Barbara Liskov',
+      total: 99.5,
+    });
     expect(await dialog.getByLabel('Header 1 name').inputValue()).toBe('source');
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   });
@@ -483,11 +607,20 @@ describe('message browser', () => {
     await page.locator(`.message-table tbody tr[data-row-key="0:${BIG - 1}"]`).waitFor();
     const openWall = Date.now() - t0;
     const openInPage = await lastShownMs();
-    expect(await text(status())).toBe(`100 messages of ${fmt(BIG)} · newest first · partition 0, offsets ${fmt(BIG - 100)} – ${fmt(BIG - 1)}`);
+    expect(await text(status())).toBe(
+      `100 messages of ${fmt(BIG)} · newest first · partition 0, offsets ${fmt(BIG - 100)} – ${fmt(BIG - 1)}`,
+    );
 
     await choose('Start at', 'Offset');
     const jumps: Array<{ offset: number; inPage: number; wall: number }> = [];
-    for (const offset of [Math.floor(BIG * 0.7654321), 0, Math.floor(BIG / 2) + 1, BIG - 100, Math.floor(BIG * 0.1234567), Math.floor(BIG * 0.9)]) {
+    for (const offset of [
+      Math.floor(BIG * 0.7654321),
+      0,
+      Math.floor(BIG / 2) + 1,
+      BIG - 100,
+      Math.floor(BIG * 0.1234567),
+      Math.floor(BIG * 0.9),
+    ]) {
       const j = await jumpTo(offset);
       jumps.push({ offset, ...j });
       expect((await firstRow()).Offset).toBe(fmt(offset));
@@ -510,7 +643,10 @@ describe('message browser', () => {
     await rowsLocator().first().click();
     await drawer().waitFor();
     await page.waitForTimeout(500);
-    const bg = await drawer().evaluate((el: { closest(s: string): unknown }) => (globalThis as unknown as PageGlobals).getComputedStyle(el.closest('.n-drawer') ?? el).backgroundColor);
+    const bg = await drawer().evaluate(
+      (el: { closest(s: string): unknown }) =>
+        (globalThis as unknown as PageGlobals).getComputedStyle(el.closest('.n-drawer') ?? el).backgroundColor,
+    );
     expect(bg).not.toBe('rgb(255, 255, 255)');
     await page.mouse.move(300, 780);
     await noToasts();

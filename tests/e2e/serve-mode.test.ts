@@ -91,11 +91,16 @@ describe('serve mode in a real browser', () => {
     let n = 0;
     while (Date.now() - started < 4500) {
       const batch = Math.round(15 + 12 * Math.sin((Date.now() - started) / 600));
-      await script.api.produce({ topic: 'orders', records: Array.from({ length: batch }, (_, i) => ({ key: `k${n + i}`, value: `order ${n + i}` })) });
+      await script.api.produce({
+        topic: 'orders',
+        records: Array.from({ length: batch }, (_, i) => ({ key: `k${n + i}`, value: `order ${n + i}` })),
+      });
       n += batch;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await eventually(async () => expect(await page.getByLabel('Current throughput').innerText()).toMatch(/[1-9][\d,]*\s*msg\/s in/));
+    await eventually(async () =>
+      expect(await page.getByLabel('Current throughput').innerText()).toMatch(/[1-9][\d,]*\s*msg\/s in/),
+    );
     // The legend and the series are drawn as SVG, so a person sees them and so can the test.
     expect(await chart.locator('svg text', { hasText: 'Messages in' }).count()).toBeGreaterThan(0);
     expect(await chart.locator('svg path[fill-opacity], svg path[fill]').count()).toBeGreaterThan(0);
@@ -133,7 +138,10 @@ describe('serve mode in a real browser', () => {
     await page.getByPlaceholder('orders').fill('orders');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await page.getByText('Creating the topic failed').waitFor();
-    await page.getByText(/Topic already exists/i).first().waitFor();
+    await page
+      .getByText(/Topic already exists/i)
+      .first()
+      .waitFor();
     await page.keyboard.press('Escape');
   });
 
@@ -173,12 +181,16 @@ describe('serve mode in a real browser', () => {
     try {
       const other = await browser.context.newPage();
       await other.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
-      const outcome = await other.evaluate((wsUrl) => new Promise<string>((resolve) => {
-        // The page's own WebSocket (the name alone would mean the test's imported `ws`).
-        const ws = new (globalThis as unknown as { WebSocket: typeof WebSocket }).WebSocket(wsUrl);
-        ws.onopen = () => resolve('open');
-        ws.onclose = () => resolve('refused');
-      }), serve.wsUrl);
+      const outcome = await other.evaluate(
+        (wsUrl) =>
+          new Promise<string>((resolve) => {
+            // The page's own WebSocket (the name alone would mean the test's imported `ws`).
+            const ws = new (globalThis as unknown as { WebSocket: typeof WebSocket }).WebSocket(wsUrl);
+            ws.onopen = () => resolve('open');
+            ws.onclose = () => resolve('refused');
+          }),
+        serve.wsUrl,
+      );
       expect(outcome).toBe('refused');
       await other.close();
     } finally {
@@ -197,6 +209,8 @@ describe('desktop build output', () => {
 
   it('puts the Content-Security-Policy into the page itself for file:// loads', () => {
     const html = readFileSync(fileURLToPath(new URL('../../out/renderer/index.html', import.meta.url)), 'utf8');
-    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;; script-src &#39;self&#39;/);
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;; script-src &#39;self&#39;/,
+    );
   });
 });

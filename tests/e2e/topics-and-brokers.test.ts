@@ -22,9 +22,13 @@ let base: string;
 
 const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByText(label, { exact: true }).click();
 const topicsTable = () => page.locator('[aria-label="Topics"].n-data-table');
-const statValue = async (p: Page, label: string) => (await p.getByRole('group', { name: label, exact: true }).innerText()).replace(/\s+/g, ' ');
+const statValue = async (p: Page, label: string) =>
+  (await p.getByRole('group', { name: label, exact: true }).innerText()).replace(/\s+/g, ' ');
 /** What has the keyboard focus: its aria-label, or a table row's key. */
-const focusedLabel = () => page.evaluate<string>("document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('data-row-key') ?? ''");
+const focusedLabel = () =>
+  page.evaluate<string>(
+    "document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.getAttribute('data-row-key') ?? ''",
+  );
 
 async function expectNoUnlabelled(where: string, p: Page = page) {
   const missing = await unlabelledControls(p);
@@ -33,7 +37,11 @@ async function expectNoUnlabelled(where: string, p: Page = page) {
 
 async function dismissMessages(p: Page = page) {
   // Success toasts fade by themselves; wait them out so pictures show the page, not the toast.
-  await p.locator('.n-message').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  await p
+    .locator('.n-message')
+    .first()
+    .waitFor({ state: 'detached', timeout: 5000 })
+    .catch(() => undefined);
 }
 
 beforeAll(async () => {
@@ -41,18 +49,51 @@ beforeAll(async () => {
   base = serve.url.replace(/\?token=.*$/, '');
   script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
   await script.api.createTopic({ name: 'orders', partitions: 6, replicationFactor: 3 });
-  await script.api.createTopic({ name: 'payments', partitions: 3, replicationFactor: 2, configs: { 'cleanup.policy': 'compact' } });
+  await script.api.createTopic({
+    name: 'payments',
+    partitions: 3,
+    replicationFactor: 2,
+    configs: { 'cleanup.policy': 'compact' },
+  });
   await script.api.createTopic({ name: '__audit', partitions: 1, replicationFactor: 3 });
-  await script.api.produce({ topic: 'orders', records: Array.from({ length: 1234 }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ id: i, total: (i * 37) % 500, note: 'x'.repeat(60) }) })) });
-  await script.api.produce({ topic: 'payments', records: Array.from({ length: 56 }, (_, i) => ({ key: `p-${i % 20}`, value: `payment ${i}` })) });
+  await script.api.produce({
+    topic: 'orders',
+    records: Array.from({ length: 1234 }, (_, i) => ({
+      key: `order-${i}`,
+      value: JSON.stringify({ id: i, total: (i * 37) % 500, note: 'x'.repeat(60) }),
+    })),
+  });
+  await script.api.produce({
+    topic: 'payments',
+    records: Array.from({ length: 56 }, (_, i) => ({ key: `p-${i % 20}`, value: `payment ${i}` })),
+  });
   // A few more, so the list looks like a cluster in use.
-  await script.api.createTopic({ name: 'clickstream', partitions: 12, replicationFactor: 3, configs: { 'retention.ms': '3600000' } });
-  await script.api.createTopic({ name: 'user-profiles', partitions: 4, replicationFactor: 3, configs: { 'cleanup.policy': 'compact,delete' } });
+  await script.api.createTopic({
+    name: 'clickstream',
+    partitions: 12,
+    replicationFactor: 3,
+    configs: { 'retention.ms': '3600000' },
+  });
+  await script.api.createTopic({
+    name: 'user-profiles',
+    partitions: 4,
+    replicationFactor: 3,
+    configs: { 'cleanup.policy': 'compact,delete' },
+  });
   await script.api.createTopic({ name: 'audit-log', partitions: 1, replicationFactor: 1 });
   for (let batch = 0; batch < 5; batch++) {
-    await script.api.produce({ topic: 'clickstream', records: Array.from({ length: 5000 }, (_, i) => ({ key: `session-${(batch * 5000 + i) % 977}`, value: `{"page":"/products/${i % 300}","ms":${i % 900}}` })) });
+    await script.api.produce({
+      topic: 'clickstream',
+      records: Array.from({ length: 5000 }, (_, i) => ({
+        key: `session-${(batch * 5000 + i) % 977}`,
+        value: `{"page":"/products/${i % 300}","ms":${i % 900}}`,
+      })),
+    });
   }
-  await script.api.produce({ topic: 'user-profiles', records: Array.from({ length: 300 }, (_, i) => ({ key: `user-${i % 120}`, value: `{"name":"user ${i}"}` })) });
+  await script.api.produce({
+    topic: 'user-profiles',
+    records: Array.from({ length: 300 }, (_, i) => ({ key: `user-${i % 120}`, value: `{"name":"user ${i}"}` })),
+  });
   browser = await launchBrowser();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   browser.context.setDefaultTimeout(10_000);
@@ -78,9 +119,20 @@ describe('topics', () => {
     const names = ['audit-log', 'clickstream', 'orders', 'payments', 'user-profiles'];
     expect(rows.map((r) => r.Name)).toEqual(names);
     const orders = rows.find((r) => r.Name === 'orders')!;
-    expect(orders).toMatchObject({ Partitions: '6', Replication: '3', Messages: '1,234', 'Under-replicated': '0', 'Cleanup policy': 'delete' });
+    expect(orders).toMatchObject({
+      Partitions: '6',
+      Replication: '3',
+      Messages: '1,234',
+      'Under-replicated': '0',
+      'Cleanup policy': 'delete',
+    });
     expect(orders.Size).toMatch(/^\d+(\.\d)? KB$/);
-    expect(rows.find((r) => r.Name === 'payments')).toMatchObject({ Partitions: '3', Replication: '2', Messages: '56', 'Cleanup policy': 'compact' });
+    expect(rows.find((r) => r.Name === 'payments')).toMatchObject({
+      Partitions: '3',
+      Replication: '2',
+      Messages: '56',
+      'Cleanup policy': 'compact',
+    });
     expect(rows.find((r) => r.Name === 'clickstream')).toMatchObject({ Partitions: '12', Messages: '25,000' });
     expect(rows.find((r) => r.Name === 'clickstream')!.Size).toMatch(/^\d+\.\d (KB|MB)$/);
     expect(rows.find((r) => r.Name === 'user-profiles')).toMatchObject({ 'Cleanup policy': 'compact, delete' });
@@ -182,7 +234,9 @@ describe('topics', () => {
     await refused.getByText('min.insync.replicas=5 is larger than the replication factor 3').waitFor();
     expect(await refused.getAttribute('class')).toContain('invalid');
     // Nothing was applied.
-    expect((await script.api.describeConfigs({ topic: 'inventory' })).find((c) => c.name === 'retention.bytes')!.value).toBe('-1');
+    expect(
+      (await script.api.describeConfigs({ topic: 'inventory' })).find((c) => c.name === 'retention.bytes')!.value,
+    ).toBe('-1');
     await dismissMessages();
     await page.mouse.move(400, 780);
     await screenshot(page, 'topic-config-editor');
@@ -193,8 +247,15 @@ describe('topics', () => {
     await drawer.waitFor({ state: 'detached' });
     await page.getByText('3 not at the default').waitFor();
     const after = await script.api.describeConfigs({ topic: 'inventory' });
-    expect(after.filter((c) => !c.isDefault).map((c) => `${c.name}=${c.value}`).sort()).toEqual(['min.insync.replicas=2', 'retention.bytes=1073741824', 'retention.ms=86400000']);
-    expect(await configs.locator('tr[data-row-key="min.insync.replicas"]').getAttribute('class')).toContain('non-default');
+    expect(
+      after
+        .filter((c) => !c.isDefault)
+        .map((c) => `${c.name}=${c.value}`)
+        .sort(),
+    ).toEqual(['min.insync.replicas=2', 'retention.bytes=1073741824', 'retention.ms=86400000']);
+    expect(await configs.locator('tr[data-row-key="min.insync.replicas"]').getAttribute('class')).toContain(
+      'non-default',
+    );
 
     // Esc closes the panel.
     await page.getByRole('button', { name: 'Edit configs' }).first().click();
@@ -212,18 +273,20 @@ describe('topics', () => {
     const kb = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`);
     await eventually(async () => {
       const rows = await readTable(table);
-      expect(rows).toEqual(engine.map((p) => ({
-        Partition: String(p.partition),
-        Leader: String(p.leader),
-        Replicas: p.replicas.join(', '),
-        'In sync': p.isr.join(', '),
-        Offline: p.offlineReplicas.length ? p.offlineReplicas.join(', ') : '—',
-        'Log start': fmt(p.logStartOffset),
-        'High watermark': fmt(p.highWatermark),
-        'Log end': fmt(p.logEndOffset),
-        Messages: fmt(p.highWatermark - p.logStartOffset),
-        Size: kb(p.bytesOnDisk),
-      })));
+      expect(rows).toEqual(
+        engine.map((p) => ({
+          Partition: String(p.partition),
+          Leader: String(p.leader),
+          Replicas: p.replicas.join(', '),
+          'In sync': p.isr.join(', '),
+          Offline: p.offlineReplicas.length ? p.offlineReplicas.join(', ') : '—',
+          'Log start': fmt(p.logStartOffset),
+          'High watermark': fmt(p.highWatermark),
+          'Log end': fmt(p.logEndOffset),
+          Messages: fmt(p.highWatermark - p.logStartOffset),
+          Size: kb(p.bytesOnDisk),
+        })),
+      );
     });
     expect(engine.reduce((n, p) => n + p.highWatermark, 0)).toBe(1234);
     await dismissMessages();
@@ -258,7 +321,10 @@ describe('topics', () => {
     for (const p of after) expect(p.logStartOffset).toBe(p.highWatermark);
     await eventually(async () => {
       const rows = await readTable(table);
-      expect(rows.find((r) => r.Partition === '0')).toMatchObject({ 'Log start': after[0]!.logStartOffset.toLocaleString('en-US'), Messages: '0' });
+      expect(rows.find((r) => r.Partition === '0')).toMatchObject({
+        'Log start': after[0]!.logStartOffset.toLocaleString('en-US'),
+        Messages: '0',
+      });
     });
   });
 
@@ -275,7 +341,15 @@ describe('topics', () => {
     await del.click();
     await page.waitForURL(/#\/topics$/);
     await rowOf(topicsTable(), 'orders').waitFor();
-    await eventually(async () => expect((await readTable(topicsTable())).map((r) => r.Name)).toEqual(['audit-log', 'clickstream', 'orders', 'payments', 'user-profiles']));
+    await eventually(async () =>
+      expect((await readTable(topicsTable())).map((r) => r.Name)).toEqual([
+        'audit-log',
+        'clickstream',
+        'orders',
+        'payments',
+        'user-profiles',
+      ]),
+    );
     expect((await script.api.listTopics()).map((t) => t.name)).not.toContain('inventory');
   });
 });
@@ -284,20 +358,29 @@ describe('replica map and broker chaos', () => {
   let mapPage: Page;
   let overview: Page;
   const map = () => mapPage.locator('[aria-label="Replica map of the cluster"].n-data-table');
-  const summary = async () => (await mapPage.getByRole('status', { name: 'Replica map summary' }).innerText()).replace(/\s+/g, ' ');
+  const summary = async () =>
+    (await mapPage.getByRole('status', { name: 'Replica map summary' }).innerText()).replace(/\s+/g, ' ');
 
   /** The replica map as drawn: partition → broker id → role text. */
   async function drawn(): Promise<Map<string, { leader: string; roles: string[]; isr: string }>> {
     const rows = await readTable(map());
-    return new Map(rows.map((r) => {
-      // A broker's column header also carries its status ("Broker 2 Down", "Broker 0 40 led").
-      const column = (b: number) => Object.keys(r).find((k) => k === `Broker ${b}` || k.startsWith(`Broker ${b} `))!;
-      return [r.Partition!, { leader: r.Leader!, roles: [0, 1, 2].map((b) => r[column(b)] ?? ''), isr: r['In sync']! }];
-    }));
+    return new Map(
+      rows.map((r) => {
+        // A broker's column header also carries its status ("Broker 2 Down", "Broker 0 40 led").
+        const column = (b: number) => Object.keys(r).find((k) => k === `Broker ${b}` || k.startsWith(`Broker ${b} `))!;
+        return [
+          r.Partition!,
+          { leader: r.Leader!, roles: [0, 1, 2].map((b) => r[column(b)] ?? ''), isr: r['In sync']! },
+        ];
+      }),
+    );
   }
 
   /** What the map should draw for a partition, from the engine's view of it. */
-  function expected(p: { leader: number; replicas: number[]; isr: number[]; offlineReplicas: number[] }, b: number): string {
+  function expected(
+    p: { leader: number; replicas: number[]; isr: number[]; offlineReplicas: number[] },
+    b: number,
+  ): string {
     if (!p.replicas.includes(b)) return '·';
     if (p.offlineReplicas.includes(b)) return 'Offline';
     if (p.leader === b) return 'Leader';
@@ -318,7 +401,10 @@ describe('replica map and broker chaos', () => {
 
   beforeAll(async () => {
     await script.api.createTopic({ name: 'replicated', partitions: 120, replicationFactor: 3 });
-    await script.api.produce({ topic: 'replicated', records: Array.from({ length: 600 }, (_, i) => ({ key: `r${i}`, value: `record ${i}` })) });
+    await script.api.produce({
+      topic: 'replicated',
+      records: Array.from({ length: 600 }, (_, i) => ({ key: `r${i}`, value: `record ${i}` })),
+    });
     mapPage = await browser.context.newPage();
     overview = await browser.context.newPage();
     // A new tab has no session yet: it opens the printed URL, with its token, as a person would.
@@ -366,12 +452,20 @@ describe('replica map and broker chaos', () => {
     }, 15_000);
     await eventually(mapMatchesEngine);
     await eventually(async () => expect(await summary()).toContain('120 under-replicated'));
-    await eventually(async () => expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated (1[2-9]\d|[2-9]\d\d)\b/));
+    await eventually(async () =>
+      expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated (1[2-9]\d|[2-9]\d\d)\b/),
+    );
     await eventually(async () => expect(await statValue(overview, 'Brokers up')).toContain('2 / 3'));
 
     // Leaders moved off broker 2: it leads nothing, and every replica it holds is offline.
-    const onBroker2 = (await script.api.listAllPartitions({ includeInternal: true })).filter((p) => p.replicas.includes(2)).length;
-    await eventually(async () => expect((await row.innerText()).replace(/\s+/g, ' ')).toContain(`Broker 2 Down 0 ${onBroker2.toLocaleString('en-US')} ${onBroker2.toLocaleString('en-US')} offline`));
+    const onBroker2 = (await script.api.listAllPartitions({ includeInternal: true })).filter((p) =>
+      p.replicas.includes(2),
+    ).length;
+    await eventually(async () =>
+      expect((await row.innerText()).replace(/\s+/g, ' ')).toContain(
+        `Broker 2 Down 0 ${onBroker2.toLocaleString('en-US')} ${onBroker2.toLocaleString('en-US')} offline`,
+      ),
+    );
     await dismissMessages();
     await page.mouse.move(700, 700);
     await screenshot(page, 'brokers-broker-down');
@@ -385,7 +479,10 @@ describe('replica map and broker chaos', () => {
 
   it('starts it again and watches its replicas catch up until every ISR is whole', async () => {
     // Data written while it was down is what it has to catch up on.
-    await script.api.produce({ topic: 'replicated', records: Array.from({ length: 400 }, (_, i) => ({ key: `late${i}`, value: `late ${i}` })) });
+    await script.api.produce({
+      topic: 'replicated',
+      records: Array.from({ length: 400 }, (_, i) => ({ key: `late${i}`, value: `late ${i}` })),
+    });
     await page.locator('tr', { hasText: 'Broker 2' }).getByRole('button', { name: 'Start broker 2' }).click();
     await eventually(async () => {
       const shown = await drawn();
@@ -395,7 +492,10 @@ describe('replica map and broker chaos', () => {
       }
     }, 30_000);
     await eventually(async () => expect(await summary()).toContain('0 under-replicated'));
-    await eventually(async () => expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated 0\b/), 15_000);
+    await eventually(
+      async () => expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated 0\b/),
+      15_000,
+    );
     await eventually(mapMatchesEngine);
   });
 
@@ -413,14 +513,19 @@ describe('replica map and broker chaos', () => {
       }
     }, 15_000);
     await eventually(async () => expect(await statValue(overview, 'Controller')).toContain('Broker 1'));
-    await eventually(async () => expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated [1-9]/));
+    await eventually(async () =>
+      expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated [1-9]/),
+    );
 
     await page.locator('tr', { hasText: 'Broker 0' }).getByRole('button', { name: 'Start broker 0' }).click();
     await eventually(async () => {
       const shown = await drawn();
       for (const [name, r] of shown) expect(r.isr, name).toBe('3 / 3');
     }, 30_000);
-    await eventually(async () => expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated 0\b/), 15_000);
+    await eventually(
+      async () => expect(await statValue(overview, 'Under-replicated')).toMatch(/Under-replicated 0\b/),
+      15_000,
+    );
     await eventually(mapMatchesEngine);
   });
 });

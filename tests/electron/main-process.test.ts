@@ -13,7 +13,13 @@ const PAGE_URL = 'app://noticeboard/index.html';
 let electron: FakeElectron;
 let cluster: FakeCluster;
 
-async function boot(opts: { lock?: boolean; openCluster?: (o?: { dataDir: string; logFile: string }) => Promise<FakeCluster>; startKafka?: () => Promise<{ bootstrapServers(): string; close(): Promise<void> }> } = {}) {
+async function boot(
+  opts: {
+    lock?: boolean;
+    openCluster?: (o?: { dataDir: string; logFile: string }) => Promise<FakeCluster>;
+    startKafka?: () => Promise<{ bootstrapServers(): string; close(): Promise<void> }>;
+  } = {},
+) {
   vi.resetModules();
   electron = (await import('electron')) as unknown as FakeElectron;
   electron.reset();
@@ -38,7 +44,12 @@ async function bootReady() {
 }
 
 /** An invoke event as Electron builds it for a frame with this URL. */
-function invokeEvent(win: { webContents: { id: number } }, url = PAGE_URL, parent: unknown = null, senderId = win.webContents.id) {
+function invokeEvent(
+  win: { webContents: { id: number } },
+  url = PAGE_URL,
+  parent: unknown = null,
+  senderId = win.webContents.id,
+) {
   return { sender: { id: senderId }, senderFrame: { url, parent } };
 }
 
@@ -96,9 +107,14 @@ describe('desktop main process: window', () => {
     expect(dataDir).toBe('/fake/appData/Noticeboard/cluster');
   });
 
-  it('opens the engine with its log in the app\'s log folder', async () => {
+  it("opens the engine with its log in the app's log folder", async () => {
     let seen: { dataDir: string; logFile: string } | undefined;
-    const handle = await boot({ openCluster: async (o) => { seen = o; return cluster; } });
+    const handle = await boot({
+      openCluster: async (o) => {
+        seen = o;
+        return cluster;
+      },
+    });
     electron.app.makeReady();
     await handle!.ready;
     expect(seen).toEqual({ dataDir: '/fake/appData/Noticeboard/cluster', logFile: '/fake/logs/noticeboard.log' });
@@ -151,7 +167,9 @@ describe('desktop main process: window', () => {
     win.webContents.emit('will-navigate', otherFile, 'file:///etc/passwd');
     expect(otherFile.preventDefault).toHaveBeenCalled();
 
-    expect(win.webContents.windowOpenHandler!({ url: 'https://kafka.apache.org/documentation/' })).toEqual({ action: 'deny' });
+    expect(win.webContents.windowOpenHandler!({ url: 'https://kafka.apache.org/documentation/' })).toEqual({
+      action: 'deny',
+    });
     expect(electron.shell.opened).toEqual(['https://kafka.apache.org/documentation/']);
     expect(win.webContents.windowOpenHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(electron.shell.opened).toHaveLength(1);
@@ -257,10 +275,20 @@ describe('desktop main process: lifecycle', () => {
 
   it('closes the Kafka listeners before the engine on quit', async () => {
     const order: string[] = [];
-    const handle = await boot({ startKafka: async () => ({ bootstrapServers: () => '127.0.0.1:9092', close: async () => { order.push('kafka'); } }) });
+    const handle = await boot({
+      startKafka: async () => ({
+        bootstrapServers: () => '127.0.0.1:9092',
+        close: async () => {
+          order.push('kafka');
+        },
+      }),
+    });
     electron.app.makeReady();
     await handle!.ready;
-    vi.spyOn(cluster, 'close').mockImplementation(async () => { order.push('engine'); cluster.closed = true; });
+    vi.spyOn(cluster, 'close').mockImplementation(async () => {
+      order.push('engine');
+      cluster.closed = true;
+    });
     electron.app.quit();
     await new Promise((r) => setTimeout(r, 20));
     expect(order).toEqual(['kafka', 'engine']);
@@ -268,7 +296,11 @@ describe('desktop main process: lifecycle', () => {
   });
 
   it('keeps running without Kafka listeners when their ports are taken, and says so', async () => {
-    const handle = await boot({ startKafka: async () => { throw new Error('Broker 0 cannot listen on 127.0.0.1:9092: the port is in use'); } });
+    const handle = await boot({
+      startKafka: async () => {
+        throw new Error('Broker 0 cannot listen on 127.0.0.1:9092: the port is in use');
+      },
+    });
     electron.app.makeReady();
     await handle!.ready;
     expect(electron.dialog.errors[0]![1]).toContain('9092: the port is in use');
@@ -277,7 +309,11 @@ describe('desktop main process: lifecycle', () => {
   });
 
   it('says why and exits when the engine cannot open', async () => {
-    const handle = await boot({ openCluster: async () => { throw new Error('LOCK: already held by process'); } });
+    const handle = await boot({
+      openCluster: async () => {
+        throw new Error('LOCK: already held by process');
+      },
+    });
     electron.app.makeReady();
     await handle!.ready;
     expect(electron.dialog.errors[0]![1]).toContain('LOCK: already held');

@@ -28,7 +28,10 @@ describe('preload bridge', () => {
   it("invokes each method on that method's own channel with the caller's input", async () => {
     await bridge.api.stopBroker({ id: 1 });
     await bridge.api.listTopics({});
-    expect(electron.ipcRenderer.invoked).toEqual([[methodChannel('stopBroker'), { id: 1 }], [methodChannel('listTopics'), {}]]);
+    expect(electron.ipcRenderer.invoked).toEqual([
+      [methodChannel('stopBroker'), { id: 1 }],
+      [methodChannel('listTopics'), {}],
+    ]);
   });
 
   it('delivers only the subscribed event, without the IPC event object, until unsubscribed', () => {

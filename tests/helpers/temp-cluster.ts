@@ -9,11 +9,15 @@ export function tempDir(prefix = 'noticeboard-test-'): { path: string; remove: (
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function openCluster(opts: Partial<ClusterOptions> = {}): Promise<{ cluster: Cluster; dataDir: string; reopen: () => Promise<Cluster>; cleanup: () => Promise<void> }> {
+export async function openCluster(
+  opts: Partial<ClusterOptions> = {},
+): Promise<{ cluster: Cluster; dataDir: string; reopen: () => Promise<Cluster>; cleanup: () => Promise<void> }> {
   const dir = tempDir();
   let cluster = await Cluster.open({ dataDir: dir.path, brokers: 3, replicaLagTimeMaxMs: 2000, ...opts });
   return {
-    get cluster() { return cluster; },
+    get cluster() {
+      return cluster;
+    },
     dataDir: dir.path,
     reopen: async () => {
       await cluster.close();

@@ -28,8 +28,18 @@ import type {
 } from '../../core/cluster/types';
 import type { OwnedCluster } from '../../core/api/serve';
 
-interface FakePartition { replicas: number[]; leader: number; records: DecodedRecord[]; logStart: number }
-interface FakeTopic { name: string; id: string; configs: Record<string, string>; partitions: FakePartition[] }
+interface FakePartition {
+  replicas: number[];
+  leader: number;
+  records: DecodedRecord[];
+  logStart: number;
+}
+interface FakeTopic {
+  name: string;
+  id: string;
+  configs: Record<string, string>;
+  partitions: FakePartition[];
+}
 
 export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedCluster {
   readonly clusterId = 'fake-cluster-0001';
@@ -80,19 +90,39 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
     const hw = p.logStart + p.records.filter((r) => r.offset >= p.logStart).length;
     const end = p.records.length;
     return {
-      topic: t.name, partition: i, leader: p.leader, leaderEpoch: 0, replicas: p.replicas, isr,
-      offlineReplicas: p.replicas.filter((r) => !isr.includes(r)), logStartOffset: p.logStart,
-      highWatermark: end, logEndOffset: end, bytesOnDisk: hw * 10,
-      replicaStates: p.replicas.map((r) => ({ brokerId: r, logEndOffset: end, logStartOffset: p.logStart, bytesOnDisk: 0, inSync: isr.includes(r), offline: !isr.includes(r), isLeader: r === p.leader })),
+      topic: t.name,
+      partition: i,
+      leader: p.leader,
+      leaderEpoch: 0,
+      replicas: p.replicas,
+      isr,
+      offlineReplicas: p.replicas.filter((r) => !isr.includes(r)),
+      logStartOffset: p.logStart,
+      highWatermark: end,
+      logEndOffset: end,
+      bytesOnDisk: hw * 10,
+      replicaStates: p.replicas.map((r) => ({
+        brokerId: r,
+        logEndOffset: end,
+        logStartOffset: p.logStart,
+        bytesOnDisk: 0,
+        inSync: isr.includes(r),
+        offline: !isr.includes(r),
+        isLeader: r === p.leader,
+      })),
     };
   }
 
   private summary(t: FakeTopic): TopicSummary {
     const states = t.partitions.map((_, i) => this.state(t, i));
     return {
-      name: t.name, topicId: t.id, internal: t.name.startsWith('__'), partitions: states.length,
+      name: t.name,
+      topicId: t.id,
+      internal: t.name.startsWith('__'),
+      partitions: states.length,
       replicationFactor: t.partitions[0]?.replicas.length ?? 0,
-      messages: states.reduce((n, s) => n + s.highWatermark - s.logStartOffset, 0), bytesOnDisk: 0,
+      messages: states.reduce((n, s) => n + s.highWatermark - s.logStartOffset, 0),
+      bytesOnDisk: 0,
       underReplicatedPartitions: states.filter((s) => s.isr.length < s.replicas.length).length,
       offlinePartitions: states.filter((s) => s.leader === -1).length,
       cleanupPolicy: t.configs['cleanup.policy'] ?? 'delete',
@@ -106,29 +136,48 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
   describeCluster(): ClusterState {
     const topics = [...this.topics.values()].map((t) => this.summary(t));
     return {
-      clusterId: this.clusterId, controllerId: this.controller(), brokers: this.brokers(), topics: topics.length,
+      clusterId: this.clusterId,
+      controllerId: this.controller(),
+      brokers: this.brokers(),
+      topics: topics.length,
       partitions: topics.reduce((n, t) => n + t.partitions, 0),
       underReplicatedPartitions: topics.reduce((n, t) => n + t.underReplicatedPartitions, 0),
-      offlinePartitions: topics.reduce((n, t) => n + t.offlinePartitions, 0), metadataOffset: this.metadataOffset,
+      offlinePartitions: topics.reduce((n, t) => n + t.offlinePartitions, 0),
+      metadataOffset: this.metadataOffset,
     };
   }
 
   brokers(): BrokerState[] {
     const all = [...this.topics.values()].flatMap((t) => t.partitions);
     return [...this.status].map(([id, status]) => ({
-      id, status, isController: id === this.controller(), fenced: status !== 'running',
-      partitionsLed: all.filter((p) => p.leader === id).length, replicas: all.filter((p) => p.replicas.includes(id)).length,
-      bytesOnDisk: 0, host: '127.0.0.1', port: null, failure: null, logDirOffline: false,
+      id,
+      status,
+      isController: id === this.controller(),
+      fenced: status !== 'running',
+      partitionsLed: all.filter((p) => p.leader === id).length,
+      replicas: all.filter((p) => p.replicas.includes(id)).length,
+      bytesOnDisk: 0,
+      host: '127.0.0.1',
+      port: null,
+      failure: null,
+      logDirOffline: false,
     }));
   }
 
   listTopics(opts?: { includeInternal?: boolean }): TopicSummary[] {
-    return [...this.topics.values()].filter((t) => opts?.includeInternal || !t.name.startsWith('__')).map((t) => this.summary(t)).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.topics.values()]
+      .filter((t) => opts?.includeInternal || !t.name.startsWith('__'))
+      .map((t) => this.summary(t))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   describeTopic(name: string): TopicDescription {
     const t = this.topic(name);
-    return { ...this.summary(t), configs: describeTopicConfigs(t.configs), partitionStates: t.partitions.map((_, i) => this.state(t, i)) };
+    return {
+      ...this.summary(t),
+      configs: describeTopicConfigs(t.configs),
+      partitionStates: t.partitions.map((_, i) => this.state(t, i)),
+    };
   }
 
   topicDetails(name: string): TopicDetails {
@@ -146,8 +195,13 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
     const problem = (p: PartitionState) => p.leader < 0 || p.isr.length < p.replicas.length;
     const matching = opts.filter === 'problems' ? all.filter(problem) : all;
     return {
-      topic, filter: opts.filter ?? 'all', offset: opts.offset, total: all.length, matching: matching.length,
-      problems: all.filter(problem).length, partitions: matching.slice(opts.offset, opts.offset + opts.limit),
+      topic,
+      filter: opts.filter ?? 'all',
+      offset: opts.offset,
+      total: all.length,
+      matching: matching.length,
+      problems: all.filter(problem).length,
+      partitions: matching.slice(opts.offset, opts.offset + opts.limit),
     };
   }
 
@@ -164,9 +218,14 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
   async createTopic(opts: CreateTopicOptions): Promise<TopicDetails> {
     this.calls.push(`createTopic:${opts.name}`);
     validateTopicName(opts.name);
-    if (this.topics.has(opts.name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${opts.name}' already exists.`);
+    if (this.topics.has(opts.name))
+      throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${opts.name}' already exists.`);
     const rf = opts.replicationFactor ?? Math.min(3, this.status.size);
-    if (rf > this.status.size) throw new KafkaError('INVALID_REPLICATION_FACTOR', `Replication factor: ${rf} larger than available brokers: ${this.status.size}.`);
+    if (rf > this.status.size)
+      throw new KafkaError(
+        'INVALID_REPLICATION_FACTOR',
+        `Replication factor: ${rf} larger than available brokers: ${this.status.size}.`,
+      );
     const configs = validateTopicConfigs(opts.configs ?? {});
     const t: FakeTopic = { name: opts.name, id: `id-${opts.name}`, configs, partitions: [] };
     for (let i = 0; i < (opts.partitions ?? 1); i++) t.partitions.push(this.newPartition(i, rf));
@@ -185,13 +244,21 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
 
   async createPartitions(topic: string, totalCount: number): Promise<void> {
     const t = this.topic(topic);
-    if (totalCount <= t.partitions.length) throw new KafkaError('INVALID_PARTITIONS', `Topic currently has ${t.partitions.length} partitions, which is higher than the requested ${totalCount}.`);
+    if (totalCount <= t.partitions.length)
+      throw new KafkaError(
+        'INVALID_PARTITIONS',
+        `Topic currently has ${t.partitions.length} partitions, which is higher than the requested ${totalCount}.`,
+      );
     const rf = t.partitions[0]!.replicas.length;
     for (let i = t.partitions.length; i < totalCount; i++) t.partitions.push(this.newPartition(i, rf));
     this.changed('partition');
   }
 
-  async alterConfigs(topic: string, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]> {
+  async alterConfigs(
+    topic: string,
+    changes: { set?: Record<string, string>; delete?: string[] },
+    validateOnly?: boolean,
+  ): Promise<ConfigEntry[]> {
     const t = this.topic(topic);
     const next = { ...t.configs, ...validateTopicConfigs(changes.set ?? {}) };
     for (const k of changes.delete ?? []) delete next[k];
@@ -206,13 +273,24 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
   readonly brokerConfigs = new Map<string, Record<string, string>>();
 
   describeBrokerConfigs(brokerId: number | null): ConfigEntry[] {
-    if (brokerId !== null && !this.status.has(brokerId)) throw new KafkaError('BROKER_NOT_AVAILABLE', `There is no broker ${brokerId}`);
-    return describeBrokerConfigs(this.brokerConfigs, brokerId === null ? {} : { 'broker.id': String(brokerId) }, brokerId);
+    if (brokerId !== null && !this.status.has(brokerId))
+      throw new KafkaError('BROKER_NOT_AVAILABLE', `There is no broker ${brokerId}`);
+    return describeBrokerConfigs(
+      this.brokerConfigs,
+      brokerId === null ? {} : { 'broker.id': String(brokerId) },
+      brokerId,
+    );
   }
 
-  async alterBrokerConfigs(brokerId: number | null, changes: { set?: Record<string, string>; delete?: string[] }, validateOnly?: boolean): Promise<ConfigEntry[]> {
+  async alterBrokerConfigs(
+    brokerId: number | null,
+    changes: { set?: Record<string, string>; delete?: string[] },
+    validateOnly?: boolean,
+  ): Promise<ConfigEntry[]> {
     const resource = brokerResource(brokerId === null ? '' : String(brokerId), this.status.size);
-    const valid = validateBrokerConfigChange(resource, changes.set ?? {}, changes.delete ?? [], { brokerCount: this.status.size });
+    const valid = validateBrokerConfigChange(resource, changes.set ?? {}, changes.delete ?? [], {
+      brokerCount: this.status.size,
+    });
     if (!validateOnly) {
       const next = { ...this.brokerConfigs.get(resource), ...valid };
       for (const k of changes.delete ?? []) delete next[k];
@@ -225,12 +303,19 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
   async deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }> {
     const p = this.part(topic, partition);
     const target = beforeOffset === -1 ? p.records.length : beforeOffset;
-    if (target > p.records.length) throw new KafkaError('OFFSET_OUT_OF_RANGE', `Offset ${beforeOffset} is above the high watermark ${p.records.length}`);
+    if (target > p.records.length)
+      throw new KafkaError(
+        'OFFSET_OUT_OF_RANGE',
+        `Offset ${beforeOffset} is above the high watermark ${p.records.length}`,
+      );
     p.logStart = Math.max(p.logStart, target);
     return { lowWatermark: p.logStart };
   }
 
-  async produce(topic: string, records: ProduceRecord[]): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
+  async produce(
+    topic: string,
+    records: ProduceRecord[],
+  ): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
     const t = this.topic(topic);
     const out: Array<{ partition: number; offset: number; timestamp: number }> = [];
     const touched = new Set<number>();
@@ -240,15 +325,23 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
       if (p.leader === -1) throw new KafkaError('LEADER_NOT_AVAILABLE', `${topic}-${partition} has no leader`);
       const buf = (v: Buffer | string | null | undefined) => (v === null || v === undefined ? null : Buffer.from(v));
       const rec: DecodedRecord = {
-        topic, partition, offset: p.records.length, timestamp: r.timestamp ?? Date.now(), timestampType: 'CreateTime',
-        key: buf(r.key), value: buf(r.value), headers: Array.isArray(r.headers) ? r.headers : [], sizeInBytes: 20,
+        topic,
+        partition,
+        offset: p.records.length,
+        timestamp: r.timestamp ?? Date.now(),
+        timestampType: 'CreateTime',
+        key: buf(r.key),
+        value: buf(r.value),
+        headers: Array.isArray(r.headers) ? r.headers : [],
+        sizeInBytes: 20,
       };
       p.records.push(rec);
       touched.add(partition);
       this.produced.push(Date.now());
       out.push({ partition, offset: rec.offset, timestamp: rec.timestamp });
     }
-    for (const partition of touched) this.emit('highWatermark', { topic, partition, highWatermark: t.partitions[partition]!.records.length });
+    for (const partition of touched)
+      this.emit('highWatermark', { topic, partition, highWatermark: t.partitions[partition]!.records.length });
     return out;
   }
 
@@ -259,13 +352,26 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
       const p = this.part(opts.topic, i);
       const live = p.records.filter((r) => r.offset >= p.logStart);
       const s = opts.start;
-      const from = s.type === 'earliest' ? p.logStart : s.type === 'latest' ? p.records.length : s.type === 'offset' ? s.offset : (live.find((r) => r.timestamp >= s.timestamp)?.offset ?? p.records.length);
-      return opts.direction === 'backward' ? live.filter((r) => r.offset < from).slice(-opts.limit) : live.filter((r) => r.offset >= from).slice(0, opts.limit);
+      const from =
+        s.type === 'earliest'
+          ? p.logStart
+          : s.type === 'latest'
+            ? p.records.length
+            : s.type === 'offset'
+              ? s.offset
+              : (live.find((r) => r.timestamp >= s.timestamp)?.offset ?? p.records.length);
+      return opts.direction === 'backward'
+        ? live.filter((r) => r.offset < from).slice(-opts.limit)
+        : live.filter((r) => r.offset >= from).slice(0, opts.limit);
     });
     return all.sort((a, b) => a.timestamp - b.timestamp).slice(0, opts.limit);
   }
 
-  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {
+  async listOffsets(
+    topic: string,
+    partition: number,
+    spec: OffsetSpec,
+  ): Promise<{ offset: number; timestamp: number }> {
     const p = this.part(topic, partition);
     if (spec === 'earliest') return { offset: p.logStart, timestamp: -1 };
     if (spec === 'latest') return { offset: p.records.length, timestamp: -1 };
@@ -287,7 +393,10 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
         }
       }
     }
-    this.emit('broker', this.brokers().find((b) => b.id === id)!);
+    this.emit(
+      'broker',
+      this.brokers().find((b) => b.id === id)!,
+    );
     this.changed('broker');
   }
 
@@ -309,6 +418,11 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
   metrics() {
     const now = Date.now();
     this.produced = this.produced.filter((t) => now - t < 1000);
-    return { messagesInPerSec: this.produced.length, messagesOutPerSec: 0, bytesInPerSec: this.produced.length * 20, bytesOutPerSec: 0 };
+    return {
+      messagesInPerSec: this.produced.length,
+      messagesOutPerSec: 0,
+      bytesInPerSec: this.produced.length * 20,
+      bytesOutPerSec: 0,
+    };
   }
 }

@@ -30,7 +30,11 @@ export class FakeWebContents extends EventEmitter {
 export function createFakeElectron() {
   let appReady = false;
   const app = new (class extends EventEmitter {
-    paths: Record<string, string> = { appData: '/fake/appData', userData: '/fake/appData/noticeboard', logs: '/fake/logs' };
+    paths: Record<string, string> = {
+      appData: '/fake/appData',
+      userData: '/fake/appData/noticeboard',
+      logs: '/fake/logs',
+    };
     hasLock = true;
     isPackaged = false;
     quitRequests = 0;
@@ -128,7 +132,8 @@ export function createFakeElectron() {
   const defaultSession = {
     headersHook: null as null | ((details: any, cb: (r: any) => void) => void),
     permissionHook: null as null | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
-    permissionCheckHook: null as null | ((wc: unknown, permission: string, origin: string, details: unknown) => boolean),
+    permissionCheckHook: null as
+      null | ((wc: unknown, permission: string, origin: string, details: unknown) => boolean),
     webRequest: {
       onHeadersReceived(fn: (details: any, cb: (r: any) => void) => void) {
         defaultSession.headersHook = fn;
@@ -166,8 +171,15 @@ export function createFakeElectron() {
     },
   };
 
-  const shell = { opened: [] as string[], openExternal: async (u: string) => void shell.opened.push(u), openPath: async (p: string) => (shell.opened.push(p), '') };
-  const dialog = { errors: [] as Array<[string, string]>, showErrorBox: (t: string, c: string) => void dialog.errors.push([t, c]) };
+  const shell = {
+    opened: [] as string[],
+    openExternal: async (u: string) => void shell.opened.push(u),
+    openPath: async (p: string) => (shell.opened.push(p), ''),
+  };
+  const dialog = {
+    errors: [] as Array<[string, string]>,
+    showErrorBox: (t: string, c: string) => void dialog.errors.push([t, c]),
+  };
 
   // Preload side
   const exposed: Record<string, unknown> = {};

@@ -28,25 +28,39 @@ interface CreatableTopic {
 async function createOne(ctx: RequestContext, t: CreatableTopic, validateOnly: boolean): Promise<CreatedTopic> {
   const v = ctx.apiVersion;
   const out: CreatedTopic = {
-    name: t.name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null, topicConfigErrorCode: 0,
-    numPartitions: -1, replicationFactor: -1, configs: v >= 5 ? [] : null,
+    name: t.name,
+    topicId: ZERO_UUID,
+    errorCode: 0,
+    errorMessage: null,
+    topicConfigErrorCode: 0,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: v >= 5 ? [] : null,
   };
   try {
     refuseInternalTopicCreation(t.name);
     let assignments: number[][] | undefined;
     if (t.assignments.length > 0) {
       if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
-        throw new KafkaError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+        throw new KafkaError(
+          'INVALID_REQUEST',
+          'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+        );
       }
       const sorted = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       sorted.forEach((a, i) => {
-        if (a.partitionIndex !== i) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Partitions should be a consecutive 0-based integer sequence; partition ${i} is missing or repeated`);
+        if (a.partitionIndex !== i)
+          throw new KafkaError(
+            'INVALID_REPLICA_ASSIGNMENT',
+            `Partitions should be a consecutive 0-based integer sequence; partition ${i} is missing or repeated`,
+          );
       });
       assignments = sorted.map((a) => a.brokerIds);
     }
     const configs: Record<string, string> = {};
     for (const c of t.configs) {
-      if (c.value === null) throw new KafkaError('INVALID_CONFIG', `Null value not supported for topic configs: ${c.name}`);
+      if (c.value === null)
+        throw new KafkaError('INVALID_CONFIG', `Null value not supported for topic configs: ${c.name}`);
       configs[c.name] = c.value;
     }
     const d = await ctx.server.cluster.createTopic({
@@ -63,7 +77,13 @@ async function createOne(ctx: RequestContext, t: CreatableTopic, validateOnly: b
     out.numPartitions = d.partitions;
     out.replicationFactor = d.replicationFactor;
     if (v >= 5) {
-      out.configs = d.configs.map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: configSourceCode(c.source), isSensitive: c.sensitive }));
+      out.configs = d.configs.map((c) => ({
+        name: c.name,
+        value: c.value,
+        readOnly: c.readOnly,
+        configSource: configSourceCode(c.source),
+        isSensitive: c.sensitive,
+      }));
     }
   } catch (err) {
     const e = wireError(err);
@@ -84,8 +104,20 @@ export const adminHandlers: ApiHandler[] = [
       const topics: CreatedTopic[] = [];
       for (const t of body.topics) {
         if (counts.get(t.name)! > 1) {
-          const e = kafkaError('INVALID_REQUEST', `Create topics request from client ${ctx.conn.clientId ?? ''} contains multiple entries for the following topics: ${t.name}`);
-          topics.push({ name: t.name, topicId: ZERO_UUID, errorCode: e.errorCode, errorMessage: e.errorMessage, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: ctx.apiVersion >= 5 ? [] : null });
+          const e = kafkaError(
+            'INVALID_REQUEST',
+            `Create topics request from client ${ctx.conn.clientId ?? ''} contains multiple entries for the following topics: ${t.name}`,
+          );
+          topics.push({
+            name: t.name,
+            topicId: ZERO_UUID,
+            errorCode: e.errorCode,
+            errorMessage: e.errorMessage,
+            topicConfigErrorCode: 0,
+            numPartitions: -1,
+            replicationFactor: -1,
+            configs: ctx.apiVersion >= 5 ? [] : null,
+          });
           continue;
         }
         topics.push(await createOne(ctx, t, body.validateOnly));
@@ -105,9 +137,18 @@ export const adminHandlers: ApiHandler[] = [
         const image = ctx.broker.image;
         const byId = t.name === null || t.name === undefined;
         const topic = byId ? image.topicsById.get(t.topicId) : image.topic(t.name!);
-        const out = { name: topic?.name ?? t.name ?? null, topicId: topic?.topicId ?? t.topicId, errorCode: 0, errorMessage: null as string | null };
+        const out = {
+          name: topic?.name ?? t.name ?? null,
+          topicId: topic?.topicId ?? t.topicId,
+          errorCode: 0,
+          errorMessage: null as string | null,
+        };
         try {
-          if (!topic) throw new KafkaError(byId ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION', byId ? `Topic id ${t.topicId} does not exist` : `Topic ${t.name} does not exist`);
+          if (!topic)
+            throw new KafkaError(
+              byId ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION',
+              byId ? `Topic id ${t.topicId} does not exist` : `Topic ${t.name} does not exist`,
+            );
           await ctx.server.cluster.deleteTopic(topic.name);
         } catch (err) {
           Object.assign(out, wireError(err));
@@ -127,7 +168,8 @@ export const adminHandlers: ApiHandler[] = [
         let e = OK;
         try {
           // Some clients (kafkajs) send an empty list rather than null when they place nothing themselves.
-          const assignments = t.assignments === null || t.assignments.length === 0 ? undefined : t.assignments.map((a) => a.brokerIds);
+          const assignments =
+            t.assignments === null || t.assignments.length === 0 ? undefined : t.assignments.map((a) => a.brokerIds);
           await ctx.server.cluster.createPartitions(t.name, t.count, body.validateOnly, assignments);
         } catch (err) {
           e = wireError(err);
@@ -142,17 +184,25 @@ export const adminHandlers: ApiHandler[] = [
     minVersion: 0,
     maxVersion: 2,
     async handle(ctx, body) {
-      const topics = await Promise.all(body.topics.map(async (t) => ({
-        name: t.name,
-        partitions: await Promise.all(t.partitions.map(async (p) => {
-          try {
-            const lowWatermark = await ctx.broker.replicas.deleteRecords(t.name, p.partitionIndex, p.offset);
-            return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: 0 };
-          } catch (err) {
-            return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: wireError(err, true).errorCode };
-          }
+      const topics = await Promise.all(
+        body.topics.map(async (t) => ({
+          name: t.name,
+          partitions: await Promise.all(
+            t.partitions.map(async (p) => {
+              try {
+                const lowWatermark = await ctx.broker.replicas.deleteRecords(t.name, p.partitionIndex, p.offset);
+                return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: 0 };
+              } catch (err) {
+                return {
+                  partitionIndex: p.partitionIndex,
+                  lowWatermark: -1,
+                  errorCode: wireError(err, true).errorCode,
+                };
+              }
+            }),
+          ),
         })),
-      })));
+      );
       return { throttleTimeMs: 0, topics };
     },
   }),
@@ -169,7 +219,10 @@ export const adminHandlers: ApiHandler[] = [
         return { throttleTimeMs: 0, errorCode: asKafkaError(err).code, results: [] };
       }
       const wanted = body.topics === null ? null : new Map(body.topics.map((t) => [t.topic, new Set(t.partitions)]));
-      const byTopic = new Map<string, Array<{ partitionIndex: number; partitionSize: number; offsetLag: number; isFutureKey: boolean }>>();
+      const byTopic = new Map<
+        string,
+        Array<{ partitionIndex: number; partitionSize: number; offsetLag: number; isFutureKey: boolean }>
+      >();
       for (const p of rm.partitions.values()) {
         const name = p.topic.name;
         if (wanted && !wanted.get(name)?.has(p.index)) continue;
@@ -192,8 +245,17 @@ export const adminHandlers: ApiHandler[] = [
       } catch {
         // unknown
       }
-      const topics = [...byTopic].sort(([a], [b]) => a.localeCompare(b)).map(([name, partitions]) => ({ name, partitions: partitions.sort((a, b) => a.partitionIndex - b.partitionIndex) }));
-      return { throttleTimeMs: 0, errorCode: 0, results: [{ errorCode: 0, logDir: broker.path, topics, totalBytes, usableBytes }] };
+      const topics = [...byTopic]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, partitions]) => ({
+          name,
+          partitions: partitions.sort((a, b) => a.partitionIndex - b.partitionIndex),
+        }));
+      return {
+        throttleTimeMs: 0,
+        errorCode: 0,
+        results: [{ errorCode: 0, logDir: broker.path, topics, totalBytes, usableBytes }],
+      };
     },
   }),
 ];

@@ -46,8 +46,13 @@ const TYPE_CODES: Record<ConfigEntry['type'], number> = { boolean: 1, string: 2,
 type DescribedConfig = DescribeConfigsResponse['results'][number]['configs'][number];
 
 function describeEntry(c: ConfigEntry, opts: { synonyms: boolean; documentation: boolean }): DescribedConfig {
-  const synonyms = !opts.synonyms ? [] : (c.synonyms ?? [{ name: c.name, value: c.value, source: c.source }])
-    .map((x) => ({ name: x.name, value: c.sensitive ? null : x.value, source: configSourceCode(x.source) }));
+  const synonyms = !opts.synonyms
+    ? []
+    : (c.synonyms ?? [{ name: c.name, value: c.value, source: c.source }]).map((x) => ({
+        name: x.name,
+        value: c.sensitive ? null : x.value,
+        source: configSourceCode(x.source),
+      }));
   return {
     name: c.name,
     value: c.sensitive ? null : c.value,
@@ -62,7 +67,10 @@ function describeEntry(c: ConfigEntry, opts: { synonyms: boolean; documentation:
 }
 
 /** The broker configs the Kafka listeners decide (static), for the cluster to report with its own. */
-export function listenerStaticConfigs(server: Pick<ServerContext, 'endpoint' | 'sasl' | 'options'>, brokerId: number | null): Record<string, string> {
+export function listenerStaticConfigs(
+  server: Pick<ServerContext, 'endpoint' | 'sasl' | 'options'>,
+  brokerId: number | null,
+): Record<string, string> {
   const o = server.options;
   const out: Record<string, string> = {
     'auto.create.topics.enable': String(o.autoCreateTopics),
@@ -82,7 +90,8 @@ export function listenerStaticConfigs(server: Pick<ServerContext, 'endpoint' | '
 function brokerIdOf(ctx: RequestContext, name: string): number | null {
   if (name === '') return null;
   const id = Number(name);
-  if (!/^\d+$/.test(name) || !ctx.server.cluster.brokersList[id]) throw new KafkaError('INVALID_REQUEST', `Broker id ${name} does not exist`);
+  if (!/^\d+$/.test(name) || !ctx.server.cluster.brokersList[id])
+    throw new KafkaError('INVALID_REQUEST', `Broker id ${name} does not exist`);
   return id;
 }
 
@@ -101,14 +110,23 @@ type Changes = { set: Record<string, string>; delete: string[] };
  * returns what to set and delete. `listDefault` gives a list config's current
  * effective value (undefined: not a list config).
  */
-function incrementalChanges(current: Record<string, string>, ops: Op[], listDefault: (name: string) => string | undefined): Changes {
+function incrementalChanges(
+  current: Record<string, string>,
+  ops: Op[],
+  listDefault: (name: string) => string | undefined,
+): Changes {
   const set: Record<string, string> = {};
   const del: string[] = [];
   const seen = new Set<string>();
   for (const op of ops) {
-    if (seen.has(op.name)) throw new KafkaError('INVALID_REQUEST', `Config ${op.name} appears more than once in the request`);
+    if (seen.has(op.name))
+      throw new KafkaError('INVALID_REQUEST', `Config ${op.name} appears more than once in the request`);
     seen.add(op.name);
-    const items = () => (op.value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const items = () =>
+      (op.value ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     switch (op.configOperation) {
       case 0:
         if (op.value === null) throw new KafkaError('INVALID_REQUEST', `Null value not supported for ${op.name}`);
@@ -120,9 +138,19 @@ function incrementalChanges(current: Record<string, string>, ops: Op[], listDefa
       case 2:
       case 3: {
         const base = current[op.name] ?? listDefault(op.name);
-        if (base === undefined) throw new KafkaError('INVALID_CONFIG', `Config ${op.name} is not a list, so it cannot be appended to or subtracted from`);
-        const list = base.split(',').map((s) => s.trim()).filter(Boolean);
-        const next = op.configOperation === 2 ? [...list, ...items().filter((i) => !list.includes(i))] : list.filter((i) => !items().includes(i));
+        if (base === undefined)
+          throw new KafkaError(
+            'INVALID_CONFIG',
+            `Config ${op.name} is not a list, so it cannot be appended to or subtracted from`,
+          );
+        const list = base
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const next =
+          op.configOperation === 2
+            ? [...list, ...items().filter((i) => !list.includes(i))]
+            : list.filter((i) => !items().includes(i));
         set[op.name] = next.join(',');
         break;
       }
@@ -146,7 +174,10 @@ async function alterTopic(ctx: RequestContext, topic: string, changes: Changes, 
 export function warnDeprecated(ctx: RequestContext, where: string, names: string[]): void {
   try {
     ctx.server.options.log({
-      level: 'warn', type: 'deprecated-config', brokerId: ctx.broker.id, clientId: ctx.conn.clientId,
+      level: 'warn',
+      type: 'deprecated-config',
+      brokerId: ctx.broker.id,
+      clientId: ctx.conn.clientId,
       message: `${where} sets deprecated config${names.length > 1 ? 's' : ''} ${names.join(', ')}: accepted, without effect`,
     });
   } catch {
@@ -156,7 +187,9 @@ export function warnDeprecated(ctx: RequestContext, where: string, names: string
 
 /** The per-resource loop of AlterConfigs and IncrementalAlterConfigs: topics and brokers altered, other types refused. */
 async function alterEach<R extends { resourceType: number; resourceName: string }>(
-  ctx: RequestContext, resources: R[], validateOnly: boolean,
+  ctx: RequestContext,
+  resources: R[],
+  validateOnly: boolean,
   changesFor: (current: Record<string, string>, r: R, listDefault: (name: string) => string | undefined) => Changes,
 ) {
   const cluster = ctx.server.cluster;
@@ -165,12 +198,27 @@ async function alterEach<R extends { resourceType: number; resourceName: string 
     let e: WireError = OK;
     try {
       if (r.resourceType === RESOURCE.TOPIC) {
-        const listDefault = (n: string) => (TOPIC_CONFIG_DEFS[n]?.type === 'list' ? cluster.describeConfigs(r.resourceName).find((c) => c.name === n)?.value : undefined);
-        await alterTopic(ctx, r.resourceName, changesFor(cluster.topicImage(r.resourceName).configs, r, listDefault), validateOnly);
+        const listDefault = (n: string) =>
+          TOPIC_CONFIG_DEFS[n]?.type === 'list'
+            ? cluster.describeConfigs(r.resourceName).find((c) => c.name === n)?.value
+            : undefined;
+        await alterTopic(
+          ctx,
+          r.resourceName,
+          changesFor(cluster.topicImage(r.resourceName).configs, r, listDefault),
+          validateOnly,
+        );
       } else if (r.resourceType === RESOURCE.BROKER) {
         const id = brokerIdOf(ctx, r.resourceName);
-        const listDefault = (n: string) => (BROKER_CONFIG_DEFS[n]?.type === 'list' ? cluster.describeBrokerConfigs(id).find((c) => c.name === n)?.value : undefined);
-        await cluster.alterBrokerConfigs(id, changesFor(cluster.brokerConfigOverrides(id), r, listDefault), validateOnly);
+        const listDefault = (n: string) =>
+          BROKER_CONFIG_DEFS[n]?.type === 'list'
+            ? cluster.describeBrokerConfigs(id).find((c) => c.name === n)?.value
+            : undefined;
+        await cluster.alterBrokerConfigs(
+          id,
+          changesFor(cluster.brokerConfigOverrides(id), r, listDefault),
+          validateOnly,
+        );
       } else if (r.resourceType === RESOURCE.BROKER_LOGGER) {
         throw new KafkaError('INVALID_REQUEST', 'Broker logger levels cannot be changed in this sandbox');
       } else {
@@ -190,12 +238,16 @@ export const configHandlers: ApiHandler[] = [
     minVersion: 0,
     maxVersion: 4,
     handle(ctx, body) {
-      const opts = { synonyms: ctx.apiVersion >= 1 && body.includeSynonyms, documentation: ctx.apiVersion >= 3 && body.includeDocumentation };
+      const opts = {
+        synonyms: ctx.apiVersion >= 1 && body.includeSynonyms,
+        documentation: ctx.apiVersion >= 3 && body.includeDocumentation,
+      };
       const results = body.resources.map((r) => {
         const base = { resourceType: r.resourceType, resourceName: r.resourceName };
         try {
           let entries: ConfigEntry[];
-          if (r.resourceType === RESOURCE.TOPIC) entries = ctx.server.cluster.describeConfigs(r.resourceName, ctx.broker.id);
+          if (r.resourceType === RESOURCE.TOPIC)
+            entries = ctx.server.cluster.describeConfigs(r.resourceName, ctx.broker.id);
           else if (r.resourceType === RESOURCE.BROKER) entries = describeBroker(ctx, r.resourceName);
           else if (r.resourceType === RESOURCE.BROKER_LOGGER) entries = [];
           else throw new KafkaError('INVALID_REQUEST', `Unsupported resource type ${r.resourceType}`);
@@ -228,7 +280,9 @@ export const configHandlers: ApiHandler[] = [
     minVersion: 0,
     maxVersion: 1,
     async handle(ctx, body) {
-      const responses = await alterEach(ctx, body.resources, body.validateOnly, (current, r, listDefault) => incrementalChanges(current, r.configs, listDefault));
+      const responses = await alterEach(ctx, body.resources, body.validateOnly, (current, r, listDefault) =>
+        incrementalChanges(current, r.configs, listDefault),
+      );
       return { throttleTimeMs: 0, responses };
     },
   }),

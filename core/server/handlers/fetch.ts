@@ -42,13 +42,26 @@ export function epochError(t: TopicImage | undefined, partition: number, current
 
 function emptyPartition(partitionIndex: number, errorCode: number): PartitionData {
   return {
-    partitionIndex, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
-    divergingEpoch: { epoch: -1, endOffset: -1 }, currentLeader: { leaderId: -1, leaderEpoch: -1 }, snapshotId: { endOffset: -1, epoch: -1 },
-    abortedTransactions: null, preferredReadReplica: -1, records: EMPTY,
+    partitionIndex,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    divergingEpoch: { epoch: -1, endOffset: -1 },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1, epoch: -1 },
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
   };
 }
 
-function withLeader(ctx: RequestContext, t: TopicImage | undefined, d: PartitionData, leaders: Set<number>): PartitionData {
+function withLeader(
+  ctx: RequestContext,
+  t: TopicImage | undefined,
+  d: PartitionData,
+  leaders: Set<number>,
+): PartitionData {
   const p = t?.partitions[d.partitionIndex];
   if (p && (d.errorCode === codeOf('NOT_LEADER_OR_FOLLOWER') || d.errorCode === codeOf('FENCED_LEADER_EPOCH'))) {
     d.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
@@ -67,7 +80,11 @@ export const fetchHandlers: ApiHandler[] = [
     async handle(ctx, body) {
       const v = ctx.apiVersion;
       const image = ctx.broker.image;
-      const base = { throttleTimeMs: 0, sessionId: 0, nodeEndpoints: [] as Array<{ nodeId: number; host: string; port: number; rack: string | null }> };
+      const base = {
+        throttleTimeMs: 0,
+        sessionId: 0,
+        nodeEndpoints: [] as Array<{ nodeId: number; host: string; port: number; rack: string | null }>,
+      };
       if (v >= 7 && body.sessionId !== 0) {
         return { ...base, errorCode: codeOf('FETCH_SESSION_ID_NOT_FOUND'), responses: [] };
       }
@@ -76,12 +93,22 @@ export const fetchHandlers: ApiHandler[] = [
       }
       const readCommitted = body.isolationLevel === 1;
       // Resolve topics, and answer partitions that cannot be read without asking the engine.
-      const plan: Array<{ topicName: string; topicId: string; image: TopicImage | undefined; parts: Array<{ index: number; req: number; early: PartitionData | null }> }> = [];
+      const plan: Array<{
+        topicName: string;
+        topicId: string;
+        image: TopicImage | undefined;
+        parts: Array<{ index: number; req: number; early: PartitionData | null }>;
+      }> = [];
       const requests: FetchPartitionRequest[] = [];
       let anyEarly = false;
       for (const ft of body.topics) {
         const t = v >= 13 ? image.topicsById.get(ft.topicId) : image.topic(ft.topic);
-        const entry = { topicName: t?.name ?? ft.topic, topicId: t?.topicId ?? ft.topicId, image: t, parts: [] as Array<{ index: number; req: number; early: PartitionData | null }> };
+        const entry = {
+          topicName: t?.name ?? ft.topic,
+          topicId: t?.topicId ?? ft.topicId,
+          image: t,
+          parts: [] as Array<{ index: number; req: number; early: PartitionData | null }>,
+        };
         for (const fp of ft.partitions) {
           let code: number;
           if (!t) code = v >= 13 ? codeOf('UNKNOWN_TOPIC_ID') : codeOf('UNKNOWN_TOPIC_OR_PARTITION');
@@ -92,7 +119,12 @@ export const fetchHandlers: ApiHandler[] = [
             continue;
           }
           entry.parts.push({ index: fp.partition, req: requests.length, early: null });
-          requests.push({ topic: t!.name, partition: fp.partition, offset: fp.fetchOffset, maxBytes: Math.max(0, fp.partitionMaxBytes) });
+          requests.push({
+            topic: t!.name,
+            partition: fp.partition,
+            offset: fp.fetchOffset,
+            maxBytes: Math.max(0, fp.partitionMaxBytes),
+          });
         }
         plan.push(entry);
       }
@@ -104,7 +136,15 @@ export const fetchHandlers: ApiHandler[] = [
           results = await ctx.broker.replicas.fetch(requests, { maxWaitMs, minBytes: body.minBytes, maxBytes });
         } catch (err) {
           const error = asKafkaError(err);
-          results = requests.map((r) => ({ topic: r.topic, partition: r.partition, error, batches: [], highWatermark: -1, logStartOffset: -1, lastStableOffset: -1 }));
+          results = requests.map((r) => ({
+            topic: r.topic,
+            partition: r.partition,
+            error,
+            batches: [],
+            highWatermark: -1,
+            logStartOffset: -1,
+            lastStableOffset: -1,
+          }));
         }
       }
       const leaders = new Set<number>();
@@ -114,13 +154,20 @@ export const fetchHandlers: ApiHandler[] = [
         partitions: entry.parts.map((part) => {
           if (part.early) return withLeader(ctx, entry.image, part.early, leaders);
           const r = results[part.req]!;
-          if (r.error) return withLeader(ctx, entry.image, emptyPartition(part.index, wireError(r.error, true).errorCode), leaders);
+          if (r.error)
+            return withLeader(
+              ctx,
+              entry.image,
+              emptyPartition(part.index, wireError(r.error, true).errorCode),
+              leaders,
+            );
           const d = emptyPartition(part.index, 0);
           d.highWatermark = r.highWatermark;
           d.lastStableOffset = r.lastStableOffset;
           d.logStartOffset = r.logStartOffset;
           d.abortedTransactions = readCommitted ? [] : null;
-          d.records = r.batches.length === 0 ? EMPTY : r.batches.length === 1 ? r.batches[0]! : Buffer.concat(r.batches);
+          d.records =
+            r.batches.length === 0 ? EMPTY : r.batches.length === 1 ? r.batches[0]! : Buffer.concat(r.batches);
           return d;
         }),
       }));
@@ -135,31 +182,47 @@ export const fetchHandlers: ApiHandler[] = [
     async handle(ctx, body) {
       const v = ctx.apiVersion;
       const image = ctx.broker.image;
-      const topics = await Promise.all(body.topics.map(async (t) => ({
-        name: t.name,
-        partitions: await Promise.all(t.partitions.map(async (p) => {
-          const out = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
-          const ti = image.topic(t.name);
-          const fenced = epochError(ti, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
-          if (fenced) return { ...out, errorCode: fenced };
-          try {
-            const r = await listOffset(ctx, t.name, p.partitionIndex, p.timestamp);
-            out.offset = r.offset;
-            out.timestamp = r.timestamp;
-            out.leaderEpoch = ti?.partitions[p.partitionIndex]?.leaderEpoch ?? -1;
-            if (v === 0) out.oldStyleOffsets = r.offset >= 0 && p.maxNumOffsets > 0 ? [r.offset] : [];
-          } catch (err) {
-            out.errorCode = wireError(err, true).errorCode;
-          }
-          return out;
+      const topics = await Promise.all(
+        body.topics.map(async (t) => ({
+          name: t.name,
+          partitions: await Promise.all(
+            t.partitions.map(async (p) => {
+              const out = {
+                partitionIndex: p.partitionIndex,
+                errorCode: 0,
+                oldStyleOffsets: [] as number[],
+                timestamp: -1,
+                offset: -1,
+                leaderEpoch: -1,
+              };
+              const ti = image.topic(t.name);
+              const fenced = epochError(ti, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
+              if (fenced) return { ...out, errorCode: fenced };
+              try {
+                const r = await listOffset(ctx, t.name, p.partitionIndex, p.timestamp);
+                out.offset = r.offset;
+                out.timestamp = r.timestamp;
+                out.leaderEpoch = ti?.partitions[p.partitionIndex]?.leaderEpoch ?? -1;
+                if (v === 0) out.oldStyleOffsets = r.offset >= 0 && p.maxNumOffsets > 0 ? [r.offset] : [];
+              } catch (err) {
+                out.errorCode = wireError(err, true).errorCode;
+              }
+              return out;
+            }),
+          ),
         })),
-      })));
+      );
       return { throttleTimeMs: 0, topics };
     },
   }),
 ];
 
-async function listOffset(ctx: RequestContext, topic: string, partition: number, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+async function listOffset(
+  ctx: RequestContext,
+  topic: string,
+  partition: number,
+  timestamp: number,
+): Promise<{ offset: number; timestamp: number }> {
   const rm = ctx.broker.replicas;
   switch (timestamp) {
     case -2:

@@ -18,11 +18,39 @@ import { api, type ApiHandler, type RequestContext } from '../context';
 import { codeOf } from '../error-codes';
 
 /** Kafka's AclOperation codes, as the authorized-operations bitfields carry them. */
-const OP = { READ: 3, WRITE: 4, CREATE: 5, DELETE: 6, ALTER: 7, DESCRIBE: 8, CLUSTER_ACTION: 9, DESCRIBE_CONFIGS: 10, ALTER_CONFIGS: 11, IDEMPOTENT_WRITE: 12 };
+const OP = {
+  READ: 3,
+  WRITE: 4,
+  CREATE: 5,
+  DELETE: 6,
+  ALTER: 7,
+  DESCRIBE: 8,
+  CLUSTER_ACTION: 9,
+  DESCRIBE_CONFIGS: 10,
+  ALTER_CONFIGS: 11,
+  IDEMPOTENT_WRITE: 12,
+};
 const bits = (...ops: number[]) => ops.reduce((n, op) => n | (1 << op), 0);
 /** No authorizer: every operation is allowed. */
-export const TOPIC_OPERATIONS = bits(OP.READ, OP.WRITE, OP.CREATE, OP.DELETE, OP.ALTER, OP.DESCRIBE, OP.DESCRIBE_CONFIGS, OP.ALTER_CONFIGS);
-export const CLUSTER_OPERATIONS = bits(OP.CREATE, OP.ALTER, OP.DESCRIBE, OP.CLUSTER_ACTION, OP.DESCRIBE_CONFIGS, OP.ALTER_CONFIGS, OP.IDEMPOTENT_WRITE);
+export const TOPIC_OPERATIONS = bits(
+  OP.READ,
+  OP.WRITE,
+  OP.CREATE,
+  OP.DELETE,
+  OP.ALTER,
+  OP.DESCRIBE,
+  OP.DESCRIBE_CONFIGS,
+  OP.ALTER_CONFIGS,
+);
+export const CLUSTER_OPERATIONS = bits(
+  OP.CREATE,
+  OP.ALTER,
+  OP.DESCRIBE,
+  OP.CLUSTER_ACTION,
+  OP.DESCRIBE_CONFIGS,
+  OP.ALTER_CONFIGS,
+  OP.IDEMPOTENT_WRITE,
+);
 const NOT_REQUESTED = -2147483648;
 
 type TopicMetadata = MetadataResponse['topics'][number];
@@ -56,17 +84,26 @@ function missingTopic(name: string | null, topicId: string, errorCode: number): 
 async function autoCreate(ctx: RequestContext, name: string): Promise<void> {
   const pending = ctx.server.creatingTopics.get(name);
   if (pending) return pending;
-  const p = ctx.server.cluster.createTopic({ name }).then(
-    () => undefined,
-    (err: unknown) => {
-      if (asKafkaError(err).errorName !== 'TOPIC_ALREADY_EXISTS') throw err;
-    },
-  ).finally(() => ctx.server.creatingTopics.delete(name));
+  const p = ctx.server.cluster
+    .createTopic({ name })
+    .then(
+      () => undefined,
+      (err: unknown) => {
+        if (asKafkaError(err).errorName !== 'TOPIC_ALREADY_EXISTS') throw err;
+      },
+    )
+    .finally(() => ctx.server.creatingTopics.delete(name));
   ctx.server.creatingTopics.set(name, p);
   return p;
 }
 
-async function resolveRequested(ctx: RequestContext, image: () => MetadataImage, req: { topicId: string; name: string | null }, allowCreate: boolean, includeOps: boolean): Promise<TopicMetadata> {
+async function resolveRequested(
+  ctx: RequestContext,
+  image: () => MetadataImage,
+  req: { topicId: string; name: string | null },
+  allowCreate: boolean,
+  includeOps: boolean,
+): Promise<TopicMetadata> {
   if (req.name === null || req.name === undefined) {
     const t = image().topicsById.get(req.topicId);
     return t ? topicMetadata(ctx, t, includeOps) : missingTopic(null, req.topicId, codeOf('UNKNOWN_TOPIC_ID'));
@@ -82,7 +119,9 @@ async function resolveRequested(ctx: RequestContext, image: () => MetadataImage,
     return missingTopic(name, ZERO_UUID, asKafkaError(err).code);
   }
   const created = image().topic(name);
-  return created ? topicMetadata(ctx, created, includeOps) : missingTopic(name, ZERO_UUID, codeOf('LEADER_NOT_AVAILABLE'));
+  return created
+    ? topicMetadata(ctx, created, includeOps)
+    : missingTopic(name, ZERO_UUID, codeOf('LEADER_NOT_AVAILABLE'));
 }
 
 export const metadataHandlers: ApiHandler[] = [
@@ -96,7 +135,9 @@ export const metadataHandlers: ApiHandler[] = [
       const includeOps = v >= 8 && body.includeTopicAuthorizedOperations;
       let topics: TopicMetadata[];
       if (body.topics === null || (v === 0 && body.topics.length === 0)) {
-        topics = [...image().topicsByName.values()].sort((a, b) => a.name.localeCompare(b.name)).map((t) => topicMetadata(ctx, t, includeOps));
+        topics = [...image().topicsByName.values()]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((t) => topicMetadata(ctx, t, includeOps));
       } else {
         const allowCreate = ctx.server.options.autoCreateTopics && (v < 4 || body.allowAutoTopicCreation);
         topics = await Promise.all(body.topics.map((t) => resolveRequested(ctx, image, t, allowCreate, includeOps)));
@@ -107,7 +148,8 @@ export const metadataHandlers: ApiHandler[] = [
         clusterId: image().clusterId,
         controllerId: ctx.server.controllerId(),
         topics,
-        clusterAuthorizedOperations: v >= 8 && v <= 10 && body.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+        clusterAuthorizedOperations:
+          v >= 8 && v <= 10 && body.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
       };
     },
   }),
@@ -118,14 +160,22 @@ export const metadataHandlers: ApiHandler[] = [
     handle(ctx, body) {
       const base = { throttleTimeMs: 0, clusterId: ctx.broker.image.clusterId, endpointType: body.endpointType };
       if (ctx.apiVersion >= 1 && body.endpointType !== 1) {
-        return { ...base, errorCode: codeOf('UNSUPPORTED_ENDPOINT_TYPE'), errorMessage: 'Only broker endpoints (type 1) can be described; the controller runs inside the brokers', controllerId: -1, brokers: [] };
+        return {
+          ...base,
+          errorCode: codeOf('UNSUPPORTED_ENDPOINT_TYPE'),
+          errorMessage: 'Only broker endpoints (type 1) can be described; the controller runs inside the brokers',
+          controllerId: -1,
+          brokers: [],
+        };
       }
       return {
         ...base,
         errorCode: 0,
         errorMessage: null,
         controllerId: ctx.server.controllerId(),
-        brokers: ctx.server.liveEndpoints().map((e) => ({ brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack })),
+        brokers: ctx.server
+          .liveEndpoints()
+          .map((e) => ({ brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack })),
         clusterAuthorizedOperations: body.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
       };
     },

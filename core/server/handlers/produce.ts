@@ -38,7 +38,13 @@ export function ownedBuffer(b: Buffer): Buffer {
 
 function failed(index: number, e: WireError): PartitionResponse {
   return {
-    index, errorCode: e.errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: e.errorMessage,
+    index,
+    errorCode: e.errorCode,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    recordErrors: [],
+    errorMessage: e.errorMessage,
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
   };
 }
@@ -48,7 +54,15 @@ function needsOrdering(ctx: RequestContext, topics: Array<{ name: string }>): bo
   return false;
 }
 
-async function produce(ctx: RequestContext, body: { transactionalId: string | null; acks: number; timeoutMs: number; topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer | null }> }> }) {
+async function produce(
+  ctx: RequestContext,
+  body: {
+    transactionalId: string | null;
+    acks: number;
+    timeoutMs: number;
+    topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer | null }> }>;
+  },
+) {
   const { acks } = body;
   const timeoutMs = Math.max(0, Math.min(body.timeoutMs, 300_000));
   const pending: Array<Promise<PartitionResponse>> = [];
@@ -58,15 +72,36 @@ async function produce(ctx: RequestContext, body: { transactionalId: string | nu
     shape.push({ name: td.name, count: td.partitionData.length });
     for (const pd of td.partitionData) {
       if (acks !== 0 && acks !== 1 && acks !== -1) {
-        pending.push(Promise.resolve(failed(pd.index, { errorCode: codeOf('INVALID_REQUIRED_ACKS'), errorMessage: `acks must be 0, 1 or -1; got ${acks}` })));
+        pending.push(
+          Promise.resolve(
+            failed(pd.index, {
+              errorCode: codeOf('INVALID_REQUIRED_ACKS'),
+              errorMessage: `acks must be 0, 1 or -1; got ${acks}`,
+            }),
+          ),
+        );
         continue;
       }
       if (body.transactionalId !== null) {
-        pending.push(Promise.resolve(failed(pd.index, { errorCode: codeOf('INVALID_TXN_STATE'), errorMessage: 'Transactions are not supported by this sandbox' })));
+        pending.push(
+          Promise.resolve(
+            failed(pd.index, {
+              errorCode: codeOf('INVALID_TXN_STATE'),
+              errorMessage: 'Transactions are not supported by this sandbox',
+            }),
+          ),
+        );
         continue;
       }
       if (!pd.records || pd.records.length === 0) {
-        pending.push(Promise.resolve(failed(pd.index, { errorCode: codeOf('CORRUPT_MESSAGE'), errorMessage: 'The produce request carried no records' })));
+        pending.push(
+          Promise.resolve(
+            failed(pd.index, {
+              errorCode: codeOf('CORRUPT_MESSAGE'),
+              errorMessage: 'The produce request carried no records',
+            }),
+          ),
+        );
         continue;
       }
       let call: Promise<{ baseOffset: number; logAppendTime: number; logStartOffset: number }>;
@@ -75,24 +110,35 @@ async function produce(ctx: RequestContext, body: { transactionalId: string | nu
       } catch (err) {
         call = Promise.reject(err);
       }
-      pending.push(call.then(
-        (r): PartitionResponse => ({
-          index: pd.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset,
-          recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 },
-        }),
-        (err: unknown) => {
-          const res = failed(pd.index, wireError(err, true));
-          // KIP-467: which records made the batch fail (v8+ carry them; older versions just drop the field).
-          if (err instanceof RecordValidationError) {
-            res.recordErrors = err.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
-          }
-          if (res.errorCode === codeOf('NOT_LEADER_OR_FOLLOWER')) {
-            const p = ctx.broker.image.topic(td.name)?.partitions[pd.index];
-            if (p) res.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
-          }
-          return res;
-        },
-      ));
+      pending.push(
+        call.then(
+          (r): PartitionResponse => ({
+            index: pd.index,
+            errorCode: 0,
+            baseOffset: r.baseOffset,
+            logAppendTimeMs: r.logAppendTime,
+            logStartOffset: r.logStartOffset,
+            recordErrors: [],
+            errorMessage: null,
+            currentLeader: { leaderId: -1, leaderEpoch: -1 },
+          }),
+          (err: unknown) => {
+            const res = failed(pd.index, wireError(err, true));
+            // KIP-467: which records made the batch fail (v8+ carry them; older versions just drop the field).
+            if (err instanceof RecordValidationError) {
+              res.recordErrors = err.recordErrors.map((e) => ({
+                batchIndex: e.batchIndex,
+                batchIndexErrorMessage: e.message,
+              }));
+            }
+            if (res.errorCode === codeOf('NOT_LEADER_OR_FOLLOWER')) {
+              const p = ctx.broker.image.topic(td.name)?.partitions[pd.index];
+              if (p) res.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
+            }
+            return res;
+          },
+        ),
+      );
     }
   }
   const results = await Promise.all(pending);
@@ -101,7 +147,8 @@ async function produce(ctx: RequestContext, body: { transactionalId: string | nu
   const responses = shape.map(({ name, count }) => ({ name, partitionResponses: results.slice(i, (i += count)) }));
   const leaders = new Set<number>();
   for (const r of results) if (r.currentLeader.leaderId >= 0) leaders.add(r.currentLeader.leaderId);
-  const nodeEndpoints = ctx.apiVersion >= 10 ? [...leaders].map((id) => ctx.server.endpoint(id)).filter((e) => e !== null) : [];
+  const nodeEndpoints =
+    ctx.apiVersion >= 10 ? [...leaders].map((id) => ctx.server.endpoint(id)).filter((e) => e !== null) : [];
   return { responses, throttleTimeMs: 0, nodeEndpoints };
 }
 
@@ -137,7 +184,12 @@ export const produceHandlers: ApiHandler[] = [
         return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
       } catch (err) {
         const e = wireError(err);
-        return { throttleTimeMs: 0, errorCode: e.errorCode === codeOf('NOT_CONTROLLER') ? codeOf('COORDINATOR_NOT_AVAILABLE') : e.errorCode, producerId: -1, producerEpoch: -1 };
+        return {
+          throttleTimeMs: 0,
+          errorCode: e.errorCode === codeOf('NOT_CONTROLLER') ? codeOf('COORDINATOR_NOT_AVAILABLE') : e.errorCode,
+          producerId: -1,
+          producerEpoch: -1,
+        };
       }
     },
   }),

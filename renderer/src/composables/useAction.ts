@@ -6,7 +6,14 @@ import { useMessage, useNotification } from 'naive-ui';
 import { ApiError } from '@core/api/client';
 
 export function describeError(err: unknown): { title: string; detail: string } {
-  if (err instanceof ApiError) return { title: err.errorName.replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()), detail: err.message };
+  if (err instanceof ApiError)
+    return {
+      title: err.errorName
+        .replace(/_/g, ' ')
+        .toLowerCase()
+        .replace(/^./, (c) => c.toUpperCase()),
+      detail: err.message,
+    };
   return { title: 'Something went wrong', detail: err instanceof Error ? err.message : String(err) };
 }
 
@@ -20,7 +27,13 @@ export function useAction() {
       return result;
     } catch (err) {
       const { title, detail } = describeError(err);
-      notification.error({ title: `${what} failed`, description: title, content: detail, duration: 10_000, keepAliveOnHover: true });
+      notification.error({
+        title: `${what} failed`,
+        description: title,
+        content: detail,
+        duration: 10_000,
+        keepAliveOnHover: true,
+      });
       return undefined;
     }
   };

@@ -20,13 +20,20 @@ export function useGlobalKeys(): void {
   const onKeydown = (e: KeyboardEvent) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === '/' && !editable(e.target)) {
-      const boxes = [...document.querySelectorAll<HTMLInputElement>('[data-page-search] input, input[data-page-search]')].filter(visible);
+      const boxes = [
+        ...document.querySelectorAll<HTMLInputElement>('[data-page-search] input, input[data-page-search]'),
+      ].filter(visible);
       const box = boxes[boxes.length - 1];
       if (!box) return;
       e.preventDefault();
       box.focus();
       box.select();
-    } else if (e.key === 'Escape' && editable(e.target) && (e.target as HTMLElement).closest('[data-page-search]') && !(e.target as HTMLElement).closest('.n-modal, .n-drawer')) {
+    } else if (
+      e.key === 'Escape' &&
+      editable(e.target) &&
+      (e.target as HTMLElement).closest('[data-page-search]') &&
+      !(e.target as HTMLElement).closest('.n-modal, .n-drawer')
+    ) {
       (e.target as HTMLElement).blur();
     }
   };

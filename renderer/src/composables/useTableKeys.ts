@@ -64,12 +64,24 @@ export function useTableKeys<T>(opts: TableKeysOptions<T>) {
     const i = rows.findIndex((r) => opts.key(r) === opts.key(row));
     let next: number;
     switch (e.key) {
-      case 'ArrowDown': next = i + 1; break;
-      case 'ArrowUp': next = i - 1; break;
-      case 'Home': next = 0; break;
-      case 'End': next = rows.length - 1; break;
-      case 'PageDown': next = i + PAGE; break;
-      case 'PageUp': next = i - PAGE; break;
+      case 'ArrowDown':
+        next = i + 1;
+        break;
+      case 'ArrowUp':
+        next = i - 1;
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = rows.length - 1;
+        break;
+      case 'PageDown':
+        next = i + PAGE;
+        break;
+      case 'PageUp':
+        next = i - PAGE;
+        break;
       case 'Enter':
       case ' ':
         if (opts.onOpen) {
@@ -90,7 +102,9 @@ export function useTableKeys<T>(opts: TableKeysOptions<T>) {
       tabindex: isActive(row) ? 0 : -1,
       'data-row-key': String(k),
       'aria-label': opts.label?.(row),
-      onFocus: () => { activeKey.value = k; },
+      onFocus: () => {
+        activeKey.value = k;
+      },
       onKeydown: (e: KeyboardEvent) => onKeydown(e, row),
       onDblclick: opts.onOpen ? () => opts.onOpen!(row) : undefined,
     } as HTMLAttributes;

@@ -10,13 +10,20 @@ export function useVisible(target: Ref<HTMLElement | null>, margin = '120px'): R
   // Visible until told otherwise, so a browser without IntersectionObserver shows everything live.
   const visible = ref(true);
   if (typeof IntersectionObserver === 'undefined') return visible;
-  const observer = new IntersectionObserver((entries) => {
-    for (const e of entries) visible.value = e.isIntersecting;
-  }, { rootMargin: margin });
-  watch(target, (el, old) => {
-    if (old) observer.unobserve(old);
-    if (el) observer.observe(el);
-  }, { immediate: true });
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) visible.value = e.isIntersecting;
+    },
+    { rootMargin: margin },
+  );
+  watch(
+    target,
+    (el, old) => {
+      if (old) observer.unobserve(old);
+      if (el) observer.observe(el);
+    },
+    { immediate: true },
+  );
   onBeforeUnmount(() => observer.disconnect());
   return visible;
 }

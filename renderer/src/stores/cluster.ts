@@ -38,7 +38,11 @@ export const useClusterStore = defineStore('cluster', () => {
       lastChangedTopics.value = change.topics;
       changeCount.value++;
     });
-    watch(() => connection.generation, () => void load(), { immediate: connection.generation > 0 });
+    watch(
+      () => connection.generation,
+      () => void load(),
+      { immediate: connection.generation > 0 },
+    );
   }
 
   return { state, loading, error, brokers, brokersUp, controller, lastChangedTopics, changeCount, load, start };

@@ -100,14 +100,18 @@ export const useGroupLagStore = defineStore('groupLag', () => {
         return;
       }
       subscriptionId = w.subscriptionId;
-      const [d, h] = await Promise.all([api.describeGroup({ groupId: id }), api.getLagHistory({ groupId: id, seconds: WINDOW_SECONDS })]);
+      const [d, h] = await Promise.all([
+        api.describeGroup({ groupId: id }),
+        api.getLagHistory({ groupId: id, seconds: WINDOW_SECONDS }),
+      ]);
       if (mine !== seq) return;
       group.value = d;
       notFound.value = false;
       error.value = null;
       clearSeries();
       total.push(...h.total);
-      for (const p of h.partitions) series.set(`${p.topic}\u0000${p.partition}`, { topic: p.topic, partition: p.partition, points: p.points });
+      for (const p of h.partitions)
+        series.set(`${p.topic}\u0000${p.partition}`, { topic: p.topic, partition: p.partition, points: p.points });
       version.value++;
     } catch (err) {
       if (mine !== seq) return;
@@ -138,7 +142,10 @@ export const useGroupLagStore = defineStore('groupLag', () => {
       const sid = subscriptionId;
       subscriptionId = null;
       try {
-        void connection.api().unwatchGroup({ subscriptionId: sid }).catch(() => undefined);
+        void connection
+          .api()
+          .unwatchGroup({ subscriptionId: sid })
+          .catch(() => undefined);
       } catch {
         // Not connected: the watch ended with the connection.
       }
@@ -173,12 +180,15 @@ export const useGroupLagStore = defineStore('groupLag', () => {
     started = true;
     connection.on('groupLag', onUpdate);
     // A watch lives on one connection: after a reconnect, watch again.
-    watch(() => connection.generation, () => {
-      const id = groupId.value;
-      if (!id) return;
-      subscriptionId = null;
-      void load(id, ++seq);
-    });
+    watch(
+      () => connection.generation,
+      () => {
+        const id = groupId.value;
+        if (!id) return;
+        subscriptionId = null;
+        void load(id, ++seq);
+      },
+    );
   }
 
   return { groupId, group, loading, error, notFound, total, series, version, lastUpdate, open, close, refresh, start };

@@ -34,7 +34,11 @@ export const useGroupsStore = defineStore('groups', () => {
       error.value = null;
       loaded.value = true;
     });
-    watch(() => connection.generation, () => void load(), { immediate: connection.generation > 0 });
+    watch(
+      () => connection.generation,
+      () => void load(),
+      { immediate: connection.generation > 0 },
+    );
   }
 
   return { groups, loaded, error, load, start };

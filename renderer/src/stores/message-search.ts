@@ -85,7 +85,9 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
           return;
         }
       } while (again);
-    })().finally(() => { fetching = null; });
+    })().finally(() => {
+      fetching = null;
+    });
     return fetching;
   }
 
@@ -135,7 +137,10 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
       results.value = [];
       try {
         const source = mode.value === 'regex' ? pattern.value : pattern.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        marker = scopes.value.includes('key') || scopes.value.includes('value') ? new RegExp(source, caseSensitive.value ? '' : 'i') : null;
+        marker =
+          scopes.value.includes('key') || scopes.value.includes('value')
+            ? new RegExp(source, caseSensitive.value ? '' : 'i')
+            : null;
       } catch {
         marker = null;
       }
@@ -163,8 +168,27 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
     const s = status.value;
     status.value = null;
     results.value = [];
-    if (s?.state === 'running') await connection.api().stopSearch({ searchId: s.searchId }).catch(() => undefined);
+    if (s?.state === 'running')
+      await connection
+        .api()
+        .stopSearch({ searchId: s.searchId })
+        .catch(() => undefined);
   }
 
-  return { forTopic, pattern, mode, caseSensitive, scopes, status, results, error, starting, running, active, start, stop, clear };
+  return {
+    forTopic,
+    pattern,
+    mode,
+    caseSensitive,
+    scopes,
+    status,
+    results,
+    error,
+    starting,
+    running,
+    active,
+    start,
+    stop,
+    clear,
+  };
 });

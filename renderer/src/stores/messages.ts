@@ -38,7 +38,15 @@ function capLive(r: RecordDto): RecordDto {
   const [key, keyFull] = cut(r.key);
   const [value, valueFull] = cut(r.value);
   if (keyFull === undefined && valueFull === undefined) return r;
-  return { ...r, key, value, truncated: { ...(keyFull !== undefined ? { key: keyFull } : {}), ...(valueFull !== undefined ? { value: valueFull } : {}) } };
+  return {
+    ...r,
+    key,
+    value,
+    truncated: {
+      ...(keyFull !== undefined ? { key: keyFull } : {}),
+      ...(valueFull !== undefined ? { value: valueFull } : {}),
+    },
+  };
 }
 
 export const useMessagesStore = defineStore('messages', () => {
@@ -74,12 +82,18 @@ export const useMessagesStore = defineStore('messages', () => {
 
   const hw = (p: number) => page.value?.partitions.find((x) => x.partition === p)?.highWatermark ?? 0;
   const logStart = (p: number) => page.value?.partitions.find((x) => x.partition === p)?.logStartOffset ?? 0;
-  const canOlder = computed(() => !live.value && !!page.value && page.value.lower.some((l) => l.offset > logStart(l.partition)));
-  const canNewer = computed(() => !live.value && !!page.value && page.value.upper.some((u) => u.offset < hw(u.partition)));
+  const canOlder = computed(
+    () => !live.value && !!page.value && page.value.lower.some((l) => l.offset > logStart(l.partition)),
+  );
+  const canNewer = computed(
+    () => !live.value && !!page.value && page.value.upper.some((u) => u.offset < hw(u.partition)),
+  );
   const canNext = computed(() => (order.value === 'newest' ? canOlder.value : canNewer.value));
   const canPrev = computed(() => (order.value === 'newest' ? canNewer.value : canOlder.value));
   /** Messages in the partitions shown, log start to high watermark, as of the last read. */
-  const totalMessages = computed(() => page.value?.partitions.reduce((n, p) => n + Math.max(0, p.highWatermark - p.logStartOffset), 0) ?? null);
+  const totalMessages = computed(
+    () => page.value?.partitions.reduce((n, p) => n + Math.max(0, p.highWatermark - p.logStartOffset), 0) ?? null,
+  );
 
   async function open(name: string): Promise<void> {
     if (topic.value === name) return;
@@ -94,13 +108,25 @@ export const useMessagesStore = defineStore('messages', () => {
     error.value = null;
     partitionCount.value = 0;
     const mine = ++seq;
-    void connection.api().listPartitions({ topic: name }).then((ps) => {
-      if (topic.value === name) partitionCount.value = ps.length;
-    }, () => undefined);
+    void connection
+      .api()
+      .listPartitions({ topic: name })
+      .then(
+        (ps) => {
+          if (topic.value === name) partitionCount.value = ps.length;
+        },
+        () => undefined,
+      );
     await read({ type: 'latest' }, 'backward', 'newest', { mode: 'latest' }, mine);
   }
 
-  async function read(start: ReadStartInput, direction: 'forward' | 'backward', display: DisplayOrder, what: typeof shownStart.value, mine = ++seq): Promise<void> {
+  async function read(
+    start: ReadStartInput,
+    direction: 'forward' | 'backward',
+    display: DisplayOrder,
+    what: typeof shownStart.value,
+    mine = ++seq,
+  ): Promise<void> {
     loading.value = true;
     const t0 = performance.now();
     try {
@@ -187,7 +213,11 @@ export const useMessagesStore = defineStore('messages', () => {
       liveOff = null;
       const id = liveSubscription;
       liveSubscription = null;
-      if (id) await connection.api().unwatchRecords({ subscriptionId: id }).catch(() => undefined);
+      if (id)
+        await connection
+          .api()
+          .unwatchRecords({ subscriptionId: id })
+          .catch(() => undefined);
       return;
     }
     live.value = true;
@@ -196,7 +226,9 @@ export const useMessagesStore = defineStore('messages', () => {
     liveQueue = [];
     liveOff = connection.on('records', onLive);
     try {
-      const { subscriptionId } = await connection.api().watchRecords({ topic: topic.value, partition: partition.value ?? undefined });
+      const { subscriptionId } = await connection
+        .api()
+        .watchRecords({ topic: topic.value, partition: partition.value ?? undefined });
       liveSubscription = subscriptionId;
     } catch (err) {
       error.value = describeError(err).detail;
@@ -209,7 +241,8 @@ export const useMessagesStore = defineStore('messages', () => {
     liveQueue = null;
     // Records that arrived while the page was read may already be on it.
     const shown = new Set(rows.value.map((r) => r.id));
-    for (const q of queued) onLive({ ...q, records: q.records.filter((r) => !shown.has(`${r.partition}:${r.offset}`)) });
+    for (const q of queued)
+      onLive({ ...q, records: q.records.filter((r) => !shown.has(`${r.partition}:${r.offset}`)) });
   }
 
   async function close(): Promise<void> {
@@ -219,10 +252,36 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   return {
-    topic, partition, partitionCount, startMode, startOffset, startTimestamp, pageSize,
-    rows, page, order, loading, error, readMs, shownStart, totalMessages,
-    live, liveSkipped, liveReceived,
-    canNext, canPrev, canOlder, canNewer,
-    open, load, read, older, newer, nextPage, prevPage, setLive, close,
+    topic,
+    partition,
+    partitionCount,
+    startMode,
+    startOffset,
+    startTimestamp,
+    pageSize,
+    rows,
+    page,
+    order,
+    loading,
+    error,
+    readMs,
+    shownStart,
+    totalMessages,
+    live,
+    liveSkipped,
+    liveReceived,
+    canNext,
+    canPrev,
+    canOlder,
+    canNewer,
+    open,
+    load,
+    read,
+    older,
+    newer,
+    nextPage,
+    prevPage,
+    setLive,
+    close,
   };
 });

@@ -29,7 +29,11 @@ export const useMetricsStore = defineStore('metrics', () => {
       next.push(s);
       samples.value = next;
     });
-    watch(() => connection.generation, () => void loadHistory(), { immediate: connection.generation > 0 });
+    watch(
+      () => connection.generation,
+      () => void loadHistory(),
+      { immediate: connection.generation > 0 },
+    );
   }
 
   return { samples, latest, start };

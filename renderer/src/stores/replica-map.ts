@@ -26,7 +26,11 @@ export const useReplicaMapStore = defineStore('replicaMap', () => {
   /** Replicas changed by a recent event (partition key -> brokers, with when); drawn highlighted for a moment. */
   const recent = shallowRef(new Map<string, { at: number; brokers: Set<number> }>());
 
-  const partitions = computed(() => [...byKey.value.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1)));
+  const partitions = computed(() =>
+    [...byKey.value.values()].sort((a, b) =>
+      a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+    ),
+  );
 
   async function load(): Promise<void> {
     loading.value = true;
@@ -43,7 +47,15 @@ export const useReplicaMapStore = defineStore('replicaMap', () => {
   }
 
   const role = (p: PartitionState, b: number) =>
-    !p.replicas.includes(b) ? '' : p.offlineReplicas.includes(b) ? 'offline' : p.leader === b ? 'leader' : p.isr.includes(b) ? 'in-sync' : 'out-of-sync';
+    !p.replicas.includes(b)
+      ? ''
+      : p.offlineReplicas.includes(b)
+        ? 'offline'
+        : p.leader === b
+          ? 'leader'
+          : p.isr.includes(b)
+            ? 'in-sync'
+            : 'out-of-sync';
 
   let flashTimer: ReturnType<typeof setTimeout> | null = null;
   function apply(change: PartitionsChange): void {
@@ -92,10 +104,17 @@ export const useReplicaMapStore = defineStore('replicaMap', () => {
     if (started) return;
     started = true;
     connection.on('partitions', apply);
-    watch(() => connection.generation, () => void load(), { immediate: connection.generation > 0 });
-    watch(() => cluster.state?.partitions, (n) => {
-      if (loaded.value && !loading.value && n !== undefined && n !== byKey.value.size) reloadSoon();
-    });
+    watch(
+      () => connection.generation,
+      () => void load(),
+      { immediate: connection.generation > 0 },
+    );
+    watch(
+      () => cluster.state?.partitions,
+      (n) => {
+        if (loaded.value && !loading.value && n !== undefined && n !== byKey.value.size) reloadSoon();
+      },
+    );
   }
 
   return { partitions, loaded, loading, error, load, start, isRecent };

@@ -100,14 +100,34 @@ export const useTopicDetailStore = defineStore('topicDetail', () => {
   function start(): void {
     if (started) return;
     started = true;
-    watch(() => cluster.changeCount, () => {
-      if (!name.value) return;
-      const topics = cluster.lastChangedTopics;
-      // An empty list means a broker-only change, which can take replicas offline.
-      if (topics.length === 0 || topics.includes(name.value)) reloadSoon();
-    });
-    watch(() => connection.generation, () => void load());
+    watch(
+      () => cluster.changeCount,
+      () => {
+        if (!name.value) return;
+        const topics = cluster.lastChangedTopics;
+        // An empty list means a broker-only change, which can take replicas offline.
+        if (topics.length === 0 || topics.includes(name.value)) reloadSoon();
+      },
+    );
+    watch(
+      () => connection.generation,
+      () => void load(),
+    );
   }
 
-  return { name, topic, page, pageSize, pageOffset, filter, loading, error, notFound, open, load, showPartitions, start };
+  return {
+    name,
+    topic,
+    page,
+    pageSize,
+    pageOffset,
+    filter,
+    loading,
+    error,
+    notFound,
+    open,
+    load,
+    showPartitions,
+    start,
+  };
 });

@@ -38,7 +38,11 @@ export const useTopicsStore = defineStore('topics', () => {
     started = true;
     watch(() => cluster.changeCount, reloadSoon);
     watch(includeInternal, () => void load());
-    watch(() => connection.generation, () => void load(), { immediate: connection.generation > 0 });
+    watch(
+      () => connection.generation,
+      () => void load(),
+      { immediate: connection.generation > 0 },
+    );
   }
 
   return { topics, loaded, error, includeInternal, load, start };

@@ -13,12 +13,21 @@ export const CONFIG_CHOICES: Record<string, Array<{ label: string; value: string
     { label: 'compact', value: 'compact' },
     { label: 'compact, delete', value: 'compact,delete' },
   ],
-  'compression.type': ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'].map((v) => ({ label: v, value: v })),
+  'compression.type': ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'].map((v) => ({
+    label: v,
+    value: v,
+  })),
   'message.timestamp.type': ['CreateTime', 'LogAppendTime'].map((v) => ({ label: v, value: v })),
 };
 
 /** The configs a person most often sets when creating a topic, in the order the form shows them. */
-export const COMMON_CONFIGS = ['cleanup.policy', 'retention.ms', 'retention.bytes', 'min.insync.replicas', 'max.message.bytes'] as const;
+export const COMMON_CONFIGS = [
+  'cleanup.policy',
+  'retention.ms',
+  'retention.bytes',
+  'min.insync.replicas',
+  'max.message.bytes',
+] as const;
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -33,7 +42,8 @@ export function checkConfigType(type: ConfigEntry['type'], value: string): strin
       if (v === '') return 'Enter a whole number';
       if (!/^-?\d+$/.test(v)) return 'Must be a whole number';
       const n = BigInt(v);
-      if (type === 'int' && (n < BigInt(INT_MIN) || n > BigInt(INT_MAX))) return `Must be between ${INT_MIN.toLocaleString('en-US')} and ${INT_MAX.toLocaleString('en-US')}`;
+      if (type === 'int' && (n < BigInt(INT_MIN) || n > BigInt(INT_MAX)))
+        return `Must be between ${INT_MIN.toLocaleString('en-US')} and ${INT_MAX.toLocaleString('en-US')}`;
       if (n > LONG_LIMIT || n < -LONG_LIMIT - 1n) return 'Too large';
       return null;
     }
@@ -48,6 +58,10 @@ export function checkConfigType(type: ConfigEntry['type'], value: string): strin
 
 /** Whether two values of a config are the same setting (so "delete, compact" equals "delete,compact"). */
 export function sameConfigValue(a: string, b: string): boolean {
-  const norm = (s: string) => s.split(',').map((x) => x.trim()).join(',');
+  const norm = (s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .join(',');
   return norm(a) === norm(b);
 }

@@ -10,7 +10,12 @@ let events: Array<{ event: EventName; payload: unknown }>;
 
 beforeEach(async () => {
   cluster = new FakeCluster(3);
-  api = new EngineApi(cluster, { transport: 'websocket', dataDir: '/tmp/x', version: '0.0.0', feed: { coalesceMs: 5, metricsIntervalMs: 20 } });
+  api = new EngineApi(cluster, {
+    transport: 'websocket',
+    dataDir: '/tmp/x',
+    version: '0.0.0',
+    feed: { coalesceMs: 5, metricsIntervalMs: 20 },
+  });
   events = [];
   session = api.openSession((event, payload) => events.push({ event, payload }));
 });
@@ -62,10 +67,21 @@ describe('API validation', () => {
   });
 
   it("uses Kafka's error names where Kafka has one", async () => {
-    expect(await fails('createTopic', { name: 'bad name!' })).toMatchObject({ errorName: 'INVALID_TOPIC_EXCEPTION', code: 17 });
-    expect(await fails('createTopic', { name: 'ok', partitions: 0 })).toMatchObject({ errorName: 'INVALID_PARTITIONS', code: 37 });
-    expect(await fails('createTopic', { name: 'ok', replicationFactor: 0 })).toMatchObject({ errorName: 'INVALID_REPLICATION_FACTOR', code: 38 });
-    expect(await fails('createPartitions', { topic: 'ok', totalCount: -1 })).toMatchObject({ errorName: 'INVALID_PARTITIONS' });
+    expect(await fails('createTopic', { name: 'bad name!' })).toMatchObject({
+      errorName: 'INVALID_TOPIC_EXCEPTION',
+      code: 17,
+    });
+    expect(await fails('createTopic', { name: 'ok', partitions: 0 })).toMatchObject({
+      errorName: 'INVALID_PARTITIONS',
+      code: 37,
+    });
+    expect(await fails('createTopic', { name: 'ok', replicationFactor: 0 })).toMatchObject({
+      errorName: 'INVALID_REPLICATION_FACTOR',
+      code: 38,
+    });
+    expect(await fails('createPartitions', { topic: 'ok', totalCount: -1 })).toMatchObject({
+      errorName: 'INVALID_PARTITIONS',
+    });
     expect(cluster.calls).toEqual([]);
   });
 
@@ -82,15 +98,29 @@ describe('API validation', () => {
 
   it("passes the engine's own errors through with code, name and message", async () => {
     await ok('createTopic', { name: 'orders', partitions: 2, replicationFactor: 3 });
-    expect(await fails('createTopic', { name: 'orders' })).toMatchObject({ code: 36, errorName: 'TOPIC_ALREADY_EXISTS' });
-    expect(await fails('describeTopic', { name: 'missing' })).toMatchObject({ code: 3, errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
-    expect(await fails('alterConfigs', { topic: 'orders', set: { 'no.such.config': '1' } })).toMatchObject({ errorName: 'INVALID_CONFIG' });
+    expect(await fails('createTopic', { name: 'orders' })).toMatchObject({
+      code: 36,
+      errorName: 'TOPIC_ALREADY_EXISTS',
+    });
+    expect(await fails('describeTopic', { name: 'missing' })).toMatchObject({
+      code: 3,
+      errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
+    expect(await fails('alterConfigs', { topic: 'orders', set: { 'no.such.config': '1' } })).toMatchObject({
+      errorName: 'INVALID_CONFIG',
+    });
     expect(cluster.describeConfigs('orders').every((c) => c.isDefault)).toBe(true);
   });
 
   it('turns unexpected failures into UNKNOWN_SERVER_ERROR with the message kept', async () => {
-    cluster.describeCluster = () => { throw new TypeError('boom'); };
-    expect(await fails('getCluster', {})).toMatchObject({ code: -1, errorName: 'UNKNOWN_SERVER_ERROR', message: 'boom' });
+    cluster.describeCluster = () => {
+      throw new TypeError('boom');
+    };
+    expect(await fails('getCluster', {})).toMatchObject({
+      code: -1,
+      errorName: 'UNKNOWN_SERVER_ERROR',
+      message: 'boom',
+    });
   });
 });
 
@@ -104,7 +134,11 @@ describe('API results', () => {
   it('produces UTF-8 or base64 and reads records back as base64 DTOs', async () => {
     await ok('createTopic', { name: 'orders', partitions: 1 });
     await ok('produce', { topic: 'orders', records: [{ key: 'k1', value: 'héllo', headers: { trace: 'abc' } }] });
-    await ok('produce', { topic: 'orders', encoding: 'base64', records: [{ key: null, value: Buffer.from([0, 1, 255]).toString('base64') }] });
+    await ok('produce', {
+      topic: 'orders',
+      encoding: 'base64',
+      records: [{ key: null, value: Buffer.from([0, 1, 255]).toString('base64') }],
+    });
     const records = await ok('readRecords', { topic: 'orders', start: { type: 'earliest' }, limit: 10 });
     expect(records).toHaveLength(2);
     expect(Buffer.from(records[0].value, 'base64').toString()).toBe('héllo');

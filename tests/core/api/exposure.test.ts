@@ -27,13 +27,17 @@ describe('exposureWarnings', () => {
     expect(ui).toMatch(/UI and its WebSocket API listen on every network interface .*token/);
     expect(exposureWarnings('0.0.0.0', '127.0.0.1')).toHaveLength(1);
     const [kafka] = exposureWarnings('127.0.0.1', '192.168.1.4');
-    expect(kafka).toMatch(/Kafka ports listen on 192\.168\.1\.4 without any authentication \(no SASL\).*read, write and delete every topic/);
+    expect(kafka).toMatch(
+      /Kafka ports listen on 192\.168\.1\.4 without any authentication \(no SASL\).*read, write and delete every topic/,
+    );
     expect(exposureWarnings('127.0.0.1', '0.0.0.0', true)[0]).toMatch(/SASL is required/);
   });
 });
 
 /** The first address of this machine that is not loopback, if it has one. */
-const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+const external = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -45,10 +49,27 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function serve(args: string[]): Promise<{ out: string; uiPort: number; kafkaPort: number; stop: () => Promise<void> }> {
+async function serve(
+  args: string[],
+): Promise<{ out: string; uiPort: number; kafkaPort: number; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nb-exposure-'));
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'core/api/cli.ts'),
-    '--data-dir', dataDir, '--brokers', '1', '--port', '0', '--kafka-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+      join(ROOT, 'core/api/cli.ts'),
+      '--data-dir',
+      dataDir,
+      '--brokers',
+      '1',
+      '--port',
+      '0',
+      '--kafka-port',
+      '0',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -61,7 +82,9 @@ async function serve(args: string[]): Promise<{ out: string; uiPort: number; kaf
   const uiPort = Number(/Open in your browser:\s+http:\/\/[^:]+:(\d+)/.exec(out)![1]);
   const kafkaPort = Number(/Kafka bootstrap:\s+[^:\s]+:(\d+)/.exec(out)![1]);
   return {
-    out, uiPort, kafkaPort,
+    out,
+    uiPort,
+    kafkaPort,
     stop: async () => {
       child.kill('SIGINT');
       await exited;
@@ -90,7 +113,9 @@ describe('serve mode binding', () => {
   it('moves the Kafka ports with --kafka-host, and says they have no authentication', async () => {
     const s = await serve(['--kafka-host', '0.0.0.0']);
     try {
-      expect(s.out).toMatch(/Warning: the Kafka ports listen on every network interface \(0\.0\.0\.0\) without any authentication \(no SASL\)/);
+      expect(s.out).toMatch(
+        /Warning: the Kafka ports listen on every network interface \(0\.0\.0\.0\) without any authentication \(no SASL\)/,
+      );
       expect(s.out).not.toMatch(/UI and its WebSocket API listen on/);
       if (external) {
         expect(await reachable(external, s.kafkaPort)).toBe(true);

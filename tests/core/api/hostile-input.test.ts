@@ -13,7 +13,12 @@ let session: ApiSession;
 
 beforeEach(() => {
   cluster = new FakeCluster(3);
-  api = new EngineApi(cluster, { transport: 'websocket', dataDir: '/tmp/x', version: '0.0.0', feed: { coalesceMs: 5, metricsIntervalMs: 20 } });
+  api = new EngineApi(cluster, {
+    transport: 'websocket',
+    dataDir: '/tmp/x',
+    version: '0.0.0',
+    feed: { coalesceMs: 5, metricsIntervalMs: 20 },
+  });
   session = api.openSession(() => undefined);
 });
 
@@ -50,7 +55,11 @@ describe('produce with encoding base64', () => {
     ['a bad key', { key: '!!!!', value: 'AAEC' }, 'records[0].key'],
     ['a bad header value', { value: 'AAEC', headers: { trace: 'not base64' } }, 'records[0].headers.trace'],
   ])('refuses %s, naming the field, and writes nothing', async (_what, record, field) => {
-    const err = await refused('produce', { topic: 'bytes', encoding: 'base64', records: [{ value: 'AAEC' }, record].reverse() });
+    const err = await refused('produce', {
+      topic: 'bytes',
+      encoding: 'base64',
+      records: [{ value: 'AAEC' }, record].reverse(),
+    });
     expect(err.errorName).toBe('INVALID_REQUEST');
     expect(err.message).toContain(field);
     expect(err.message).toContain('base64');
@@ -60,8 +69,14 @@ describe('produce with encoding base64', () => {
   it('accepts standard and URL-safe base64, with or without padding, and stores the exact bytes', async () => {
     const bytes = Buffer.from([0xfb, 0xff, 0x00, 0x01]);
     const e = await call('produce', {
-      topic: 'bytes', encoding: 'base64',
-      records: [{ value: bytes.toString('base64') }, { value: bytes.toString('base64url') }, { value: '' }, { value: 'AAEC' }],
+      topic: 'bytes',
+      encoding: 'base64',
+      records: [
+        { value: bytes.toString('base64') },
+        { value: bytes.toString('base64url') },
+        { value: '' },
+        { value: 'AAEC' },
+      ],
     });
     expect(e.ok).toBe(true);
     expect(await storedValues('bytes')).toEqual(['fbff0001', 'fbff0001', '', '000102']);

@@ -12,7 +12,12 @@ let changes: PartitionsChange[];
 
 beforeEach(() => {
   cluster = new FakeCluster(3);
-  api = new EngineApi(cluster, { transport: 'websocket', dataDir: '/tmp/x', version: '0.0.0', feed: { coalesceMs: 5, metricsIntervalMs: 1000 } });
+  api = new EngineApi(cluster, {
+    transport: 'websocket',
+    dataDir: '/tmp/x',
+    version: '0.0.0',
+    feed: { coalesceMs: 5, metricsIntervalMs: 1000 },
+  });
   changes = [];
   session = api.openSession((event, payload) => {
     if (event === 'partitions') changes.push(payload as PartitionsChange);
@@ -35,7 +40,13 @@ describe('listAllPartitions', () => {
     await cluster.createTopic({ name: 'a-topic', partitions: 3, replicationFactor: 3 });
     await cluster.createTopic({ name: '__consumer_offsets', partitions: 2, replicationFactor: 1 });
     const all = await call<PartitionState[]>('listAllPartitions');
-    expect(all.map((p) => `${p.topic}-${p.partition}`)).toEqual(['a-topic-0', 'a-topic-1', 'a-topic-2', 'b-topic-0', 'b-topic-1']);
+    expect(all.map((p) => `${p.topic}-${p.partition}`)).toEqual([
+      'a-topic-0',
+      'a-topic-1',
+      'a-topic-2',
+      'b-topic-0',
+      'b-topic-1',
+    ]);
     expect(all[0]).toMatchObject({ replicas: expect.any(Array), isr: expect.any(Array), leader: expect.any(Number) });
     const withInternal = await call<PartitionState[]>('listAllPartitions', { includeInternal: true });
     expect(withInternal).toHaveLength(7);
@@ -56,7 +67,10 @@ describe('the partitions event', () => {
     await settle();
     expect(changes).toHaveLength(1);
     const sent = changes[0]!.partitions;
-    const onBroker1 = cluster.partitions('orders').filter((p) => p.replicas.includes(1)).map((p) => p.partition);
+    const onBroker1 = cluster
+      .partitions('orders')
+      .filter((p) => p.replicas.includes(1))
+      .map((p) => p.partition);
     expect(sent.map((p) => p.partition).sort()).toEqual(onBroker1.sort());
     for (const p of sent) {
       expect(p.offlineReplicas).toContain(1);
@@ -91,8 +105,13 @@ describe('the partitions event', () => {
 
 describe('describeDefaultConfigs', () => {
   it("lists every topic config at Kafka's default, for a form that creates a topic", async () => {
-    const defaults = await call<Array<{ name: string; value: string; isDefault: boolean; type: string }>>('describeDefaultConfigs');
-    expect(defaults.find((c) => c.name === 'retention.ms')).toMatchObject({ value: '604800000', isDefault: true, type: 'long' });
+    const defaults =
+      await call<Array<{ name: string; value: string; isDefault: boolean; type: string }>>('describeDefaultConfigs');
+    expect(defaults.find((c) => c.name === 'retention.ms')).toMatchObject({
+      value: '604800000',
+      isDefault: true,
+      type: 'long',
+    });
     expect(defaults.find((c) => c.name === 'cleanup.policy')).toMatchObject({ value: 'delete', type: 'list' });
     expect(defaults.every((c) => c.isDefault)).toBe(true);
   });

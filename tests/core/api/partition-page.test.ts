@@ -11,10 +11,18 @@ let session: ApiSession;
 
 beforeAll(async () => {
   env = await openCluster();
-  api = new EngineApi(env.cluster, { transport: 'websocket', dataDir: env.dataDir, version: '0.0.0', feed: { coalesceMs: 5 } });
+  api = new EngineApi(env.cluster, {
+    transport: 'websocket',
+    dataDir: env.dataDir,
+    version: '0.0.0',
+    feed: { coalesceMs: 5 },
+  });
   session = api.openSession(() => undefined);
   await env.cluster.createTopic({ name: 'paged', partitions: 25, replicationFactor: 2 });
-  await env.cluster.produce('paged', [{ value: Buffer.from('x'), partition: 21 }, { value: Buffer.from('y'), partition: 21 }]);
+  await env.cluster.produce('paged', [
+    { value: Buffer.from('x'), partition: 21 },
+    { value: Buffer.from('y'), partition: 21 },
+  ]);
 });
 
 afterAll(async () => {
@@ -41,10 +49,17 @@ describe('listPartitionPage', () => {
   });
 
   it('keeps only under-replicated or offline partitions with the problems filter', async () => {
-    expect(await page({ topic: 'paged', offset: 0, limit: 100, filter: 'problems' })).toMatchObject({ matching: 0, problems: 0, partitions: [] });
+    expect(await page({ topic: 'paged', offset: 0, limit: 100, filter: 'problems' })).toMatchObject({
+      matching: 0,
+      problems: 0,
+      partitions: [],
+    });
     await env.cluster.stopBroker(2);
     try {
-      const onBroker2 = env.cluster.partitions('paged').filter((p) => p.replicas.includes(2)).map((p) => p.partition);
+      const onBroker2 = env.cluster
+        .partitions('paged')
+        .filter((p) => p.replicas.includes(2))
+        .map((p) => p.partition);
       expect(onBroker2.length).toBeGreaterThan(0);
       const problems = await page({ topic: 'paged', offset: 0, limit: 100, filter: 'problems' });
       expect(problems).toMatchObject({ total: 25, matching: onBroker2.length, problems: onBroker2.length });

@@ -22,7 +22,8 @@ async function fails(method: string, input: unknown) {
   return e.error;
 }
 
-const progressOf = (id: string) => events.filter((e) => e.event === 'searchProgress' && e.payload.searchId === id).map((e) => e.payload as SearchStatus);
+const progressOf = (id: string) =>
+  events.filter((e) => e.event === 'searchProgress' && e.payload.searchId === id).map((e) => e.payload as SearchStatus);
 
 async function finished(id: string): Promise<SearchStatus> {
   for (let i = 0; i < 500; i++) {
@@ -35,11 +36,22 @@ async function finished(id: string): Promise<SearchStatus> {
 
 beforeAll(async () => {
   env = await openCluster({ brokers: 1 });
-  api = new EngineApi(env.cluster, { transport: 'websocket', dataDir: env.dataDir, version: '0.0.0', feed: { coalesceMs: 5, metricsIntervalMs: 1000 } });
+  api = new EngineApi(env.cluster, {
+    transport: 'websocket',
+    dataDir: env.dataDir,
+    version: '0.0.0',
+    feed: { coalesceMs: 5, metricsIntervalMs: 1000 },
+  });
   events = [];
   session = api.openSession((event, payload) => events.push({ event, payload }));
   await env.cluster.createTopic({ name: 'logs', partitions: 2, replicationFactor: 1 });
-  const template = buildBatch({ records: Array.from({ length: 1000 }, (_, i) => ({ key: `req-${i}`, value: `GET /items/${i} status=${i % 50 === 0 ? 500 : 200}`, headers: { host: 'api-1' } })) });
+  const template = buildBatch({
+    records: Array.from({ length: 1000 }, (_, i) => ({
+      key: `req-${i}`,
+      value: `GET /items/${i} status=${i % 50 === 0 ? 500 : 200}`,
+      headers: { host: 'api-1' },
+    })),
+  });
   for (let b = 0; b < 100; b++) await env.cluster.produceBatch('logs', b % 2, Buffer.from(template), { acks: 1 });
 });
 
@@ -50,13 +62,28 @@ afterAll(async () => {
 
 describe('startSearch validation', () => {
   it('refuses malformed input before scanning anything', async () => {
-    expect(await fails('startSearch', { topic: 'logs', pattern: '', mode: 'text' })).toMatchObject({ errorName: 'INVALID_REQUEST' });
-    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'fuzzy' })).toMatchObject({ errorName: 'INVALID_REQUEST', message: expect.stringContaining('mode') });
-    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', scopes: [] })).toMatchObject({ errorName: 'INVALID_REQUEST' });
-    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', scopes: ['body'] })).toMatchObject({ errorName: 'INVALID_REQUEST' });
-    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', maxMatches: 0 })).toMatchObject({ errorName: 'INVALID_REQUEST' });
-    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', partition: 9 })).toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
-    expect(await fails('startSearch', { topic: 'missing', pattern: 'x', mode: 'text' })).toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    expect(await fails('startSearch', { topic: 'logs', pattern: '', mode: 'text' })).toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
+    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'fuzzy' })).toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      message: expect.stringContaining('mode'),
+    });
+    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', scopes: [] })).toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
+    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', scopes: ['body'] })).toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
+    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', maxMatches: 0 })).toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
+    expect(await fails('startSearch', { topic: 'logs', pattern: 'x', mode: 'text', partition: 9 })).toMatchObject({
+      errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
+    expect(await fails('startSearch', { topic: 'missing', pattern: 'x', mode: 'text' })).toMatchObject({
+      errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
     expect(events.filter((e) => e.event === 'searchProgress')).toEqual([]);
   });
 
@@ -64,20 +91,39 @@ describe('startSearch validation', () => {
     const bad = await fails('startSearch', { topic: 'logs', pattern: 'status=(5', mode: 'regex' });
     expect(bad).toMatchObject({ errorName: 'INVALID_REQUEST', code: 42 });
     expect(bad.message).toMatch(/^Invalid regular expression: .*Unterminated group/);
-    expect((await fails('startSearch', { topic: 'logs', pattern: '(\\w+)*$', mode: 'regex' })).message).toMatch(/exponential/);
+    expect((await fails('startSearch', { topic: 'logs', pattern: '(\\w+)*$', mode: 'regex' })).message).toMatch(
+      /exponential/,
+    );
   });
 
   it('refuses stop and results for a search this connection does not have', async () => {
     expect(await fails('stopSearch', { searchId: 'nope' })).toMatchObject({ errorName: 'INVALID_REQUEST' });
     expect(await fails('getSearchResults', { searchId: 'nope' })).toMatchObject({ errorName: 'INVALID_REQUEST' });
-    expect(await fails('getSearchResults', { searchId: 'x', from: -1 })).toMatchObject({ errorName: 'INVALID_REQUEST' });
+    expect(await fails('getSearchResults', { searchId: 'x', from: -1 })).toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
   });
 });
 
 describe('a search', () => {
   it('runs in the engine, reports progress as events, and serves its matches', async () => {
-    const started = await ok<SearchStatus>('startSearch', { topic: 'logs', pattern: 'status=500', mode: 'text', scopes: ['value'], maxValueBytes: 8, maxMatches: 5000 });
-    expect(started).toMatchObject({ state: 'running', topic: 'logs', partition: null, total: 100_000, scanned: 0, matches: 0, error: null });
+    const started = await ok<SearchStatus>('startSearch', {
+      topic: 'logs',
+      pattern: 'status=500',
+      mode: 'text',
+      scopes: ['value'],
+      maxValueBytes: 8,
+      maxMatches: 5000,
+    });
+    expect(started).toMatchObject({
+      state: 'running',
+      topic: 'logs',
+      partition: null,
+      total: 100_000,
+      scanned: 0,
+      matches: 0,
+      error: null,
+    });
     const end = await finished(started.searchId);
     expect(end).toMatchObject({ state: 'done', scanned: 100_000, total: 100_000, matches: 2000 });
     const first = await ok<SearchResults>('getSearchResults', { searchId: started.searchId });
@@ -103,7 +149,14 @@ describe('a search', () => {
   });
 
   it('ends at maxMatches in one partition', async () => {
-    const s = await ok<SearchStatus>('startSearch', { topic: 'logs', partition: 1, pattern: 'API-1', mode: 'text', scopes: ['headers'], maxMatches: 10 });
+    const s = await ok<SearchStatus>('startSearch', {
+      topic: 'logs',
+      partition: 1,
+      pattern: 'API-1',
+      mode: 'text',
+      scopes: ['headers'],
+      maxMatches: 10,
+    });
     expect(s.total).toBe(50_000);
     const end = await finished(s.searchId);
     expect(end).toMatchObject({ state: 'limit', matches: 10, partition: 1 });
@@ -124,7 +177,9 @@ describe('a search', () => {
 
   it('is stopped when its connection closes', async () => {
     const mine: SearchStatus[] = [];
-    const s2 = api.openSession((e, p) => { if (e === 'searchProgress') mine.push(p as SearchStatus); });
+    const s2 = api.openSession((e, p) => {
+      if (e === 'searchProgress') mine.push(p as SearchStatus);
+    });
     const s = await ok<SearchStatus>('startSearch', { topic: 'logs', pattern: 'item.*x$', mode: 'regex' }, s2);
     s2.close();
     await new Promise((r) => setTimeout(r, 100));
@@ -140,7 +195,12 @@ describe('a catastrophic pattern through the API', () => {
   });
 
   it('ends "timeout" at timeBudgetMs while other calls are answered, and stopSearch ends one at once', async () => {
-    const timed = await ok<SearchStatus>('startSearch', { topic: 'planted', pattern: '(a|aa)+$', mode: 'regex', timeBudgetMs: 300 });
+    const timed = await ok<SearchStatus>('startSearch', {
+      topic: 'planted',
+      pattern: '(a|aa)+$',
+      mode: 'regex',
+      timeBudgetMs: 300,
+    });
     // The API answers while the worker backtracks.
     expect((await ok<Array<{ name: string }>>('listTopics', {})).map((t) => t.name)).toContain('planted');
     const end = await finished(timed.searchId);
@@ -152,4 +212,3 @@ describe('a catastrophic pattern through the API', () => {
     expect(await finished(stopped.searchId)).toMatchObject({ state: 'stopped' });
   });
 });
-

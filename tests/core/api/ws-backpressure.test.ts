@@ -33,12 +33,20 @@ const mb = (n: number) => Math.round(n / 1024 / 1024);
 beforeAll(async () => {
   let cluster: FakeCluster;
   handle = await startServe({
-    dataDir: '/nonexistent', brokers: 1, host: '127.0.0.1', port: 0, staticDir: null, version: 'test',
+    dataDir: '/nonexistent',
+    brokers: 1,
+    host: '127.0.0.1',
+    port: 0,
+    staticDir: null,
+    version: 'test',
     openCluster: async () => (cluster = new FakeCluster(1)),
     feed: { coalesceMs: 5, metricsIntervalMs: 1000 },
   });
   await cluster!.createTopic({ name: 'big', partitions: 1, replicationFactor: 1 });
-  await cluster!.produce('big', Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(VALUE_BYTES, i % 256) })));
+  await cluster!.produce(
+    'big',
+    Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(VALUE_BYTES, i % 256) })),
+  );
 });
 
 afterAll(async () => {
@@ -64,21 +72,32 @@ describe('a client that floods calls and does not read', () => {
     });
     ws.pause(); // stop reading: replies pile up unless the server holds back
     for (let id = 0; id < CALLS; id++) {
-      ws.send(JSON.stringify({ id, method: 'readRecords', params: { topic: 'big', partition: 0, start: { type: 'earliest' }, limit: RECORDS } }));
+      ws.send(
+        JSON.stringify({
+          id,
+          method: 'readRecords',
+          params: { topic: 'big', partition: 0, start: { type: 'earliest' }, limit: RECORDS },
+        }),
+      );
     }
 
     // The server runs what the budget allows, then every further call waits.
-    await vi.waitFor(() => {
-      const [load] = handle.server.connections();
-      expect(load).toBeDefined();
-      expect(load!.inFlight).toBe(0);
-      expect(load!.queued).toBeGreaterThan(0);
-    }, { timeout: 30_000, interval: 50 });
+    await vi.waitFor(
+      () => {
+        const [load] = handle.server.connections();
+        expect(load).toBeDefined();
+        expect(load!.inFlight).toBe(0);
+        expect(load!.queued).toBeGreaterThan(0);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     const [load] = handle.server.connections();
     const during = memory();
     const replyBytes = RECORDS * (Math.ceil(VALUE_BYTES / 3) * 4 + 200);
-    console.log(`ws flood: server buffered ${mb(load!.bufferedBytes)} MB with ${load!.queued} calls waiting (paused: ${load!.paused}); `
-      + `heap+buffers ${mb(before.heap)} -> ${mb(during.heap)} MB, rss ${mb(before.rss)} -> ${mb(during.rss)} MB`);
+    console.log(
+      `ws flood: server buffered ${mb(load!.bufferedBytes)} MB with ${load!.queued} calls waiting (paused: ${load!.paused}); ` +
+        `heap+buffers ${mb(before.heap)} -> ${mb(during.heap)} MB, rss ${mb(before.rss)} -> ${mb(during.rss)} MB`,
+    );
     expect(load!.bufferedBytes).toBeLessThanOrEqual(BUDGET + IN_FLIGHT * replyBytes);
     expect(load!.queued).toBeGreaterThan(CALLS / 2);
     // Unbounded, the 300 replies (about 100 MB of JSON) would all be held here.
@@ -91,14 +110,25 @@ describe('a client that floods calls and does not read', () => {
     // Flood again, close without reading, and check the server lets go of it all.
     ws.pause();
     for (let id = CALLS; id < CALLS + 100; id++) {
-      ws.send(JSON.stringify({ id, method: 'readRecords', params: { topic: 'big', partition: 0, start: { type: 'earliest' }, limit: RECORDS } }));
+      ws.send(
+        JSON.stringify({
+          id,
+          method: 'readRecords',
+          params: { topic: 'big', partition: 0, start: { type: 'earliest' }, limit: RECORDS },
+        }),
+      );
     }
-    await vi.waitFor(() => expect(handle.server.connections()[0]?.queued ?? 0).toBeGreaterThan(0), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(handle.server.connections()[0]?.queued ?? 0).toBeGreaterThan(0), {
+      timeout: 30_000,
+      interval: 50,
+    });
     ws.terminate();
     await vi.waitFor(() => expect(handle.server.connections()).toEqual([]), { timeout: 10_000, interval: 20 });
     await new Promise((r) => setTimeout(r, 100));
     const after = memory();
-    console.log(`ws flood: after close heap+buffers ${mb(after.heap)} MB (before ${mb(before.heap)} MB), rss ${mb(after.rss)} MB`);
+    console.log(
+      `ws flood: after close heap+buffers ${mb(after.heap)} MB (before ${mb(before.heap)} MB), rss ${mb(after.rss)} MB`,
+    );
     expect(after.heap - before.heap).toBeLessThan(32 * 1024 * 1024);
   }, 120_000);
 });

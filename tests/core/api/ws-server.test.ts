@@ -16,7 +16,12 @@ beforeAll(async () => {
   staticDir = mkdtempSync(join(tmpdir(), 'nb-static-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Noticeboard</title>');
   handle = await startServe({
-    dataDir: '/nonexistent', brokers: 3, host: '127.0.0.1', port: 0, staticDir, version: 'test',
+    dataDir: '/nonexistent',
+    brokers: 3,
+    host: '127.0.0.1',
+    port: 0,
+    staticDir,
+    version: 'test',
     openCluster: async () => new FakeCluster(3),
     feed: { coalesceMs: 5, metricsIntervalMs: 50 },
   });
@@ -47,7 +52,10 @@ function handshake(path: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: handle.server.port, path, headers }, (res) => {
       let body = '';
@@ -76,7 +84,9 @@ describe('serve mode security', () => {
 
   it("refuses a WebSocket opened by another site's page (wrong Origin), even with the token", async () => {
     expect(await handshake(`/api?token=${handle.server.token}`, { Origin: 'https://evil.example' })).toBe(403);
-    expect(await handshake(`/api?token=${handle.server.token}`, { Origin: `http://127.0.0.1:${handle.server.port + 1}` })).toBe(403);
+    expect(
+      await handshake(`/api?token=${handle.server.token}`, { Origin: `http://127.0.0.1:${handle.server.port + 1}` }),
+    ).toBe(403);
   });
 
   it('refuses a request whose Host is another name (DNS rebinding), for the API and the page', async () => {
@@ -87,7 +97,12 @@ describe('serve mode security', () => {
 
   it("admits the server's own page origin and scripts without an Origin", async () => {
     expect(await handshake(`/api?token=${handle.server.token}`, { Origin: `http://${base()}` })).toBe(101);
-    expect(await handshake(`/api?token=${handle.server.token}`, { Origin: `http://localhost:${handle.server.port}`, Host: `localhost:${handle.server.port}` })).toBe(101);
+    expect(
+      await handshake(`/api?token=${handle.server.token}`, {
+        Origin: `http://localhost:${handle.server.port}`,
+        Host: `localhost:${handle.server.port}`,
+      }),
+    ).toBe(101);
     expect(await handshake(`/api?token=${handle.server.token}`)).toBe(101);
   });
 
@@ -118,7 +133,9 @@ describe('WebSocket API end to end', () => {
   let conn: Connection;
 
   beforeAll(() => {
-    conn = createConnection(createWsTransport({ url: handle.server.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
+    conn = createConnection(
+      createWsTransport({ url: handle.server.wsUrl, WebSocket: WebSocket as never, reconnect: false }),
+    );
   });
   afterAll(() => conn.transport.close());
 
@@ -153,8 +170,14 @@ describe('WebSocket API end to end', () => {
   it('carries record bytes across as base64 and pushes live records', async () => {
     await conn.api.createTopic({ name: 'ws-live', partitions: 1 });
     const { subscriptionId } = await conn.api.watchRecords({ topic: 'ws-live' });
-    const live = new Promise<string>((resolve) => conn.on('records', (e) => e.subscriptionId === subscriptionId && resolve(e.records[0]!.value!)));
-    await conn.api.produce({ topic: 'ws-live', encoding: 'base64', records: [{ value: Buffer.from([1, 2, 3]).toString('base64') }] });
+    const live = new Promise<string>((resolve) =>
+      conn.on('records', (e) => e.subscriptionId === subscriptionId && resolve(e.records[0]!.value!)),
+    );
+    await conn.api.produce({
+      topic: 'ws-live',
+      encoding: 'base64',
+      records: [{ value: Buffer.from([1, 2, 3]).toString('base64') }],
+    });
     expect([...Buffer.from(await live, 'base64')]).toEqual([1, 2, 3]);
   });
 
@@ -166,10 +189,12 @@ describe('WebSocket API end to end', () => {
   it('answers a malformed frame with INVALID_REQUEST and keeps the connection', async () => {
     const ws = new WebSocket(handle.server.wsUrl);
     await new Promise((r) => ws.once('open', r));
-    const reply = new Promise<any>((resolve) => ws.on('message', (m) => {
-      const f = JSON.parse(String(m));
-      if (!('event' in f)) resolve(f);
-    }));
+    const reply = new Promise<any>((resolve) =>
+      ws.on('message', (m) => {
+        const f = JSON.parse(String(m));
+        if (!('event' in f)) resolve(f);
+      }),
+    );
     ws.send('not json');
     expect(await reply).toMatchObject({ id: null, ok: false, error: { errorName: 'INVALID_REQUEST' } });
     ws.close();
@@ -179,7 +204,12 @@ describe('WebSocket API end to end', () => {
 describe('serve mode shutdown', () => {
   it('closes the engine when the server stops', async () => {
     const own = await startServe({
-      dataDir: '/nonexistent', brokers: 1, host: '127.0.0.1', port: 0, staticDir: null, version: 'test',
+      dataDir: '/nonexistent',
+      brokers: 1,
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: null,
+      version: 'test',
       openCluster: async () => new FakeCluster(1),
     });
     await own.close();

@@ -5,7 +5,6 @@ import { Cluster } from '../../../core/cluster/cluster';
 import { validateBatch } from '../../../core/record';
 import { eventually, openCluster, tempDir } from '../../helpers/temp-cluster';
 
-
 describe('persistence', () => {
   let cleanup: (() => Promise<void> | void) | undefined;
   afterEach(async () => {
@@ -17,22 +16,59 @@ describe('persistence', () => {
     const env = await openCluster();
     cleanup = env.cleanup;
     let c = env.cluster;
-    await c.createTopic({ name: 'kept', partitions: 3, replicationFactor: 3, configs: { 'retention.ms': '123456', 'cleanup.policy': 'compact,delete' } });
+    await c.createTopic({
+      name: 'kept',
+      partitions: 3,
+      replicationFactor: 3,
+      configs: { 'retention.ms': '123456', 'cleanup.policy': 'compact,delete' },
+    });
     await c.createTopic({ name: 'single', partitions: 1, replicationFactor: 1 });
-    await c.produce('kept', Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, headers: [{ key: 'n', value: Buffer.from(String(i)) }] })), { acks: -1 });
+    await c.produce(
+      'kept',
+      Array.from({ length: 300 }, (_, i) => ({
+        key: `k${i}`,
+        value: `v${i}`,
+        headers: [{ key: 'n', value: Buffer.from(String(i)) }],
+      })),
+      { acks: -1 },
+    );
     await c.produce('single', [{ value: 'one' }]);
     await c.deleteRecords('single', 0, 1);
     await c.stopBroker(2);
     await c.startBroker(2);
     await eventually(() => c.partitions('kept').every((p) => p.isr.length === 3), 5000, 'ISR to recover');
-    const before = { topics: c.listTopics(), parts: c.partitions('kept').map((p) => ({ ...p, replicaStates: undefined, bytesOnDisk: undefined })), configs: c.describeConfigs('kept'), records: await c.readRecords({ topic: 'kept', start: { type: 'earliest' }, limit: 1000 }), clusterId: c.clusterId };
+    const before = {
+      topics: c.listTopics(),
+      parts: c.partitions('kept').map((p) => ({ ...p, replicaStates: undefined, bytesOnDisk: undefined })),
+      configs: c.describeConfigs('kept'),
+      records: await c.readRecords({ topic: 'kept', start: { type: 'earliest' }, limit: 1000 }),
+      clusterId: c.clusterId,
+    };
     c = await env.reopen();
     expect(c.clusterId).toBe(before.clusterId);
     expect(c.listTopics()).toEqual(before.topics);
-    expect(c.partitions('kept').map((p) => ({ ...p, replicaStates: undefined, bytesOnDisk: undefined }))).toEqual(before.parts);
+    expect(c.partitions('kept').map((p) => ({ ...p, replicaStates: undefined, bytesOnDisk: undefined }))).toEqual(
+      before.parts,
+    );
     expect(c.describeConfigs('kept')).toEqual(before.configs);
     const after = await c.readRecords({ topic: 'kept', start: { type: 'earliest' }, limit: 1000 });
-    expect(after.map((r) => [r.partition, r.offset, r.key!.toString(), r.value!.toString(), r.headers[0]!.value!.toString()])).toEqual(before.records.map((r) => [r.partition, r.offset, r.key!.toString(), r.value!.toString(), r.headers[0]!.value!.toString()]));
+    expect(
+      after.map((r) => [
+        r.partition,
+        r.offset,
+        r.key!.toString(),
+        r.value!.toString(),
+        r.headers[0]!.value!.toString(),
+      ]),
+    ).toEqual(
+      before.records.map((r) => [
+        r.partition,
+        r.offset,
+        r.key!.toString(),
+        r.value!.toString(),
+        r.headers[0]!.value!.toString(),
+      ]),
+    );
     expect(c.partitions('single')[0]).toMatchObject({ logStartOffset: 1, highWatermark: 1 });
     await c.produce('kept', [{ key: 'k0', value: 'after reopen' }], { acks: -1 });
   });
@@ -40,11 +76,17 @@ describe('persistence', () => {
   it('loses no acknowledged record and leaves no torn batch when the process is killed with SIGKILL during produce', async () => {
     const dir = tempDir();
     cleanup = dir.remove;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'sigkill-producer.child.ts'), dir.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'sigkill-producer.child.ts'), dir.path],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const acked = new Set<string>();
     let buffered = '';
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     await new Promise<void>((resolve, reject) => {
       child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
       child.stdout.on('data', (d: Buffer) => {
@@ -63,10 +105,19 @@ describe('persistence', () => {
 
     const c = await Cluster.open({ dataDir: dir.path });
     try {
-      await eventually(() => c.partitions('durable').every((p) => p.highWatermark === p.logEndOffset && p.isr.length >= 2), 10_000, 'high watermarks to recover');
+      await eventually(
+        () => c.partitions('durable').every((p) => p.highWatermark === p.logEndOffset && p.isr.length >= 2),
+        10_000,
+        'high watermarks to recover',
+      );
       const seen = new Map<string, number>();
       for (const p of c.partitions('durable')) {
-        const recs = await c.readRecords({ topic: 'durable', partition: p.partition, start: { type: 'earliest' }, limit: 100_000 });
+        const recs = await c.readRecords({
+          topic: 'durable',
+          partition: p.partition,
+          start: { type: 'earliest' },
+          limit: 100_000,
+        });
         recs.forEach((r, i) => {
           expect(r.offset).toBe(i);
           const v = r.value!.toString();

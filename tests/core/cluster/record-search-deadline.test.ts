@@ -41,23 +41,46 @@ describe('a catastrophic regex search', () => {
     await c.createTopic({ name: 'planted', partitions: 1, replicationFactor: 1 });
     // Oldest: the poisoned value; newer: 4,000 records (some matching) that a newest-first scan reads before it.
     await c.produce('planted', [{ value: EVIL_VALUE }]);
-    await c.produce('planted', Array.from({ length: 4000 }, (_, i) => ({ key: `k${i}`, value: i % 100 === 0 ? `match ${i} aa` : `${'b'.repeat(90)} ${i}` })));
+    await c.produce(
+      'planted',
+      Array.from({ length: 4000 }, (_, i) => ({
+        key: `k${i}`,
+        value: i % 100 === 0 ? `match ${i} aa` : `${'b'.repeat(90)} ${i}`,
+      })),
+    );
   });
   afterAll(() => env.cleanup());
 
   it('passes the nested-repetition guard, so the guard is not what protects the process', async () => {
     const found: DecodedRecord[] = [];
-    const o = await c.scanRecords({ topic: 'planted', query: { pattern: EVIL, mode: 'regex' }, maxMatches: 10, onMatch: (r) => found.push(r) });
+    const o = await c.scanRecords({
+      topic: 'planted',
+      query: { pattern: EVIL, mode: 'regex' },
+      maxMatches: 10,
+      onMatch: (r) => found.push(r),
+    });
     expect(o.end).toBe('limit');
     expect(found).toHaveLength(10);
   });
 
   it('ends with "timeout" at its budget, keeps the matches found before the bad record, and the loop keeps ticking', async () => {
     const found: string[] = [];
-    const { result: o, ticks, maxGapMs } = await withLoopProbe(() =>
-      c.scanRecords({ topic: 'planted', query: { pattern: EVIL, mode: 'regex' }, maxMatches: 1000, timeBudgetMs: 1500, onMatch: (r) => found.push(r.value!.toString()) }),
+    const {
+      result: o,
+      ticks,
+      maxGapMs,
+    } = await withLoopProbe(() =>
+      c.scanRecords({
+        topic: 'planted',
+        query: { pattern: EVIL, mode: 'regex' },
+        maxMatches: 1000,
+        timeBudgetMs: 1500,
+        onMatch: (r) => found.push(r.value!.toString()),
+      }),
     );
-    console.log(`evil regex: ended '${o.end}' after ${o.elapsedMs} ms (budget 1500 ms), event loop max gap ${maxGapMs.toFixed(1)} ms, ${ticks} ticks`);
+    console.log(
+      `evil regex: ended '${o.end}' after ${o.elapsedMs} ms (budget 1500 ms), event loop max gap ${maxGapMs.toFixed(1)} ms, ${ticks} ticks`,
+    );
     expect(o.end).toBe('timeout');
     // Everything newer than the planted record was answered before the deadline.
     expect(found).toHaveLength(40);
@@ -73,7 +96,13 @@ describe('a catastrophic regex search', () => {
   it('lets the engine serve while the pattern runs, and stops at once when cancelled', async () => {
     const abort = new AbortController();
     let found = 0;
-    const scan = c.scanRecords({ topic: 'planted', query: { pattern: EVIL, mode: 'regex' }, maxMatches: 1000, signal: abort.signal, onMatch: () => found++ });
+    const scan = c.scanRecords({
+      topic: 'planted',
+      query: { pattern: EVIL, mode: 'regex' },
+      maxMatches: 1000,
+      signal: abort.signal,
+      onMatch: () => found++,
+    });
     // Every record newer than the planted one is answered; then the worker is stuck on it.
     await vi.waitFor(() => expect(found).toBe(40), { timeout: 20_000 });
     // A produce and a read complete while the scan is stuck on the planted record.
@@ -90,7 +119,9 @@ describe('a catastrophic regex search', () => {
   });
 
   it('still refuses a malformed pattern up front and finds with an ordinary one', async () => {
-    await expect(c.scanRecords({ topic: 'planted', query: { pattern: '(a|', mode: 'regex' } })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+    await expect(c.scanRecords({ topic: 'planted', query: { pattern: '(a|', mode: 'regex' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
     const o = await c.scanRecords({ topic: 'planted', query: { pattern: '^match 3[0-9]00 aa$', mode: 'regex' } });
     expect(o).toMatchObject({ end: 'done', matches: 10, scanned: 4001 });
   });

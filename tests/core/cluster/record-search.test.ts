@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCluster } from '../../helpers/temp-cluster';
 import type { Cluster } from '../../../core/cluster/cluster';
-import { compileSearch, nestedRepetition, type RecordScanOptions, type ScanProgress } from '../../../core/cluster/record-search';
+import {
+  compileSearch,
+  nestedRepetition,
+  type RecordScanOptions,
+  type ScanProgress,
+} from '../../../core/cluster/record-search';
 import type { DecodedRecord } from '../../../core/cluster/types';
 import { buildBatch } from '../../../core/record';
 
@@ -14,7 +19,12 @@ describe('record search', () => {
   async function scan(opts: Partial<RecordScanOptions> & Pick<RecordScanOptions, 'query'>, topic = 'shop') {
     const found: DecodedRecord[] = [];
     const progress: ScanProgress[] = [];
-    const outcome = await c.scanRecords({ topic, onMatch: (r) => found.push(r), onProgress: (p) => progress.push(p), ...opts });
+    const outcome = await c.scanRecords({
+      topic,
+      onMatch: (r) => found.push(r),
+      onProgress: (p) => progress.push(p),
+      ...opts,
+    });
     return { outcome, found, progress, values: found.map((r) => r.value?.toString() ?? null) };
   }
 
@@ -31,7 +41,13 @@ describe('record search', () => {
     ]);
     await c.produce('shop', [
       { key: null, value: Buffer.from([0, 1, 2, 0xff, 0xfe]), partition: 1, timestamp: T0 + 4 },
-      { key: 'h1', value: 'plain', headers: { 'trace-id': 'abc-123', source: 'mobile' }, partition: 1, timestamp: T0 + 5 },
+      {
+        key: 'h1',
+        value: 'plain',
+        headers: { 'trace-id': 'abc-123', source: 'mobile' },
+        partition: 1,
+        timestamp: T0 + 5,
+      },
       { key: 'h2', value: 'école d’été', partition: 1, timestamp: T0 + 6 },
       { key: 'tomb', value: null, partition: 1, timestamp: T0 + 7 },
     ]);
@@ -51,16 +67,30 @@ describe('record search', () => {
   });
 
   it('limits the search to the scopes asked for', async () => {
-    expect((await scan({ query: { pattern: 'ada', mode: 'text', scopes: ['key'] } })).found.map((r) => r.key?.toString())).toEqual(['Ada']);
-    expect((await scan({ query: { pattern: 'ada', mode: 'text', scopes: ['value'] } })).found.map((r) => r.key?.toString()).sort()).toEqual(['order-1', 'order-3']);
+    expect(
+      (await scan({ query: { pattern: 'ada', mode: 'text', scopes: ['key'] } })).found.map((r) => r.key?.toString()),
+    ).toEqual(['Ada']);
+    expect(
+      (await scan({ query: { pattern: 'ada', mode: 'text', scopes: ['value'] } })).found
+        .map((r) => r.key?.toString())
+        .sort(),
+    ).toEqual(['order-1', 'order-3']);
     // Header values and header names both count as "headers".
-    expect((await scan({ query: { pattern: 'abc-123', mode: 'text', scopes: ['headers'] } })).values).toEqual(['plain']);
-    expect((await scan({ query: { pattern: 'TRACE-ID', mode: 'text', scopes: ['headers'] } })).values).toEqual(['plain']);
+    expect((await scan({ query: { pattern: 'abc-123', mode: 'text', scopes: ['headers'] } })).values).toEqual([
+      'plain',
+    ]);
+    expect((await scan({ query: { pattern: 'TRACE-ID', mode: 'text', scopes: ['headers'] } })).values).toEqual([
+      'plain',
+    ]);
     expect((await scan({ query: { pattern: 'abc-123', mode: 'text', scopes: ['key', 'value'] } })).found).toEqual([]);
   });
 
   it('matches regular expressions, and non-ASCII text in any case', async () => {
-    expect((await scan({ query: { pattern: '"total":(7|30)\\b', mode: 'regex' } })).found.map((r) => r.key?.toString()).sort()).toEqual(['order-2', 'order-3']);
+    expect(
+      (await scan({ query: { pattern: '"total":(7|30)\\b', mode: 'regex' } })).found
+        .map((r) => r.key?.toString())
+        .sort(),
+    ).toEqual(['order-2', 'order-3']);
     expect((await scan({ query: { pattern: '^order-\\d$', mode: 'regex', scopes: ['key'] } })).found).toHaveLength(3);
     expect((await scan({ query: { pattern: 'ÉCOLE', mode: 'text' } })).values).toEqual(['école d’été']);
     expect((await scan({ query: { pattern: 'été$', mode: 'regex' } })).values).toEqual(['école d’été']);
@@ -72,12 +102,19 @@ describe('record search', () => {
     const oldest = await scan({ query: { pattern: 'order', mode: 'text' }, partition: 0, direction: 'forward' });
     expect(oldest.found.map((r) => r.offset)).toEqual([0, 1, 2]);
     expect(oldest.outcome).toMatchObject({ total: 4, scanned: 4 });
-    await expect(c.scanRecords({ topic: 'shop', partition: 5, query: { pattern: 'x', mode: 'text' } })).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    await expect(
+      c.scanRecords({ topic: 'shop', partition: 5, query: { pattern: 'x', mode: 'text' } }),
+    ).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
   });
 
   it('refuses a malformed regular expression with the reason, and empty or scopeless queries', async () => {
-    await expect(scan({ query: { pattern: '(unclosed', mode: 'regex' } })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST', message: expect.stringMatching(/^Invalid regular expression: .*Unterminated group/) });
-    await expect(scan({ query: { pattern: '[z-a]', mode: 'regex' } })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+    await expect(scan({ query: { pattern: '(unclosed', mode: 'regex' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      message: expect.stringMatching(/^Invalid regular expression: .*Unterminated group/),
+    });
+    await expect(scan({ query: { pattern: '[z-a]', mode: 'regex' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
     expect(() => compileSearch({ pattern: '', mode: 'text' })).toThrow(/Type something/);
     expect(() => compileSearch({ pattern: 'x', mode: 'text', scopes: [] })).toThrow(/at least one/);
     expect(() => compileSearch({ pattern: 'x'.repeat(1001), mode: 'text' })).toThrow(/at most 1000/);
@@ -89,19 +126,43 @@ describe('record search', () => {
     for (const bad of ['(a+)+', '(\\w*)*b', '((a+))+', '(x+y?)+$', '(?:a|b+){2,}', '(a*){1,100}', '(\\d+,)*']) {
       expect(nestedRepetition(bad), bad).not.toBeNull();
     }
-    for (const good of ['(ab)+', 'a+b+', '[a+]+', '(?:foo|bar)+', '\\(a+\\)+', '(a+)?', '(a{2,3})+', '^order-\\d+$', '(?<id>\\d+)-(x|y)*']) {
+    for (const good of [
+      '(ab)+',
+      'a+b+',
+      '[a+]+',
+      '(?:foo|bar)+',
+      '\\(a+\\)+',
+      '(a+)?',
+      '(a{2,3})+',
+      '^order-\\d+$',
+      '(?<id>\\d+)-(x|y)*',
+    ]) {
       expect(nestedRepetition(good), good).toBeNull();
     }
-    await expect(scan({ query: { pattern: '(a+)+$', mode: 'regex' } })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST', message: expect.stringMatching(/\(a\+\)\+.*exponential time/) });
+    await expect(scan({ query: { pattern: '(a+)+$', mode: 'regex' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      message: expect.stringMatching(/\(a\+\)\+.*exponential time/),
+    });
   });
 
   it('searches compressed batches', async () => {
     await c.createTopic({ name: 'zipped', partitions: 1, replicationFactor: 1 });
     for (const compression of ['gzip', 'snappy', 'lz4'] as const) {
-      await c.produceBatch('zipped', 0, buildBatch({ compression, records: [{ value: `hello from ${compression}` }, { value: 'other' }] }));
+      await c.produceBatch(
+        'zipped',
+        0,
+        buildBatch({ compression, records: [{ value: `hello from ${compression}` }, { value: 'other' }] }),
+      );
     }
-    const { found, outcome } = await scan({ query: { pattern: 'hello from', mode: 'text', caseSensitive: true } }, 'zipped');
-    expect(found.map((r) => r.value!.toString()).sort()).toEqual(['hello from gzip', 'hello from lz4', 'hello from snappy']);
+    const { found, outcome } = await scan(
+      { query: { pattern: 'hello from', mode: 'text', caseSensitive: true } },
+      'zipped',
+    );
+    expect(found.map((r) => r.value!.toString()).sort()).toEqual([
+      'hello from gzip',
+      'hello from lz4',
+      'hello from snappy',
+    ]);
     expect(outcome.total).toBe(6);
   });
 
@@ -109,7 +170,13 @@ describe('record search', () => {
     const BATCHES = 200; // 200,000 records
     beforeAll(async () => {
       await c.createTopic({ name: 'big', partitions: 1, replicationFactor: 1 });
-      const template = buildBatch({ records: Array.from({ length: 1000 }, (_, i) => ({ key: `k-${i}`, value: `{"id":${i},"name":"item ${i}"}`, timestamp: T0 })) });
+      const template = buildBatch({
+        records: Array.from({ length: 1000 }, (_, i) => ({
+          key: `k-${i}`,
+          value: `{"id":${i},"name":"item ${i}"}`,
+          timestamp: T0,
+        })),
+      });
       for (let b = 0; b < BATCHES; b++) await c.produceBatch('big', 0, Buffer.from(template), { acks: 1 });
     });
 
@@ -137,7 +204,8 @@ describe('record search', () => {
       expect(outcome.end).toBe('stopped');
       expect(progress.length).toBeGreaterThanOrEqual(3);
       expect(progress.every((p) => p.total === 200_000)).toBe(true);
-      for (let i = 1; i < progress.length; i++) expect(progress[i]!.scanned).toBeGreaterThanOrEqual(progress[i - 1]!.scanned);
+      for (let i = 1; i < progress.length; i++)
+        expect(progress[i]!.scanned).toBeGreaterThanOrEqual(progress[i - 1]!.scanned);
       expect(outcome.scanned).toBeGreaterThan(0);
       expect(outcome.scanned).toBeLessThan(200_000);
     });
@@ -169,7 +237,9 @@ describe('record search', () => {
       await scan({ query: { pattern: 'item \\d+x', mode: 'regex' } }, 'big');
       clearInterval(timer);
       expect(ticks).toBeGreaterThan(5);
-      console.log(`event loop: longest gap between 1 ms timer ticks during a 200,000-record regex scan: ${maxGap.toFixed(1)} ms`);
+      console.log(
+        `event loop: longest gap between 1 ms timer ticks during a 200,000-record regex scan: ${maxGap.toFixed(1)} ms`,
+      );
     });
   });
 
@@ -177,10 +247,17 @@ describe('record search', () => {
     const three = await openCluster({ brokers: 2 });
     try {
       await three.cluster.createTopic({ name: 'split', partitions: 2, replicationFactor: 1, assignments: [[0], [1]] });
-      await three.cluster.produce('split', [{ value: 'needle', partition: 0 }, { value: 'needle', partition: 1 }]);
+      await three.cluster.produce('split', [
+        { value: 'needle', partition: 0 },
+        { value: 'needle', partition: 1 },
+      ]);
       await three.cluster.stopBroker(1);
       const found: DecodedRecord[] = [];
-      const outcome = await three.cluster.scanRecords({ topic: 'split', query: { pattern: 'needle', mode: 'text' }, onMatch: (r) => found.push(r) });
+      const outcome = await three.cluster.scanRecords({
+        topic: 'split',
+        query: { pattern: 'needle', mode: 'text' },
+        onMatch: (r) => found.push(r),
+      });
       expect(found.map((r) => r.partition)).toEqual([0]);
       expect(outcome.skipped).toEqual([{ partition: 1, reason: expect.stringContaining('no running broker') }]);
     } finally {
@@ -194,14 +271,23 @@ describe('record search', () => {
       const cl = big.cluster;
       // Its timestamps are years old: without this, retention would empty it once the cleaner runs (15 s).
       await cl.createTopic({ name: 'million', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '-1' } });
-      const template = buildBatch({ records: Array.from({ length: 1000 }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ id: i, customer: `customer-${i % 97}`, total: i * 3.5, currency: 'EUR' }), headers: { source: 'web' }, timestamp: T0 + i })) });
+      const template = buildBatch({
+        records: Array.from({ length: 1000 }, (_, i) => ({
+          key: `order-${i}`,
+          value: JSON.stringify({ id: i, customer: `customer-${i % 97}`, total: i * 3.5, currency: 'EUR' }),
+          headers: { source: 'web' },
+          timestamp: T0 + i,
+        })),
+      });
       let next = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (next < 1000) {
-          next++;
-          await cl.produceBatch('million', 0, Buffer.from(template), { acks: 1 });
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < 1000) {
+            next++;
+            await cl.produceBatch('million', 0, Buffer.from(template), { acks: 1 });
+          }
+        }),
+      );
       const rows: string[] = [];
       for (const [label, query] of [
         ['text, absent', { pattern: 'no such text', mode: 'text' }],
@@ -215,7 +301,11 @@ describe('record search', () => {
         const ms = performance.now() - t0;
         expect(o.end).toBe('done');
         expect(o.scanned, JSON.stringify({ label, o })).toBe(1_000_000);
-        rows.push(`${label.padEnd(30)} ${ms.toFixed(0).padStart(6)} ms  ${Math.round(1_000_000 / (ms / 1000)).toLocaleString('en-US').padStart(11)} records/s  ${o.matches} matches, ${events} progress events`);
+        rows.push(
+          `${label.padEnd(30)} ${ms.toFixed(0).padStart(6)} ms  ${Math.round(1_000_000 / (ms / 1000))
+            .toLocaleString('en-US')
+            .padStart(11)} records/s  ${o.matches} matches, ${events} progress events`,
+        );
       }
       console.log(`scan of 1,000,000 records:\n  ${rows.join('\n  ')}`);
     } finally {

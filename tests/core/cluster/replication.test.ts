@@ -27,7 +27,10 @@ describe('replication and failover', () => {
     await c.produce('t', [{ value: 'two in sync' }], { acks: -1 });
     await c.killBroker(b!);
     expect(c.partitions('t')[0]!.isr).toHaveLength(1);
-    await expect(c.produce('t', [{ value: 'x' }], { acks: -1 })).rejects.toMatchObject({ errorName: 'NOT_ENOUGH_REPLICAS', code: 19 });
+    await expect(c.produce('t', [{ value: 'x' }], { acks: -1 })).rejects.toMatchObject({
+      errorName: 'NOT_ENOUGH_REPLICAS',
+      code: 19,
+    });
     const [r] = await c.produce('t', [{ value: 'y' }], { acks: 1 });
     expect(r!.offset).toBe(1);
     await c.produce('t', [{ value: 'z' }], { acks: 0 });
@@ -37,7 +40,11 @@ describe('replication and failover', () => {
     env = await openCluster();
     const c = env.cluster;
     await c.createTopic({ name: 't', partitions: 3, replicationFactor: 3 });
-    await c.produce('t', Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })), { acks: -1 });
+    await c.produce(
+      't',
+      Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+      { acks: -1 },
+    );
     const before = c.partitions('t');
     const victim = before[0]!.leader;
     await c.killBroker(victim);
@@ -52,7 +59,14 @@ describe('replication and failover', () => {
     expect(c.describeCluster().underReplicatedPartitions).toBe(3);
     await c.produce('t', [{ key: 'k0', value: 'after failover' }], { acks: -1 });
     await c.startBroker(victim);
-    await eventually(() => c.partitions('t').every((p) => p.isr.length === 3 && p.replicaStates.every((r) => r.logEndOffset === p.logEndOffset)), 5000, 'the returning broker to catch up and rejoin every ISR');
+    await eventually(
+      () =>
+        c
+          .partitions('t')
+          .every((p) => p.isr.length === 3 && p.replicaStates.every((r) => r.logEndOffset === p.logEndOffset)),
+      5000,
+      'the returning broker to catch up and rejoin every ISR',
+    );
     expect(await c.balanceLeaders()).toBeGreaterThanOrEqual(0);
     await eventually(() => c.partitions('t').every((p) => p.leader === p.replicas[0]), 3000, 'preferred leaders');
   });
@@ -101,7 +115,7 @@ describe('replication and failover', () => {
     }
   });
 
-  it('truncates a returning broker\'s divergent tail by leader epoch (KIP-101), not by high watermark', async () => {
+  it("truncates a returning broker's divergent tail by leader epoch (KIP-101), not by high watermark", async () => {
     env = await openCluster();
     const c = env.cluster;
     await c.createTopic({ name: 't', partitions: 1, replicationFactor: 2, assignments: [[0, 1]] });
@@ -116,7 +130,11 @@ describe('replication and failover', () => {
     expect(p.leader).toBe(1);
     await c.produce('t', [{ value: 'new-leader-write' }], { acks: 1 });
     await c.startBroker(0);
-    await eventually(() => c.partitions('t')[0]!.replicaStates.every((r) => r.logEndOffset === 2), 5000, 'broker 0 to truncate and catch up');
+    await eventually(
+      () => c.partitions('t')[0]!.replicaStates.every((r) => r.logEndOffset === 2),
+      5000,
+      'broker 0 to truncate and catch up',
+    );
     const recs = await c.readRecords({ topic: 't', partition: 0, start: { type: 'earliest' }, limit: 10 });
     expect(recs.map((r) => r.value!.toString())).toEqual(['committed', 'new-leader-write']);
     const b0 = c.broker(0).replicas.partition('t', 0).log;
@@ -128,13 +146,23 @@ describe('replication and failover', () => {
     env = await openCluster({ replicaLagTimeMaxMs: 200 });
     const c = env.cluster;
     await c.createTopic({ name: 'clean', partitions: 1, replicationFactor: 2, assignments: [[0, 1]] });
-    await c.createTopic({ name: 'unclean', partitions: 1, replicationFactor: 2, assignments: [[0, 1]], configs: { 'unclean.leader.election.enable': 'true' } });
+    await c.createTopic({
+      name: 'unclean',
+      partitions: 1,
+      replicationFactor: 2,
+      assignments: [[0, 1]],
+      configs: { 'unclean.leader.election.enable': 'true' },
+    });
     c.setReplicationPaused(1, true);
     const writer = setInterval(() => {
       void c.produce('clean', [{ value: 'x' }], { acks: 1 }).catch(() => undefined);
       void c.produce('unclean', [{ value: 'x' }], { acks: 1 }).catch(() => undefined);
     }, 20);
-    await eventually(() => c.partitions('clean')[0]!.isr.length === 1 && c.partitions('unclean')[0]!.isr.length === 1, 3000, 'both ISRs to shrink to broker 0');
+    await eventually(
+      () => c.partitions('clean')[0]!.isr.length === 1 && c.partitions('unclean')[0]!.isr.length === 1,
+      3000,
+      'both ISRs to shrink to broker 0',
+    );
     clearInterval(writer);
     await c.killBroker(0);
     expect(c.partitions('clean')[0]!.leader).toBe(-1);

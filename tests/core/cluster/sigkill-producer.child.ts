@@ -7,7 +7,13 @@ import { Cluster } from '../../../core/cluster/cluster';
 
 const dataDir = process.argv[2]!;
 const cluster = await Cluster.open({ dataDir, brokers: 3 });
-if (cluster.listTopics().length === 0) await cluster.createTopic({ name: 'durable', partitions: 2, replicationFactor: 3, configs: { 'min.insync.replicas': '2', 'segment.bytes': '20000' } });
+if (cluster.listTopics().length === 0)
+  await cluster.createTopic({
+    name: 'durable',
+    partitions: 2,
+    replicationFactor: 3,
+    configs: { 'min.insync.replicas': '2', 'segment.bytes': '20000' },
+  });
 process.stdout.write('ready\n');
 let n = 0;
 const inflight = new Set<Promise<void>>();

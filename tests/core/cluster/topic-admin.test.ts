@@ -25,14 +25,33 @@ describe('topic administration', () => {
 
   it('refuses invalid names, duplicates and impossible partition counts or replication factors, changing nothing', async () => {
     const before = c.listTopics({ includeInternal: true }).length;
-    await expect(c.createTopic({ name: 'bad name!' })).rejects.toMatchObject({ errorName: 'INVALID_TOPIC_EXCEPTION', code: 17 });
+    await expect(c.createTopic({ name: 'bad name!' })).rejects.toMatchObject({
+      errorName: 'INVALID_TOPIC_EXCEPTION',
+      code: 17,
+    });
     await expect(c.createTopic({ name: '..' })).rejects.toMatchObject({ errorName: 'INVALID_TOPIC_EXCEPTION' });
-    await expect(c.createTopic({ name: 'x'.repeat(250) })).rejects.toMatchObject({ errorName: 'INVALID_TOPIC_EXCEPTION' });
-    await expect(c.createTopic({ name: 'spread' })).rejects.toMatchObject({ errorName: 'TOPIC_ALREADY_EXISTS', code: 36 });
-    await expect(c.createTopic({ name: 'zero', partitions: 0 })).rejects.toMatchObject({ errorName: 'INVALID_PARTITIONS', code: 37 });
-    await expect(c.createTopic({ name: 'rf4', replicationFactor: 4 })).rejects.toMatchObject({ errorName: 'INVALID_REPLICATION_FACTOR', code: 38 });
-    await expect(c.createTopic({ name: 'cfg', configs: { 'retention.ms': 'soon' } })).rejects.toMatchObject({ errorName: 'INVALID_CONFIG', code: 40 });
-    await expect(c.createTopic({ name: 'cfg', configs: { 'no.such.config': '1' } })).rejects.toThrow(/Unknown topic config name: no.such.config/);
+    await expect(c.createTopic({ name: 'x'.repeat(250) })).rejects.toMatchObject({
+      errorName: 'INVALID_TOPIC_EXCEPTION',
+    });
+    await expect(c.createTopic({ name: 'spread' })).rejects.toMatchObject({
+      errorName: 'TOPIC_ALREADY_EXISTS',
+      code: 36,
+    });
+    await expect(c.createTopic({ name: 'zero', partitions: 0 })).rejects.toMatchObject({
+      errorName: 'INVALID_PARTITIONS',
+      code: 37,
+    });
+    await expect(c.createTopic({ name: 'rf4', replicationFactor: 4 })).rejects.toMatchObject({
+      errorName: 'INVALID_REPLICATION_FACTOR',
+      code: 38,
+    });
+    await expect(c.createTopic({ name: 'cfg', configs: { 'retention.ms': 'soon' } })).rejects.toMatchObject({
+      errorName: 'INVALID_CONFIG',
+      code: 40,
+    });
+    await expect(c.createTopic({ name: 'cfg', configs: { 'no.such.config': '1' } })).rejects.toThrow(
+      /Unknown topic config name: no.such.config/,
+    );
     expect(c.listTopics({ includeInternal: true }).length).toBe(before);
   });
 
@@ -43,7 +62,12 @@ describe('topic administration', () => {
   });
 
   it('shows Kafka defaults and marks overrides', async () => {
-    await c.createTopic({ name: 'configured', partitions: 1, replicationFactor: 3, configs: { 'retention.ms': '1000', 'cleanup.policy': 'compact,delete' } });
+    await c.createTopic({
+      name: 'configured',
+      partitions: 1,
+      replicationFactor: 3,
+      configs: { 'retention.ms': '1000', 'cleanup.policy': 'compact,delete' },
+    });
     const cfg = Object.fromEntries(c.describeConfigs('configured').map((e) => [e.name, e]));
     expect(cfg['retention.ms']).toMatchObject({ value: '1000', isDefault: false, source: 'DYNAMIC_TOPIC_CONFIG' });
     expect(cfg['retention.bytes']).toMatchObject({ value: '-1', isDefault: true, source: 'DEFAULT_CONFIG' });
@@ -58,12 +82,23 @@ describe('topic administration', () => {
   it('alters configs with validation and resets deleted ones to the default', async () => {
     await c.alterConfigs('configured', { set: { 'max.message.bytes': '2000' } });
     expect(c.describeConfigs('configured').find((e) => e.name === 'max.message.bytes')!.value).toBe('2000');
-    await expect(c.alterConfigs('configured', { set: { 'min.insync.replicas': '0' } })).rejects.toMatchObject({ errorName: 'INVALID_CONFIG' });
-    await expect(c.alterConfigs('configured', { set: { 'min.insync.replicas': '4' } })).rejects.toThrow(/larger than the replication factor/);
-    await expect(c.alterConfigs('configured', { set: { 'cleanup.policy': 'archive' } })).rejects.toThrow(/unknown policy 'archive'/);
+    await expect(c.alterConfigs('configured', { set: { 'min.insync.replicas': '0' } })).rejects.toMatchObject({
+      errorName: 'INVALID_CONFIG',
+    });
+    await expect(c.alterConfigs('configured', { set: { 'min.insync.replicas': '4' } })).rejects.toThrow(
+      /larger than the replication factor/,
+    );
+    await expect(c.alterConfigs('configured', { set: { 'cleanup.policy': 'archive' } })).rejects.toThrow(
+      /unknown policy 'archive'/,
+    );
     await c.alterConfigs('configured', { delete: ['retention.ms'] });
-    expect(c.describeConfigs('configured').find((e) => e.name === 'retention.ms')).toMatchObject({ value: '604800000', isDefault: true });
-    await expect(c.alterConfigs('missing', { set: {} })).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    expect(c.describeConfigs('configured').find((e) => e.name === 'retention.ms')).toMatchObject({
+      value: '604800000',
+      isDefault: true,
+    });
+    await expect(c.alterConfigs('missing', { set: {} })).rejects.toMatchObject({
+      errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
   });
 
   it('adds partitions but never removes them', async () => {
@@ -77,12 +112,29 @@ describe('topic administration', () => {
 
   it('places new partitions on the replicas given, and refuses assignments Kafka refuses, changing nothing', async () => {
     await c.createTopic({ name: 'placed', partitions: 1, replicationFactor: 2 });
-    await c.createPartitions('placed', 3, false, [[2, 0], [1, 2]]);
-    expect(c.partitions('placed').map((p) => p.replicas)).toEqual([c.partitions('placed')[0]!.replicas, [2, 0], [1, 2]]);
+    await c.createPartitions('placed', 3, false, [
+      [2, 0],
+      [1, 2],
+    ]);
+    expect(c.partitions('placed').map((p) => p.replicas)).toEqual([
+      c.partitions('placed')[0]!.replicas,
+      [2, 0],
+      [1, 2],
+    ]);
     expect(c.partitions('placed')[1]!.leader).toBe(2);
     const refused = (assignments: number[][], total = 4) => c.createPartitions('placed', total, false, assignments);
-    await expect(refused([[0, 1], [1, 2]])).rejects.toMatchObject({ errorName: 'INVALID_REPLICA_ASSIGNMENT', message: expect.stringMatching(/add 1 additional partition\(s\), but only 2 assignment/) });
-    await expect(refused([[0]])).rejects.toThrow(/includes a partition with 1 replica\(s\).*previous partitions, which have 2/);
+    await expect(
+      refused([
+        [0, 1],
+        [1, 2],
+      ]),
+    ).rejects.toMatchObject({
+      errorName: 'INVALID_REPLICA_ASSIGNMENT',
+      message: expect.stringMatching(/add 1 additional partition\(s\), but only 2 assignment/),
+    });
+    await expect(refused([[0]])).rejects.toThrow(
+      /includes a partition with 1 replica\(s\).*previous partitions, which have 2/,
+    );
     await expect(refused([[1, 1]])).rejects.toThrow(/includes the broker 1 more than once/);
     await expect(refused([[0, 7]])).rejects.toThrow(/includes broker 7, but no such broker is registered/);
     await expect(refused([[]])).rejects.toThrow(/empty replica list/);
@@ -91,7 +143,9 @@ describe('topic administration', () => {
     await c.stopBroker(1);
     await c.stopBroker(2);
     try {
-      await expect(refused([[1, 2]])).rejects.toThrow(/All brokers specified in the manual partition assignment for partition 3 are fenced/);
+      await expect(refused([[1, 2]])).rejects.toThrow(
+        /All brokers specified in the manual partition assignment for partition 3 are fenced/,
+      );
     } finally {
       await c.startBroker(1);
       await c.startBroker(2);
@@ -101,11 +155,16 @@ describe('topic administration', () => {
 
   it('deletes a topic and its data on every broker', async () => {
     await c.createTopic({ name: 'doomed', partitions: 2, replicationFactor: 3 });
-    await c.produce('doomed', Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(100) })));
+    await c.produce(
+      'doomed',
+      Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(100) })),
+    );
     const topicId = Buffer.from(c.describeTopic('doomed').topicId, 'base64url');
     await c.deleteTopic('doomed');
     expect(c.listTopics().map((t) => t.name)).not.toContain('doomed');
-    await expect(c.produce('doomed', [{ value: 'x' }])).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    await expect(c.produce('doomed', [{ value: 'x' }])).rejects.toMatchObject({
+      errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
     for (const b of c.brokersList) {
       let keys = 0;
       for (const prefix of [0x44, 0x53, 0x52]) {

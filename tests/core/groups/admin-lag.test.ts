@@ -8,7 +8,10 @@ import { LagSampler } from '../../../core/groups/lag';
 import { QUICK, openEnv, pollTogether, produceN, type Env } from './helpers';
 
 let env: Env | null = null;
-afterEach(async () => { await env?.cleanup(); env = null; });
+afterEach(async () => {
+  await env?.cleanup();
+  env = null;
+});
 
 const simpleCommit = (e: Env, groupId: string, offsets: Array<{ topic: string; partition: number; offset: number }>) =>
   e.groups.coordinator.commitOffsets({ groupId, generationId: -1, memberId: '', offsets });
@@ -19,11 +22,23 @@ describe('list, describe, delete', () => {
     const { cluster, groups } = env;
     await cluster.createTopic({ name: 'ad', partitions: 2 });
     await produceN(cluster, 'ad', 10);
-    const cs = [groups.consumer({ groupId: 'admin-g', clientId: 'alpha', ...QUICK }), groups.consumer({ groupId: 'admin-g', clientId: 'beta', ...QUICK })];
+    const cs = [
+      groups.consumer({ groupId: 'admin-g', clientId: 'alpha', ...QUICK }),
+      groups.consumer({ groupId: 'admin-g', clientId: 'beta', ...QUICK }),
+    ];
     for (const c of cs) c.subscribe(['ad']);
     await pollTogether(cs, (g) => g[0]!.length + g[1]!.length >= 10);
     await Promise.all(cs.map((c) => c.commitSync()));
-    expect(await groups.admin.listGroups()).toEqual([{ groupId: 'admin-g', state: 'Stable', protocolType: 'consumer', protocol: 'range', members: 2, coordinator: expect.any(Number) }]);
+    expect(await groups.admin.listGroups()).toEqual([
+      {
+        groupId: 'admin-g',
+        state: 'Stable',
+        protocolType: 'consumer',
+        protocol: 'range',
+        members: 2,
+        coordinator: expect.any(Number),
+      },
+    ]);
     const d = await groups.admin.describeGroup('admin-g');
     expect(d.members.map((m) => m.clientId).sort()).toEqual(['alpha', 'beta']);
     expect(d.members.every((m) => m.clientHost === '/127.0.0.1' && m.subscription.join() === 'ad')).toBe(true);
@@ -37,13 +52,20 @@ describe('list, describe, delete', () => {
     expect(await groups.admin.listGroups()).toEqual([]);
     expect((await groups.coordinator.fetchOffsets({ groupId: 'admin-g', partitions: null })).offsets).toEqual([]);
     const index = partitionForGroup('admin-g', groups.coordinator.shards.partitionCount);
-    const recs = await cluster.readRecords({ topic: OFFSETS_TOPIC, partition: index, start: { type: 'earliest' }, limit: 100 });
+    const recs = await cluster.readRecords({
+      topic: OFFSETS_TOPIC,
+      partition: index,
+      start: { type: 'earliest' },
+      limit: 100,
+    });
     const tombstones = recs.filter((r) => r.value === null).map((r) => decodeKey(r.key!));
-    expect(tombstones).toEqual(expect.arrayContaining([
-      { type: 'offset', group: 'admin-g', topic: 'ad', partition: 0 },
-      { type: 'offset', group: 'admin-g', topic: 'ad', partition: 1 },
-      { type: 'group', group: 'admin-g' },
-    ]));
+    expect(tombstones).toEqual(
+      expect.arrayContaining([
+        { type: 'offset', group: 'admin-g', topic: 'ad', partition: 0 },
+        { type: 'offset', group: 'admin-g', topic: 'ad', partition: 1 },
+        { type: 'group', group: 'admin-g' },
+      ]),
+    );
     await env.restart();
     expect(await env.groups.admin.listGroups()).toEqual([]);
   });
@@ -56,10 +78,16 @@ describe('reset offsets', () => {
     await cluster.createTopic({ name: 'r1', partitions: 2 });
     await cluster.createTopic({ name: 'r2', partitions: 1 });
     const t0 = Date.now() - 100_000;
-    await cluster.produce('r1', Array.from({ length: 10 }, (_, i) => ({ value: `a${i}`, partition: 0, timestamp: t0 + i * 1000 })));
+    await cluster.produce(
+      'r1',
+      Array.from({ length: 10 }, (_, i) => ({ value: `a${i}`, partition: 0, timestamp: t0 + i * 1000 })),
+    );
     await produceN(cluster, 'r1', 4, 1);
     await produceN(cluster, 'r2', 6, 0);
-    await simpleCommit(env, 'rg', [{ topic: 'r1', partition: 0, offset: 5 }, { topic: 'r1', partition: 1, offset: 1 }]);
+    await simpleCommit(env, 'rg', [
+      { topic: 'r1', partition: 0, offset: 5 },
+      { topic: 'r1', partition: 1, offset: 1 },
+    ]);
     const admin = groups.admin;
 
     const dry = await admin.resetOffsets({ groupId: 'rg', to: { type: 'earliest' }, dryRun: true });
@@ -69,30 +97,52 @@ describe('reset offsets', () => {
     ]);
     expect((await admin.lag('rg')).partitions.map((p) => p.committedOffset)).toEqual([5, 1]); // unchanged
 
-    expect((await admin.resetOffsets({ groupId: 'rg', to: { type: 'latest' } })).map((p) => p.newOffset)).toEqual([10, 4]);
-    expect((await admin.resetOffsets({ groupId: 'rg', to: { type: 'shift', by: -3 } })).map((p) => p.newOffset)).toEqual([7, 1]);
-    expect((await admin.resetOffsets({ groupId: 'rg', to: { type: 'shift', by: -100 } })).map((p) => p.newOffset)).toEqual([0, 0]);
-    expect((await admin.resetOffsets({ groupId: 'rg', to: { type: 'offset', offset: 8 } })).map((p) => p.newOffset)).toEqual([8, 4]); // clamped to the HW
-    const byTime = await admin.resetOffsets({ groupId: 'rg', to: { type: 'timestamp', timestamp: t0 + 3500 }, topics: [{ topic: 'r1', partitions: [0] }] });
+    expect((await admin.resetOffsets({ groupId: 'rg', to: { type: 'latest' } })).map((p) => p.newOffset)).toEqual([
+      10, 4,
+    ]);
+    expect(
+      (await admin.resetOffsets({ groupId: 'rg', to: { type: 'shift', by: -3 } })).map((p) => p.newOffset),
+    ).toEqual([7, 1]);
+    expect(
+      (await admin.resetOffsets({ groupId: 'rg', to: { type: 'shift', by: -100 } })).map((p) => p.newOffset),
+    ).toEqual([0, 0]);
+    expect(
+      (await admin.resetOffsets({ groupId: 'rg', to: { type: 'offset', offset: 8 } })).map((p) => p.newOffset),
+    ).toEqual([8, 4]); // clamped to the HW
+    const byTime = await admin.resetOffsets({
+      groupId: 'rg',
+      to: { type: 'timestamp', timestamp: t0 + 3500 },
+      topics: [{ topic: 'r1', partitions: [0] }],
+    });
     expect(byTime).toEqual([{ topic: 'r1', partition: 0, previousOffset: 8, newOffset: 4 }]);
     const other = await admin.resetOffsets({ groupId: 'rg', to: { type: 'earliest' }, topics: [{ topic: 'r2' }] });
     expect(other).toEqual([{ topic: 'r2', partition: 0, previousOffset: null, newOffset: 0 }]);
     const f = await groups.coordinator.fetchOffsets({ groupId: 'rg', partitions: null });
     expect(f.offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`)).toEqual(['r1-0@4', 'r1-1@4', 'r2-0@0']);
-    await expect(admin.resetOffsets({ groupId: 'rg', to: { type: 'earliest' }, topics: [{ topic: 'nope' }] })).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
-    await expect(admin.resetOffsets({ groupId: 'fresh', to: { type: 'earliest' } })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+    await expect(
+      admin.resetOffsets({ groupId: 'rg', to: { type: 'earliest' }, topics: [{ topic: 'nope' }] }),
+    ).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    await expect(admin.resetOffsets({ groupId: 'fresh', to: { type: 'earliest' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+    });
   });
 
   it('deletes the committed offsets of a topic', async () => {
     env = await openEnv();
     await env.cluster.createTopic({ name: 'd1', partitions: 2 });
     await env.cluster.createTopic({ name: 'd2', partitions: 1 });
-    await simpleCommit(env, 'dg', [{ topic: 'd1', partition: 0, offset: 0 }, { topic: 'd1', partition: 1, offset: 0 }, { topic: 'd2', partition: 0, offset: 0 }]);
+    await simpleCommit(env, 'dg', [
+      { topic: 'd1', partition: 0, offset: 0 },
+      { topic: 'd1', partition: 1, offset: 0 },
+      { topic: 'd2', partition: 0, offset: 0 },
+    ]);
     await env.groups.admin.deleteOffsets('dg', 'd1');
     const f = await env.groups.coordinator.fetchOffsets({ groupId: 'dg', partitions: null });
     expect(f.offsets.map((o) => o.topic)).toEqual(['d2']);
     await env.restart();
-    expect((await env.groups.coordinator.fetchOffsets({ groupId: 'dg', partitions: null })).offsets.map((o) => o.topic)).toEqual(['d2']);
+    expect(
+      (await env.groups.coordinator.fetchOffsets({ groupId: 'dg', partitions: null })).offsets.map((o) => o.topic),
+    ).toEqual(['d2']);
   });
 });
 
@@ -126,7 +176,16 @@ describe('lag', () => {
     await pollTogether([c], () => c.assignment().length === 2);
     await cluster.deleteRecords('lg', 1, 2);
     const lag = await groups.admin.lag('lagging');
-    expect(lag.partitions.map(({ partition, committedOffset, highWatermark, logStartOffset, lag: l, lagFrom }) => ({ partition, committedOffset, highWatermark, logStartOffset, lag: l, lagFrom }))).toEqual([
+    expect(
+      lag.partitions.map(({ partition, committedOffset, highWatermark, logStartOffset, lag: l, lagFrom }) => ({
+        partition,
+        committedOffset,
+        highWatermark,
+        logStartOffset,
+        lag: l,
+        lagFrom,
+      })),
+    ).toEqual([
       { partition: 0, committedOffset: 4, highWatermark: 10, logStartOffset: 0, lag: 6, lagFrom: 'committed' },
       { partition: 1, committedOffset: null, highWatermark: 6, logStartOffset: 2, lag: 4, lagFrom: 'logStart' },
     ]);
@@ -137,8 +196,15 @@ describe('lag', () => {
     env = await openEnv({ brokers: 1 });
     const { cluster, groups } = env;
     await cluster.createTopic({ name: 'wide', partitions: 100 });
-    await Promise.all(Array.from({ length: 100 }, (_, g) =>
-      simpleCommit(env!, `grp-${g}`, Array.from({ length: 100 }, (_, p) => ({ topic: 'wide', partition: p, offset: 0 })))));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, g) =>
+        simpleCommit(
+          env!,
+          `grp-${g}`,
+          Array.from({ length: 100 }, (_, p) => ({ topic: 'wide', partition: p, offset: 0 })),
+        ),
+      ),
+    );
     const sampler = new LagSampler(cluster, groups.coordinator);
     expect(sampler.memoryBoundBytes).toBeLessThan(30 * 1024 * 1024);
     sampler.sampleOnce();
@@ -166,7 +232,12 @@ describe('lag', () => {
     const [h] = s.history('rg');
     // Fine: the last 4 ticks (t = 8..11 s, lag 9..12). Coarse: the ring holds the pairs closing at 7, 9 and 11 s;
     // only the one older than the fine window (ticks 6-7, peak 8, stamped at its close) is shown.
-    expect(h!.points.slice(-4)).toEqual([{ time: 8000, lag: 9 }, { time: 9000, lag: 10 }, { time: 10_000, lag: 11 }, { time: 11_000, lag: 12 }]);
+    expect(h!.points.slice(-4)).toEqual([
+      { time: 8000, lag: 9 },
+      { time: 9000, lag: 10 },
+      { time: 10_000, lag: 11 },
+      { time: 11_000, lag: 12 },
+    ]);
     expect(h!.points.slice(0, -4)).toEqual([{ time: 7000, lag: 8 }]);
     expect(s.totalHistory('rg').map((p) => p.lag)).toEqual([8, 9, 10, 11, 12]);
   });

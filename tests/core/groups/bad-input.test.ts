@@ -24,14 +24,28 @@ beforeAll(async () => {
   env = await openEnv();
   c = env.groups.coordinator;
   await env.cluster.createTopic({ name: 't', partitions: 2 });
-  const j = await c.joinGroup({ groupId: 'g', memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeSubscription(['t']) }], sessionTimeoutMs: 30_000, requireKnownMemberId: false });
+  const j = await c.joinGroup({
+    groupId: 'g',
+    memberId: '',
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: encodeSubscription(['t']) }],
+    sessionTimeoutMs: 30_000,
+    requireKnownMemberId: false,
+  });
   memberId = j.memberId;
   generationId = j.generationId;
   await c.syncGroup({ groupId: 'g', generationId, memberId, assignments: [] });
-  const ok = await c.commitOffsets({ groupId: 'g', generationId, memberId, offsets: [{ topic: 't', partition: 0, offset: 5 }] });
+  const ok = await c.commitOffsets({
+    groupId: 'g',
+    generationId,
+    memberId,
+    offsets: [{ topic: 't', partition: 0, offset: 5 }],
+  });
   expect(ok.partitions[0]!.errorCode).toBe(0);
 });
-afterAll(async () => { await env.cleanup(); });
+afterAll(async () => {
+  await env.cleanup();
+});
 
 async function expectUnchanged(run: () => Promise<void>): Promise<void> {
   const before = await c.fetchOffsets({ groupId: 'g', partitions: null });
@@ -44,17 +58,38 @@ async function expectUnchanged(run: () => Promise<void>): Promise<void> {
 describe('OffsetCommit with bad input', () => {
   it('unknown topics and partitions get UNKNOWN_TOPIC_OR_PARTITION', async () => {
     await expectUnchanged(async () => {
-      const r = await c.commitOffsets({ groupId: 'g', generationId, memberId, offsets: [{ topic: 'nope', partition: 0, offset: 1 }, { topic: 't', partition: 7, offset: 1 }] });
-      expect(r.partitions.map((p) => p.errorCode)).toEqual([code('UNKNOWN_TOPIC_OR_PARTITION'), code('UNKNOWN_TOPIC_OR_PARTITION')]);
+      const r = await c.commitOffsets({
+        groupId: 'g',
+        generationId,
+        memberId,
+        offsets: [
+          { topic: 'nope', partition: 0, offset: 1 },
+          { topic: 't', partition: 7, offset: 1 },
+        ],
+      });
+      expect(r.partitions.map((p) => p.errorCode)).toEqual([
+        code('UNKNOWN_TOPIC_OR_PARTITION'),
+        code('UNKNOWN_TOPIC_OR_PARTITION'),
+      ]);
       expect(r.partitions[0]!.errorMessage).toMatch(/nope does not exist/);
     });
   });
 
   it('a wrong generation gets ILLEGAL_GENERATION', async () => {
     await expectUnchanged(async () => {
-      const r = await c.commitOffsets({ groupId: 'g', generationId: generationId + 5, memberId, offsets: [{ topic: 't', partition: 0, offset: 99 }] });
+      const r = await c.commitOffsets({
+        groupId: 'g',
+        generationId: generationId + 5,
+        memberId,
+        offsets: [{ topic: 't', partition: 0, offset: 99 }],
+      });
       expect(r.partitions[0]!.errorCode).toBe(code('ILLEGAL_GENERATION'));
-      const none = await c.commitOffsets({ groupId: 'no-such-group', generationId: 3, memberId: 'x', offsets: [{ topic: 't', partition: 0, offset: 1 }] });
+      const none = await c.commitOffsets({
+        groupId: 'no-such-group',
+        generationId: 3,
+        memberId: 'x',
+        offsets: [{ topic: 't', partition: 0, offset: 1 }],
+      });
       expect(none.partitions[0]!.errorCode).toBe(code('ILLEGAL_GENERATION'));
     });
     expect((await c.describeGroups(['no-such-group']))[0]!.groupState).toBe('Dead');
@@ -62,20 +97,37 @@ describe('OffsetCommit with bad input', () => {
 
   it('an unknown member gets UNKNOWN_MEMBER_ID (also for a generation -1 commit to an active group)', async () => {
     await expectUnchanged(async () => {
-      const r = await c.commitOffsets({ groupId: 'g', generationId, memberId: 'stranger', offsets: [{ topic: 't', partition: 0, offset: 99 }] });
+      const r = await c.commitOffsets({
+        groupId: 'g',
+        generationId,
+        memberId: 'stranger',
+        offsets: [{ topic: 't', partition: 0, offset: 99 }],
+      });
       expect(r.partitions[0]!.errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
-      const simple = await c.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', offsets: [{ topic: 't', partition: 0, offset: 99 }] });
+      const simple = await c.commitOffsets({
+        groupId: 'g',
+        generationId: -1,
+        memberId: '',
+        offsets: [{ topic: 't', partition: 0, offset: 99 }],
+      });
       expect(simple.partitions[0]!.errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
     });
   });
 
   it('empty group ids get INVALID_GROUP_ID everywhere', async () => {
     await expectUnchanged(async () => {
-      const r = await c.commitOffsets({ groupId: '', generationId: -1, memberId: '', offsets: [{ topic: 't', partition: 0, offset: 1 }] });
+      const r = await c.commitOffsets({
+        groupId: '',
+        generationId: -1,
+        memberId: '',
+        offsets: [{ topic: 't', partition: 0, offset: 1 }],
+      });
       expect(r.partitions[0]!.errorCode).toBe(code('INVALID_GROUP_ID'));
       expect((await c.fetchOffsets({ groupId: '', partitions: null })).errorCode).toBe(code('INVALID_GROUP_ID'));
       expect((await c.heartbeat({ groupId: '', generationId: 1, memberId })).errorCode).toBe(code('INVALID_GROUP_ID'));
-      expect((await c.syncGroup({ groupId: '', generationId: 1, memberId, assignments: [] })).errorCode).toBe(code('INVALID_GROUP_ID'));
+      expect((await c.syncGroup({ groupId: '', generationId: 1, memberId, assignments: [] })).errorCode).toBe(
+        code('INVALID_GROUP_ID'),
+      );
       expect((await c.leaveGroup({ groupId: '', members: [{ memberId }] })).errorCode).toBe(code('INVALID_GROUP_ID'));
       expect((await c.findCoordinator('')).errorCode).toBe(code('INVALID_GROUP_ID'));
       expect((await c.deleteGroups(['']))[0]!.errorCode).toBe(code('INVALID_GROUP_ID'));
@@ -84,13 +136,28 @@ describe('OffsetCommit with bad input', () => {
   });
 
   it('oversized metadata and negative offsets are refused per partition; the valid ones are stored', async () => {
-    const r = await c.commitOffsets({ groupId: 'g', generationId, memberId, offsets: [
-      { topic: 't', partition: 0, offset: 6, metadata: 'x'.repeat(5000) },
-      { topic: 't', partition: 1, offset: -3 },
-      { topic: 't', partition: 1, offset: 2 },
-    ] });
-    expect(r.partitions.map((p) => p.errorCode)).toEqual([code('OFFSET_METADATA_TOO_LARGE'), code('INVALID_REQUEST'), 0]);
-    const f = await c.fetchOffsets({ groupId: 'g', partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }] });
+    const r = await c.commitOffsets({
+      groupId: 'g',
+      generationId,
+      memberId,
+      offsets: [
+        { topic: 't', partition: 0, offset: 6, metadata: 'x'.repeat(5000) },
+        { topic: 't', partition: 1, offset: -3 },
+        { topic: 't', partition: 1, offset: 2 },
+      ],
+    });
+    expect(r.partitions.map((p) => p.errorCode)).toEqual([
+      code('OFFSET_METADATA_TOO_LARGE'),
+      code('INVALID_REQUEST'),
+      0,
+    ]);
+    const f = await c.fetchOffsets({
+      groupId: 'g',
+      partitions: [
+        { topic: 't', partition: 0 },
+        { topic: 't', partition: 1 },
+      ],
+    });
     expect(f.offsets.map((o) => o.offset)).toEqual([5, 2]);
   });
 });
@@ -98,11 +165,25 @@ describe('OffsetCommit with bad input', () => {
 describe('membership and admin calls with bad input', () => {
   it('heartbeat, sync and join for unknown members or groups change nothing', async () => {
     await expectUnchanged(async () => {
-      expect((await c.heartbeat({ groupId: 'g', generationId, memberId: 'ghost' })).errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
-      expect((await c.heartbeat({ groupId: 'g', generationId: generationId + 1, memberId })).errorCode).toBe(code('ILLEGAL_GENERATION'));
-      expect((await c.syncGroup({ groupId: 'g', generationId, memberId: 'ghost', assignments: [] })).errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
-      expect((await c.heartbeat({ groupId: 'unknown-group', generationId: 1, memberId })).errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
-      const join = await c.joinGroup({ groupId: 'g', memberId: '', protocolType: 'consumer', protocols: [], sessionTimeoutMs: 30_000 });
+      expect((await c.heartbeat({ groupId: 'g', generationId, memberId: 'ghost' })).errorCode).toBe(
+        code('UNKNOWN_MEMBER_ID'),
+      );
+      expect((await c.heartbeat({ groupId: 'g', generationId: generationId + 1, memberId })).errorCode).toBe(
+        code('ILLEGAL_GENERATION'),
+      );
+      expect((await c.syncGroup({ groupId: 'g', generationId, memberId: 'ghost', assignments: [] })).errorCode).toBe(
+        code('UNKNOWN_MEMBER_ID'),
+      );
+      expect((await c.heartbeat({ groupId: 'unknown-group', generationId: 1, memberId })).errorCode).toBe(
+        code('UNKNOWN_MEMBER_ID'),
+      );
+      const join = await c.joinGroup({
+        groupId: 'g',
+        memberId: '',
+        protocolType: 'consumer',
+        protocols: [],
+        sessionTimeoutMs: 30_000,
+      });
       expect(join.errorCode).toBe(code('INCONSISTENT_GROUP_PROTOCOL'));
     });
     const d = (await c.describeGroups(['g']))[0]!;
@@ -112,11 +193,20 @@ describe('membership and admin calls with bad input', () => {
 
   it('deleting a group with members is refused with a clear error; unknown groups are GROUP_ID_NOT_FOUND', async () => {
     await expectUnchanged(async () => {
-      await expect(env.groups.admin.deleteGroup('g')).rejects.toMatchObject({ errorName: 'NON_EMPTY_GROUP', message: expect.stringMatching(/1 active member/) });
+      await expect(env.groups.admin.deleteGroup('g')).rejects.toMatchObject({
+        errorName: 'NON_EMPTY_GROUP',
+        message: expect.stringMatching(/1 active member/),
+      });
       await expect(env.groups.admin.deleteGroup('missing')).rejects.toMatchObject({ errorName: 'GROUP_ID_NOT_FOUND' });
-      await expect(env.groups.admin.resetOffsets({ groupId: 'g', to: { type: 'earliest' } })).rejects.toMatchObject({ errorName: 'NON_EMPTY_GROUP' });
-      await expect(env.groups.admin.deleteOffsets('g', 't')).rejects.toMatchObject({ errorName: 'GROUP_SUBSCRIBED_TO_TOPIC' });
-      await expect(env.groups.admin.describeGroup('missing')).rejects.toMatchObject({ errorName: 'GROUP_ID_NOT_FOUND' });
+      await expect(env.groups.admin.resetOffsets({ groupId: 'g', to: { type: 'earliest' } })).rejects.toMatchObject({
+        errorName: 'NON_EMPTY_GROUP',
+      });
+      await expect(env.groups.admin.deleteOffsets('g', 't')).rejects.toMatchObject({
+        errorName: 'GROUP_SUBSCRIBED_TO_TOPIC',
+      });
+      await expect(env.groups.admin.describeGroup('missing')).rejects.toMatchObject({
+        errorName: 'GROUP_ID_NOT_FOUND',
+      });
     });
   });
 
@@ -124,8 +214,13 @@ describe('membership and admin calls with bad input', () => {
     const right = (await c.findCoordinator('g')).nodeId;
     const wrong = (right + 1) % 3;
     await expectUnchanged(async () => {
-      expect((await c.heartbeat({ groupId: 'g', generationId, memberId }, { brokerId: wrong })).errorCode).toBe(code('NOT_COORDINATOR'));
-      const r = await c.commitOffsets({ groupId: 'g', generationId, memberId, offsets: [{ topic: 't', partition: 0, offset: 50 }] }, { brokerId: wrong });
+      expect((await c.heartbeat({ groupId: 'g', generationId, memberId }, { brokerId: wrong })).errorCode).toBe(
+        code('NOT_COORDINATOR'),
+      );
+      const r = await c.commitOffsets(
+        { groupId: 'g', generationId, memberId, offsets: [{ topic: 't', partition: 0, offset: 50 }] },
+        { brokerId: wrong },
+      );
       expect(r.partitions[0]!.errorCode).toBe(code('NOT_COORDINATOR'));
     });
     expect((await c.heartbeat({ groupId: 'g', generationId, memberId }, { brokerId: right })).errorCode).toBe(0);

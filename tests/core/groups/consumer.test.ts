@@ -8,9 +8,12 @@ import type { EngineConsumer } from '../../../core/groups';
 import { QUICK, openEnv, pollTogether, produceN, sleep, waitFor, type Env } from './helpers';
 
 let env: Env;
-beforeEach(async () => { env = await openEnv(); });
-afterEach(async () => { await env.cleanup(); });
-
+beforeEach(async () => {
+  env = await openEnv();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
 
 function make(groupId: string, extra: Partial<Parameters<Env['groups']['consumer']>[0]> = {}): EngineConsumer {
   return env.groups.consumer({ groupId, ...QUICK, ...extra });
@@ -76,7 +79,12 @@ describe('partitions and parallelism', () => {
     await produceN(env.cluster, 'fo', 10, 0, 'x');
     await produceN(env.cluster, 'fo', 10, 1, 'y');
     const [got] = await pollTogether([a], (g) => g[0]!.length >= 20, 10_000);
-    expect(a.assignment().map((tp) => tp.partition).sort()).toEqual([0, 1]);
+    expect(
+      a
+        .assignment()
+        .map((tp) => tp.partition)
+        .sort(),
+    ).toEqual([0, 1]);
     expect(a.generationId).toBeGreaterThan(generation);
     expect(new Set(got!.map((r) => r.partition))).toEqual(new Set([0, 1]));
   });
@@ -110,7 +118,10 @@ describe('committed positions', () => {
     expect(got!.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
     await first.commitSync();
     await first.close();
-    const committed = await env.groups.coordinator.fetchOffsets({ groupId: 'g4', partitions: [{ topic: 'resume', partition: 0 }] });
+    const committed = await env.groups.coordinator.fetchOffsets({
+      groupId: 'g4',
+      partitions: [{ topic: 'resume', partition: 0 }],
+    });
     expect(committed.offsets[0]!.offset).toBe(4);
     const second = make('g4');
     second.subscribe(['resume']);
@@ -124,10 +135,14 @@ describe('committed positions', () => {
     const c = make('g5', { enableAutoCommit: true, autoCommitIntervalMs: 100 });
     c.subscribe(['auto']);
     await pollTogether([c], (g) => g[0]!.length >= 5);
-    await waitFor('auto commit', async () => {
-      await c.poll(20);
-      return (await c.committed([{ topic: 'auto', partition: 0 }]))[0]!.offset === 5;
-    }, 3000);
+    await waitFor(
+      'auto commit',
+      async () => {
+        await c.poll(20);
+        return (await c.committed([{ topic: 'auto', partition: 0 }]))[0]!.offset === 5;
+      },
+      3000,
+    );
     await produceN(env.cluster, 'auto', 2);
     await pollTogether([c], (g) => g[0]!.length >= 2);
     await c.close();

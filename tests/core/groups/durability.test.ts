@@ -8,7 +8,10 @@ import { decodeKey, decodeOffsetValue, OFFSETS_TOPIC, partitionForGroup } from '
 import { QUICK, openEnv, pollTogether, produceN, sleep, waitFor, type Env } from './helpers';
 
 let env: Env | null = null;
-afterEach(async () => { await env?.cleanup(); env = null; });
+afterEach(async () => {
+  await env?.cleanup();
+  env = null;
+});
 
 describe('whole-cluster restart', () => {
   it('committed offsets and group metadata are still there', async () => {
@@ -21,7 +24,12 @@ describe('whole-cluster restart', () => {
     await pollTogether([c], (g) => g[0]!.length >= 7);
     await c.commitSync();
     await c.commitSync([{ topic: 'orders', partition: 1, offset: 3, metadata: 'checkpoint-3' }]);
-    const simple = await env.groups.coordinator.commitOffsets({ groupId: 'tool', generationId: -1, memberId: '', offsets: [{ topic: 'orders', partition: 0, offset: 9, metadata: 'by hand' }] });
+    const simple = await env.groups.coordinator.commitOffsets({
+      groupId: 'tool',
+      generationId: -1,
+      memberId: '',
+      offsets: [{ topic: 'orders', partition: 0, offset: 9, metadata: 'by hand' }],
+    });
     expect(simple.partitions[0]!.errorCode).toBe(0);
     const before = await env.groups.coordinator.fetchOffsets({ groupId: 'billing', partitions: null });
     const generation = c.generationId;
@@ -29,16 +37,38 @@ describe('whole-cluster restart', () => {
 
     await env.restart();
     const after = await env.groups.coordinator.fetchOffsets({ groupId: 'billing', partitions: null });
-    expect(after.offsets.map(({ topic, partition, offset, metadata, leaderEpoch }) => ({ topic, partition, offset, metadata, leaderEpoch })))
-      .toEqual(before.offsets.map(({ topic, partition, offset, metadata, leaderEpoch }) => ({ topic, partition, offset, metadata, leaderEpoch })));
+    expect(
+      after.offsets.map(({ topic, partition, offset, metadata, leaderEpoch }) => ({
+        topic,
+        partition,
+        offset,
+        metadata,
+        leaderEpoch,
+      })),
+    ).toEqual(
+      before.offsets.map(({ topic, partition, offset, metadata, leaderEpoch }) => ({
+        topic,
+        partition,
+        offset,
+        metadata,
+        leaderEpoch,
+      })),
+    );
     expect(after.offsets.find((o) => o.partition === 1)!.metadata).toBe('checkpoint-3');
-    expect((await env.groups.coordinator.fetchOffsets({ groupId: 'tool', partitions: [{ topic: 'orders', partition: 0 }] })).offsets[0]!.offset).toBe(9);
+    expect(
+      (await env.groups.coordinator.fetchOffsets({ groupId: 'tool', partitions: [{ topic: 'orders', partition: 0 }] }))
+        .offsets[0]!.offset,
+    ).toBe(9);
     // The group comes back as it was stored: Stable, same generation and member (until its session expires).
     const d = await env.groups.admin.describeGroup('billing');
     expect(d.state).toBe('Stable');
     expect(d.generationId).toBe(generation);
     expect(d.members).toHaveLength(1);
-    await waitFor('the stale member to expire', async () => (await env!.groups.admin.describeGroup('billing')).state === 'Empty', 5000);
+    await waitFor(
+      'the stale member to expire',
+      async () => (await env!.groups.admin.describeGroup('billing')).state === 'Empty',
+      5000,
+    );
     // A new consumer resumes from the committed offsets.
     const resumed = env.groups.consumer({ groupId: 'billing', ...QUICK });
     resumed.subscribe(['orders']);
@@ -51,7 +81,7 @@ describe('whole-cluster restart', () => {
 });
 
 describe('coordinator failover', () => {
-  it('after the coordinator\'s broker is killed, the group continues with a new coordinator and its offsets', async () => {
+  it("after the coordinator's broker is killed, the group continues with a new coordinator and its offsets", async () => {
     env = await openEnv();
     const { cluster, groups } = env;
     await cluster.createTopic({ name: 'events', partitions: 2 });
@@ -71,11 +101,18 @@ describe('coordinator failover', () => {
     expect(now.nodeId).not.toBe(old);
     // The new coordinator loaded the offsets from its replica of the log.
     const reloaded = await groups.coordinator.fetchOffsets({ groupId: 'ha', partitions: null });
-    expect(reloaded.offsets.map((o) => [o.topic, o.partition, o.offset])).toEqual(committed.offsets.map((o) => [o.topic, o.partition, o.offset]));
+    expect(reloaded.offsets.map((o) => [o.topic, o.partition, o.offset])).toEqual(
+      committed.offsets.map((o) => [o.topic, o.partition, o.offset]),
+    );
     // ... and the group itself: members keep heartbeating in the same generation, and consumption goes on.
     await produceN(cluster, 'events', 10, undefined, 'after');
     const got = await pollTogether(cs, (g) => g[0]!.length + g[1]!.length >= 10, 15_000);
-    expect(got.flat().map((r) => r.value!.toString()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `after${i}`).sort());
+    expect(
+      got
+        .flat()
+        .map((r) => r.value!.toString())
+        .sort(),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => `after${i}`).sort());
     await Promise.all(cs.map((c) => c.commitSync()));
     const final = await groups.coordinator.fetchOffsets({ groupId: 'ha', partitions: null });
     expect(final.offsets.reduce((n, o) => n + o.offset, 0)).toBe(30);
@@ -91,12 +128,24 @@ describe('coordinator failover', () => {
     const coordinator = groups.coordinator;
     let acked = -1;
     for (let i = 1; i <= 50; i++) {
-      const r = await coordinator.commitOffsets({ groupId: 'durable', generationId: -1, memberId: '', offsets: [{ topic: 'ledger', partition: 0, offset: i }] });
+      const r = await coordinator.commitOffsets({
+        groupId: 'durable',
+        generationId: -1,
+        memberId: '',
+        offsets: [{ topic: 'ledger', partition: 0, offset: i }],
+      });
       if (r.partitions[0]!.errorCode === 0) acked = i;
     }
     expect(acked).toBe(50);
     // Commits in flight while the broker dies may fail; the acknowledged ones must survive.
-    const inflight = Array.from({ length: 20 }, (_, i) => coordinator.commitOffsets({ groupId: 'durable', generationId: -1, memberId: '', offsets: [{ topic: 'ledger', partition: 0, offset: 51 + i }] }));
+    const inflight = Array.from({ length: 20 }, (_, i) =>
+      coordinator.commitOffsets({
+        groupId: 'durable',
+        generationId: -1,
+        memberId: '',
+        offsets: [{ topic: 'ledger', partition: 0, offset: 51 + i }],
+      }),
+    );
     await cluster.killBroker((await coordinator.findCoordinator('durable')).nodeId);
     const results = await Promise.all(inflight);
     const lastOk = results.reduce((m, r, i) => (r.partitions[0]!.errorCode === 0 ? 51 + i : m), 50);
@@ -106,7 +155,7 @@ describe('coordinator failover', () => {
 });
 
 describe('the default offsets topic (50 partitions)', () => {
-  it('is created on first use, compacted, rf = min(3, brokers), with Kafka\'s records', async () => {
+  it("is created on first use, compacted, rf = min(3, brokers), with Kafka's records", async () => {
     env = await openEnv({ groups: { offsetsTopicPartitions: undefined } });
     const { cluster, groups } = env;
     expect(cluster.listTopics({ includeInternal: true }).map((t) => t.name)).not.toContain(OFFSETS_TOPIC);
@@ -119,12 +168,27 @@ describe('the default offsets topic (50 partitions)', () => {
     expect(topic.internal).toBe(true);
     const index = partitionForGroup('console-consumer-61617', 50);
     expect(fc.nodeId).toBe(cluster.partitions(OFFSETS_TOPIC)[index]!.leader);
-    const r = await groups.coordinator.commitOffsets({ groupId: 'console-consumer-61617', generationId: -1, memberId: '', offsets: [{ topic: 'data', partition: 0, offset: 5, metadata: 'md' }] });
+    const r = await groups.coordinator.commitOffsets({
+      groupId: 'console-consumer-61617',
+      generationId: -1,
+      memberId: '',
+      offsets: [{ topic: 'data', partition: 0, offset: 5, metadata: 'md' }],
+    });
     expect(r.partitions[0]!.errorCode).toBe(0);
     await sleep(50);
-    const recs = await cluster.readRecords({ topic: OFFSETS_TOPIC, partition: index, start: { type: 'earliest' }, limit: 10 });
+    const recs = await cluster.readRecords({
+      topic: OFFSETS_TOPIC,
+      partition: index,
+      start: { type: 'earliest' },
+      limit: 10,
+    });
     expect(recs).toHaveLength(1);
-    expect(decodeKey(recs[0]!.key!)).toEqual({ type: 'offset', group: 'console-consumer-61617', topic: 'data', partition: 0 });
+    expect(decodeKey(recs[0]!.key!)).toEqual({
+      type: 'offset',
+      group: 'console-consumer-61617',
+      topic: 'data',
+      partition: 0,
+    });
     expect(decodeOffsetValue(recs[0]!.value!)).toMatchObject({ offset: 5, leaderEpoch: -1, metadata: 'md' });
   });
 });

@@ -36,9 +36,16 @@ export interface Env {
   restart(): Promise<void>;
 }
 
-export async function openEnv(opts: { brokers?: number; groups?: GroupsOptions; cluster?: Partial<ClusterOptions> } = {}): Promise<Env> {
+export async function openEnv(
+  opts: { brokers?: number; groups?: GroupsOptions; cluster?: Partial<ClusterOptions> } = {},
+): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'nb-groups-'));
-  const clusterOpts: ClusterOptions = { dataDir: dir, brokers: opts.brokers ?? 3, replicaLagTimeMaxMs: 1000, ...opts.cluster };
+  const clusterOpts: ClusterOptions = {
+    dataDir: dir,
+    brokers: opts.brokers ?? 3,
+    replicaLagTimeMaxMs: 1000,
+    ...opts.cluster,
+  };
   const groupOpts = { ...FAST, ...opts.groups };
   const env: Env = {
     dir,
@@ -63,7 +70,12 @@ export async function openEnv(opts: { brokers?: number; groups?: GroupsOptions; 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls until `fn` returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  everyMs = 20,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -77,25 +89,40 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
  * Runs poll loops for several consumers at once (as separate processes
  * would), collecting records, until `until` holds or the timeout passes.
  */
-export async function pollTogether(consumers: EngineConsumer[], until: (got: ConsumerRecord[][]) => boolean, timeoutMs = 10_000): Promise<ConsumerRecord[][]> {
+export async function pollTogether(
+  consumers: EngineConsumer[],
+  until: (got: ConsumerRecord[][]) => boolean,
+  timeoutMs = 10_000,
+): Promise<ConsumerRecord[][]> {
   const got: ConsumerRecord[][] = consumers.map(() => []);
   const deadline = Date.now() + timeoutMs;
   let done = false;
-  await Promise.all(consumers.map(async (c, i) => {
-    while (!done && !c.isClosed) {
-      const recs = await c.poll(50);
-      got[i]!.push(...recs);
-      if (until(got)) done = true;
-      if (Date.now() > deadline) {
-        done = true;
-        throw new Error(`pollTogether timed out; records per consumer: ${got.map((g) => g.length).join(', ')}`);
+  await Promise.all(
+    consumers.map(async (c, i) => {
+      while (!done && !c.isClosed) {
+        const recs = await c.poll(50);
+        got[i]!.push(...recs);
+        if (until(got)) done = true;
+        if (Date.now() > deadline) {
+          done = true;
+          throw new Error(`pollTogether timed out; records per consumer: ${got.map((g) => g.length).join(', ')}`);
+        }
       }
-    }
-  }));
+    }),
+  );
   return got;
 }
 
-export async function produceN(cluster: Cluster, topic: string, n: number, partition?: number, prefix = 'v'): Promise<void> {
-  const records = Array.from({ length: n }, (_, i) => ({ value: `${prefix}${i}`, ...(partition === undefined ? { key: `k${i}` } : { partition }) }));
+export async function produceN(
+  cluster: Cluster,
+  topic: string,
+  n: number,
+  partition?: number,
+  prefix = 'v',
+): Promise<void> {
+  const records = Array.from({ length: n }, (_, i) => ({
+    value: `${prefix}${i}`,
+    ...(partition === undefined ? { key: `k${i}` } : { partition }),
+  }));
   await cluster.produce(topic, records);
 }

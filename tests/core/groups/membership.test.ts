@@ -15,13 +15,23 @@ const GROUP = 'members';
 
 function req(memberId: string, extra: Partial<JoinGroupRequest> = {}): JoinGroupRequest {
   return {
-    groupId: GROUP, memberId, protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeSubscription(['t']) }],
-    sessionTimeoutMs: 600, rebalanceTimeoutMs: 800, clientId: 'client', clientHost: '/127.0.0.1', ...extra,
+    groupId: GROUP,
+    memberId,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: encodeSubscription(['t']) }],
+    sessionTimeoutMs: 600,
+    rebalanceTimeoutMs: 800,
+    clientId: 'client',
+    clientHost: '/127.0.0.1',
+    ...extra,
   };
 }
 
 /** A first join: MEMBER_ID_REQUIRED, then the real join (returned unresolved, as it may wait for a rebalance). */
-async function joinNew(c: GroupCoordinator, extra: Partial<JoinGroupRequest> = {}): Promise<{ memberId: string; join: Promise<JoinGroupResponse> }> {
+async function joinNew(
+  c: GroupCoordinator,
+  extra: Partial<JoinGroupRequest> = {},
+): Promise<{ memberId: string; join: Promise<JoinGroupResponse> }> {
   const first = await c.joinGroup(req('', extra));
   expect(first.errorCode).toBe(code('MEMBER_ID_REQUIRED'));
   expect(first.memberId).toMatch(/^client-/);
@@ -39,14 +49,22 @@ beforeEach(async () => {
   await env.cluster.createTopic({ name: 't', partitions: 2 });
   c = env.groups.coordinator;
 });
-afterEach(async () => { await env.cleanup(); });
+afterEach(async () => {
+  await env.cleanup();
+});
 
 describe('JoinGroup and SyncGroup', () => {
-  it('assigns a member id, makes the first member leader, and hands out the leader\'s assignment', async () => {
+  it("assigns a member id, makes the first member leader, and hands out the leader's assignment", async () => {
     const { memberId, join } = await joinNew(c);
     const j = await join;
     expect(j.errorCode).toBe(0);
-    expect(j).toMatchObject({ generationId: 1, protocolType: 'consumer', protocolName: 'range', leader: memberId, memberId });
+    expect(j).toMatchObject({
+      generationId: 1,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      leader: memberId,
+      memberId,
+    });
     expect(j.members.map((m) => m.memberId)).toEqual([memberId]);
     expect(await state(c)).toBe('CompletingRebalance');
     const assignment = encodeAssignment([{ topic: 't', partitions: [0, 1] }]);
@@ -63,7 +81,9 @@ describe('JoinGroup and SyncGroup', () => {
     await c.syncGroup({ groupId: GROUP, generationId: 1, memberId: a.memberId, assignments: [] });
     const b = await joinNew(c);
     expect(await state(c)).toBe('PreparingRebalance');
-    expect((await c.heartbeat({ groupId: GROUP, generationId: 1, memberId: a.memberId })).errorCode).toBe(code('REBALANCE_IN_PROGRESS'));
+    expect((await c.heartbeat({ groupId: GROUP, generationId: 1, memberId: a.memberId })).errorCode).toBe(
+      code('REBALANCE_IN_PROGRESS'),
+    );
     const [ja, jb] = await Promise.all([c.joinGroup(req(a.memberId)), b.join]);
     expect(ja.generationId).toBe(2);
     expect(jb.generationId).toBe(2);
@@ -71,20 +91,44 @@ describe('JoinGroup and SyncGroup', () => {
     expect(ja.members.map((m) => m.memberId).sort()).toEqual([a.memberId, b.memberId].sort());
     expect(jb.members).toEqual([]); // followers do not get the member list
     // The old generation is fenced for every call.
-    expect((await c.heartbeat({ groupId: GROUP, generationId: 1, memberId: a.memberId })).errorCode).toBe(code('ILLEGAL_GENERATION'));
-    expect((await c.syncGroup({ groupId: GROUP, generationId: 1, memberId: a.memberId, assignments: [] })).errorCode).toBe(code('ILLEGAL_GENERATION'));
-    const commit = await c.commitOffsets({ groupId: GROUP, generationId: 2, memberId: a.memberId, offsets: [{ topic: 't', partition: 0, offset: 1 }] });
+    expect((await c.heartbeat({ groupId: GROUP, generationId: 1, memberId: a.memberId })).errorCode).toBe(
+      code('ILLEGAL_GENERATION'),
+    );
+    expect(
+      (await c.syncGroup({ groupId: GROUP, generationId: 1, memberId: a.memberId, assignments: [] })).errorCode,
+    ).toBe(code('ILLEGAL_GENERATION'));
+    const commit = await c.commitOffsets({
+      groupId: GROUP,
+      generationId: 2,
+      memberId: a.memberId,
+      offsets: [{ topic: 't', partition: 0, offset: 1 }],
+    });
     expect(commit.partitions[0]!.errorCode).toBe(code('REBALANCE_IN_PROGRESS')); // CompletingRebalance refuses commits
     // The follower's SyncGroup waits for the leader's.
     const followerSync = c.syncGroup({ groupId: GROUP, generationId: 2, memberId: b.memberId, assignments: [] });
     const aBytes = encodeAssignment([{ topic: 't', partitions: [0] }]);
     const bBytes = encodeAssignment([{ topic: 't', partitions: [1] }]);
-    const leaderSync = await c.syncGroup({ groupId: GROUP, generationId: 2, memberId: a.memberId, assignments: [{ memberId: a.memberId, assignment: aBytes }, { memberId: b.memberId, assignment: bBytes }] });
+    const leaderSync = await c.syncGroup({
+      groupId: GROUP,
+      generationId: 2,
+      memberId: a.memberId,
+      assignments: [
+        { memberId: a.memberId, assignment: aBytes },
+        { memberId: b.memberId, assignment: bBytes },
+      ],
+    });
     expect(leaderSync.assignment.equals(aBytes)).toBe(true);
     expect((await followerSync).assignment.equals(bBytes)).toBe(true);
-    const stale = await c.commitOffsets({ groupId: GROUP, generationId: 1, memberId: a.memberId, offsets: [{ topic: 't', partition: 0, offset: 1 }] });
+    const stale = await c.commitOffsets({
+      groupId: GROUP,
+      generationId: 1,
+      memberId: a.memberId,
+      offsets: [{ topic: 't', partition: 0, offset: 1 }],
+    });
     expect(stale.partitions[0]!.errorCode).toBe(code('ILLEGAL_GENERATION'));
-    expect((await c.heartbeat({ groupId: GROUP, generationId: 2, memberId: 'nobody' })).errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
+    expect((await c.heartbeat({ groupId: GROUP, generationId: 2, memberId: 'nobody' })).errorCode).toBe(
+      code('UNKNOWN_MEMBER_ID'),
+    );
   });
 
   it('joins at once without MEMBER_ID_REQUIRED for JoinGroup v0-3 (requireKnownMemberId: false)', async () => {
@@ -99,7 +143,9 @@ describe('JoinGroup and SyncGroup', () => {
     await a.join;
     const other = await c.joinGroup(req('', { protocolType: 'connect', requireKnownMemberId: false }));
     expect(other.errorCode).toBe(code('INCONSISTENT_GROUP_PROTOCOL'));
-    const noCommon = await c.joinGroup(req('', { protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }], requireKnownMemberId: false }));
+    const noCommon = await c.joinGroup(
+      req('', { protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }], requireKnownMemberId: false }),
+    );
     expect(noCommon.errorCode).toBe(code('INCONSISTENT_GROUP_PROTOCOL'));
     expect((await c.joinGroup(req('', { sessionTimeoutMs: 10 }))).errorCode).toBe(code('INVALID_SESSION_TIMEOUT'));
     expect((await c.joinGroup(req('who-is-this'))).errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
@@ -111,11 +157,19 @@ describe('JoinGroup and SyncGroup', () => {
     (c.options as { initialRebalanceDelayMs: number }).initialRebalanceDelayMs = 150;
     const rr = { name: 'roundrobin', metadata: encodeSubscription(['t']) };
     const range = { name: 'range', metadata: encodeSubscription(['t']) };
-    const prefs = [[range, rr], [rr, range], [rr, range]];
-    const joins = await Promise.all(prefs.map((protocols) => c.joinGroup(req('', { protocols, requireKnownMemberId: false }))));
+    const prefs = [
+      [range, rr],
+      [rr, range],
+      [rr, range],
+    ];
+    const joins = await Promise.all(
+      prefs.map((protocols) => c.joinGroup(req('', { protocols, requireKnownMemberId: false }))),
+    );
     expect(joins.map((j) => j.protocolName)).toEqual(['roundrobin', 'roundrobin', 'roundrobin']);
     // A member supporting none of the group's protocols cannot join.
-    const odd = await c.joinGroup(req('', { protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }], requireKnownMemberId: false }));
+    const odd = await c.joinGroup(
+      req('', { protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }], requireKnownMemberId: false }),
+    );
     expect(odd.errorCode).toBe(code('INCONSISTENT_GROUP_PROTOCOL'));
   });
 });
@@ -139,7 +193,9 @@ describe('sessions, leaving and rebalance timeouts', () => {
     const j = await c.joinGroup(req(a.memberId));
     expect(j.generationId).toBe(ja.generationId + 1);
     expect(j.members.map((m) => m.memberId)).toEqual([a.memberId]);
-    expect((await c.heartbeat({ groupId: GROUP, generationId: j.generationId, memberId: b.memberId })).errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
+    expect((await c.heartbeat({ groupId: GROUP, generationId: j.generationId, memberId: b.memberId })).errorCode).toBe(
+      code('UNKNOWN_MEMBER_ID'),
+    );
   });
 
   it('drops members that do not rejoin within the rebalance timeout', async () => {
@@ -149,7 +205,9 @@ describe('sessions, leaving and rebalance timeouts', () => {
     const started = Date.now();
     const b = await joinNew(c);
     // a never rejoins (but keeps heartbeating, so only the rebalance timeout of 800 ms ends the wait).
-    const timer = setInterval(() => { void c.heartbeat({ groupId: GROUP, generationId: 1, memberId: a.memberId }); }, 100);
+    const timer = setInterval(() => {
+      void c.heartbeat({ groupId: GROUP, generationId: 1, memberId: a.memberId });
+    }, 100);
     const jb = await b.join;
     clearInterval(timer);
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
@@ -168,7 +226,9 @@ describe('sessions, leaving and rebalance timeouts', () => {
     const d = (await c.describeGroups([GROUP]))[0]!;
     expect(d.generationId).toBe(2);
     expect(d.members).toEqual([]);
-    expect((await c.leaveGroup({ groupId: 'no-such-group', members: [{ memberId: 'x' }] })).errorCode).toBe(code('UNKNOWN_MEMBER_ID'));
+    expect((await c.leaveGroup({ groupId: 'no-such-group', members: [{ memberId: 'x' }] })).errorCode).toBe(
+      code('UNKNOWN_MEMBER_ID'),
+    );
   });
 });
 
@@ -178,7 +238,13 @@ describe('static membership (group.instance.id)', () => {
     const first = await c.joinGroup(req('', staticReq)); // static members skip MEMBER_ID_REQUIRED
     expect(first.errorCode).toBe(0);
     const assignment = encodeAssignment([{ topic: 't', partitions: [0, 1] }]);
-    await c.syncGroup({ groupId: GROUP, generationId: first.generationId, memberId: first.memberId, groupInstanceId: 'instance-1', assignments: [{ memberId: first.memberId, assignment }] });
+    await c.syncGroup({
+      groupId: GROUP,
+      generationId: first.generationId,
+      memberId: first.memberId,
+      groupInstanceId: 'instance-1',
+      assignments: [{ memberId: first.memberId, assignment }],
+    });
     expect(await state(c)).toBe('Stable');
     // The process restarts: same instance id, no member id.
     const again = await c.joinGroup(req('', staticReq));
@@ -187,9 +253,20 @@ describe('static membership (group.instance.id)', () => {
     expect(again.generationId).toBe(first.generationId); // no rebalance
     expect(again.skipAssignment).toBe(true); // it was the leader: keep the stored assignment
     expect(await state(c)).toBe('Stable');
-    const s = await c.syncGroup({ groupId: GROUP, generationId: again.generationId, memberId: again.memberId, groupInstanceId: 'instance-1', assignments: [] });
+    const s = await c.syncGroup({
+      groupId: GROUP,
+      generationId: again.generationId,
+      memberId: again.memberId,
+      groupInstanceId: 'instance-1',
+      assignments: [],
+    });
     expect(s.assignment.equals(assignment)).toBe(true);
-    const old = await c.heartbeat({ groupId: GROUP, generationId: first.generationId, memberId: first.memberId, groupInstanceId: 'instance-1' });
+    const old = await c.heartbeat({
+      groupId: GROUP,
+      generationId: first.generationId,
+      memberId: first.memberId,
+      groupInstanceId: 'instance-1',
+    });
     expect(old.errorCode).toBe(code('FENCED_INSTANCE_ID'));
   });
 });
@@ -200,13 +277,24 @@ describe('rebalance triggers', () => {
     const j = await a.join;
     await c.syncGroup({ groupId: GROUP, generationId: j.generationId, memberId: a.memberId, assignments: [] });
     await env.cluster.createPartitions('t', 4);
-    await waitFor('REBALANCE_IN_PROGRESS', async () => (await c.heartbeat({ groupId: GROUP, generationId: j.generationId, memberId: a.memberId })).errorCode === code('REBALANCE_IN_PROGRESS'), 3000);
+    await waitFor(
+      'REBALANCE_IN_PROGRESS',
+      async () =>
+        (await c.heartbeat({ groupId: GROUP, generationId: j.generationId, memberId: a.memberId })).errorCode ===
+        code('REBALANCE_IN_PROGRESS'),
+      3000,
+    );
   });
 
   it('waits group.initial.rebalance.delay.ms so members arriving together share the first generation', async () => {
     const g = env.groups.coordinator;
     (g.options as { initialRebalanceDelayMs: number }).initialRebalanceDelayMs = 200;
-    const joins = await Promise.all([0, 1, 2].map(async (i) => { await sleep(i * 30); return c.joinGroup(req('', { requireKnownMemberId: false })); }));
+    const joins = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        await sleep(i * 30);
+        return c.joinGroup(req('', { requireKnownMemberId: false }));
+      }),
+    );
     expect(new Set(joins.map((x) => x.generationId))).toEqual(new Set([1]));
     expect(joins.find((x) => x.memberId === x.leader)!.members).toHaveLength(3);
   });

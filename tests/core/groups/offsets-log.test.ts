@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeGroupValue, decodeKey, decodeOffsetValue, encodeGroupKey, encodeGroupValue, encodeOffsetKey, encodeOffsetValue,
+  decodeGroupValue,
+  decodeKey,
+  decodeOffsetValue,
+  encodeGroupKey,
+  encodeGroupValue,
+  encodeOffsetKey,
+  encodeOffsetValue,
   partitionForGroup,
 } from '../../../core/groups/offsets-log';
 
@@ -22,7 +28,15 @@ describe('coordinator hash (Java Utils.abs(groupId.hashCode()) % partitions)', (
   });
 
   it('agrees with the exact computation for negative hashes and non-ASCII (UTF-16) ids', () => {
-    const ids = ['console-consumer-61617', 'my-group', 'orders.processor', 'grüppe', '组-消费者', 'emoji-😀-group', 'x'.repeat(300)];
+    const ids = [
+      'console-consumer-61617',
+      'my-group',
+      'orders.processor',
+      'grüppe',
+      '组-消费者',
+      'emoji-😀-group',
+      'x'.repeat(300),
+    ];
     for (const id of ids) {
       const h = javaHash(id);
       expect(partitionForGroup(id, 50)).toBe((h & 0x7fffffff) % 50);
@@ -41,23 +55,59 @@ describe('__consumer_offsets record layout (Kafka schemas, non-flexible)', () =>
   it('encodes GroupMetadataKey v2 and GroupMetadataValue v3', () => {
     expect(encodeGroupKey('g').toString('hex')).toBe('0002000167');
     const value = {
-      protocolType: 'consumer', generationId: 7, protocolName: 'range', leaderId: 'm1', currentStateTimestamp: 5,
-      members: [{ memberId: 'm1', groupInstanceId: null, clientId: 'c', clientHost: '/h', rebalanceTimeoutMs: 300, sessionTimeoutMs: 100, subscription: Buffer.from([1, 2]), assignment: Buffer.from([3]) }],
+      protocolType: 'consumer',
+      generationId: 7,
+      protocolName: 'range',
+      leaderId: 'm1',
+      currentStateTimestamp: 5,
+      members: [
+        {
+          memberId: 'm1',
+          groupInstanceId: null,
+          clientId: 'c',
+          clientHost: '/h',
+          rebalanceTimeoutMs: 300,
+          sessionTimeoutMs: 100,
+          subscription: Buffer.from([1, 2]),
+          assignment: Buffer.from([3]),
+        },
+      ],
     };
     const buf = encodeGroupValue(value);
     const hex = (s: string) => Buffer.from(s).toString('hex');
     expect(buf.toString('hex')).toBe(
-      '0003' // version
-      + '0008' + hex('consumer') + '00000007' + '0005' + hex('range') + '0002' + hex('m1') // type, generation, protocol, leader
-      + '0000000000000005' + '00000001' // currentStateTimestamp, member count
-      + '0002' + hex('m1') + 'ffff' + '0001' + hex('c') + '0002' + hex('/h') // member id, null instance id, client id, host
-      + '0000012c' + '00000064' + '000000020102' + '0000000103', // rebalance, session, subscription, assignment
+      '0003' + // version
+        '0008' +
+        hex('consumer') +
+        '00000007' +
+        '0005' +
+        hex('range') +
+        '0002' +
+        hex('m1') + // type, generation, protocol, leader
+        '0000000000000005' +
+        '00000001' + // currentStateTimestamp, member count
+        '0002' +
+        hex('m1') +
+        'ffff' +
+        '0001' +
+        hex('c') +
+        '0002' +
+        hex('/h') + // member id, null instance id, client id, host
+        '0000012c' +
+        '00000064' +
+        '000000020102' +
+        '0000000103', // rebalance, session, subscription, assignment
     );
     expect(decodeGroupValue(buf)).toEqual(value);
   });
 
   it('decodes keys and the older value versions Kafka wrote', () => {
-    expect(decodeKey(encodeOffsetKey('grp', 'topic', 9))).toEqual({ type: 'offset', group: 'grp', topic: 'topic', partition: 9 });
+    expect(decodeKey(encodeOffsetKey('grp', 'topic', 9))).toEqual({
+      type: 'offset',
+      group: 'grp',
+      topic: 'topic',
+      partition: 9,
+    });
     expect(decodeKey(encodeGroupKey('grp'))).toEqual({ type: 'group', group: 'grp' });
     expect(decodeKey(Buffer.from('0009', 'hex'))).toBeNull();
     // OffsetCommitValue v1: offset, metadata, commitTimestamp, expireTimestamp

@@ -34,7 +34,9 @@ describe('FrameSplitter fed one byte at a time', () => {
     }
     expect(early).toBe(0);
     const held = heap() - before;
-    console.log(`one-byte chunks: ${stream.length - 1} pending bytes held in ${(held / 1024 / 1024).toFixed(1)} MB of heap (${(held / (stream.length - 1)).toFixed(2)} bytes per byte)`);
+    console.log(
+      `one-byte chunks: ${stream.length - 1} pending bytes held in ${(held / 1024 / 1024).toFixed(1)} MB of heap (${(held / (stream.length - 1)).toFixed(2)} bytes per byte)`,
+    );
     expect(splitter.pendingBytes).toBe(stream.length - 1 - 4);
     // Kept as Buffer objects they would take ~100 bytes each; a little over one is allowed for the growing tails.
     expect(held / (stream.length - 1)).toBeLessThan(4);
@@ -47,11 +49,13 @@ describe('FrameSplitter fed one byte at a time', () => {
 
   it('splits frames correctly across any mix of small and large chunks', () => {
     const frames = Array.from({ length: 200 }, (_, i) => Buffer.alloc((i * 977) % 9000, i));
-    const stream = Buffer.concat(frames.flatMap((f) => {
-      const h = Buffer.alloc(4);
-      h.writeInt32BE(f.length);
-      return [h, f];
-    }));
+    const stream = Buffer.concat(
+      frames.flatMap((f) => {
+        const h = Buffer.alloc(4);
+        h.writeInt32BE(f.length);
+        return [h, f];
+      }),
+    );
     const splitter = new FrameSplitter();
     const out: Buffer[] = [];
     let at = 0;

@@ -24,13 +24,21 @@ describe('generated schema module', () => {
   it('carries 60 definitions: 28 request/response pairs, the two headers and the two consumer-protocol structs', () => {
     const names = Object.keys(MESSAGE_DEFINITIONS);
     expect(names).toHaveLength(60);
-    for (const n of ['RequestHeader', 'ResponseHeader', 'ConsumerProtocolSubscription', 'ConsumerProtocolAssignment']) expect(names).toContain(n);
-    expect(loadDefinitions().map((d) => d.name).sort()).toEqual([...names].sort());
+    for (const n of ['RequestHeader', 'ResponseHeader', 'ConsumerProtocolSubscription', 'ConsumerProtocolAssignment'])
+      expect(names).toContain(n);
+    expect(
+      loadDefinitions()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual([...names].sort());
   });
 
   it('the copied JSON files keep their Apache license header', () => {
     for (const f of readdirSync(MESSAGES_DIR).filter((x) => x.endsWith('.json'))) {
-      expect(readFileSync(join(MESSAGES_DIR, f), 'utf8').startsWith('// Licensed to the Apache Software Foundation (ASF)'), f).toBe(true);
+      expect(
+        readFileSync(join(MESSAGES_DIR, f), 'utf8').startsWith('// Licensed to the Apache Software Foundation (ASF)'),
+        f,
+      ).toBe(true);
     }
   });
 

@@ -29,7 +29,8 @@ interface FixtureFile {
   frames: CapturedFrame[];
 }
 
-const load = (name: string): FixtureFile => JSON.parse(readFileSync(join(here, 'fixtures', name), 'utf8')) as FixtureFile;
+const load = (name: string): FixtureFile =>
+  JSON.parse(readFileSync(join(here, 'fixtures', name), 'utf8')) as FixtureFile;
 const kafkajs = load('kafkajs-frames.json');
 const platformatic = load('platformatic-frames.json');
 
@@ -89,7 +90,14 @@ describe('kafkajs 2.2.4 frames carry the expected values', () => {
 
   it('ApiVersions v2 (first request, correlation id 0, empty body)', () => {
     const { frame, decoded } = frameOf(kafkajs, API_KEYS.ApiVersions);
-    expect(decoded.header).toEqual({ apiKey: 18, apiVersion: 2, correlationId: 0, clientId: 'golden-kafkajs', headerVersion: 1, headerSize: 24 });
+    expect(decoded.header).toEqual({
+      apiKey: 18,
+      apiVersion: 2,
+      correlationId: 0,
+      clientId: 'golden-kafkajs',
+      headerVersion: 1,
+      headerSize: 24,
+    });
     expect(frame.length).toBe(24);
   });
 
@@ -102,60 +110,144 @@ describe('kafkajs 2.2.4 frames carry the expected values', () => {
   it('CreateTopics v3', () => {
     const { decoded } = frameOf(kafkajs, API_KEYS.CreateTopics);
     expect(decoded.apiVersion).toBe(3);
-    expect(decoded.body).toEqual({ topics: [{ name: g.topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(decoded.body).toEqual({
+      topics: [{ name: g.topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
   });
 
   it('Produce v7 with acks=-1 and one uncompressed record batch holding the message', () => {
     const { decoded } = frameOf(kafkajs, API_KEYS.Produce);
     if (decoded.apiKey !== API_KEYS.Produce) throw new Error('not Produce');
     expect(decoded.apiVersion).toBe(7);
-    expect(decoded.body).toMatchObject({ transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: g.topic, partitionData: [{ index: 0 }] }] });
+    expect(decoded.body).toMatchObject({
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 30000,
+      topicData: [{ name: g.topic, partitionData: [{ index: 0 }] }],
+    });
     const records = decoded.body.topicData[0]!.partitionData[0]!.records!;
     expectBatchHolds(records, g.key, g.value);
     expect(Number(records.readBigInt64BE(27))).toBe(1700000000000); // baseTimestamp
   });
 
   it('group flow: FindCoordinator v2, JoinGroup v5, SyncGroup v3, OffsetFetch v4, Heartbeat v3, OffsetCommit v5, LeaveGroup v3', () => {
-    expect(frameOf(kafkajs, API_KEYS.FindCoordinator).decoded).toMatchObject({ apiVersion: 2, body: { key: g.group, keyType: 0 } });
+    expect(frameOf(kafkajs, API_KEYS.FindCoordinator).decoded).toMatchObject({
+      apiVersion: 2,
+      body: { key: g.group, keyType: 0 },
+    });
     expect(frameOf(kafkajs, API_KEYS.JoinGroup).decoded).toMatchObject({
       apiVersion: 5,
-      body: { groupId: g.group, sessionTimeoutMs: 30000, rebalanceTimeoutMs: 60000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'RoundRobinAssigner' }] },
+      body: {
+        groupId: g.group,
+        sessionTimeoutMs: 30000,
+        rebalanceTimeoutMs: 60000,
+        memberId: '',
+        groupInstanceId: null,
+        protocolType: 'consumer',
+        protocols: [{ name: 'RoundRobinAssigner' }],
+      },
     });
-    expect(frameOf(kafkajs, API_KEYS.SyncGroup).decoded).toMatchObject({ apiVersion: 3, body: { groupId: g.group, generationId: 1, memberId: 'member-1', assignments: [{ memberId: 'member-1' }] } });
-    expect(frameOf(kafkajs, API_KEYS.OffsetFetch).decoded).toMatchObject({ apiVersion: 4, body: { groupId: g.group, topics: [{ name: g.topic, partitionIndexes: [0] }] } });
-    expect(frameOf(kafkajs, API_KEYS.Heartbeat).decoded).toMatchObject({ apiVersion: 3, body: { groupId: g.group, generationId: 1, memberId: 'member-1', groupInstanceId: null } });
+    expect(frameOf(kafkajs, API_KEYS.SyncGroup).decoded).toMatchObject({
+      apiVersion: 3,
+      body: { groupId: g.group, generationId: 1, memberId: 'member-1', assignments: [{ memberId: 'member-1' }] },
+    });
+    expect(frameOf(kafkajs, API_KEYS.OffsetFetch).decoded).toMatchObject({
+      apiVersion: 4,
+      body: { groupId: g.group, topics: [{ name: g.topic, partitionIndexes: [0] }] },
+    });
+    expect(frameOf(kafkajs, API_KEYS.Heartbeat).decoded).toMatchObject({
+      apiVersion: 3,
+      body: { groupId: g.group, generationId: 1, memberId: 'member-1', groupInstanceId: null },
+    });
     expect(frameOf(kafkajs, API_KEYS.OffsetCommit).decoded).toMatchObject({
       apiVersion: 5,
-      body: { groupId: g.group, generationIdOrMemberEpoch: 1, memberId: 'member-1', topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: null }] }] },
+      body: {
+        groupId: g.group,
+        generationIdOrMemberEpoch: 1,
+        memberId: 'member-1',
+        topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: null }] }],
+      },
     });
-    expect(frameOf(kafkajs, API_KEYS.LeaveGroup).decoded).toMatchObject({ apiVersion: 3, body: { groupId: g.group, members: [{ memberId: 'member-1' }] } });
+    expect(frameOf(kafkajs, API_KEYS.LeaveGroup).decoded).toMatchObject({
+      apiVersion: 3,
+      body: { groupId: g.group, members: [{ memberId: 'member-1' }] },
+    });
   });
 
   it('consumer fetch path: ListOffsets v3 (earliest) and Fetch v11', () => {
     expect(frameOf(kafkajs, API_KEYS.ListOffsets).decoded).toMatchObject({
       apiVersion: 3,
-      body: { replicaId: -1, isolationLevel: 1, topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, timestamp: -2 }] }] },
+      body: {
+        replicaId: -1,
+        isolationLevel: 1,
+        topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, timestamp: -2 }] }],
+      },
     });
     expect(frameOf(kafkajs, API_KEYS.Fetch).decoded).toMatchObject({
       apiVersion: 11,
-      body: { replicaId: -1, maxWaitMs: 50, minBytes: 1, maxBytes: 10485760, isolationLevel: 1, sessionId: 0, sessionEpoch: -1, topics: [{ topic: g.topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1048576 }] }], rackId: '' },
+      body: {
+        replicaId: -1,
+        maxWaitMs: 50,
+        minBytes: 1,
+        maxBytes: 10485760,
+        isolationLevel: 1,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic: g.topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1048576 }] }],
+        rackId: '',
+      },
     });
   });
 
   it('admin tour: CreatePartitions v1, DescribeConfigs v2, AlterConfigs v1, ListGroups v2, DescribeGroups v2, DeleteRecords v1, DeleteGroups v1, DeleteTopics v1', () => {
-    expect(frameOf(kafkajs, API_KEYS.CreatePartitions).decoded).toMatchObject({ apiVersion: 1, body: { topics: [{ name: g.topic, count: 3, assignments: null }] } });
-    expect(frameOf(kafkajs, API_KEYS.DescribeConfigs).decoded).toMatchObject({ apiVersion: 2, body: { resources: [{ resourceType: 2, resourceName: g.topic, configurationKeys: ['retention.ms'] }], includeSynonyms: false } });
-    expect(frameOf(kafkajs, API_KEYS.AlterConfigs).decoded).toMatchObject({ apiVersion: 1, body: { resources: [{ resourceType: 2, resourceName: g.topic, configs: [{ name: 'retention.ms', value: '60000' }] }] } });
+    expect(frameOf(kafkajs, API_KEYS.CreatePartitions).decoded).toMatchObject({
+      apiVersion: 1,
+      body: { topics: [{ name: g.topic, count: 3, assignments: null }] },
+    });
+    expect(frameOf(kafkajs, API_KEYS.DescribeConfigs).decoded).toMatchObject({
+      apiVersion: 2,
+      body: {
+        resources: [{ resourceType: 2, resourceName: g.topic, configurationKeys: ['retention.ms'] }],
+        includeSynonyms: false,
+      },
+    });
+    expect(frameOf(kafkajs, API_KEYS.AlterConfigs).decoded).toMatchObject({
+      apiVersion: 1,
+      body: {
+        resources: [{ resourceType: 2, resourceName: g.topic, configs: [{ name: 'retention.ms', value: '60000' }] }],
+      },
+    });
     expect(frameOf(kafkajs, API_KEYS.ListGroups).decoded).toMatchObject({ apiVersion: 2 });
-    expect(frameOf(kafkajs, API_KEYS.DescribeGroups).decoded).toMatchObject({ apiVersion: 2, body: { groups: [g.group] } });
-    expect(frameOf(kafkajs, API_KEYS.DeleteRecords).decoded).toMatchObject({ apiVersion: 1, body: { topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, offset: 1 }] }] } });
-    expect(frameOf(kafkajs, API_KEYS.DeleteGroups).decoded).toMatchObject({ apiVersion: 1, body: { groupsNames: [g.group] } });
-    expect(frameOf(kafkajs, API_KEYS.DeleteTopics).decoded).toMatchObject({ apiVersion: 1, body: { topicNames: [g.topic], timeoutMs: 1000 } });
+    expect(frameOf(kafkajs, API_KEYS.DescribeGroups).decoded).toMatchObject({
+      apiVersion: 2,
+      body: { groups: [g.group] },
+    });
+    expect(frameOf(kafkajs, API_KEYS.DeleteRecords).decoded).toMatchObject({
+      apiVersion: 1,
+      body: { topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, offset: 1 }] }] },
+    });
+    expect(frameOf(kafkajs, API_KEYS.DeleteGroups).decoded).toMatchObject({
+      apiVersion: 1,
+      body: { groupsNames: [g.group] },
+    });
+    expect(frameOf(kafkajs, API_KEYS.DeleteTopics).decoded).toMatchObject({
+      apiVersion: 1,
+      body: { topicNames: [g.topic], timeoutMs: 1000 },
+    });
   });
 
   it('idempotent producer: InitProducerId v1; SASL: SaslHandshake v1 then SaslAuthenticate v1 with PLAIN bytes', () => {
-    expect(frameOf(kafkajs, API_KEYS.InitProducerId).decoded).toMatchObject({ apiVersion: 1, body: { transactionalId: null, transactionTimeoutMs: 60000 } });
-    expect(frameOf(kafkajs, API_KEYS.SaslHandshake).decoded).toMatchObject({ apiVersion: 1, header: { clientId: 'golden-kafkajs-sasl' }, body: { mechanism: 'PLAIN' } });
+    expect(frameOf(kafkajs, API_KEYS.InitProducerId).decoded).toMatchObject({
+      apiVersion: 1,
+      body: { transactionalId: null, transactionTimeoutMs: 60000 },
+    });
+    expect(frameOf(kafkajs, API_KEYS.SaslHandshake).decoded).toMatchObject({
+      apiVersion: 1,
+      header: { clientId: 'golden-kafkajs-sasl' },
+      body: { mechanism: 'PLAIN' },
+    });
     const auth = frameOf(kafkajs, API_KEYS.SaslAuthenticate).decoded;
     if (auth.apiKey !== API_KEYS.SaslAuthenticate) throw new Error('not SaslAuthenticate');
     expect(auth.apiVersion).toBe(1);
@@ -165,7 +257,14 @@ describe('kafkajs 2.2.4 frames carry the expected values', () => {
   it('JoinGroup metadata is a v0 subscription; SyncGroup assignment a v0 assignment', () => {
     const join = frameOf(kafkajs, API_KEYS.JoinGroup).decoded;
     if (join.apiKey !== API_KEYS.JoinGroup) throw new Error('not JoinGroup');
-    expect(decodeConsumerSubscription(join.body.protocols[0]!.metadata)).toEqual({ version: 0, topics: [g.topic], userData: Buffer.alloc(0), ownedPartitions: [], generationId: -1, rackId: null });
+    expect(decodeConsumerSubscription(join.body.protocols[0]!.metadata)).toEqual({
+      version: 0,
+      topics: [g.topic],
+      userData: Buffer.alloc(0),
+      ownedPartitions: [],
+      generationId: -1,
+      rackId: null,
+    });
   });
 });
 
@@ -174,7 +273,14 @@ describe('@platformatic/kafka 1.35 frames (flexible versions) carry the expected
 
   it('ApiVersions v3: header v2 (client id int16-prefixed, empty tag section), compact client software strings', () => {
     const { frame, decoded } = frameOf(platformatic, API_KEYS.ApiVersions);
-    expect(decoded.header).toEqual({ apiKey: 18, apiVersion: 3, correlationId: 1, clientId: 'golden-platformatic', headerVersion: 2, headerSize: 30 });
+    expect(decoded.header).toEqual({
+      apiKey: 18,
+      apiVersion: 3,
+      correlationId: 1,
+      clientId: 'golden-platformatic',
+      headerVersion: 2,
+      headerSize: 30,
+    });
     expect(frame[29]).toBe(0); // header tagged fields: none
     expect(decoded.body).toEqual({ clientSoftwareName: 'platformatic-kafka', clientSoftwareVersion: '1.35.0' });
   });
@@ -183,48 +289,116 @@ describe('@platformatic/kafka 1.35 frames (flexible versions) carry the expected
     const { decoded } = frameOf(platformatic, API_KEYS.Metadata);
     expect(decoded.apiVersion).toBe(12);
     expect(decoded.header.headerVersion).toBe(2);
-    expect(decoded.body).toEqual({ topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: g.topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: true });
+    expect(decoded.body).toEqual({
+      topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: g.topic }],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: true,
+    });
   });
 
   it('CreateTopics v7 and Produce v11 (acks=1) with the message in its record batch', () => {
-    expect(frameOf(platformatic, API_KEYS.CreateTopics).decoded).toMatchObject({ apiVersion: 7, body: { topics: [{ name: g.topic, numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000 } });
+    expect(frameOf(platformatic, API_KEYS.CreateTopics).decoded).toMatchObject({
+      apiVersion: 7,
+      body: { topics: [{ name: g.topic, numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000 },
+    });
     const { decoded } = frameOf(platformatic, API_KEYS.Produce);
     if (decoded.apiKey !== API_KEYS.Produce) throw new Error('not Produce');
     expect(decoded.apiVersion).toBe(11);
-    expect(decoded.body).toMatchObject({ transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: g.topic, partitionData: [{ index: 0 }] }] });
+    expect(decoded.body).toMatchObject({
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 5000,
+      topicData: [{ name: g.topic, partitionData: [{ index: 0 }] }],
+    });
     expectBatchHolds(decoded.body.topicData[0]!.partitionData[0]!.records!, g.key, g.value);
   });
 
   it('group and fetch flow: FindCoordinator v6, JoinGroup v9, SyncGroup v5, ListOffsets v9, Fetch v17 by topic id, LeaveGroup v5', () => {
-    expect(frameOf(platformatic, API_KEYS.FindCoordinator).decoded).toMatchObject({ apiVersion: 6, body: { keyType: 0, coordinatorKeys: [g.group] } });
-    expect(frameOf(platformatic, API_KEYS.JoinGroup).decoded).toMatchObject({ apiVersion: 9, body: { groupId: g.group, protocolType: 'consumer', protocols: [{ name: 'roundrobin' }], reason: '' } });
-    expect(frameOf(platformatic, API_KEYS.SyncGroup).decoded).toMatchObject({ apiVersion: 5, body: { groupId: g.group, protocolType: 'consumer', protocolName: 'roundrobin' } });
-    expect(frameOf(platformatic, API_KEYS.ListOffsets).decoded).toMatchObject({ apiVersion: 9, body: { isolationLevel: 1, topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, timestamp: -2 }] }] } });
+    expect(frameOf(platformatic, API_KEYS.FindCoordinator).decoded).toMatchObject({
+      apiVersion: 6,
+      body: { keyType: 0, coordinatorKeys: [g.group] },
+    });
+    expect(frameOf(platformatic, API_KEYS.JoinGroup).decoded).toMatchObject({
+      apiVersion: 9,
+      body: { groupId: g.group, protocolType: 'consumer', protocols: [{ name: 'roundrobin' }], reason: '' },
+    });
+    expect(frameOf(platformatic, API_KEYS.SyncGroup).decoded).toMatchObject({
+      apiVersion: 5,
+      body: { groupId: g.group, protocolType: 'consumer', protocolName: 'roundrobin' },
+    });
+    expect(frameOf(platformatic, API_KEYS.ListOffsets).decoded).toMatchObject({
+      apiVersion: 9,
+      body: { isolationLevel: 1, topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, timestamp: -2 }] }] },
+    });
     const fetch = frameOf(platformatic, API_KEYS.Fetch).decoded;
-    expect(fetch).toMatchObject({ apiVersion: 17, body: { maxWaitMs: 50, topics: [{ topic: '', partitions: [{ partition: 0, fetchOffset: 0 }] }] } });
+    expect(fetch).toMatchObject({
+      apiVersion: 17,
+      body: { maxWaitMs: 50, topics: [{ topic: '', partitions: [{ partition: 0, fetchOffset: 0 }] }] },
+    });
     if (fetch.apiKey !== API_KEYS.Fetch) throw new Error('not Fetch');
     expect(Buffer.from(fetch.body.topics[0]!.topicId, 'base64url').toString()).toBe('golden-topic####');
-    expect(frameOf(platformatic, API_KEYS.LeaveGroup).decoded).toMatchObject({ apiVersion: 5, body: { groupId: g.group, members: [{ memberId: 'member-1' }] } });
+    expect(frameOf(platformatic, API_KEYS.LeaveGroup).decoded).toMatchObject({
+      apiVersion: 5,
+      body: { groupId: g.group, members: [{ memberId: 'member-1' }] },
+    });
   });
 
   it('JoinGroup metadata: a v1 subscription that leaves off OwnedPartitions decodes with defaults', () => {
     const join = frameOf(platformatic, API_KEYS.JoinGroup).decoded;
     if (join.apiKey !== API_KEYS.JoinGroup) throw new Error('not JoinGroup');
-    expect(decodeConsumerSubscription(join.body.protocols[0]!.metadata)).toEqual({ version: 1, topics: [g.topic], userData: null, ownedPartitions: [], generationId: -1, rackId: null });
+    expect(decodeConsumerSubscription(join.body.protocols[0]!.metadata)).toEqual({
+      version: 1,
+      topics: [g.topic],
+      userData: null,
+      ownedPartitions: [],
+      generationId: -1,
+      rackId: null,
+    });
   });
 
   it('admin tour: CreatePartitions v3, DescribeConfigs v4, AlterConfigs v2, IncrementalAlterConfigs v1, ListGroups v5, DescribeGroups v5, DescribeLogDirs v4, OffsetFetch v9, OffsetCommit v9, OffsetDelete v0, DeleteRecords v2, DeleteGroups v2, DeleteTopics v6', () => {
     const expectations: Array<[number, number, unknown]> = [
       [API_KEYS.CreatePartitions, 3, { topics: [{ name: g.topic, count: 3, assignments: [] }] }],
-      [API_KEYS.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: g.topic, configurationKeys: ['retention.ms'] }] }],
-      [API_KEYS.AlterConfigs, 2, { resources: [{ resourceType: 2, resourceName: g.topic, configs: [{ name: 'retention.ms', value: '60000' }] }] }],
-      [API_KEYS.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 2, resourceName: g.topic, configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }] }] }],
+      [
+        API_KEYS.DescribeConfigs,
+        4,
+        { resources: [{ resourceType: 2, resourceName: g.topic, configurationKeys: ['retention.ms'] }] },
+      ],
+      [
+        API_KEYS.AlterConfigs,
+        2,
+        {
+          resources: [{ resourceType: 2, resourceName: g.topic, configs: [{ name: 'retention.ms', value: '60000' }] }],
+        },
+      ],
+      [
+        API_KEYS.IncrementalAlterConfigs,
+        1,
+        {
+          resources: [
+            {
+              resourceType: 2,
+              resourceName: g.topic,
+              configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }],
+            },
+          ],
+        },
+      ],
       [API_KEYS.ListGroups, 5, { statesFilter: [], typesFilter: ['classic'] }],
       [API_KEYS.DescribeGroups, 5, { groups: [g.group] }],
       [API_KEYS.DescribeLogDirs, 4, { topics: [{ topic: g.topic, partitions: [0] }] }],
       [API_KEYS.OffsetFetch, 9, { groups: [{ groupId: g.group, memberId: null, memberEpoch: -1, topics: null }] }],
-      [API_KEYS.OffsetCommit, 9, { groupId: g.group, topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, committedOffset: 1 }] }] }],
-      [API_KEYS.OffsetDelete, 0, { groupId: g.group, topics: [{ name: g.topic, partitions: [{ partitionIndex: 0 }] }] }],
+      [
+        API_KEYS.OffsetCommit,
+        9,
+        { groupId: g.group, topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, committedOffset: 1 }] }] },
+      ],
+      [
+        API_KEYS.OffsetDelete,
+        0,
+        { groupId: g.group, topics: [{ name: g.topic, partitions: [{ partitionIndex: 0 }] }] },
+      ],
       [API_KEYS.DeleteRecords, 2, { topics: [{ name: g.topic, partitions: [{ partitionIndex: 0, offset: 1 }] }] }],
       [API_KEYS.DeleteGroups, 2, { groupsNames: [g.group] }],
       [API_KEYS.DeleteTopics, 6, { topics: [{ name: g.topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
@@ -235,8 +409,15 @@ describe('@platformatic/kafka 1.35 frames (flexible versions) carry the expected
   });
 
   it('InitProducerId v5; SASL: SaslHandshake v1 (header v1) then SaslAuthenticate v2 (flexible, header v2)', () => {
-    expect(frameOf(platformatic, API_KEYS.InitProducerId).decoded).toMatchObject({ apiVersion: 5, body: { transactionalId: null } });
-    expect(frameOf(platformatic, API_KEYS.SaslHandshake).decoded).toMatchObject({ apiVersion: 1, header: { headerVersion: 1 }, body: { mechanism: 'PLAIN' } });
+    expect(frameOf(platformatic, API_KEYS.InitProducerId).decoded).toMatchObject({
+      apiVersion: 5,
+      body: { transactionalId: null },
+    });
+    expect(frameOf(platformatic, API_KEYS.SaslHandshake).decoded).toMatchObject({
+      apiVersion: 1,
+      header: { headerVersion: 1 },
+      body: { mechanism: 'PLAIN' },
+    });
     const auth = frameOf(platformatic, API_KEYS.SaslAuthenticate).decoded;
     if (auth.apiKey !== API_KEYS.SaslAuthenticate) throw new Error('not SaslAuthenticate');
     expect(auth.header.headerVersion).toBe(2);

@@ -29,9 +29,42 @@ import {
 describe('API table', () => {
   it('has the 28 APIs the project uses, with keys, valid and flexible versions from the definitions', () => {
     expect(Object.keys(API_KEYS)).toHaveLength(28);
-    expect(API_KEYS).toMatchObject({ Produce: 0, Fetch: 1, ListOffsets: 2, Metadata: 3, OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10, JoinGroup: 11, Heartbeat: 12, LeaveGroup: 13, SyncGroup: 14, DescribeGroups: 15, ListGroups: 16, SaslHandshake: 17, ApiVersions: 18, CreateTopics: 19, DeleteTopics: 20, DeleteRecords: 21, InitProducerId: 22, DescribeConfigs: 32, AlterConfigs: 33, DescribeLogDirs: 35, SaslAuthenticate: 36, CreatePartitions: 37, DeleteGroups: 42, IncrementalAlterConfigs: 44, OffsetDelete: 47, DescribeCluster: 60 });
+    expect(API_KEYS).toMatchObject({
+      Produce: 0,
+      Fetch: 1,
+      ListOffsets: 2,
+      Metadata: 3,
+      OffsetCommit: 8,
+      OffsetFetch: 9,
+      FindCoordinator: 10,
+      JoinGroup: 11,
+      Heartbeat: 12,
+      LeaveGroup: 13,
+      SyncGroup: 14,
+      DescribeGroups: 15,
+      ListGroups: 16,
+      SaslHandshake: 17,
+      ApiVersions: 18,
+      CreateTopics: 19,
+      DeleteTopics: 20,
+      DeleteRecords: 21,
+      InitProducerId: 22,
+      DescribeConfigs: 32,
+      AlterConfigs: 33,
+      DescribeLogDirs: 35,
+      SaslAuthenticate: 36,
+      CreatePartitions: 37,
+      DeleteGroups: 42,
+      IncrementalAlterConfigs: 44,
+      OffsetDelete: 47,
+      DescribeCluster: 60,
+    });
     expect(API_NAMES[18]).toBe('ApiVersions');
-    expect(messageSchema(1)).toMatchObject({ name: 'Fetch', validVersions: { min: 0, max: 17 }, flexibleVersions: { min: 12, max: Infinity } });
+    expect(messageSchema(1)).toMatchObject({
+      name: 'Fetch',
+      validVersions: { min: 0, max: 17 },
+      flexibleVersions: { min: 12, max: Infinity },
+    });
     expect(messageSchema(47)!.flexibleVersions.max).toBeLessThan(messageSchema(47)!.flexibleVersions.min);
     expect(messageSchema(999)).toBeUndefined();
     expect(messageSchema(-1)).toBeUndefined();
@@ -82,20 +115,38 @@ describe('header version selection', () => {
   });
 
   it('ApiVersions v3 response: correlation id then straight into the body, no header tags', () => {
-    const frame = encodeResponse(API_KEYS.ApiVersions, 3, 9, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0 });
+    const frame = encodeResponse(API_KEYS.ApiVersions, 3, 9, {
+      errorCode: 0,
+      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
+      throttleTimeMs: 0,
+    });
     expect(frame.toString('hex')).toBe(
       '00000013' + '00000009' + '0000' + '02' + '0012' + '0000' + '0004' + '00' + '00000000' + '00',
     );
-    expect(decodeResponse(API_KEYS.ApiVersions, 3, frame.subarray(4)).body.apiKeys).toEqual([{ apiKey: 18, minVersion: 0, maxVersion: 4 }]);
+    expect(decodeResponse(API_KEYS.ApiVersions, 3, frame.subarray(4)).body.apiKeys).toEqual([
+      { apiKey: 18, minVersion: 0, maxVersion: 4 },
+    ]);
   });
 });
 
 describe('value representation', () => {
   it('int64 is a number (exact to 2^53), a bigint is accepted on encode, and >= 2^63 writes Long.MAX_VALUE', () => {
     const codec = requestCodec(API_KEYS.ListOffsets, 1);
-    const enc = (timestamp: number | bigint) => codec.encode({ topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: timestamp as number }] }] });
+    const enc = (timestamp: number | bigint) =>
+      codec.encode({ topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: timestamp as number }] }] });
     const ts = (b: Buffer) => codec.decode(b).topics[0]!.partitions[0]!.timestamp;
-    for (const v of [0, -1, -2, 1, 2 ** 32, -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1_700_000_000_000]) expect(ts(enc(v))).toBe(v);
+    for (const v of [
+      0,
+      -1,
+      -2,
+      1,
+      2 ** 32,
+      -(2 ** 32) - 1,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      1_700_000_000_000,
+    ])
+      expect(ts(enc(v))).toBe(v);
     expect(enc(-1n).equals(enc(-1))).toBe(true);
     const max = enc(2n ** 63n - 1n);
     expect(max.subarray(max.length - 8).toString('hex')).toBe('7fffffffffffffff');
@@ -106,7 +157,7 @@ describe('value representation', () => {
     expect(() => enc(2n ** 63n)).toThrow(ProtocolEncodeError);
   });
 
-  it('uuid is Kafka\'s 22-char base64url text; the zero uuid is the default', () => {
+  it("uuid is Kafka's 22-char base64url text; the zero uuid is the default", () => {
     const hex = '0123456789abcdef0123456789abcdef';
     const id = uuidFromHex(hex);
     expect(id).toHaveLength(22);
@@ -122,7 +173,11 @@ describe('value representation', () => {
 
   it('records are a zero-copy view of the frame and are never parsed', () => {
     const records = Buffer.alloc(100_000, 7);
-    const frame = encodeRequest(API_KEYS.Produce, 9, 1, 'p', { acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] });
+    const frame = encodeRequest(API_KEYS.Produce, 9, 1, 'p', {
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: 't', partitionData: [{ index: 0, records }] }],
+    });
     const decoded = decodeRequest(frame.subarray(4));
     if (decoded.apiKey !== API_KEYS.Produce) throw new Error('not produce');
     const got = decoded.body.topicData[0]!.partitionData[0]!.records!;
@@ -135,12 +190,20 @@ describe('value representation', () => {
     const big = Buffer.alloc(10_000, 1);
     const bigger = Buffer.alloc(50_000, 2);
     const small = Buffer.alloc(100, 3);
-    const body = { responses: [{ topic: 't', topicId: ZERO_UUID, partitions: [
-      { partitionIndex: 0, records: big },
-      { partitionIndex: 1, records: small },
-      { partitionIndex: 2, records: null },
-      { partitionIndex: 3, records: bigger, currentLeader: { leaderId: 1, leaderEpoch: 2 } },
-    ] }] };
+    const body = {
+      responses: [
+        {
+          topic: 't',
+          topicId: ZERO_UUID,
+          partitions: [
+            { partitionIndex: 0, records: big },
+            { partitionIndex: 1, records: small },
+            { partitionIndex: 2, records: null },
+            { partitionIndex: 3, records: bigger, currentLeader: { leaderId: 1, leaderEpoch: 2 } },
+          ],
+        },
+      ],
+    };
     for (const v of [0, 4, 11, 12, 16]) {
       const chunks = encodeResponseChunks(API_KEYS.Fetch, v, 5, body, 4096);
       expect(Buffer.concat(chunks).equals(encodeResponse(API_KEYS.Fetch, v, 5, body))).toBe(true);
@@ -158,13 +221,30 @@ describe('value representation', () => {
 
   it('strings are UTF-8; compact lengths grow past one byte; over 32767 bytes is refused', () => {
     const codec = requestCodec(API_KEYS.FindCoordinator, 3);
-    for (const key of ['', 'é', 'x'.repeat(41), 'x'.repeat(42), 'ü'.repeat(41), 'ü'.repeat(64), '😀'.repeat(40), 'y'.repeat(200), 'z'.repeat(32767)]) {
+    for (const key of [
+      '',
+      'é',
+      'x'.repeat(41),
+      'x'.repeat(42),
+      'ü'.repeat(41),
+      'ü'.repeat(64),
+      '😀'.repeat(40),
+      'y'.repeat(200),
+      'z'.repeat(32767),
+    ]) {
       const b = codec.encode({ key });
       expect(codec.decode(b).key).toBe(key);
-      expect(b.length).toBe(Buffer.byteLength(key) + (Buffer.byteLength(key) + 1 < 128 ? 1 : Buffer.byteLength(key) + 1 < 16384 ? 2 : 3) + 1 + 1);
+      expect(b.length).toBe(
+        Buffer.byteLength(key) +
+          (Buffer.byteLength(key) + 1 < 128 ? 1 : Buffer.byteLength(key) + 1 < 16384 ? 2 : 3) +
+          1 +
+          1,
+      );
     }
     expect(() => codec.encode({ key: 'z'.repeat(32768) })).toThrow(ProtocolEncodeError);
-    expect(() => requestCodec(API_KEYS.FindCoordinator, 0).encode({ key: 'é'.repeat(20000) })).toThrow(ProtocolEncodeError);
+    expect(() => requestCodec(API_KEYS.FindCoordinator, 0).encode({ key: 'é'.repeat(20000) })).toThrow(
+      ProtocolEncodeError,
+    );
   });
 
   it('encoders refuse values that do not fit the schema', () => {
@@ -187,7 +267,9 @@ describe('value representation', () => {
 
   it('missing fields take their default; fields absent from the version decode as their default', () => {
     const codec = requestCodec(API_KEYS.Fetch, 3);
-    const decoded = codec.decode(codec.encode({ maxWaitMs: 500, topics: [{ topic: 't', partitions: [{ partition: 2, fetchOffset: 10 }] }] }));
+    const decoded = codec.decode(
+      codec.encode({ maxWaitMs: 500, topics: [{ topic: 't', partitions: [{ partition: 2, fetchOffset: 10 }] }] }),
+    );
     expect(decoded).toEqual({
       clusterId: null,
       replicaId: -1,
@@ -198,32 +280,82 @@ describe('value representation', () => {
       isolationLevel: 0,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [{ topic: 't', topicId: ZERO_UUID, partitions: [{ partition: 2, currentLeaderEpoch: -1, fetchOffset: 10, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 0, replicaDirectoryId: ZERO_UUID }] }],
+      topics: [
+        {
+          topic: 't',
+          topicId: ZERO_UUID,
+          partitions: [
+            {
+              partition: 2,
+              currentLeaderEpoch: -1,
+              fetchOffset: 10,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+              partitionMaxBytes: 0,
+              replicaDirectoryId: ZERO_UUID,
+            },
+          ],
+        },
+      ],
       forgottenTopicsData: [],
       rackId: '',
     });
     // Decoded objects list their keys in definition order, whatever the version.
-    expect(Object.keys(requestCodec(API_KEYS.Fetch, 17).decode(requestCodec(API_KEYS.Fetch, 17).encode({})))).toEqual(Object.keys(decoded));
+    expect(Object.keys(requestCodec(API_KEYS.Fetch, 17).decode(requestCodec(API_KEYS.Fetch, 17).encode({})))).toEqual(
+      Object.keys(decoded),
+    );
   });
 
   it('tagged fields are written only when they differ from their default', () => {
     const codec = responseCodec(API_KEYS.Fetch, 12);
     const plain = codec.encode({ responses: [{ topic: 't', partitions: [{ partitionIndex: 0, records: null }] }] });
-    const withDefaults = codec.encode({ responses: [{ topic: 't', partitions: [{ partitionIndex: 0, records: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }] }] });
+    const withDefaults = codec.encode({
+      responses: [
+        {
+          topic: 't',
+          partitions: [{ partitionIndex: 0, records: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }],
+        },
+      ],
+    });
     expect(withDefaults.equals(plain)).toBe(true);
-    const withLeader = codec.encode({ responses: [{ topic: 't', partitions: [{ partitionIndex: 0, records: null, currentLeader: { leaderId: 3 } }] }] });
+    const withLeader = codec.encode({
+      responses: [{ topic: 't', partitions: [{ partitionIndex: 0, records: null, currentLeader: { leaderId: 3 } }] }],
+    });
     // tag 1, size 8 (two int32s; the nested struct's own empty tag section makes 9).
     expect(withLeader.length).toBe(plain.length + 1 + 1 + 9);
-    expect(codec.decode(withLeader).responses[0]!.partitions[0]!.currentLeader).toEqual({ leaderId: 3, leaderEpoch: -1 });
+    expect(codec.decode(withLeader).responses[0]!.partitions[0]!.currentLeader).toEqual({
+      leaderId: 3,
+      leaderEpoch: -1,
+    });
   });
 });
 
 describe('consumer protocol structs', () => {
   it('subscription round-trips in every version, with the int16 version prefix', () => {
-    const full = { topics: ['a', 'b'], userData: Buffer.from([1, 2, 3]), ownedPartitions: [{ topic: 'a', partitions: [0, 3] }], generationId: 7, rackId: 'rack-1' };
+    const full = {
+      topics: ['a', 'b'],
+      userData: Buffer.from([1, 2, 3]),
+      ownedPartitions: [{ topic: 'a', partitions: [0, 3] }],
+      generationId: 7,
+      rackId: 'rack-1',
+    };
     const expectedByVersion = [
-      { version: 0, topics: ['a', 'b'], userData: Buffer.from([1, 2, 3]), ownedPartitions: [], generationId: -1, rackId: null },
-      { version: 1, topics: ['a', 'b'], userData: Buffer.from([1, 2, 3]), ownedPartitions: full.ownedPartitions, generationId: -1, rackId: null },
+      {
+        version: 0,
+        topics: ['a', 'b'],
+        userData: Buffer.from([1, 2, 3]),
+        ownedPartitions: [],
+        generationId: -1,
+        rackId: null,
+      },
+      {
+        version: 1,
+        topics: ['a', 'b'],
+        userData: Buffer.from([1, 2, 3]),
+        ownedPartitions: full.ownedPartitions,
+        generationId: -1,
+        rackId: null,
+      },
       { version: 2, ...full, rackId: null },
       { version: 3, ...full },
     ];
@@ -233,7 +365,9 @@ describe('consumer protocol structs', () => {
       expect(decodeConsumerSubscription(b)).toEqual(expectedByVersion[v]);
     }
     // v0 layout: version, topics (int32 count, int16 strings), userData (int32 length).
-    expect(encodeConsumerSubscription(0, { topics: ['t'], userData: null }).toString('hex')).toBe('0000' + '00000001' + '000174' + 'ffffffff');
+    expect(encodeConsumerSubscription(0, { topics: ['t'], userData: null }).toString('hex')).toBe(
+      '0000' + '00000001' + '000174' + 'ffffffff',
+    );
   });
 
   it('a newer subscription version is read with the newest known layout, trailing bytes ignored', () => {
@@ -245,15 +379,26 @@ describe('consumer protocol structs', () => {
 
   it('assignment round-trips in every version', () => {
     for (let v = 0; v <= 3; v++) {
-      const b = encodeConsumerAssignment(v, { assignedPartitions: [{ topic: 't', partitions: [0, 1, 2] }], userData: null });
-      expect(decodeConsumerAssignment(b)).toEqual({ version: v, assignedPartitions: [{ topic: 't', partitions: [0, 1, 2] }], userData: null });
+      const b = encodeConsumerAssignment(v, {
+        assignedPartitions: [{ topic: 't', partitions: [0, 1, 2] }],
+        userData: null,
+      });
+      expect(decodeConsumerAssignment(b)).toEqual({
+        version: v,
+        assignedPartitions: [{ topic: 't', partitions: [0, 1, 2] }],
+        userData: null,
+      });
     }
     expect(() => encodeConsumerAssignment(4, {})).toThrow(ProtocolEncodeError);
   });
 
   it('JoinGroup metadata and SyncGroup assignment bytes carry these structs', () => {
     const metadata = encodeConsumerSubscription(1, { topics: ['orders'] });
-    const join = encodeRequest(API_KEYS.JoinGroup, 5, 1, 'c', { groupId: 'g', protocolType: 'consumer', protocols: [{ name: 'range', metadata }] });
+    const join = encodeRequest(API_KEYS.JoinGroup, 5, 1, 'c', {
+      groupId: 'g',
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata }],
+    });
     const d = decodeRequest(join.subarray(4));
     if (d.apiKey !== API_KEYS.JoinGroup) throw new Error('not JoinGroup');
     expect(decodeConsumerSubscription(d.body.protocols[0]!.metadata).topics).toEqual(['orders']);

@@ -17,10 +17,23 @@ function checkFrames(c: Capture): void {
     const frame = Buffer.from(f.hex, 'hex');
     const d = decodeRequest(frame);
     expect(d.trailingBytes).toBe(0);
-    expect(encodeRequest(d.apiKey, d.apiVersion, d.header.correlationId, d.header.clientId, d.body as never).subarray(4).toString('hex')).toBe(f.hex);
+    expect(
+      encodeRequest(d.apiKey, d.apiVersion, d.header.correlationId, d.header.clientId, d.body as never)
+        .subarray(4)
+        .toString('hex'),
+    ).toBe(f.hex);
   }
   const keys = new Set(c.frames.map((f) => f.apiKey));
-  for (const k of [API_KEYS.ApiVersions, API_KEYS.Metadata, API_KEYS.CreateTopics, API_KEYS.Produce, API_KEYS.JoinGroup, API_KEYS.SyncGroup, API_KEYS.Fetch]) expect(keys.has(k)).toBe(true);
+  for (const k of [
+    API_KEYS.ApiVersions,
+    API_KEYS.Metadata,
+    API_KEYS.CreateTopics,
+    API_KEYS.Produce,
+    API_KEYS.JoinGroup,
+    API_KEYS.SyncGroup,
+    API_KEYS.Fetch,
+  ])
+    expect(keys.has(k)).toBe(true);
 }
 
 describe('real clients against a fake broker speaking this codec', () => {

@@ -40,16 +40,30 @@ describe('truncated frames throw ProtocolDecodeError and nothing else', () => {
     it(`${api.name}: every truncation of every version's request and response frame`, () => {
       for (let v = api.validVersions.min; v <= api.validVersions.max; v++) {
         const req = encodeRequest(api.apiKey, v, 1, 'truncate-me', sampleBody(api.request, v, 'full').body).subarray(4);
-        for (let n = 0; n < req.length; n++) expectDecodeError(() => decodeRequest(req.subarray(0, n)), `${api.name} request v${v} cut at ${n}/${req.length}`);
+        for (let n = 0; n < req.length; n++)
+          expectDecodeError(
+            () => decodeRequest(req.subarray(0, n)),
+            `${api.name} request v${v} cut at ${n}/${req.length}`,
+          );
         const res = encodeResponse(api.apiKey, v, 1, sampleBody(api.response, v, 'full').body).subarray(4);
-        for (let n = 0; n < res.length; n++) expectDecodeError(() => decodeResponse(api.apiKey, v, res.subarray(0, n)), `${api.name} response v${v} cut at ${n}/${res.length}`);
+        for (let n = 0; n < res.length; n++)
+          expectDecodeError(
+            () => decodeResponse(api.apiKey, v, res.subarray(0, n)),
+            `${api.name} response v${v} cut at ${n}/${res.length}`,
+          );
       }
     });
   }
 
   it('consumer protocol subscription and assignment: every truncation', () => {
     for (let v = 0; v <= 3; v++) {
-      const s = encodeConsumerSubscription(v, { topics: ['a', 'b'], userData: Buffer.from('ud'), ownedPartitions: [{ topic: 'a', partitions: [1, 2] }], generationId: 5, rackId: 'r1' });
+      const s = encodeConsumerSubscription(v, {
+        topics: ['a', 'b'],
+        userData: Buffer.from('ud'),
+        ownedPartitions: [{ topic: 'a', partitions: [1, 2] }],
+        generationId: 5,
+        rackId: 'r1',
+      });
       // Cutting exactly before a field added after v0 is tolerated (see consumer-protocol.ts).
       const v0Size = encodeConsumerSubscription(0, { topics: ['a', 'b'], userData: Buffer.from('ud') }).length;
       const v1Size = v0Size + 4 + 2 + 1 + 4 + 8;
@@ -59,8 +73,12 @@ describe('truncated frames throw ProtocolDecodeError and nothing else', () => {
         if (tolerated.has(n)) expect(decodeConsumerSubscription(s.subarray(0, n)).version).toBe(v);
         else expectDecodeError(() => decodeConsumerSubscription(s.subarray(0, n)), `subscription v${v} cut at ${n}`);
       }
-      const a = encodeConsumerAssignment(v, { assignedPartitions: [{ topic: 'a', partitions: [0, 1] }], userData: Buffer.from('x') });
-      for (let n = 0; n < a.length; n++) expectDecodeError(() => decodeConsumerAssignment(a.subarray(0, n)), `assignment v${v} cut at ${n}`);
+      const a = encodeConsumerAssignment(v, {
+        assignedPartitions: [{ topic: 'a', partitions: [0, 1] }],
+        userData: Buffer.from('x'),
+      });
+      for (let n = 0; n < a.length; n++)
+        expectDecodeError(() => decodeConsumerAssignment(a.subarray(0, n)), `assignment v${v} cut at ${n}`);
     }
   });
 });
@@ -71,8 +89,16 @@ describe('corrupted frames either decode or throw ProtocolDecodeError, never han
     for (const api of allApis()) {
       for (let v = api.validVersions.min; v <= api.validVersions.max; v++) {
         const frames: Array<[string, Buffer, (b: Buffer) => unknown]> = [
-          ['request', encodeRequest(api.apiKey, v, 1, 'fuzz', sampleBody(api.request, v, 'full', 5).body).subarray(4), (b) => decodeRequest(b)],
-          ['response', encodeResponse(api.apiKey, v, 1, sampleBody(api.response, v, 'full', 5).body).subarray(4), (b) => decodeResponse(api.apiKey, v, b)],
+          [
+            'request',
+            encodeRequest(api.apiKey, v, 1, 'fuzz', sampleBody(api.request, v, 'full', 5).body).subarray(4),
+            (b) => decodeRequest(b),
+          ],
+          [
+            'response',
+            encodeResponse(api.apiKey, v, 1, sampleBody(api.response, v, 'full', 5).body).subarray(4),
+            (b) => decodeResponse(api.apiKey, v, b),
+          ],
         ];
         for (const [what, frame, decode] of frames) {
           for (let i = 0; i < 40; i++) {
@@ -147,9 +173,16 @@ describe('hostile lengths and counts are rejected before anything is allocated',
   it('compact lengths: a varint longer than 5 bytes, or one beyond 32 bits', () => {
     // Metadata v9 request (flexible, header v2): topics is a compact nullable array.
     const h = Buffer.concat([header(3, 9), Buffer.from([0])]);
-    expect(String(thrown(() => decodeRequest(Buffer.concat([h, Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])]))))).toMatch(/varint/);
-    expect(String(thrown(() => decodeRequest(Buffer.concat([h, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x1f])]))))).toMatch(/varint/);
-    expectDecodeError(() => decodeRequest(Buffer.concat([h, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])])), 'count 2^32-2');
+    expect(
+      String(thrown(() => decodeRequest(Buffer.concat([h, Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])])))),
+    ).toMatch(/varint/);
+    expect(
+      String(thrown(() => decodeRequest(Buffer.concat([h, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x1f])])))),
+    ).toMatch(/varint/);
+    expectDecodeError(
+      () => decodeRequest(Buffer.concat([h, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])])),
+      'count 2^32-2',
+    );
   });
 
   it('a tagged-field section with an absurd count or a field larger than what is left', () => {
@@ -174,7 +207,10 @@ describe('hostile lengths and counts are rejected before anything is allocated',
     unknownTag[unknownTag.length - 6] = 57; // tag 57: unknown, skipped
     const d2 = decodeRequest(unknownTag);
     expect(d2.apiKey === API_KEYS.Fetch && d2.body.clusterId).toBeNull();
-    const badSize = Buffer.concat([frame.subarray(0, frame.length - 7), Buffer.from([1, 0, 5, 4, 0x61, 0x62, 0x63, 0])]);
+    const badSize = Buffer.concat([
+      frame.subarray(0, frame.length - 7),
+      Buffer.from([1, 0, 5, 4, 0x61, 0x62, 0x63, 0]),
+    ]);
     expect(String(thrown(() => decodeRequest(badSize)))).toMatch(/unread bytes/);
   });
 
@@ -196,8 +232,14 @@ describe('hostile lengths and counts are rejected before anything is allocated',
 
   it('the Reader itself: varlong over 10 bytes, skip past the end, raw beyond the end', () => {
     expect(String(thrown(() => new Reader(Buffer.alloc(11, 0xff)).uvarlong()))).toMatch(/varlong/);
-    expect(new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).uvarlong()).toBe(2 ** 64 - 1);
-    expect(String(thrown(() => new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02])).uvarlong()))).toMatch(/varlong/);
+    expect(new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).uvarlong()).toBe(
+      2 ** 64 - 1,
+    );
+    expect(
+      String(
+        thrown(() => new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02])).uvarlong()),
+      ),
+    ).toMatch(/varlong/);
     expectDecodeError(() => new Reader(Buffer.alloc(3)).skip(4), 'skip');
     expectDecodeError(() => new Reader(Buffer.alloc(3)).raw(-1), 'raw -1');
     expectDecodeError(() => new Reader(Buffer.alloc(3), 0, 2).int32(), 'int32 past end');
@@ -210,7 +252,12 @@ describe('unsupported requests carry their header', () => {
     const e = thrown(() => decodeRequest(b));
     expect(e).toBeInstanceOf(UnsupportedRequestError);
     expect((e as UnsupportedRequestError).reason).toBe('unknown_api');
-    expect((e as UnsupportedRequestError).header).toMatchObject({ apiKey: 999, apiVersion: 0, correlationId: 9, clientId: 'c' });
+    expect((e as UnsupportedRequestError).header).toMatchObject({
+      apiKey: 999,
+      apiVersion: 0,
+      correlationId: 9,
+      clientId: 'c',
+    });
   });
 
   it('a version above the valid range (ApiVersions v5 from a newer client: header v2 still parses)', () => {
@@ -218,13 +265,22 @@ describe('unsupported requests carry their header', () => {
     const e = thrown(() => decodeRequest(frame)) as UnsupportedRequestError;
     expect(e).toBeInstanceOf(UnsupportedRequestError);
     expect(e.reason).toBe('unsupported_version');
-    expect(e.header).toEqual({ apiKey: 18, apiVersion: 5, correlationId: 42, clientId: 'abc', headerVersion: 2, headerSize: 14 });
+    expect(e.header).toEqual({
+      apiKey: 18,
+      apiVersion: 5,
+      correlationId: 42,
+      clientId: 'abc',
+      headerVersion: 2,
+      headerSize: 14,
+    });
   });
 });
 
 describe('FrameSplitter', () => {
   it('splits frames across arbitrary chunk boundaries, zero-copy when a frame lies in one chunk', () => {
-    const frames = [0, 1, 2, 3].map((i) => encodeRequest(API_KEYS.Heartbeat, 0, i, 'c', { groupId: 'g'.repeat(i * 100) }));
+    const frames = [0, 1, 2, 3].map((i) =>
+      encodeRequest(API_KEYS.Heartbeat, 0, i, 'c', { groupId: 'g'.repeat(i * 100) }),
+    );
     const stream = Buffer.concat(frames);
     for (const chunkSize of [1, 3, 7, 64, stream.length]) {
       const s = new FrameSplitter();

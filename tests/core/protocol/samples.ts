@@ -11,7 +11,20 @@ import { seededRandom } from '../../helpers/random';
 
 export type Flavour = 'full' | 'nulls' | 'empty';
 
-const PRIMS = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);
+const PRIMS = new Set([
+  'bool',
+  'int8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'float64',
+  'string',
+  'bytes',
+  'records',
+  'uuid',
+]);
 
 export const rng = seededRandom;
 
@@ -75,7 +88,17 @@ const INT_RANGES: Record<string, [number, number]> = {
   uint32: [0, 4294967295],
 };
 
-const WORDS = ['topic', 'tópico', 'テーマ', 'a', 'group-1', 'x'.repeat(50), 'ü'.repeat(45), 'long-'.repeat(30), '😀 emoji'];
+const WORDS = [
+  'topic',
+  'tópico',
+  'テーマ',
+  'a',
+  'group-1',
+  'x'.repeat(50),
+  'ü'.repeat(45),
+  'long-'.repeat(30),
+  '😀 emoji',
+];
 
 function primitiveSample(base: string, rand: () => number, notEqual: unknown): unknown {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -85,7 +108,15 @@ function primitiveSample(base: string, rand: () => number, notEqual: unknown): u
         v = notEqual === undefined ? rand() < 0.5 : !notEqual;
         break;
       case 'int64': {
-        const choices = [2 ** 40 + Math.floor(rand() * 1e6), -(2 ** 45) - 7, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, Math.floor(rand() * 1000), 4294967296, -4294967297];
+        const choices = [
+          2 ** 40 + Math.floor(rand() * 1e6),
+          -(2 ** 45) - 7,
+          Number.MAX_SAFE_INTEGER,
+          Number.MIN_SAFE_INTEGER,
+          Math.floor(rand() * 1000),
+          4294967296,
+          -4294967297,
+        ];
         v = choices[Math.floor(rand() * choices.length)];
         break;
       }

@@ -88,7 +88,8 @@ describe.each(codecs)('%s codec', (codec) => {
       const err = await kafkaErrorOfAsync(decompress(codec, garbage));
       expect(err.errorName).toBe('CORRUPT_MESSAGE');
       expect(err.message).toContain(codec);
-      if (hasSyncCodec(codec)) expect(kafkaErrorOf(() => decompressSync(codec, garbage)).errorName).toBe('CORRUPT_MESSAGE');
+      if (hasSyncCodec(codec))
+        expect(kafkaErrorOf(() => decompressSync(codec, garbage)).errorName).toBe('CORRUPT_MESSAGE');
     });
   }
 });

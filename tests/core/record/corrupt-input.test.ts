@@ -41,7 +41,9 @@ async function expectOnlyKafkaErrors(buf: Buffer, label: string): Promise<void> 
       await fn();
     } catch (err) {
       if (!(err instanceof KafkaError) || !CORRUPTION_NAMES.has(err.errorName)) {
-        throw new Error(`${name} on ${label} threw ${err instanceof KafkaError ? err.errorName : String(err)}`, { cause: err });
+        throw new Error(`${name} on ${label} threw ${err instanceof KafkaError ? err.errorName : String(err)}`, {
+          cause: err,
+        });
       }
     }
   }
@@ -52,7 +54,13 @@ const records = Array.from({ length: 12 }, (_, i) => ({
   key: i % 3 === 0 ? null : `key-${i}`,
   value: Buffer.alloc(i * 7, i),
   timestamp: T0 + i * 37,
-  headers: i % 2 ? [{ key: 'h', value: `v${i}` }, { key: 'n', value: null }] : undefined,
+  headers:
+    i % 2
+      ? [
+          { key: 'h', value: `v${i}` },
+          { key: 'n', value: null },
+        ]
+      : undefined,
 }));
 
 describe('corrupt and truncated input only ever raises CORRUPT_MESSAGE-style KafkaErrors', () => {

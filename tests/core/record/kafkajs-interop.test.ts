@@ -5,25 +5,44 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildBatch, buildBatchAsync, decodeRecords, validateBatch, batchBaseOffset, batchLastOffset } from '../../../core/record/record-batch';
+import {
+  buildBatch,
+  buildBatchAsync,
+  decodeRecords,
+  validateBatch,
+  batchBaseOffset,
+  batchLastOffset,
+} from '../../../core/record/record-batch';
 
 const require = createRequire(import.meta.url);
 type KjsEncoder = { buffer: Buffer };
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch(opts: Record<string, unknown>): Promise<KjsEncoder>;
 };
-const KjsRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: Record<string, unknown>) => KjsEncoder;
-const decodeKjsBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (decoder: unknown) => Promise<KjsDecodedBatch>;
+const KjsRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (
+  opts: Record<string, unknown>,
+) => KjsEncoder;
+const decodeKjsBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (
+  decoder: unknown,
+) => Promise<KjsDecodedBatch>;
 const KjsDecoder = require('kafkajs/src/protocol/decoder') as new (buf: Buffer) => unknown;
 const Long = require('kafkajs/src/utils/long') as { fromValue(v: number | string): unknown };
-const { Types: KjsCompression } = require('kafkajs/src/protocol/message/compression') as { Types: { None: number; GZIP: number } };
+const { Types: KjsCompression } = require('kafkajs/src/protocol/message/compression') as {
+  Types: { None: number; GZIP: number };
+};
 
 interface KjsDecodedBatch {
   firstOffset: string;
   lastOffsetDelta: number;
   producerId: string;
   inTransaction: boolean;
-  records: Array<{ offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[]> }>;
+  records: Array<{
+    offset: string;
+    timestamp: string;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: Record<string, Buffer | Buffer[]>;
+  }>;
 }
 
 const T0 = 1_700_000_000_000;
@@ -94,8 +113,14 @@ describe.each([
     expect(kjs.records.map((r) => r.value && r.value.toString('latin1'))).toEqual(
       messages.map((m) => (m.value === null ? null : Buffer.from(m.value).toString('latin1'))),
     );
-    expect(kjs.records.map((r) => Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, (v as Buffer).toString('hex')])))).toEqual(
-      messages.map((m) => Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v).toString('hex')]))),
+    expect(
+      kjs.records.map((r) =>
+        Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, (v as Buffer).toString('hex')])),
+      ),
+    ).toEqual(
+      messages.map((m) =>
+        Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v).toString('hex')])),
+      ),
     );
   });
 });

@@ -69,7 +69,15 @@ function errorOf(fn: () => unknown): KafkaError {
 }
 
 const sampleRecords: RecordInput[] = [
-  { key: 'k0', value: 'hello', timestamp: T0, headers: [{ key: 'h1', value: 'v1' }, { key: 'h1', value: null }] },
+  {
+    key: 'k0',
+    value: 'hello',
+    timestamp: T0,
+    headers: [
+      { key: 'h1', value: 'v1' },
+      { key: 'h1', value: null },
+    ],
+  },
   { key: null, value: Buffer.from([0, 1, 2, 255]), timestamp: T0 + 5 },
   { key: Buffer.from('k2'), value: null, timestamp: T0 - 3, headers: { trace: 'abc', bin: Buffer.from([9]) } },
   { key: 'ключ', value: 'значение ✓', timestamp: T0 + 1000 },
@@ -86,9 +94,27 @@ function plain(records: DecodedRecord[]) {
 }
 
 const expectedSample = [
-  { offset: 100, timestamp: T0, key: 'k0', value: Buffer.from('hello').toString('hex'), headers: [['h1', 'v1'], ['h1', null]] },
+  {
+    offset: 100,
+    timestamp: T0,
+    key: 'k0',
+    value: Buffer.from('hello').toString('hex'),
+    headers: [
+      ['h1', 'v1'],
+      ['h1', null],
+    ],
+  },
   { offset: 101, timestamp: T0 + 5, key: null, value: '000102ff', headers: [] },
-  { offset: 102, timestamp: T0 - 3, key: 'k2', value: null, headers: [['trace', 'abc'], ['bin', '\t']] },
+  {
+    offset: 102,
+    timestamp: T0 - 3,
+    key: 'k2',
+    value: null,
+    headers: [
+      ['trace', 'abc'],
+      ['bin', '\t'],
+    ],
+  },
   { offset: 103, timestamp: T0 + 1000, key: 'ключ', value: Buffer.from('значение ✓').toString('hex'), headers: [] },
 ];
 
@@ -173,7 +199,12 @@ describe('batch header layout', () => {
   });
 
   it('wraps the last sequence at int32 max like Kafka', () => {
-    const b = buildBatch({ baseSequence: 0x7fffffff, producerId: 1, producerEpoch: 0, records: [{ value: 'a' }, { value: 'b' }] });
+    const b = buildBatch({
+      baseSequence: 0x7fffffff,
+      producerId: 1,
+      producerEpoch: 0,
+      records: [{ value: 'a' }, { value: 'b' }],
+    });
     expect(batchLastSequence(b)).toBe(0);
   });
 });
@@ -205,7 +236,11 @@ describe('building and decoding records', () => {
     const batch = buildBatch({
       baseOffset: 50,
       lastOffsetDelta: 9,
-      records: [{ value: 'a', offsetDelta: 0 }, { value: 'b', offsetDelta: 3 }, { value: 'c', offsetDelta: 7 }],
+      records: [
+        { value: 'a', offsetDelta: 0 },
+        { value: 'b', offsetDelta: 3 },
+        { value: 'c', offsetDelta: 7 },
+      ],
     });
     validateBatch(batch);
     expect(batchLastOffset(batch)).toBe(59);
@@ -221,7 +256,10 @@ describe('building and decoding records', () => {
     const batch = buildBatch({
       baseOffset: 2 ** 52,
       baseTimestamp: 0,
-      records: [{ value: 'a', timestamp: 2 ** 45 }, { value: 'b', timestamp: -5 }],
+      records: [
+        { value: 'a', timestamp: 2 ** 45 },
+        { value: 'b', timestamp: -5 },
+      ],
     });
     validateBatch(batch);
     const recs = decodeRecordsSync(batch);
@@ -239,7 +277,11 @@ describe('building and decoding records', () => {
   });
 
   it('handles thousands of records with larger varints', () => {
-    const records = Array.from({ length: 3000 }, (_, i) => ({ key: `key-${i}`, value: Buffer.alloc(i % 300, i & 0xff), timestamp: T0 + i * 1000 }));
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      key: `key-${i}`,
+      value: Buffer.alloc(i % 300, i & 0xff),
+      timestamp: T0 + i * 1000,
+    }));
     const batch = buildBatch({ records });
     validateBatch(batch);
     const decoded = decodeRecordsSync(batch);
@@ -253,9 +295,15 @@ describe('building and decoding records', () => {
   it('rejects inputs it cannot encode faithfully with INVALID_RECORD', () => {
     expect(errorOf(() => buildBatch({ records: [{ value: 'a', timestamp: 1.5 }] })).errorName).toBe('INVALID_RECORD');
     expect(errorOf(() => buildBatch({ records: [{ value: 'a', offsetDelta: -1 }] })).errorName).toBe('INVALID_RECORD');
-    expect(errorOf(() => buildBatch({ records: [{ value: 42 as unknown as string }] })).errorName).toBe('INVALID_RECORD');
-    expect(errorOf(() => buildBatch({ producerEpoch: 70000, records: [{ value: 'a' }] })).errorName).toBe('INVALID_RECORD');
-    expect(errorOf(() => buildBatch({ compression: 'brotli' as 'gzip', records: [] })).errorName).toBe('UNSUPPORTED_COMPRESSION_TYPE');
+    expect(errorOf(() => buildBatch({ records: [{ value: 42 as unknown as string }] })).errorName).toBe(
+      'INVALID_RECORD',
+    );
+    expect(errorOf(() => buildBatch({ producerEpoch: 70000, records: [{ value: 'a' }] })).errorName).toBe(
+      'INVALID_RECORD',
+    );
+    expect(errorOf(() => buildBatch({ compression: 'brotli' as 'gzip', records: [] })).errorName).toBe(
+      'UNSUPPORTED_COMPRESSION_TYPE',
+    );
   });
 
   describe.each(CODECS)('with %s compression', (codec) => {
@@ -268,7 +316,9 @@ describe('building and decoding records', () => {
 
     it('builds and decodes synchronously where the codec allows', async () => {
       if (!hasSyncCodec(codec)) {
-        expect(errorOf(() => buildBatch({ compression: codec, records: sampleRecords })).errorName).toBe('UNSUPPORTED_COMPRESSION_TYPE');
+        expect(errorOf(() => buildBatch({ compression: codec, records: sampleRecords })).errorName).toBe(
+          'UNSUPPORTED_COMPRESSION_TYPE',
+        );
         const batch = await buildBatchAsync({ compression: codec, records: sampleRecords });
         expect(errorOf(() => decodeRecordsSync(batch)).errorName).toBe('UNSUPPORTED_COMPRESSION_TYPE');
         return;
@@ -313,7 +363,11 @@ describe('rewriting header fields in place', () => {
   });
 
   it('builds LogAppendTime batches directly', () => {
-    const batch = buildBatch({ timestampType: 'LogAppendTime', maxTimestamp: T0 + 1, records: [{ value: 'a', timestamp: T0 }] });
+    const batch = buildBatch({
+      timestampType: 'LogAppendTime',
+      maxTimestamp: T0 + 1,
+      records: [{ value: 'a', timestamp: T0 }],
+    });
     expect(batchTimestampType(batch)).toBe(1);
     expect(decodeRecordsSync(batch)[0].timestamp).toBe(T0 + 1);
   });
@@ -327,7 +381,10 @@ describe('validateBatch', () => {
       copy[i] ^= 0x01;
       const err = errorOf(() => validateBatch(copy));
       expect(err.errorName === 'CORRUPT_MESSAGE' || err.errorName === 'UNSUPPORTED_COMPRESSION_TYPE').toBe(true);
-      if (i > ATTRIBUTES + 1) expect(err.message).toMatch(/CRC mismatch: header says 0x[0-9a-f]{8}, bytes 21\.\.\d+ compute to 0x[0-9a-f]{8}/);
+      if (i > ATTRIBUTES + 1)
+        expect(err.message).toMatch(
+          /CRC mismatch: header says 0x[0-9a-f]{8}, bytes 21\.\.\d+ compute to 0x[0-9a-f]{8}/,
+        );
     }
   });
 
@@ -354,9 +411,15 @@ describe('validateBatch', () => {
   }
 
   it('rejects negative recordsCount and lastOffsetDelta, and more records than offsets', () => {
-    expect(errorOf(() => validateBatch(withField((b) => b.writeInt32BE(-1, RECORDS_COUNT)))).message).toMatch(/negative recordsCount/);
-    expect(errorOf(() => validateBatch(withField((b) => b.writeInt32BE(-1, LAST_OFFSET_DELTA)))).message).toMatch(/negative lastOffsetDelta/);
-    expect(errorOf(() => validateBatch(withField((b) => b.writeInt32BE(0, LAST_OFFSET_DELTA)))).message).toMatch(/spans only 1/);
+    expect(errorOf(() => validateBatch(withField((b) => b.writeInt32BE(-1, RECORDS_COUNT)))).message).toMatch(
+      /negative recordsCount/,
+    );
+    expect(errorOf(() => validateBatch(withField((b) => b.writeInt32BE(-1, LAST_OFFSET_DELTA)))).message).toMatch(
+      /negative lastOffsetDelta/,
+    );
+    expect(errorOf(() => validateBatch(withField((b) => b.writeInt32BE(0, LAST_OFFSET_DELTA)))).message).toMatch(
+      /spans only 1/,
+    );
   });
 
   it('rejects a recordsCount the bytes cannot hold, without parsing records', () => {
@@ -419,13 +482,17 @@ describe('splitBatches', () => {
   it('rejects batchLength below 49 and magic other than 2, even in lenient mode', () => {
     const shortLen = Buffer.from(blob);
     shortLen.writeInt32BE(48, a.length + BATCH_LENGTH);
-    expect(errorOf(() => splitBatches(shortLen, { lenient: true })).message).toMatch(/batchLength 48, below the minimum 49/);
+    expect(errorOf(() => splitBatches(shortLen, { lenient: true })).message).toMatch(
+      /batchLength 48, below the minimum 49/,
+    );
     const negLen = Buffer.from(blob);
     negLen.writeInt32BE(-5, BATCH_LENGTH);
     expect(errorOf(() => splitBatches(negLen)).errorName).toBe('CORRUPT_MESSAGE');
     const oldMagic = Buffer.from(blob);
     oldMagic[a.length + MAGIC] = 1;
-    expect(errorOf(() => splitBatches(oldMagic, { lenient: true })).message).toMatch(new RegExp(`byte ${a.length} has magic 1`));
+    expect(errorOf(() => splitBatches(oldMagic, { lenient: true })).message).toMatch(
+      new RegExp(`byte ${a.length} has magic 1`),
+    );
   });
 
   it('validateRecords checks every batch', () => {
@@ -443,7 +510,13 @@ describe('filterBatch (compaction)', () => {
     timestamp: T0 + i,
     headers: { n: String(i) },
   }));
-  const producer = { producerId: 77, producerEpoch: 2, baseSequence: 5, partitionLeaderEpoch: 4, isTransactional: true };
+  const producer = {
+    producerId: 77,
+    producerEpoch: 2,
+    baseSequence: 5,
+    partitionLeaderEpoch: 4,
+    isTransactional: true,
+  };
 
   describe.each(CODECS)('with %s compression', (codec) => {
     it('keeps offsets, first and last offset, producer fields, attributes and codec', async () => {
@@ -509,8 +582,18 @@ describe('filterBatch (compaction)', () => {
 
 describe('control batches', () => {
   it('builds transaction markers and reads their type', () => {
-    for (const [type, id] of [['commit', ControlRecordType.COMMIT], ['abort', ControlRecordType.ABORT]] as const) {
-      const batch = buildControlBatch({ type, producerId: 9, producerEpoch: 1, baseOffset: 40, coordinatorEpoch: 3, timestamp: T0 });
+    for (const [type, id] of [
+      ['commit', ControlRecordType.COMMIT],
+      ['abort', ControlRecordType.ABORT],
+    ] as const) {
+      const batch = buildControlBatch({
+        type,
+        producerId: 9,
+        producerEpoch: 1,
+        baseOffset: 40,
+        coordinatorEpoch: 3,
+        timestamp: T0,
+      });
       validateBatch(batch);
       expect(isControlBatch(batch)).toBe(true);
       expect(isTransactional(batch)).toBe(true);
@@ -524,7 +607,9 @@ describe('control batches', () => {
   });
 
   it('refuses to read a control type from a data batch or a malformed key', () => {
-    expect(errorOf(() => controlRecordType(buildBatch({ records: [{ value: 'a' }] }))).errorName).toBe('INVALID_RECORD');
+    expect(errorOf(() => controlRecordType(buildBatch({ records: [{ value: 'a' }] }))).errorName).toBe(
+      'INVALID_RECORD',
+    );
     const shortKey = buildBatch({ isControl: true, records: [{ key: Buffer.from([0]), value: null }] });
     expect(errorOf(() => controlRecordType(shortKey)).errorName).toBe('INVALID_RECORD');
   });

@@ -20,8 +20,36 @@ const KjsEncoder = require('kafkajs/src/protocol/encoder') as {
   new (): { writeVarInt(v: number): { buffer: Buffer }; writeVarLong(v: number): { buffer: Buffer } };
 };
 
-const INT32_EDGES = [0, 1, -1, 63, -64, 64, -65, 127, 128, 8191, -8192, 8192, 2 ** 20, -(2 ** 20), 2 ** 30, 2 ** 31 - 1, -(2 ** 31)];
-const LONG_EDGES = [...INT32_EDGES, 2 ** 31, -(2 ** 31) - 1, 2 ** 35, -(2 ** 40), 1_700_000_000_000, -1_700_000_000_000, 2 ** 53 - 1, -(2 ** 53 - 1)];
+const INT32_EDGES = [
+  0,
+  1,
+  -1,
+  63,
+  -64,
+  64,
+  -65,
+  127,
+  128,
+  8191,
+  -8192,
+  8192,
+  2 ** 20,
+  -(2 ** 20),
+  2 ** 30,
+  2 ** 31 - 1,
+  -(2 ** 31),
+];
+const LONG_EDGES = [
+  ...INT32_EDGES,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 35,
+  -(2 ** 40),
+  1_700_000_000_000,
+  -1_700_000_000_000,
+  2 ** 53 - 1,
+  -(2 ** 53 - 1),
+];
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

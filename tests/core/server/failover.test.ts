@@ -21,9 +21,19 @@ afterAll(async () => {
 });
 
 describe('failover with a real client', () => {
-  it('keeps every acknowledged record while the leader\'s broker stops and restarts', async () => {
-    await k.cluster.createTopic({ name: 'failover', partitions: 2, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
-    const kafka = new Kafka({ clientId: 'failover', brokers: k.brokers, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 } });
+  it("keeps every acknowledged record while the leader's broker stops and restarts", async () => {
+    await k.cluster.createTopic({
+      name: 'failover',
+      partitions: 2,
+      replicationFactor: 3,
+      configs: { 'min.insync.replicas': '2' },
+    });
+    const kafka = new Kafka({
+      clientId: 'failover',
+      brokers: k.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 },
+    });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
 
@@ -71,12 +81,22 @@ describe('failover with a real client', () => {
     const read = new Set<string>();
     await consumer.connect();
     await consumer.subscribe({ topic: 'failover', fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => { read.add(message.value!.toString()); } });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        read.add(message.value!.toString());
+      },
+    });
     await eventually(() => acked.every((v) => read.has(v)), 15_000, 'every acknowledged record read back');
     await consumer.disconnect();
     expect(acked.length).toBeGreaterThan(240);
     // The idempotent producer wrote nothing twice.
-    const stored = (await Promise.all([0, 1].map((p) => k.cluster.readRecords({ topic: 'failover', partition: p, start: { type: 'earliest' }, limit: 100_000 })))).flat();
+    const stored = (
+      await Promise.all(
+        [0, 1].map((p) =>
+          k.cluster.readRecords({ topic: 'failover', partition: p, start: { type: 'earliest' }, limit: 100_000 }),
+        ),
+      )
+    ).flat();
     expect(new Set(stored.map((r) => r.value!.toString())).size).toBe(stored.length);
     expect(failures).toBe(0);
   });

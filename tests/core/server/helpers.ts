@@ -7,8 +7,11 @@ import { connect, type Socket } from 'node:net';
 import { Cluster, type ClusterOptions } from '../../../core/cluster/cluster';
 import { Groups, type GroupsOptions } from '../../../core/groups/index';
 import {
-  decodeResponse, encodeRequest, FrameSplitter,
-  type RequestBodyInput, type ResponseBody,
+  decodeResponse,
+  encodeRequest,
+  FrameSplitter,
+  type RequestBodyInput,
+  type ResponseBody,
 } from '../../../core/protocol/index';
 import { KafkaListeners, type KafkaListenersOptions, type ServerLogEvent } from '../../../core/server/kafka-listeners';
 import { tempDir } from '../../helpers/temp-cluster';
@@ -26,18 +29,31 @@ export interface TestKafka {
   stop(): Promise<void>;
 }
 
-export async function startKafka(opts: {
-  cluster?: Partial<ClusterOptions>;
-  listeners?: Partial<KafkaListenersOptions>;
-  groups?: GroupsOptions | false;
-} = {}): Promise<TestKafka> {
+export async function startKafka(
+  opts: {
+    cluster?: Partial<ClusterOptions>;
+    listeners?: Partial<KafkaListenersOptions>;
+    groups?: GroupsOptions | false;
+  } = {},
+): Promise<TestKafka> {
   const dir = tempDir('noticeboard-wire-');
   const cluster = await Cluster.open({ dataDir: dir.path, brokers: 3, replicaLagTimeMaxMs: 2000, ...opts.cluster });
-  const groups = opts.groups === false
-    ? null
-    : await Groups.attach(cluster, { initialRebalanceDelayMs: 0, offsetsTopicPartitions: 3, lagSampler: false, ...opts.groups });
+  const groups =
+    opts.groups === false
+      ? null
+      : await Groups.attach(cluster, {
+          initialRebalanceDelayMs: 0,
+          offsetsTopicPartitions: 3,
+          lagSampler: false,
+          ...opts.groups,
+        });
   const logs: ServerLogEvent[] = [];
-  const kafka = await KafkaListeners.start(cluster, { basePort: 0, groups, log: (e) => logs.push(e), ...opts.listeners });
+  const kafka = await KafkaListeners.start(cluster, {
+    basePort: 0,
+    groups,
+    log: (e) => logs.push(e),
+    ...opts.listeners,
+  });
   return {
     cluster,
     groups,
@@ -76,12 +92,14 @@ export class RawClient {
   isClosed = false;
 
   private constructor(readonly socket: Socket) {
-    this.closed = new Promise<void>((resolve) => socket.once('close', () => {
-      this.isClosed = true;
-      for (const p of this.pending.values()) p.reject(new Error('connection closed'));
-      this.pending.clear();
-      resolve();
-    }));
+    this.closed = new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true;
+        for (const p of this.pending.values()) p.reject(new Error('connection closed'));
+        this.pending.clear();
+        resolve();
+      }),
+    );
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => {
       for (const f of this.splitter.push(chunk)) {
@@ -110,7 +128,12 @@ export class RawClient {
   }
 
   /** Sends a request and resolves with the decoded response body. */
-  request<K extends number>(apiKey: K, version: number, body?: RequestBodyInput<K>, clientId = 'raw-client'): Promise<ResponseBody<K>> {
+  request<K extends number>(
+    apiKey: K,
+    version: number,
+    body?: RequestBodyInput<K>,
+    clientId = 'raw-client',
+  ): Promise<ResponseBody<K>> {
     const id = this.correlationId++;
     return new Promise<ResponseBody<K>>((resolve, reject) => {
       this.pending.set(id, { apiKey, version, resolve: resolve as (b: unknown) => void, reject });
@@ -143,7 +166,9 @@ export async function within<T>(p: Promise<T>, ms: number): Promise<{ done: true
   let timer: NodeJS.Timeout | undefined;
   const r = await Promise.race([
     p.then((value) => ({ done: true as const, value })),
-    new Promise<{ done: false }>((resolve) => { timer = setTimeout(() => resolve({ done: false }), ms); }),
+    new Promise<{ done: false }>((resolve) => {
+      timer = setTimeout(() => resolve({ done: false }), ms);
+    }),
   ]);
   clearTimeout(timer);
   return r;

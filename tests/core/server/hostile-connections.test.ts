@@ -16,7 +16,11 @@ const FRAME_MS = 300;
 let k: TestKafka;
 
 beforeAll(async () => {
-  k = await startKafka({ groups: false, cluster: { brokers: 1 }, listeners: { connectionsMaxIdleMs: IDLE_MS, requestFrameTimeoutMs: FRAME_MS } });
+  k = await startKafka({
+    groups: false,
+    cluster: { brokers: 1 },
+    listeners: { connectionsMaxIdleMs: IDLE_MS, requestFrameTimeoutMs: FRAME_MS },
+  });
 });
 
 afterAll(async () => {
@@ -35,7 +39,8 @@ function rawSocket(port: number): Promise<Socket> {
   });
 }
 
-const closed = (s: Socket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+const closed = (s: Socket) =>
+  new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
 
 describe('connections.max.idle.ms', () => {
   it('closes a connection without traffic, and keeps one that keeps talking', async () => {
@@ -62,7 +67,10 @@ describe('connections.max.idle.ms', () => {
 describe('unfinished request frames', () => {
   it('closes a connection whose frame stays unfinished past the deadline, even while it trickles bytes', async () => {
     const s = await rawSocket(k.port(0));
-    const frame = encodeRequest(API_KEYS.ApiVersions, 3, 1, 'slow', { clientSoftwareName: 'slow'.repeat(100), clientSoftwareVersion: '1' });
+    const frame = encodeRequest(API_KEYS.ApiVersions, 3, 1, 'slow', {
+      clientSoftwareName: 'slow'.repeat(100),
+      clientSoftwareVersion: '1',
+    });
     let i = 0;
     // One byte every FRAME_MS / 6, far more often than the idle time: never idle, never finished.
     const trickle = setInterval(() => {
@@ -77,7 +85,11 @@ describe('unfinished request frames', () => {
   it('serves a request sent one byte per TCP segment', async () => {
     const c = await RawClient.connect(k.port(0));
     c.socket.setNoDelay(true);
-    const frame = encodeRequest(API_KEYS.Metadata, 12, 7, 'bytewise', { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const frame = encodeRequest(API_KEYS.Metadata, 12, 7, 'bytewise', {
+      topics: [],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
     for (let i = 0; i < frame.length; i++) {
       c.write(frame.subarray(i, i + 1));
       await new Promise((r) => setImmediate(r));
@@ -93,7 +105,10 @@ describe('2,000 half-open connections', () => {
     const idleBefore = k.logs.filter((e) => e.type === 'idle').length;
     const deadlineBefore = k.logs.filter((e) => e.type === 'frame-timeout').length;
     const sockets: Socket[] = [];
-    const partial = encodeRequest(API_KEYS.ApiVersions, 3, 1, 'half', { clientSoftwareName: 'half', clientSoftwareVersion: '1' }).subarray(0, 9);
+    const partial = encodeRequest(API_KEYS.ApiVersions, 3, 1, 'half', {
+      clientSoftwareName: 'half',
+      clientSoftwareVersion: '1',
+    }).subarray(0, 9);
     for (let i = 0; i < 2000; i++) {
       const s = await rawSocket(k.port(0));
       s.on('error', () => undefined);
@@ -113,9 +128,14 @@ describe('internal topics over the wire', () => {
     const c = await RawClient.connect(k.port(0));
     const r = await c.request(API_KEYS.CreateTopics, 7, {
       topics: [{ name: '__consumer_offsets', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
-      timeoutMs: 5000, validateOnly: false,
+      timeoutMs: 5000,
+      validateOnly: false,
     });
-    expect(r.topics[0]).toMatchObject({ name: '__consumer_offsets', errorCode: 42, errorMessage: 'Creation of internal topic __consumer_offsets is prohibited.' });
+    expect(r.topics[0]).toMatchObject({
+      name: '__consumer_offsets',
+      errorCode: 42,
+      errorMessage: 'Creation of internal topic __consumer_offsets is prohibited.',
+    });
     expect(k.cluster.listTopics({ includeInternal: true }).map((t) => t.name)).not.toContain('__consumer_offsets');
     c.close();
   });

@@ -28,14 +28,24 @@ interface Member {
 }
 
 async function member(groupId: string, topic: string): Promise<Member> {
-  const consumer = kafka.consumer({ groupId, heartbeatInterval: 200, sessionTimeout: 10_000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({
+    groupId,
+    heartbeatInterval: 200,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 10_000,
+    maxWaitTimeInMs: 200,
+  });
   const m: Member = { consumer, assigned: [], seen: [] };
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     m.assigned = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => { m.seen.push(message.value!.toString()); } });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      m.seen.push(message.value!.toString());
+    },
+  });
   return m;
 }
 
@@ -44,22 +54,40 @@ describe('kafkajs consumer group', () => {
     await k.cluster.createTopic({ name: 'cg', partitions: 6, replicationFactor: 3 });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: 'cg', messages: Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` })) });
+    await producer.send({
+      topic: 'cg',
+      messages: Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` })),
+    });
 
     const members = [await member('cg-group', 'cg'), await member('cg-group', 'cg'), await member('cg-group', 'cg')];
-    await eventually(() => {
-      const all = members.flatMap((m) => m.assigned);
-      return members.every((m) => m.assigned.length === 2) && new Set(all).size === 6;
-    }, 20_000, 'three members with two partitions each');
+    await eventually(
+      () => {
+        const all = members.flatMap((m) => m.assigned);
+        return members.every((m) => m.assigned.length === 2) && new Set(all).size === 6;
+      },
+      20_000,
+      'three members with two partitions each',
+    );
     await eventually(() => members.reduce((n, m) => n + m.seen.length, 0) >= 60, 10_000, 'first 60 records consumed');
     expect(new Set(members.flatMap((m) => m.seen)).size).toBe(60);
 
     const [leaving, ...staying] = members as [Member, Member, Member];
     await leaving.consumer.disconnect();
-    await eventually(() => staying.every((m) => m.assigned.length === 3) && new Set(staying.flatMap((m) => m.assigned)).size === 6, 20_000, 'two members with three partitions each');
+    await eventually(
+      () => staying.every((m) => m.assigned.length === 3) && new Set(staying.flatMap((m) => m.assigned)).size === 6,
+      20_000,
+      'two members with three partitions each',
+    );
 
-    await producer.send({ topic: 'cg', messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` })) });
-    await eventually(() => staying.flatMap((m) => m.seen).filter((v) => v.startsWith('second-')).length >= 30, 10_000, 'second 30 records consumed');
+    await producer.send({
+      topic: 'cg',
+      messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` })),
+    });
+    await eventually(
+      () => staying.flatMap((m) => m.seen).filter((v) => v.startsWith('second-')).length >= 30,
+      10_000,
+      'second 30 records consumed',
+    );
     const seconds = staying.flatMap((m) => m.seen).filter((v) => v.startsWith('second-'));
     expect(new Set(seconds).size).toBe(30);
 

@@ -24,7 +24,12 @@ afterAll(async () => {
 async function values(topic: string): Promise<string[]> {
   const out: string[] = [];
   for (const p of k.cluster.partitions(topic)) {
-    const recs = await k.cluster.readRecords({ topic, partition: p.partition, start: { type: 'earliest' }, limit: 10_000 });
+    const recs = await k.cluster.readRecords({
+      topic,
+      partition: p.partition,
+      start: { type: 'earliest' },
+      limit: 10_000,
+    });
     out.push(...recs.map((r) => r.value!.toString()));
   }
   return out.sort();
@@ -51,7 +56,11 @@ describe('kafkajs producer', () => {
     await k.cluster.createTopic({ name: 'gzip', partitions: 1, replicationFactor: 3 });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: 'gzip', compression: CompressionTypes.GZIP, messages: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `compressible value ${i} `.repeat(10) })) });
+    await producer.send({
+      topic: 'gzip',
+      compression: CompressionTypes.GZIP,
+      messages: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `compressible value ${i} `.repeat(10) })),
+    });
     await producer.disconnect();
     const batch = (await k.cluster.fetch('gzip', 0, 0)).batches[0]!;
     expect(batch.readInt16BE(21) & 7).toBe(1); // stored as gzip, as received
@@ -62,7 +71,13 @@ describe('kafkajs producer', () => {
 
   it('idempotent producer: a batch retried after a request timeout is stored once', async () => {
     await k.cluster.createTopic({ name: 'idem', partitions: 1, replicationFactor: 3 });
-    const idem = new Kafka({ clientId: 'idem', brokers: k.brokers, logLevel: logLevel.NOTHING, requestTimeout: 250, retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 300 } });
+    const idem = new Kafka({
+      clientId: 'idem',
+      brokers: k.brokers,
+      logLevel: logLevel.NOTHING,
+      requestTimeout: 250,
+      retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 300 },
+    });
     const producer = idem.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({ topic: 'idem', acks: -1, messages: [{ value: 'before' }] });
@@ -91,18 +106,26 @@ describe('kafkajs producer', () => {
     expect(recs[1]!.offset).toBe(1);
   });
 
-  it('puts keyed records on the partition the engine\'s partitioner picks for the key', async () => {
+  it("puts keyed records on the partition the engine's partitioner picks for the key", async () => {
     await k.cluster.createTopic({ name: 'keys', partitions: 7, replicationFactor: 2 });
     const keys = Array.from({ length: 60 }, (_, i) => `user-${i * 7919}`);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'keys', messages: keys.map((key) => ({ key, value: key })) });
     await producer.disconnect();
-    const engine = await k.cluster.produce('keys', keys.map((key) => ({ key, value: 'engine' })));
+    const engine = await k.cluster.produce(
+      'keys',
+      keys.map((key) => ({ key, value: 'engine' })),
+    );
     const expected = new Map(keys.map((key, i) => [key, engine[i]!.partition]));
     const seen = new Map<string, number>();
     for (const p of k.cluster.partitions('keys')) {
-      const recs = await k.cluster.readRecords({ topic: 'keys', partition: p.partition, start: { type: 'earliest' }, limit: 1000 });
+      const recs = await k.cluster.readRecords({
+        topic: 'keys',
+        partition: p.partition,
+        start: { type: 'earliest' },
+        limit: 1000,
+      });
       for (const r of recs) if (r.value!.toString() !== 'engine') seen.set(r.key!.toString(), p.partition);
     }
     expect(seen.size).toBe(keys.length);

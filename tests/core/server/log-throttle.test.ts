@@ -6,7 +6,12 @@ import { throttleLog } from '../../../core/server/log-throttle';
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-const event = (type: ServerLogEvent['type'], brokerId = 0): ServerLogEvent => ({ level: 'warn', type, brokerId, message: `${type} from a client` });
+const event = (type: ServerLogEvent['type'], brokerId = 0): ServerLogEvent => ({
+  level: 'warn',
+  type,
+  brokerId,
+  message: `${type} from a client`,
+});
 
 describe('throttleLog', () => {
   it('passes the first events of a type, then one summary line with the count per interval', () => {
@@ -17,7 +22,11 @@ describe('throttleLog', () => {
     expect(out.map((e) => e.type)).toEqual(['malformed', 'malformed', 'malformed', 'oversized']);
     vi.advanceTimersByTime(10_000);
     expect(out).toHaveLength(5);
-    expect(out[4]).toMatchObject({ type: 'suppressed', level: 'warn', message: "997 more 'malformed' events in the last 10 s not logged (brokers 0, 1)" });
+    expect(out[4]).toMatchObject({
+      type: 'suppressed',
+      level: 'warn',
+      message: "997 more 'malformed' events in the last 10 s not logged (brokers 0, 1)",
+    });
     // A new interval starts afresh.
     log(event('malformed'));
     expect(out).toHaveLength(6);

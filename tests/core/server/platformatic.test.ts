@@ -6,7 +6,12 @@
  * configs, log dirs, offsets).
  */
 import {
-  Admin, Consumer, Producer, compatibilityPartitioner, stringDeserializers, stringSerializers,
+  Admin,
+  Consumer,
+  Producer,
+  compatibilityPartitioner,
+  stringDeserializers,
+  stringSerializers,
 } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/temp-cluster';
@@ -28,20 +33,52 @@ afterAll(async () => {
 describe('@platformatic/kafka', () => {
   it('produces with none, gzip, snappy and lz4 and a group of two consumes everything', async () => {
     await admin.createTopics({ topics: ['plt'], partitions: 4, replicas: 3 });
-    const producer = new Producer({ clientId: 'plt-producer', bootstrapBrokers: k.brokers, serializers: stringSerializers, acks: -1 });
+    const producer = new Producer({
+      clientId: 'plt-producer',
+      bootstrapBrokers: k.brokers,
+      serializers: stringSerializers,
+      acks: -1,
+    });
     const codecs = ['none', 'gzip', 'snappy', 'lz4'] as const;
     for (const compression of codecs) {
-      await producer.send({ compression, messages: Array.from({ length: 20 }, (_, i) => ({ topic: 'plt', key: `${compression}-${i}`, value: `${compression} ${i}` })) });
+      await producer.send({
+        compression,
+        messages: Array.from({ length: 20 }, (_, i) => ({
+          topic: 'plt',
+          key: `${compression}-${i}`,
+          value: `${compression} ${i}`,
+        })),
+      });
     }
     await producer.close();
     // Each codec's batches are stored as sent.
     const stored = new Set<number>();
-    for (const p of k.cluster.partitions('plt')) for (const b of (await k.cluster.fetch('plt', p.partition, 0)).batches) stored.add(b.readInt16BE(21) & 7);
+    for (const p of k.cluster.partitions('plt'))
+      for (const b of (await k.cluster.fetch('plt', p.partition, 0)).batches) stored.add(b.readInt16BE(21) & 7);
     expect([...stored].sort()).toEqual([0, 1, 2, 3]);
 
     const received = new Set<string>();
-    const consumers = [0, 1].map((i) => new Consumer({ groupId: 'plt-group', clientId: `plt-consumer-${i}`, bootstrapBrokers: k.brokers, deserializers: stringDeserializers, maxWaitTime: 200 }));
-    const streams = await Promise.all(consumers.map((c) => c.consume({ topics: ['plt'], mode: 'earliest', autocommit: 100, sessionTimeout: 10_000, heartbeatInterval: 300 })));
+    const consumers = [0, 1].map(
+      (i) =>
+        new Consumer({
+          groupId: 'plt-group',
+          clientId: `plt-consumer-${i}`,
+          bootstrapBrokers: k.brokers,
+          deserializers: stringDeserializers,
+          maxWaitTime: 200,
+        }),
+    );
+    const streams = await Promise.all(
+      consumers.map((c) =>
+        c.consume({
+          topics: ['plt'],
+          mode: 'earliest',
+          autocommit: 100,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 300,
+        }),
+      ),
+    );
     for (const s of streams) s.on('data', (m) => received.add(m.value as string));
     await eventually(() => received.size === 80, 20_000, '80 records consumed');
     const groups = await admin.describeGroups({ groups: ['plt-group'] });
@@ -55,12 +92,25 @@ describe('@platformatic/kafka', () => {
   it('puts keyed records (Java-compatible partitioner) where the engine puts them', async () => {
     await admin.createTopics({ topics: ['plt-keys'], partitions: 5, replicas: 2 });
     const keys = Array.from({ length: 40 }, (_, i) => `order-${i * 31}`);
-    const producer = new Producer({ clientId: 'plt-keys', bootstrapBrokers: k.brokers, serializers: stringSerializers, partitioner: compatibilityPartitioner });
+    const producer = new Producer({
+      clientId: 'plt-keys',
+      bootstrapBrokers: k.brokers,
+      serializers: stringSerializers,
+      partitioner: compatibilityPartitioner,
+    });
     await producer.send({ messages: keys.map((key) => ({ topic: 'plt-keys', key, value: key })) });
     await producer.close();
-    const engine = await k.cluster.produce('plt-keys', keys.map((key) => ({ key, value: 'engine' })));
+    const engine = await k.cluster.produce(
+      'plt-keys',
+      keys.map((key) => ({ key, value: 'engine' })),
+    );
     for (const p of k.cluster.partitions('plt-keys')) {
-      const recs = await k.cluster.readRecords({ topic: 'plt-keys', partition: p.partition, start: { type: 'earliest' }, limit: 1000 });
+      const recs = await k.cluster.readRecords({
+        topic: 'plt-keys',
+        partition: p.partition,
+        start: { type: 'earliest' },
+        limit: 1000,
+      });
       for (const r of recs) {
         if (r.value!.toString() === 'engine') continue;
         expect(engine[keys.indexOf(r.key!.toString())]!.partition).toBe(p.partition);
@@ -73,14 +123,24 @@ describe('@platformatic/kafka', () => {
     const groups = await admin.listGroups();
     expect(groups.get('plt-group')).toMatchObject({ id: 'plt-group', protocolType: 'consumer' });
     const offsets = await admin.listConsumerGroupOffsets({ groups: ['plt-group'] });
-    const committed = offsets[0]!.topics.find((t) => t.name === 'plt')!.partitions.reduce((n, p) => n + Number(p.committedOffset), 0);
+    const committed = offsets[0]!.topics
+      .find((t) => t.name === 'plt')!
+      .partitions.reduce((n, p) => n + Number(p.committedOffset), 0);
     expect(committed).toBe(80);
     await admin.deleteConsumerGroupOffsets({ groupId: 'plt-group', topics: [{ name: 'plt', partitionIndexes: [0] }] });
     const left = (await k.groups!.coordinator.fetchOffsets({ groupId: 'plt-group', partitions: null })).offsets;
     expect(left.map((o) => o.partition).sort()).toEqual([1, 2, 3]);
     const configs = await admin.describeConfigs({ resources: [{ resourceType: 2, resourceName: 'plt' }] });
     expect(configs[0]!.configs.find((c) => c.name === 'retention.ms')!.value).toBe('604800000');
-    await admin.incrementalAlterConfigs({ resources: [{ resourceType: 2, resourceName: 'plt', configs: [{ name: 'retention.ms', configOperation: 0, value: '60000' }] }] });
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: 2,
+          resourceName: 'plt',
+          configs: [{ name: 'retention.ms', configOperation: 0, value: '60000' }],
+        },
+      ],
+    });
     expect(k.cluster.describeConfigs('plt').find((c) => c.name === 'retention.ms')!.value).toBe('60000');
     const dirs = await admin.describeLogDirs({ topics: [{ name: 'plt', partitions: [0, 1, 2, 3] }] });
     expect(dirs.length).toBe(3);

@@ -16,7 +16,12 @@ let k: TestKafka;
 beforeAll(async () => {
   k = await startKafka({
     groups: false,
-    listeners: { users: [{ username: 'alice', password: 'alice-secret' }, { username: 'bob', password: 'bob-secret', mechanisms: ['PLAIN'] }] },
+    listeners: {
+      users: [
+        { username: 'alice', password: 'alice-secret' },
+        { username: 'bob', password: 'bob-secret', mechanisms: ['PLAIN'] },
+      ],
+    },
   });
 });
 
@@ -25,7 +30,13 @@ afterAll(async () => {
 });
 
 function client(sasl: SASLOptions): Kafka {
-  return new Kafka({ clientId: 'sasl-test', brokers: k.brokers, sasl, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  return new Kafka({
+    clientId: 'sasl-test',
+    brokers: k.brokers,
+    sasl,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
 }
 
 describe('SASL', () => {
@@ -61,8 +72,12 @@ describe('SASL', () => {
   }
 
   it('refuses an unknown user and a mechanism the user may not use', async () => {
-    await expect(client({ mechanism: 'scram-sha-256', username: 'mallory', password: 'x' }).admin().connect()).rejects.toThrow();
-    await expect(client({ mechanism: 'scram-sha-256', username: 'bob', password: 'bob-secret' }).admin().connect()).rejects.toThrow();
+    await expect(
+      client({ mechanism: 'scram-sha-256', username: 'mallory', password: 'x' }).admin().connect(),
+    ).rejects.toThrow();
+    await expect(
+      client({ mechanism: 'scram-sha-256', username: 'bob', password: 'bob-secret' }).admin().connect(),
+    ).rejects.toThrow();
     const ok = client({ mechanism: 'plain', username: 'bob', password: 'bob-secret' }).admin();
     await ok.connect();
     await ok.disconnect();
@@ -77,7 +92,11 @@ describe('SASL', () => {
   });
 
   it('authenticates @platformatic/kafka with SCRAM-SHA-512', async () => {
-    const admin = new Admin({ clientId: 'plt-sasl', bootstrapBrokers: k.brokers, sasl: { mechanism: 'SCRAM-SHA-512', username: 'alice', password: 'alice-secret' } });
+    const admin = new Admin({
+      clientId: 'plt-sasl',
+      bootstrapBrokers: k.brokers,
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'alice', password: 'alice-secret' },
+    });
     expect(await admin.listTopics()).toEqual(expect.arrayContaining(['sasl-plain']));
     await admin.close();
   });

@@ -32,17 +32,29 @@ async function clientTo(brokerId: number): Promise<RawClient> {
 }
 
 describe('ApiVersions', () => {
-  it('advertises exactly the served APIs, with version ranges within the codec\'s', async () => {
+  it("advertises exactly the served APIs, with version ranges within the codec's", async () => {
     const c = await clientTo(0);
     const r = await c.request(API_KEYS.ApiVersions, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
     expect(r.errorCode).toBe(0);
     const byKey = new Map(r.apiKeys.map((a) => [a.apiKey, a]));
-    expect([...byKey.keys()].sort((a, b) => a - b)).toEqual(k.kafka.advertisedApis().map((a) => a.apiKey).sort((a, b) => a - b));
+    expect([...byKey.keys()].sort((a, b) => a - b)).toEqual(
+      k.kafka
+        .advertisedApis()
+        .map((a) => a.apiKey)
+        .sort((a, b) => a - b),
+    );
     // Produce v0-2 are advertised but not served, as in Kafka 4.0 (KAFKA-18659).
     expect(byKey.get(API_KEYS.Produce)).toMatchObject({ minVersion: 0, maxVersion: 11 });
     expect(byKey.get(API_KEYS.Fetch)).toMatchObject({ minVersion: 4, maxVersion: 17 });
     expect(byKey.get(API_KEYS.Metadata)).toMatchObject({ minVersion: 0, maxVersion: 12 });
-    for (const key of [API_KEYS.JoinGroup, API_KEYS.OffsetCommit, API_KEYS.DescribeCluster, API_KEYS.IncrementalAlterConfigs, API_KEYS.InitProducerId]) expect(byKey.has(key)).toBe(true);
+    for (const key of [
+      API_KEYS.JoinGroup,
+      API_KEYS.OffsetCommit,
+      API_KEYS.DescribeCluster,
+      API_KEYS.IncrementalAlterConfigs,
+      API_KEYS.InitProducerId,
+    ])
+      expect(byKey.has(key)).toBe(true);
     // No users configured: SASL is not offered.
     expect(byKey.has(API_KEYS.SaslHandshake)).toBe(false);
     c.close();
@@ -51,7 +63,10 @@ describe('ApiVersions', () => {
   it('answers a too-new ApiVersions with UNSUPPORTED_VERSION and the supported ranges in a v0 response (KIP-511)', async () => {
     const c = await clientTo(1);
     // Version 127 of ApiVersions, flexible header (v2) as a newer client would send it.
-    const frame = encodeRequest(API_KEYS.ApiVersions, 4, 7, 'future-client', { clientSoftwareName: 'x', clientSoftwareVersion: '9' });
+    const frame = encodeRequest(API_KEYS.ApiVersions, 4, 7, 'future-client', {
+      clientSoftwareName: 'x',
+      clientSoftwareVersion: '9',
+    });
     frame.writeInt16BE(127, 6);
     c.write(frame);
     await sleep(100);
@@ -62,7 +77,11 @@ describe('ApiVersions', () => {
     expect(f.readInt16BE(4)).toBe(35);
     const count = f.readInt32BE(6);
     expect(count).toBe(k.kafka.advertisedApis().length);
-    const entries = Array.from({ length: count }, (_, i) => [f.readInt16BE(10 + i * 6), f.readInt16BE(12 + i * 6), f.readInt16BE(14 + i * 6)]);
+    const entries = Array.from({ length: count }, (_, i) => [
+      f.readInt16BE(10 + i * 6),
+      f.readInt16BE(12 + i * 6),
+      f.readInt16BE(14 + i * 6),
+    ]);
     expect(entries).toContainEqual([API_KEYS.ApiVersions, 0, 4]);
     // The connection stays usable: the client retries with a version it now knows.
     const r = await c.request(API_KEYS.ApiVersions, 0);
@@ -80,7 +99,9 @@ describe('ApiVersions', () => {
     const b = await clientTo(0);
     b.send(API_KEYS.Produce, 2, { acks: 1, timeoutMs: 1000, topicData: [] });
     expect((await within(b.closed, 2000)).done).toBe(true);
-    expect(k.logs.filter((l) => l.type === 'unsupported' && (l.apiKey === 999 || l.apiKey === API_KEYS.Produce)).length).toBeGreaterThanOrEqual(2);
+    expect(
+      k.logs.filter((l) => l.type === 'unsupported' && (l.apiKey === 999 || l.apiKey === API_KEYS.Produce)).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -90,7 +111,11 @@ describe('Produce', () => {
     const c = await clientTo(leader);
     const before = k.cluster.partitions('wire')[0]!.highWatermark;
     const batch = await buildBatchAsync({ records: [{ key: 'a', value: 'fire-and-forget' }] });
-    const id = c.send(API_KEYS.Produce, 9, { acks: 0, timeoutMs: 1000, topicData: [{ name: 'wire', partitionData: [{ index: 0, records: batch }] }] });
+    const id = c.send(API_KEYS.Produce, 9, {
+      acks: 0,
+      timeoutMs: 1000,
+      topicData: [{ name: 'wire', partitionData: [{ index: 0, records: batch }] }],
+    });
     const md = await c.request(API_KEYS.Metadata, 12, { topics: [] });
     expect(md.brokers.length).toBe(3);
     // Only the Metadata response arrived: its correlation id follows the produce's.
@@ -105,7 +130,11 @@ describe('Produce', () => {
     const follower = [0, 1, 2].find((b) => b !== leader)!;
     const c = await clientTo(follower);
     const batch = await buildBatchAsync({ records: [{ value: 'x' }] });
-    const r = await c.request(API_KEYS.Produce, 10, { acks: -1, timeoutMs: 1000, topicData: [{ name: 'wire', partitionData: [{ index: 1, records: batch }] }] });
+    const r = await c.request(API_KEYS.Produce, 10, {
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'wire', partitionData: [{ index: 1, records: batch }] }],
+    });
     const p = r.responses[0]!.partitionResponses[0]!;
     expect(p.errorCode).toBe(6);
     expect(p.currentLeader.leaderId).toBe(leader);
@@ -119,12 +148,27 @@ describe('Produce', () => {
     const c = await clientTo(leader);
     const sent: Buffer[] = [];
     for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
-      const batch = await buildBatchAsync({ compression, records: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `${compression} value ${i} `.repeat(5) })) });
+      const batch = await buildBatchAsync({
+        compression,
+        records: Array.from({ length: 20 }, (_, i) => ({
+          key: `k${i}`,
+          value: `${compression} value ${i} `.repeat(5),
+        })),
+      });
       sent.push(Buffer.from(batch));
-      const r = await c.request(API_KEYS.Produce, 9, { acks: -1, timeoutMs: 5000, topicData: [{ name: 'codecs', partitionData: [{ index: 0, records: batch }] }] });
+      const r = await c.request(API_KEYS.Produce, 9, {
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'codecs', partitionData: [{ index: 0, records: batch }] }],
+      });
       expect(r.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
     }
-    const f = await c.request(API_KEYS.Fetch, 12, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, topics: [{ topic: 'codecs', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] });
+    const f = await c.request(API_KEYS.Fetch, 12, {
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      topics: [{ topic: 'codecs', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+    });
     const batches = splitBatches(f.responses[0]!.partitions[0]!.records!);
     expect(batches.length).toBe(4);
     batches.forEach((b, i) => {
@@ -142,11 +186,17 @@ describe('Produce', () => {
       const c = await clientTo(leaderOf('wire', 1));
       const before = k.cluster.partitions('wire')[1]!.logEndOffset;
       const batch = buildBatch({ records: [{ value: `old v${version}` }] });
-      c.send(API_KEYS.Produce, version, { acks: 1, timeoutMs: 5000, topicData: [{ name: 'wire', partitionData: [{ index: 1, records: batch }] }] });
+      c.send(API_KEYS.Produce, version, {
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'wire', partitionData: [{ index: 1, records: batch }] }],
+      });
       await c.closed;
       expect(c.frames.length).toBe(0);
       expect(k.cluster.partitions('wire')[1]!.logEndOffset).toBe(before);
-      expect(k.logs.some((l) => l.type === 'unsupported' && l.apiKey === API_KEYS.Produce && l.apiVersion === version)).toBe(true);
+      expect(
+        k.logs.some((l) => l.type === 'unsupported' && l.apiKey === API_KEYS.Produce && l.apiVersion === version),
+      ).toBe(true);
     }
   });
 
@@ -154,8 +204,19 @@ describe('Produce', () => {
     const c = await clientTo(0);
     const ids = new Set<number>();
     // @platformatic/kafka sends producerId 0, epoch 0 (v5); kafkajs v1 carries no id; v4 with -1/-1 is librdkafka's.
-    for (const [version, producerId, producerEpoch] of [[5, 0, 0], [5, 0, 0], [4, -1, -1], [1, -1, -1], [3, 7, 3]] as const) {
-      const r = await c.request(API_KEYS.InitProducerId, version, { transactionalId: null, transactionTimeoutMs: 60000, producerId, producerEpoch });
+    for (const [version, producerId, producerEpoch] of [
+      [5, 0, 0],
+      [5, 0, 0],
+      [4, -1, -1],
+      [1, -1, -1],
+      [3, 7, 3],
+    ] as const) {
+      const r = await c.request(API_KEYS.InitProducerId, version, {
+        transactionalId: null,
+        transactionTimeoutMs: 60000,
+        producerId,
+        producerEpoch,
+      });
       expect(r).toMatchObject({ errorCode: 0, producerEpoch: 0 });
       ids.add(Number(r.producerId));
     }
@@ -165,12 +226,29 @@ describe('Produce', () => {
 
   it('appends pipelined batches in request order although compressed ones are validated asynchronously', async () => {
     const c = await clientTo(leaderOf('wire', 0));
-    const init = await c.request(API_KEYS.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    const init = await c.request(API_KEYS.InitProducerId, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1,
+      producerEpoch: -1,
+    });
     const pid = Number(init.producerId);
     // A large gzip batch (decompressed off the event loop) followed at once by small plain ones.
-    const big = await buildBatchAsync({ compression: 'gzip', producerId: pid, producerEpoch: 0, baseSequence: 0, records: Array.from({ length: 2000 }, (_, i) => ({ value: `gzip ${i} `.repeat(20) })) });
-    const small = (seq: number) => buildBatch({ producerId: pid, producerEpoch: 0, baseSequence: seq, records: [{ value: `plain ${seq}` }] });
-    const send = (records: Buffer) => c.request(API_KEYS.Produce, 9, { acks: 1, timeoutMs: 5000, topicData: [{ name: 'wire', partitionData: [{ index: 0, records }] }] });
+    const big = await buildBatchAsync({
+      compression: 'gzip',
+      producerId: pid,
+      producerEpoch: 0,
+      baseSequence: 0,
+      records: Array.from({ length: 2000 }, (_, i) => ({ value: `gzip ${i} `.repeat(20) })),
+    });
+    const small = (seq: number) =>
+      buildBatch({ producerId: pid, producerEpoch: 0, baseSequence: seq, records: [{ value: `plain ${seq}` }] });
+    const send = (records: Buffer) =>
+      c.request(API_KEYS.Produce, 9, {
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'wire', partitionData: [{ index: 0, records }] }],
+      });
     const rs = await Promise.all([send(big), send(small(2000)), send(small(2001))]);
     const parts = rs.map((r) => r.responses[0]!.partitionResponses[0]!);
     expect(parts.map((p) => p.errorCode)).toEqual([0, 0, 0]);
@@ -181,12 +259,26 @@ describe('Produce', () => {
 
   it('deduplicates a retried idempotent batch and refuses a sequence gap', async () => {
     const c = await clientTo(leaderOf('wire', 2));
-    const init = await c.request(API_KEYS.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    const init = await c.request(API_KEYS.InitProducerId, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1,
+      producerEpoch: -1,
+    });
     expect(init.errorCode).toBe(0);
     const pid = init.producerId;
     const produce = async (baseSequence: number, value: string) => {
-      const batch = await buildBatchAsync({ producerId: pid, producerEpoch: init.producerEpoch, baseSequence, records: [{ value }, { value: `${value}-2` }] });
-      const r = await c.request(API_KEYS.Produce, 9, { acks: -1, timeoutMs: 5000, topicData: [{ name: 'wire', partitionData: [{ index: 2, records: batch }] }] });
+      const batch = await buildBatchAsync({
+        producerId: pid,
+        producerEpoch: init.producerEpoch,
+        baseSequence,
+        records: [{ value }, { value: `${value}-2` }],
+      });
+      const r = await c.request(API_KEYS.Produce, 9, {
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'wire', partitionData: [{ index: 2, records: batch }] }],
+      });
       return r.responses[0]!.partitionResponses[0]!;
     };
     const first = await produce(0, 'one');
@@ -196,7 +288,12 @@ describe('Produce', () => {
     expect((await produce(2, 'two')).errorCode).toBe(0);
     const gap = await produce(7, 'gap');
     expect(gap.errorCode).toBe(45); // OUT_OF_ORDER_SEQUENCE_NUMBER
-    const records = await k.cluster.readRecords({ topic: 'wire', partition: 2, start: { type: 'earliest' }, limit: 100 });
+    const records = await k.cluster.readRecords({
+      topic: 'wire',
+      partition: 2,
+      start: { type: 'earliest' },
+      limit: 100,
+    });
     expect(records.map((r) => r.value?.toString()).filter((v) => v?.startsWith('one'))).toEqual(['one', 'one-2']);
     c.close();
   });
@@ -221,7 +318,15 @@ describe('Fetch', () => {
     const c = await clientTo(leaderOf('longpoll', 0));
     const started = Date.now();
     // maxWaitMs far beyond the test's timeout: the fetch can only answer by being woken by the append.
-    const fetching = c.request(API_KEYS.Fetch, 11, { maxWaitMs: 600_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'longpoll', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] });
+    const fetching = c.request(API_KEYS.Fetch, 11, {
+      maxWaitMs: 600_000,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 'longpoll', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+    });
     await sleep(300);
     await k.cluster.produce('longpoll', [{ value: 'wake up' }], { acks: 1 });
     const r = await fetching;
@@ -235,7 +340,12 @@ describe('Fetch', () => {
 
   it('declines fetch sessions: session id 0 back, unknown session ids refused', async () => {
     const c = await clientTo(leaderOf('wire', 0));
-    const req = { maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [{ topic: 'wire', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] };
+    const req = {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      topics: [{ topic: 'wire', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+    };
     const fresh = await c.request(API_KEYS.Fetch, 11, { ...req, sessionId: 0, sessionEpoch: 0 });
     expect(fresh).toMatchObject({ errorCode: 0, sessionId: 0 });
     const unknown = await c.request(API_KEYS.Fetch, 11, { ...req, sessionId: 1234, sessionEpoch: 1 });
@@ -246,14 +356,30 @@ describe('Fetch', () => {
   it('keeps to per-partition and response max bytes, always returning at least one batch, with HW and log start', async () => {
     await k.cluster.createTopic({ name: 'sizes', partitions: 2, replicationFactor: 1, assignments: [[0], [0]] });
     for (let i = 0; i < 10; i++) {
-      await k.cluster.produceBatch('sizes', 0, await buildBatchAsync({ records: [{ value: Buffer.alloc(1000, i) }] }), { acks: 1 });
-      await k.cluster.produceBatch('sizes', 1, await buildBatchAsync({ records: [{ value: Buffer.alloc(1000, i) }] }), { acks: 1 });
+      await k.cluster.produceBatch('sizes', 0, await buildBatchAsync({ records: [{ value: Buffer.alloc(1000, i) }] }), {
+        acks: 1,
+      });
+      await k.cluster.produceBatch('sizes', 1, await buildBatchAsync({ records: [{ value: Buffer.alloc(1000, i) }] }), {
+        acks: 1,
+      });
     }
     await k.cluster.deleteRecords('sizes', 1, 2);
     const c = await clientTo(0);
-    const fetch = (partitionMaxBytes: number, maxBytes: number) => c.request(API_KEYS.Fetch, 12, {
-      maxWaitMs: 0, minBytes: 1, maxBytes, topics: [{ topic: 'sizes', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes }, { partition: 1, fetchOffset: 2, partitionMaxBytes }] }],
-    });
+    const fetch = (partitionMaxBytes: number, maxBytes: number) =>
+      c.request(API_KEYS.Fetch, 12, {
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes,
+        topics: [
+          {
+            topic: 'sizes',
+            partitions: [
+              { partition: 0, fetchOffset: 0, partitionMaxBytes },
+              { partition: 1, fetchOffset: 2, partitionMaxBytes },
+            ],
+          },
+        ],
+      });
     const small = await fetch(10, 1 << 20);
     expect(splitBatches(small.responses[0]!.partitions[0]!.records!).length).toBe(1);
     expect(small.responses[0]!.partitions[1]!).toMatchObject({ highWatermark: 10, logStartOffset: 2 });
@@ -271,7 +397,13 @@ describe('ListOffsets', () => {
     const t0 = Date.now() - 100_000;
     for (let i = 0; i < 5; i++) await k.cluster.produce('times', [{ value: `v${i}`, timestamp: t0 + i * 1000 }]);
     const c = await clientTo(leaderOf('times', 0));
-    const ask = async (timestamp: number) => (await c.request(API_KEYS.ListOffsets, 7, { replicaId: -1, topics: [{ name: 'times', partitions: [{ partitionIndex: 0, timestamp }] }] })).topics[0]!.partitions[0]!;
+    const ask = async (timestamp: number) =>
+      (
+        await c.request(API_KEYS.ListOffsets, 7, {
+          replicaId: -1,
+          topics: [{ name: 'times', partitions: [{ partitionIndex: 0, timestamp }] }],
+        })
+      ).topics[0]!.partitions[0]!;
     expect((await ask(-2)).offset).toBe(0);
     expect((await ask(-1)).offset).toBe(5);
     expect(await ask(-3)).toMatchObject({ offset: 4, timestamp: t0 + 4000 });
@@ -284,20 +416,34 @@ describe('ListOffsets', () => {
 describe('Metadata', () => {
   it('auto-creates a requested topic with the default partitions when allowed, and not otherwise', async () => {
     const c = await clientTo(2);
-    const denied = await c.request(API_KEYS.Metadata, 9, { topics: [{ name: 'auto-no' }], allowAutoTopicCreation: false });
+    const denied = await c.request(API_KEYS.Metadata, 9, {
+      topics: [{ name: 'auto-no' }],
+      allowAutoTopicCreation: false,
+    });
     expect(denied.topics[0]!.errorCode).toBe(3);
-    const created = await c.request(API_KEYS.Metadata, 9, { topics: [{ name: 'auto-yes' }], allowAutoTopicCreation: true });
+    const created = await c.request(API_KEYS.Metadata, 9, {
+      topics: [{ name: 'auto-yes' }],
+      allowAutoTopicCreation: true,
+    });
     expect(created.topics[0]).toMatchObject({ errorCode: 0, name: 'auto-yes' });
     expect(created.topics[0]!.partitions.length).toBe(k.cluster.options.defaultPartitions);
     expect(created.topics[0]!.partitions[0]!.replicaNodes.length).toBe(3);
-    const bad = await c.request(API_KEYS.Metadata, 9, { topics: [{ name: 'bad name!' }], allowAutoTopicCreation: true });
+    const bad = await c.request(API_KEYS.Metadata, 9, {
+      topics: [{ name: 'bad name!' }],
+      allowAutoTopicCreation: true,
+    });
     expect(bad.topics[0]!.errorCode).toBe(17);
     c.close();
   });
 
   it('answers responses in request order even when a later request completes first', async () => {
     const c = await clientTo(leaderOf('wire', 0));
-    const slow = c.request(API_KEYS.Fetch, 11, { maxWaitMs: 400, minBytes: 1 << 30, maxBytes: 1 << 20, topics: [{ topic: 'wire', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }] });
+    const slow = c.request(API_KEYS.Fetch, 11, {
+      maxWaitMs: 400,
+      minBytes: 1 << 30,
+      maxBytes: 1 << 20,
+      topics: [{ topic: 'wire', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }],
+    });
     const fast = c.request(API_KEYS.Metadata, 12, { topics: null });
     const order: string[] = [];
     await Promise.all([slow.then(() => order.push('fetch')), fast.then(() => order.push('metadata'))]);
@@ -307,7 +453,7 @@ describe('Metadata', () => {
 });
 
 describe('Broker lifecycle', () => {
-  it('closes a stopped broker\'s listener, reports its replicas offline, and reopens the same port on start', async () => {
+  it("closes a stopped broker's listener, reports its replicas offline, and reopens the same port on start", async () => {
     const port1 = k.port(1);
     const c = await clientTo(1);
     await k.cluster.stopBroker(1);

@@ -9,7 +9,9 @@ const topicId = Buffer.alloc(16, 7);
 const settings = { segmentBytes: 1024 * 1024, segmentMs: 7 * 24 * 3600 * 1000 };
 
 function batchOf(n: number, ts = Date.now(), size = 10): Buffer {
-  return buildBatch({ records: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(size, i), timestamp: ts + i })) });
+  return buildBatch({
+    records: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(size, i), timestamp: ts + i })),
+  });
 }
 
 describe('PartitionLog', () => {
@@ -32,7 +34,10 @@ describe('PartitionLog', () => {
     expect([a.baseOffset, a.lastOffset, b.baseOffset, b.lastOffset]).toEqual([0, 4, 5, 6]);
     expect(log.logEndOffset).toBe(7);
     const read = await log.read(0, 1 << 20, log.logEndOffset);
-    expect(read.map((x) => [batchBaseOffset(x), batchLastOffset(x), x.readInt32BE(12)])).toEqual([[0, 4, 3], [5, 6, 3]]);
+    expect(read.map((x) => [batchBaseOffset(x), batchLastOffset(x), x.readInt32BE(12)])).toEqual([
+      [0, 4, 3],
+      [5, 6, 3],
+    ]);
     expect(log.epochs).toEqual([{ epoch: 3, startOffset: 0 }]);
   });
 

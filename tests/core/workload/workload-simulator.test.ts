@@ -40,7 +40,13 @@ describe('workload simulator', () => {
     const clock = manualClock();
     const { env, sim } = await setup(clock);
     const status = await sim.start({ ratePerSec: 400, consumers: 0, processingDelayMs: 0, sensors: 20 });
-    expect(status).toMatchObject({ state: 'running', topic: 'sensor-readings', groupId: 'sensor-processor', partitions: 6, ratePerSec: 400 });
+    expect(status).toMatchObject({
+      state: 'running',
+      topic: 'sensor-readings',
+      groupId: 'sensor-processor',
+      partitions: 6,
+      ratePerSec: 400,
+    });
     expect(env.cluster.partitions('sensor-readings')).toHaveLength(6);
     const produced = (n: number) => waitFor(`${n} records produced`, () => sim.status().produced === n);
 
@@ -65,12 +71,21 @@ describe('workload simulator', () => {
     expect(sim.status().skipped).toBe(5000 - 100);
     await waitFor('the high watermarks to reach every record', () => highWatermarks(env, 'sensor-readings') === 3300);
 
-    const records = await env.cluster.readRecords({ topic: 'sensor-readings', start: { type: 'earliest' }, limit: 200 });
+    const records = await env.cluster.readRecords({
+      topic: 'sensor-readings',
+      start: { type: 'earliest' },
+      limit: 200,
+    });
     expect(records.length).toBeGreaterThan(50);
     const byKey = new Map<string, Set<number>>();
     for (const r of records) {
       const key = r.key!.toString();
-      const v = JSON.parse(r.value!.toString()) as { sensorId: string; temperature: number; humidity: number; ts: number };
+      const v = JSON.parse(r.value!.toString()) as {
+        sensorId: string;
+        temperature: number;
+        humidity: number;
+        ts: number;
+      };
       expect(key).toMatch(/^sensor-(\d|1\d|20)$/);
       expect(v.sensorId).toBe(key);
       expect(v.temperature).toBeGreaterThan(-11);
@@ -87,36 +102,62 @@ describe('workload simulator', () => {
   it('shares the partitions among its consumers and reassigns them when consumers are added or removed', async () => {
     const { env, sim } = await setup();
     await sim.start({ ratePerSec: 100, consumers: 1, processingDelayMs: 0 });
-    await waitFor('one consumer with every partition', () => assigned(sim.status()).join() === '0,1,2,3,4,5' && sim.status().members[0]!.state === 'active');
+    await waitFor(
+      'one consumer with every partition',
+      () => assigned(sim.status()).join() === '0,1,2,3,4,5' && sim.status().members[0]!.state === 'active',
+    );
 
     await sim.update({ consumers: 3 });
     const three = await waitFor('three consumers sharing the partitions', () => {
       const s = sim.status();
-      return s.members.length === 3 && s.members.every((m) => m.state === 'active' && m.partitions.length === 2) && assigned(s).join() === '0,1,2,3,4,5' ? s : null;
+      return s.members.length === 3 &&
+        s.members.every((m) => m.state === 'active' && m.partitions.length === 2) &&
+        assigned(s).join() === '0,1,2,3,4,5'
+        ? s
+        : null;
     });
     const described = await env.groups.admin.describeGroup('sensor-processor');
     expect(described.state).toBe('Stable');
     expect(described.members.map((m) => m.clientId).sort()).toEqual(three.members.map((m) => m.clientId).sort());
-    expect(described.members.flatMap((m) => m.assignment.flatMap((a) => a.partitions)).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(described.members.flatMap((m) => m.assignment.flatMap((a) => a.partitions)).sort()).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
 
     await sim.update({ consumers: 2 });
     expect(sim.status().members).toHaveLength(2);
     await waitFor('two consumers with three partitions each', () => {
       const s = sim.status();
-      return s.members.every((m) => m.state === 'active' && m.partitions.length === 3) && assigned(s).join() === '0,1,2,3,4,5';
+      return (
+        s.members.every((m) => m.state === 'active' && m.partitions.length === 3) &&
+        assigned(s).join() === '0,1,2,3,4,5'
+      );
     });
-    await waitFor('the group to see two members', async () => (await env.groups.admin.describeGroup('sensor-processor')).members.length === 2);
+    await waitFor(
+      'the group to see two members',
+      async () => (await env.groups.admin.describeGroup('sensor-processor')).members.length === 2,
+    );
     // Everything produced gets consumed.
-    await waitFor('the consumers to keep up', () => {
-      const s = sim.status();
-      return s.consumed > 100 && s.produced - s.consumed < 50;
-    }, 10_000);
+    await waitFor(
+      'the consumers to keep up',
+      () => {
+        const s = sim.status();
+        return s.consumed > 100 && s.produced - s.consumed < 50;
+      },
+      10_000,
+    );
   });
 
   it('builds lag when the processing delay exceeds what the consumers can do, and works it off when they can', async () => {
     const { env, sim } = await setup();
     // One consumer at 10 ms a record handles 100 a second; 400 a second arrive.
-    const started = await sim.start({ topic: 'slow-work', partitions: 3, groupId: 'slow-group', ratePerSec: 400, consumers: 1, processingDelayMs: 10 });
+    const started = await sim.start({
+      topic: 'slow-work',
+      partitions: 3,
+      groupId: 'slow-group',
+      ratePerSec: 400,
+      consumers: 1,
+      processingDelayMs: 10,
+    });
     expect(started.capacityPerSec).toBe(100);
     await waitFor('the consumer to join', () => sim.status().members[0]?.state === 'active');
     const fetched0 = env.cluster.meter.messagesOutTotal;
@@ -128,7 +169,11 @@ describe('workload simulator', () => {
     expect(fetched).toBeLessThan((s.consumed - consumed0) * 2 + 200);
 
     await sim.update({ processingDelayMs: 0, consumers: 3 });
-    await waitFor('the lag to be worked off', async () => (await env.groups.admin.lag('slow-group')).totalLag < 100, 15_000);
+    await waitFor(
+      'the lag to be worked off',
+      async () => (await env.groups.admin.lag('slow-group')).totalLag < 100,
+      15_000,
+    );
   });
 
   it('stops cleanly: no more records, the group empty, and it can start again', async () => {
@@ -159,15 +204,30 @@ describe('workload simulator', () => {
   it('refuses bad settings and a second workload with Kafka errors', async () => {
     const { sim } = await setup();
     const bad = async (p: Promise<unknown>, name: string, text: RegExp) => {
-      const e = await p.then(() => null, (x: unknown) => x);
+      const e = await p.then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(e).toBeInstanceOf(KafkaError);
       expect((e as KafkaError).errorName).toBe(name);
       expect((e as KafkaError).message).toMatch(text);
     };
     await bad(sim.start({ ratePerSec: -1, consumers: 1, processingDelayMs: 0 }), 'INVALID_REQUEST', /ratePerSec/);
-    await bad(sim.start({ ratePerSec: 1, consumers: 1.5, processingDelayMs: 0 }), 'INVALID_REQUEST', /consumers must be a whole number/);
-    await bad(sim.start({ ratePerSec: 1, consumers: 1, processingDelayMs: 5000 }), 'INVALID_REQUEST', /processingDelayMs/);
-    await bad(sim.start({ topic: '__consumer_offsets', ratePerSec: 1, consumers: 1, processingDelayMs: 0 }), 'INVALID_TOPIC_EXCEPTION', /ordinary topic/);
+    await bad(
+      sim.start({ ratePerSec: 1, consumers: 1.5, processingDelayMs: 0 }),
+      'INVALID_REQUEST',
+      /consumers must be a whole number/,
+    );
+    await bad(
+      sim.start({ ratePerSec: 1, consumers: 1, processingDelayMs: 5000 }),
+      'INVALID_REQUEST',
+      /processingDelayMs/,
+    );
+    await bad(
+      sim.start({ topic: '__consumer_offsets', ratePerSec: 1, consumers: 1, processingDelayMs: 0 }),
+      'INVALID_TOPIC_EXCEPTION',
+      /ordinary topic/,
+    );
     await bad(sim.update({ ratePerSec: 5 }), 'INVALID_REQUEST', /No workload is running/);
     await sim.start({ ratePerSec: 1, consumers: 0, processingDelayMs: 0 });
     await bad(sim.start({ ratePerSec: 1, consumers: 0, processingDelayMs: 0 }), 'INVALID_REQUEST', /already running/);

@@ -47,7 +47,16 @@ export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {
     viewport: { width: 1280, height: 800 },
     deviceScaleFactor: 1,
     colorScheme: opts.colorScheme ?? 'light',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,

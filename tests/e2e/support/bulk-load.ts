@@ -58,23 +58,27 @@ export async function bulkLoad(dataDir: string, brokers: number, topics: BulkTop
       await cluster.createTopic({ name: t.name, partitions: t.partitions, replicationFactor: 1 });
       const template = buildBatch({ records: t.template.map((r) => ({ ...r, timestamp: t.startTime })) });
       const tagAt = t.batchTag ? template.indexOf(t.batchTag) : -1;
-      if (t.batchTag && (tagAt < 0 || template.indexOf(t.batchTag, tagAt + 1) >= 0)) throw new Error(`batchTag ${t.batchTag} must appear exactly once in the template`);
+      if (t.batchTag && (tagAt < 0 || template.indexOf(t.batchTag, tagAt + 1) >= 0))
+        throw new Error(`batchTag ${t.batchTag} must appear exactly once in the template`);
       const perBatch = t.template.length;
       const batches = Math.ceil(t.recordsPerPartition / perBatch);
       for (let p = 0; p < t.partitions; p++) {
         let next = 0;
-        await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-          while (next < batches) {
-            const b = next++;
-            const copy = Buffer.from(template);
-            const ts = t.startTime + b * t.stepMs;
-            setInt64(copy, BASE_TIMESTAMP, ts);
-            setInt64(copy, MAX_TIMESTAMP, ts);
-            if (tagAt >= 0) copy.write(String(b).padStart(t.batchTag!.length, '0').slice(-t.batchTag!.length), tagAt, 'latin1');
-            updateBatchCrc(copy);
-            await cluster.produceBatch(t.name, p, copy, { acks: 1 });
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < batches) {
+              const b = next++;
+              const copy = Buffer.from(template);
+              const ts = t.startTime + b * t.stepMs;
+              setInt64(copy, BASE_TIMESTAMP, ts);
+              setInt64(copy, MAX_TIMESTAMP, ts);
+              if (tagAt >= 0)
+                copy.write(String(b).padStart(t.batchTag!.length, '0').slice(-t.batchTag!.length), tagAt, 'latin1');
+              updateBatchCrc(copy);
+              await cluster.produceBatch(t.name, p, copy, { acks: 1 });
+            }
+          }),
+        );
         records += batches * perBatch;
       }
     }
@@ -87,7 +91,9 @@ export async function bulkLoad(dataDir: string, brokers: number, topics: BulkTop
 
 /** bulkLoad in a child process at the lowest CPU priority; resolves with its result. */
 export async function bulkLoadNiced(dataDir: string, brokers: number, topics: BulkTopic[]): Promise<BulkLoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   try {
     if (child.pid) setPriority(child.pid, 19);
   } catch {

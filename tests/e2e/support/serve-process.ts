@@ -25,7 +25,11 @@ export async function startServeProcess(args: string[] = []): Promise<ServeProce
   const dataDir = mkdtempSync(join(tmpdir(), 'noticeboard-e2e-data-'));
   // Free Kafka ports unless a test asks for some: test files run in parallel.
   const kafkaArgs = args.includes('--kafka-port') ? [] : ['--kafka-port', '0'];
-  const child: ChildProcess = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--port', '0', ...kafkaArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, '--data-dir', dataDir, '--port', '0', ...kafkaArgs, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -55,14 +59,15 @@ export async function startServeProcess(args: string[] = []): Promise<ServeProce
       port: Number(u.port),
       dataDir,
       output: () => out,
-      stop: () => (stopping ??= (async () => {
-        if (child.exitCode === null) child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        const code = await exited;
-        clearTimeout(timer);
-        cleanup();
-        return code;
-      })()),
+      stop: () =>
+        (stopping ??= (async () => {
+          if (child.exitCode === null) child.kill('SIGINT');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          const code = await exited;
+          clearTimeout(timer);
+          cleanup();
+          return code;
+        })()),
     };
   } catch (err) {
     child.kill('SIGKILL');

@@ -16,13 +16,16 @@ export async function readTable(table: Locator): Promise<Array<Record<string, st
     const headers = [...root.querySelectorAll('thead th')].map((th) => text(th));
     return [...root.querySelectorAll('tbody tr')]
       .filter((tr) => [...tr.querySelectorAll('td')].length === headers.length)
-      .map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td, i) => [headers[i] || `#${i}`, text(td)])));
+      .map((tr) =>
+        Object.fromEntries([...tr.querySelectorAll('td')].map((td, i) => [headers[i] || `#${i}`, text(td)])),
+      );
   });
 }
 
 /** The table row whose first cell reads exactly `first` (or matches it). */
 export function rowOf(table: Locator, first: string | RegExp): Locator {
-  const pattern = typeof first === 'string' ? new RegExp(`^\\s*${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : first;
+  const pattern =
+    typeof first === 'string' ? new RegExp(`^\\s*${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : first;
   return table.locator('tbody tr').filter({ has: table.page().locator('td:first-child', { hasText: pattern }) });
 }
 
@@ -30,9 +33,27 @@ export async function cellTexts(row: Locator): Promise<string[]> {
   return (await row.locator('td').allInnerTexts()).map(clean);
 }
 
-const CONTROL_ROLES = new Set(['button', 'textbox', 'searchbox', 'combobox', 'switch', 'checkbox', 'radio', 'link', 'spinbutton', 'slider', 'menuitem', 'tab']);
+const CONTROL_ROLES = new Set([
+  'button',
+  'textbox',
+  'searchbox',
+  'combobox',
+  'switch',
+  'checkbox',
+  'radio',
+  'link',
+  'spinbutton',
+  'slider',
+  'menuitem',
+  'tab',
+]);
 
-interface AXNode { role?: { value?: string }; name?: { value?: string }; ignored?: boolean; backendDOMNodeId?: number }
+interface AXNode {
+  role?: { value?: string };
+  name?: { value?: string };
+  ignored?: boolean;
+  backendDOMNodeId?: number;
+}
 
 /**
  * Controls on the page with no accessible name, as Chromium computes it
@@ -49,9 +70,16 @@ export async function unlabelledControls(page: Page): Promise<string[]> {
       if (n.ignored || !CONTROL_ROLES.has(role) || clean(n.name?.value ?? '') !== '') continue;
       let html = '';
       if (n.backendDOMNodeId !== undefined) {
-        const { object } = (await cdp.send('DOM.resolveNode', { backendNodeId: n.backendDOMNodeId })) as { object: { objectId?: string } };
+        const { object } = (await cdp.send('DOM.resolveNode', { backendNodeId: n.backendDOMNodeId })) as {
+          object: { objectId?: string };
+        };
         if (object.objectId) {
-          const r = (await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId, functionDeclaration: 'function () { return this.outerHTML ? this.outerHTML.slice(0, 160) : String(this.nodeName); }', returnByValue: true })) as { result: { value?: string } };
+          const r = (await cdp.send('Runtime.callFunctionOn', {
+            objectId: object.objectId,
+            functionDeclaration:
+              'function () { return this.outerHTML ? this.outerHTML.slice(0, 160) : String(this.nodeName); }',
+            returnByValue: true,
+          })) as { result: { value?: string } };
           html = r.result.value ?? '';
         }
       }

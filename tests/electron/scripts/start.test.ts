@@ -13,7 +13,11 @@ describe('npm start', () => {
     const pkg = mkdtempSync(join(tmpdir(), 'noticeboard-fake-electron-'));
     try {
       writeFileSync(join(pkg, 'install.js'), "console.error('TypeError: fetch failed'); process.exit(1);\n");
-      const r = spawnSync(process.execPath, [START], { env: { ...process.env, NOTICEBOARD_ELECTRON_PKG: pkg }, encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, [START], {
+        env: { ...process.env, NOTICEBOARD_ELECTRON_PKG: pkg },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('Electron binary could not be downloaded (TypeError: fetch failed)');
       expect(r.stderr).toContain('npm run serve');

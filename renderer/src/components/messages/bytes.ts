@@ -119,10 +119,16 @@ export function preview(b64: string | null, fullSize: number | undefined): Previ
   const text = asText(bytes, fullSize !== undefined);
   if (text === null) {
     const shown = Array.from(bytes.subarray(0, 24), (b) => HEX[b]).join(' ');
-    return { kind: 'binary', text: `${formatBytes(fullSize ?? bytes.length)} binary · ${shown}${bytes.length > 24 ? ' …' : ''}` };
+    return {
+      kind: 'binary',
+      text: `${formatBytes(fullSize ?? bytes.length)} binary · ${shown}${bytes.length > 24 ? ' …' : ''}`,
+    };
   }
   const line = text.slice(0, 600).replace(/\s+/g, ' ').trim();
-  return { kind: 'text', text: line.length > 300 ? `${line.slice(0, 300)}…` : line + (fullSize !== undefined ? ' …' : '') };
+  return {
+    kind: 'text',
+    text: line.length > 300 ? `${line.slice(0, 300)}…` : line + (fullSize !== undefined ? ' …' : ''),
+  };
 }
 
 /**
