@@ -33,6 +33,9 @@ function rawSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect({ port, host: '127.0.0.1' }, () => {
       s.off('error', reject);
+      // The broker is expected to cut these connections, and a write racing the cut ends in ECONNRESET:
+      // that is the behaviour under test, not a failure, so the socket always has a listener.
+      s.on('error', () => undefined);
       resolve(s);
     });
     s.once('error', reject);
@@ -111,7 +114,6 @@ describe('2,000 half-open connections', () => {
     }).subarray(0, 9);
     for (let i = 0; i < 2000; i++) {
       const s = await rawSocket(k.port(0));
-      s.on('error', () => undefined);
       if (i % 2 === 1) s.write(partial);
       sockets.push(s);
     }
