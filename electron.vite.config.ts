@@ -9,7 +9,7 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 import { EVENT_NAMES, METHOD_NAMES } from './core/api/api';
-import { contentSecurityPolicy } from './core/api/csp';
+import { contentSecurityPolicy } from './core/host/csp';
 
 const root = import.meta.dirname;
 const alias = { '@core': resolve(root, 'core'), '@electron': resolve(root, 'electron') };

@@ -3,10 +3,11 @@
  *
  *   errors, protocol (codecs, no engine state)
  *   record -> storage -> cluster -> groups -> workload
- *   -> server (Kafka wire) / api implementation -> hosts (core/api serve mode, electron/)
+ *   -> kafka-server (Kafka wire) / service (the API implementation) -> host (composition root, serve mode), electron/
  *
- * renderer/ is a browser page: it imports only the API contract (core/api/api.ts, client.ts, ws-transport.ts,
- * ws-protocol.ts) and, as types, the engine shapes that contract returns (core/cluster/types.ts,
+ * core/api/ is the API contract: what the renderer may load. renderer/ is a browser page: it imports only that
+ * contract (core/api/api.ts, client.ts, ws-transport.ts, ws-protocol.ts) and, as types, the engine shapes the
+ * contract returns (core/cluster/types.ts,
  * core/groups/types.ts) and the preload bridge's type. core/ never imports Electron, Vue, electron/ or renderer/,
  * so the engine runs in plain Node.
  *
@@ -29,13 +30,18 @@ const CORE_LAYERS = {
   cluster: ['errors', 'record', 'storage'],
   groups: ['errors', 'record', 'protocol', 'storage', 'cluster'],
   workload: ['errors', 'record', 'storage', 'cluster', 'groups'],
-  server: ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups'],
+  'kafka-server': ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups'],
+  // The API implementation adapts the engine to the contract; the hosts open it, not the other way round.
+  service: ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload', 'api'],
+  host: ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload', 'kafka-server', 'service', 'api'],
 };
-const CORE_FOLDERS = ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload', 'server', 'api'];
+const CORE_FOLDERS = [
+  ...['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload'],
+  ...['kafka-server', 'service', 'host', 'api'],
+];
 
-/** core/api's files by role: the contract the renderer loads, the hosts that open and serve the engine. */
+/** core/api/ holds only the contract the renderer loads. */
 const API_CONTRACT = ['api', 'client', 'ws-transport', 'ws-protocol'];
-const API_HOSTS = ['serve', 'cli', 'noticeboard', 'ws-server', 'static-files', 'http-guard', 'paths', 'csp'];
 
 const uiPackages = { regex: `^(${UI_PACKAGES.join('|')})(/|$)`, message: 'core/ runs in plain Node: no UI packages.' };
 const uiFolders = {
@@ -65,7 +71,6 @@ function coreLayer(layer, allowed) {
   };
 }
 
-const apiFile = (names) => names.map((n) => `core/api/${n}.ts`);
 const alternatives = (names) => names.join('|');
 
 export default tseslint.config(
@@ -147,7 +152,7 @@ export default tseslint.config(
   {
     // The API contract: loaded by the renderer, so it takes only types from the engine and nothing that runs it
     // (values only from the error table and the engine's size limits, plain constants).
-    files: apiFile(API_CONTRACT),
+    files: ['core/api/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -160,39 +165,10 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'The contract takes only types from the engine.',
             },
-            {
-              regex: `^\\./(?!(${alternatives(API_CONTRACT)})$)`,
-              message: 'The contract imports only other contract modules.',
-            },
           ],
         },
       ],
     },
-  },
-  {
-    // The API implementation: adapts the engine to the contract; the hosts open it, not the other way round.
-    files: ['core/api/*.ts'],
-    ignores: [...apiFile(API_CONTRACT), ...apiFile(API_HOSTS)],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            uiPackages,
-            uiFolders,
-            { regex: '^\\.\\./server(/|$)', message: 'Only the hosts open the Kafka wire server.' },
-            {
-              regex: `^\\./(${alternatives(API_HOSTS)})$`,
-              message: 'The API implementation must not import the hosts.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: apiFile(API_HOSTS),
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [uiPackages, uiFolders] }] },
   },
   {
     // The desktop host: opens the engine in the main process; the page is separate (loaded by URL, not imported).

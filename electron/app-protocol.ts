@@ -14,7 +14,7 @@
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Protocol } from 'electron';
-import { contentSecurityPolicy } from '../core/api/csp';
+import { contentSecurityPolicy } from '../core/host/csp';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'noticeboard';

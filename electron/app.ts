@@ -6,19 +6,19 @@
  * Everything Electron-specific comes from the `electron` module and the
  * engine from `openCluster`, so tests can drive this with fakes of both. The
  * engine's parts are opened and closed by the composition root shared with
- * serve mode (core/api/noticeboard.ts); this file adds the window, the IPC
+ * serve mode (core/host/noticeboard.ts); this file adds the window, the IPC
  * transport (disposed before the engine closes) and the quit that waits.
  */
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, net, protocol, session, shell } from 'electron';
-import { clusterDir, PRODUCT_NAME } from '../core/api/paths';
-import type { OwnedGroups } from '../core/api/engine-port';
+import { clusterDir, PRODUCT_NAME } from '../core/host/paths';
+import type { OwnedGroups } from '../core/service/engine-port';
 import {
   openNoticeboard,
   type KafkaListenersHandle,
   type Noticeboard,
   type OwnedCluster,
-} from '../core/api/noticeboard';
+} from '../core/host/noticeboard';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { registerApiHandlers, type IpcBinding } from './ipc';
 import { menuTemplate } from './menu';

@@ -5,7 +5,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { METHOD_NAMES, type Envelope } from '../core/api/api';
-import type { ApiSession, EngineApi } from '../core/api/engine-api';
+import type { ApiSession, EngineApi } from '../core/service/engine-api';
 import { errorCodeOf } from '../core/errors';
 import { EVENT_CHANNEL, methodChannel } from './ipc-contract';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { version } from '../package.json';
 import { Cluster } from '../core/cluster/cluster';
 import { Groups } from '../core/groups';
-import { KafkaListeners } from '../core/server/kafka-listeners';
+import { KafkaListeners } from '../core/kafka-server/kafka-listeners';
 // Copied next to the built main process, so it exists in a packaged app too.
 import icon from './resources/icon.png?asset';
 import { startDesktopApp } from './app';

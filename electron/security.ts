@@ -5,7 +5,7 @@
  * none, so every request and every check is denied).
  */
 import type { Session, WebContents, WebFrameMain } from 'electron';
-import { contentSecurityPolicy } from '../core/api/csp';
+import { contentSecurityPolicy } from '../core/host/csp';
 import { APP_HOST, APP_SCHEME } from './app-protocol';
 
 /** The page the app loads: a built file (served as app://noticeboard/…) in production, the dev server in development. */

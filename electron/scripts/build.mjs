@@ -52,7 +52,7 @@ export async function buildAll({ quiet = false } = {}) {
     configFile: false,
     logLevel,
     build: {
-      ssr: join(root, 'core/api/cli.ts'),
+      ssr: join(root, 'core/host/cli.ts'),
       outDir: join(root, 'out/serve'),
       emptyOutDir: true,
       target: 'node20',

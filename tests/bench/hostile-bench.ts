@@ -42,7 +42,7 @@ async function child(): Promise<void> {
   const { Cluster } = await import('../../core/cluster/cluster');
   const { buildBatch } = await import('../../core/record');
   const { FrameSplitter } = await import('../../core/protocol/index');
-  const { startServe } = await import('../../core/api/serve');
+  const { startServe } = await import('../../core/host/serve');
   const { FakeCluster } = await import('../support/fake-cluster');
   const { default: WebSocket } = await import('ws');
   const gc = runInNewContext('gc') as () => void;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Cluster } from '../../core/cluster/cluster';
-import { EngineApi } from '../../core/api/engine-api';
+import { EngineApi } from '../../core/service/engine-api';
 
 const PARTITIONS = Number(process.env.SCALE_BENCH_PARTITIONS ?? 10_000);
 const IDLE_S = Number(process.env.SCALE_BENCH_IDLE_S ?? 60);

@@ -20,7 +20,7 @@ import { Groups, LagSampler } from '../../core/groups';
 import { API_KEYS } from '../../core/protocol/index';
 import { buildBatchAsync } from '../../core/record/index';
 import { WorkloadSimulator } from '../../core/workload/workload-simulator';
-import { RawClient, startKafka } from '../core/server/helpers';
+import { RawClient, startKafka } from '../core/kafka-server/helpers';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -162,7 +162,7 @@ function runChild(mode: 'produce' | 'consume', brokers: string): Promise<{ resul
 export async function benchWire(): Promise<Record<string, number>> {
   const { Cluster } = await import('../../core/cluster/cluster');
   const { Groups } = await import('../../core/groups/index');
-  const { KafkaListeners } = await import('../../core/server/kafka-listeners');
+  const { KafkaListeners } = await import('../../core/kafka-server/kafka-listeners');
   const dir = mkdtempSync(join(tmpdir(), 'noticeboard-wire-bench-'));
   const cluster = await Cluster.open({ dataDir: dir, brokers: 3 });
   const groups = await Groups.attach(cluster, {

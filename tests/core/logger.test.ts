@@ -5,7 +5,7 @@ import { LogCleaner } from '../../core/cluster/log-cleaner';
 import { FileLogger } from '../../core/logger';
 import { KafkaError } from '../../core/errors';
 import { openCluster, tempDir } from '../helpers/temp-cluster';
-import { EngineApi } from '../../core/api/engine-api';
+import { EngineApi } from '../../core/service/engine-api';
 
 describe('engine log', () => {
   const dirs: Array<{ remove: () => void }> = [];

@@ -26,7 +26,7 @@ import type {
   TopicDetails,
   TopicSummary,
 } from '../../core/cluster/types';
-import type { OwnedCluster } from '../../core/api/serve';
+import type { OwnedCluster } from '../../core/host/serve';
 
 interface FakePartition {
   replicas: number[];

@@ -1,0 +1,119 @@
+/**
+ * The one composition root, shared by both hosts (serve mode's core/host/serve.ts and the desktop shell's
+ * electron/app.ts): opens the engine's parts, binds the API to them, and closes them in the one order that keeps
+ * data safe. Plain Node; the parts come from factories so tests can open the whole stack on fakes.
+ *
+ * Rules:
+ * - Opening order: the cluster, consumer groups over it, the Kafka listeners (so a client only ever reaches an
+ *   engine that is open), then the API.
+ * - A part that fails to open closes what was already open, in the closing order below, and the error goes to the
+ *   caller. The exception is the Kafka listeners when the host passes `onKafkaError` (the desktop app): it is told
+ *   why, and the rest runs without listeners.
+ * - close(): the Kafka listeners first (clients go before the engine), then the API (the workload's consumers
+ *   leave their group and its watches stop), then the groups, then the cluster (it finishes its writes and closes
+ *   LevelDB). A part that fails to close does not stop the later ones; the first failure is thrown at the end.
+ *   Calling close() again returns the same promise. The host stops its own transport (IPC handlers, HTTP and
+ *   WebSocket server) before calling it, so no call arrives at an engine that is closing.
+ */
+import type { FeedOptions } from '../service/cluster-feed';
+import { EngineApi } from '../service/engine-api';
+import type { ClusterPort, OwnedGroups } from '../service/engine-port';
+
+export interface OwnedCluster extends ClusterPort {
+  close(): Promise<void>;
+}
+
+/** What a host needs of the Kafka listeners (core/kafka-server/kafka-listeners.ts). */
+export interface KafkaListenersHandle {
+  bootstrapServers(): string;
+  close(): Promise<void>;
+}
+
+export interface NoticeboardOptions<C extends OwnedCluster = OwnedCluster> {
+  dataDir: string;
+  transport: 'ipc' | 'websocket';
+  version: string;
+  openCluster(opts: { dataDir: string }): Promise<C>;
+  /** Consumer groups over the opened cluster (`Groups.attach`); without it, group methods answer unavailable. */
+  attachGroups?(cluster: C): Promise<OwnedGroups>;
+  /** The Kafka listeners over the cluster (`KafkaListeners.start`). */
+  startKafka?(cluster: C, groups: OwnedGroups | null): Promise<KafkaListenersHandle>;
+  /** Given: a listener failure is reported here and the rest opens without them. Absent: it fails the open. */
+  onKafkaError?(err: Error): void;
+  feed?: FeedOptions;
+}
+
+export interface Noticeboard<C extends OwnedCluster = OwnedCluster> {
+  cluster: C;
+  /** The consumer groups the API uses, or null when opened without them. */
+  groups: OwnedGroups | null;
+  /** The Kafka listeners, or null when opened without them (or they failed under `onKafkaError`). */
+  kafka: KafkaListenersHandle | null;
+  api: EngineApi;
+  /** Kafka bootstrap servers, or null when no broker listens. */
+  bootstrapServers: string | null;
+  close(): Promise<void>;
+}
+
+type Step = [part: string, close: () => Promise<void> | void];
+
+/** Runs every step even when one fails, then throws the first failure, naming its part. */
+async function closeInOrder(steps: Step[]): Promise<void> {
+  let first: Error | null = null;
+  for (const [part, close] of steps) {
+    try {
+      await close();
+    } catch (err) {
+      first ??= new Error(`closing the ${part} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (first) throw first;
+}
+
+export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardOptions<C>): Promise<Noticeboard<C>> {
+  const cluster = await opts.openCluster({ dataDir: opts.dataDir });
+  let groups: OwnedGroups | null = null;
+  let kafka: KafkaListenersHandle | null = null;
+  let api: EngineApi | null = null;
+  const steps = (): Step[] => [
+    ['Kafka listeners', () => kafka?.close()],
+    ['API', () => api?.shutdown()],
+    ['consumer groups', () => groups?.close()],
+    ['cluster', () => cluster.close()],
+  ];
+  try {
+    groups = opts.attachGroups ? await opts.attachGroups(cluster) : null;
+    if (opts.startKafka) {
+      try {
+        kafka = await opts.startKafka(cluster, groups);
+      } catch (err) {
+        if (!opts.onKafkaError) throw err;
+        opts.onKafkaError(err as Error);
+      }
+    }
+    api = new EngineApi(cluster, {
+      transport: opts.transport,
+      dataDir: opts.dataDir,
+      version: opts.version,
+      feed: opts.feed,
+      groups,
+    });
+  } catch (err) {
+    await closeInOrder(steps()).catch(() => undefined);
+    throw err;
+  }
+  const listening = cluster.brokers().filter((b) => b.port !== null);
+  let closing: Promise<void> | null = null;
+  return {
+    cluster,
+    groups,
+    kafka,
+    api,
+    bootstrapServers: kafka
+      ? kafka.bootstrapServers()
+      : listening.length
+        ? listening.map((b) => `${b.host}:${b.port}`).join(',')
+        : null,
+    close: () => (closing ??= closeInOrder(steps())),
+  };
+}

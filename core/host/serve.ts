@@ -1,0 +1,90 @@
+/**
+ * Serve mode without its command line: the engine's parts from the composition
+ * root (noticeboard.ts) and the HTTP/WebSocket server over its API, started and
+ * stopped as one. The engine is opened through `openCluster` so tests can start
+ * the whole stack on a fake.
+ */
+import { join } from 'node:path';
+import type { EngineApi } from '../service/engine-api';
+import type { OwnedGroups } from '../service/engine-port';
+import type { FeedOptions } from '../service/cluster-feed';
+import { openNoticeboard, type KafkaListenersHandle, type OwnedCluster } from './noticeboard';
+import { startWsServer, type RunningServer } from './ws-server';
+
+export type { KafkaListenersHandle, OwnedCluster };
+
+export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
+  dataDir: string;
+  brokers: number;
+  /** Address of the UI and WebSocket API. */
+  host: string;
+  /** Address of the brokers and their Kafka listeners; 127.0.0.1 unless given, whatever `host` is. */
+  kafkaHost?: string;
+  port: number;
+  staticDir: string | null;
+  version: string;
+  openCluster: (opts: { dataDir: string; brokers: number; host: string; logFile: string }) => Promise<C>;
+  /** Consumer groups over the opened cluster (`Groups.attach`); closed after the API and before the cluster. */
+  attachGroups?: (cluster: C) => Promise<OwnedGroups>;
+  /** The Kafka listeners over the cluster (`KafkaListeners.start`); closed first, so clients go before the engine. */
+  startKafka?: (cluster: C, groups: OwnedGroups | null) => Promise<KafkaListenersHandle>;
+  token?: string;
+  feed?: FeedOptions;
+}
+
+export interface ServeHandle {
+  server: RunningServer;
+  api: EngineApi;
+  cluster: OwnedCluster;
+  /** The consumer groups the API uses, or null when serve mode runs without them. */
+  groups: OwnedGroups | null;
+  /** Kafka bootstrap servers, or null until the wire protocol listens. */
+  bootstrapServers: string | null;
+  close(): Promise<void>;
+}
+
+export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>): Promise<ServeHandle> {
+  const nb = await openNoticeboard({
+    dataDir: opts.dataDir,
+    transport: 'websocket',
+    version: opts.version,
+    // The engine log goes in the data folder, where serve mode keeps everything else.
+    openCluster: ({ dataDir }) =>
+      opts.openCluster({
+        dataDir,
+        brokers: opts.brokers,
+        host: opts.kafkaHost ?? '127.0.0.1',
+        logFile: join(dataDir, 'logs', 'noticeboard.log'),
+      }),
+    attachGroups: opts.attachGroups,
+    startKafka: opts.startKafka,
+    feed: opts.feed,
+  });
+  let server: RunningServer;
+  try {
+    server = await startWsServer({
+      api: nb.api,
+      host: opts.host,
+      port: opts.port,
+      staticDir: opts.staticDir,
+      token: opts.token,
+    });
+  } catch (err) {
+    await nb.close().catch(() => undefined);
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    server,
+    api: nb.api,
+    cluster: nb.cluster,
+    groups: nb.groups,
+    bootstrapServers: nb.bootstrapServers,
+    // Stop taking calls first, then the engine's parts in the composition root's order.
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        await nb.close();
+      })()),
+  };
+}

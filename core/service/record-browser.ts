@@ -1,0 +1,150 @@
+/**
+ * The message browser's reads: pages of records from one partition or all of
+ * them merged by timestamp, and single records for the detail panel, with
+ * keys and values cut to a size the UI can show without freezing.
+ *
+ * A page covers, per partition, a half-open offset range [lower, upper). The
+ * page older than it is read backward from `lower`, the newer one forward
+ * from `upper`, so paging needs no server-side state and works the same for
+ * one partition and for many. Merging is a k-way merge of the partitions'
+ * offset-ordered reads by timestamp, so what each partition contributes to a
+ * page is always a contiguous run of its offsets, even where producers' clocks
+ * disagree, and no record is skipped or shown twice while paging.
+ */
+import { KafkaError } from '../errors';
+import type { DecodedRecord, PartitionState } from '../cluster/types';
+import type { ParsedInput, RecordDto, RecordPage, RecordPosition } from '../api/api';
+import { recordToDto } from './dto';
+import type { ClusterPort } from './engine-port';
+
+/** A record as a DTO with key and value cut to `maxBytes` (flagged in `truncated`); whole when maxBytes is undefined. */
+export function recordToCappedDto(r: DecodedRecord, maxBytes: number | undefined): RecordDto {
+  if (maxBytes === undefined) return recordToDto(r);
+  const keyCut = r.key !== null && r.key.length > maxBytes;
+  const valueCut = r.value !== null && r.value.length > maxBytes;
+  if (!keyCut && !valueCut) return recordToDto(r);
+  const dto = recordToDto({
+    ...r,
+    key: keyCut ? r.key!.subarray(0, maxBytes) : r.key,
+    value: valueCut ? r.value!.subarray(0, maxBytes) : r.value,
+  });
+  dto.truncated = {};
+  if (keyCut) dto.truncated.key = r.key!.length;
+  if (valueCut) dto.truncated.value = r.value!.length;
+  return dto;
+}
+
+function choosePartitions(states: PartitionState[], topic: string, partition: number | undefined): PartitionState[] {
+  if (partition === undefined) return states;
+  const s = states[partition];
+  if (!s)
+    throw new KafkaError(
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      `Partition ${partition} of topic ${topic} does not exist (it has ${states.length})`,
+    );
+  return [s];
+}
+
+type Start = ParsedInput<'readRecordPage'>['start'];
+
+async function resolveStart(c: ClusterPort, topic: string, s: PartitionState, start: Start): Promise<number | null> {
+  const clamp = (o: number) => Math.min(Math.max(o, s.logStartOffset), s.highWatermark);
+  switch (start.type) {
+    case 'earliest':
+      return s.logStartOffset;
+    case 'latest':
+      return s.highWatermark;
+    case 'offset':
+      return clamp(start.offset);
+    case 'timestamp': {
+      const [first] = await c.readRecords({ topic, partition: s.partition, start, limit: 1 });
+      return first ? first.offset : s.highWatermark;
+    }
+    case 'positions': {
+      const p = start.positions.find((x) => x.partition === s.partition);
+      return p ? clamp(p.offset) : null;
+    }
+  }
+}
+
+/**
+ * One page: `direction` forward reads at and after the start (oldest first),
+ * backward reads before it (newest first); the default is backward from
+ * 'latest' and forward from anything else.
+ */
+export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordPage'>): Promise<RecordPage> {
+  const states = choosePartitions(c.partitions(i.topic), i.topic, i.partition);
+  const direction = i.direction ?? (i.start.type === 'latest' ? 'backward' : 'forward');
+  const backward = direction === 'backward';
+  const limit = i.limit;
+
+  const reads = await Promise.all(
+    states.map(async (s) => {
+      const from = await resolveStart(c, i.topic, s, i.start);
+      if (from === null) return null;
+      const records = await c.readRecords({
+        topic: i.topic,
+        partition: s.partition,
+        start: { type: 'offset', offset: from },
+        limit,
+        direction,
+      });
+      return { state: s, from, records, taken: 0 };
+    }),
+  );
+  const streams = reads.filter((r): r is NonNullable<typeof r> => r !== null);
+
+  // k-way merge by timestamp; each stream is in offset order for its direction.
+  const out: DecodedRecord[] = [];
+  while (out.length < limit) {
+    let best: (typeof streams)[number] | null = null;
+    for (const st of streams) {
+      const head = st.records[st.taken];
+      if (!head) continue;
+      const bh = best ? best.records[best.taken]! : null;
+      if (
+        !bh ||
+        (backward ? head.timestamp > bh.timestamp : head.timestamp < bh.timestamp) ||
+        (head.timestamp === bh.timestamp && head.partition < bh.partition)
+      )
+        best = st;
+    }
+    if (!best) break;
+    out.push(best.records[best.taken++]!);
+  }
+
+  const lower: RecordPosition[] = [];
+  const upper: RecordPosition[] = [];
+  for (const st of streams) {
+    const lastTaken = st.taken > 0 ? st.records[st.taken - 1]!.offset : null;
+    const partition = st.state.partition;
+    if (backward) {
+      upper.push({ partition, offset: st.from });
+      lower.push({ partition, offset: lastTaken ?? st.from });
+    } else {
+      lower.push({ partition, offset: st.from });
+      upper.push({ partition, offset: lastTaken === null ? st.from : lastTaken + 1 });
+    }
+  }
+  return {
+    records: out.map((r) => recordToCappedDto(r, i.maxValueBytes)),
+    lower,
+    upper,
+    partitions: states.map((s) => ({
+      partition: s.partition,
+      logStartOffset: s.logStartOffset,
+      highWatermark: s.highWatermark,
+    })),
+  };
+}
+
+/** One record by its offset, or null when that offset holds none (deleted, compacted away, or not written yet). */
+export async function getRecord(c: ClusterPort, i: ParsedInput<'getRecord'>): Promise<RecordDto | null> {
+  const [r] = await c.readRecords({
+    topic: i.topic,
+    partition: i.partition,
+    start: { type: 'offset', offset: i.offset },
+    limit: 1,
+  });
+  return r && r.offset === i.offset ? recordToCappedDto(r, i.maxValueBytes) : null;
+}
