@@ -13,7 +13,11 @@ import {
   type RequestBodyInput,
   type ResponseBody,
 } from '../../../core/protocol/index';
-import { KafkaListeners, type KafkaListenersOptions, type ServerLogEvent } from '../../../core/kafka-server/kafka-listeners';
+import {
+  KafkaListeners,
+  type KafkaListenersOptions,
+  type ServerLogEvent,
+} from '../../../core/kafka-server/kafka-listeners';
 import { tempDir } from '../../helpers/temp-cluster';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
