@@ -216,7 +216,7 @@ describe('seeded fuzz', () => {
     await eventually(() => seen.size >= 330, 15_000, 'all records consumed after the fuzz');
     await consumer.disconnect();
     for (let i = 0; i < 300; i++) expect(seen.has(`value-${i}`)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('many connections', () => {
