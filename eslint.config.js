@@ -3,7 +3,8 @@
  *
  *   errors, protocol (codecs, no engine state)
  *   record -> storage -> cluster -> groups -> workload
- *   -> kafka-server (Kafka wire) / service (the API implementation) -> host (composition root, serve mode), electron/
+ *   -> kafka-server (Kafka wire) / service (the API implementation) -> remote (a real cluster behind the
+ *   service's engine ports) -> host (composition root, serve mode), electron/
  *
  * core/api/ is the API contract: what the renderer may load. renderer/ is a browser page: it imports only that
  * contract (core/api/api.ts, client.ts, ws-transport.ts, ws-protocol.ts) and, as types, the engine shapes the
@@ -33,11 +34,16 @@ const CORE_LAYERS = {
   'kafka-server': ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups'],
   // The API implementation adapts the engine to the contract; the hosts open it, not the other way round.
   service: ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload', 'api'],
-  host: ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload', 'kafka-server', 'service', 'api'],
+  // A remote cluster implements the service's engine ports over the Kafka wire (core/remote/README.md).
+  remote: ['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload', 'service', 'api'],
+  host: [
+    ...['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload', 'kafka-server', 'service', 'api'],
+    'remote',
+  ],
 };
 const CORE_FOLDERS = [
   ...['errors', 'record', 'protocol', 'storage', 'cluster', 'groups', 'workload'],
-  ...['kafka-server', 'service', 'host', 'api'],
+  ...['kafka-server', 'service', 'remote', 'host', 'api'],
 ];
 
 /** core/api/ holds only the contract the renderer loads. */
