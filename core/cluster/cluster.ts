@@ -31,6 +31,7 @@ import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
 import type { MetadataRecord, PartitionImage, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
 import { BrokerStore } from '../storage/broker-store';
+import { partitionKey } from '../storage/keys';
 import type { PartitionLog } from '../storage/partition-log';
 import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
@@ -96,7 +97,8 @@ function isProblem(p: PartitionImage): boolean {
 const PRODUCER_ID_BLOCK = 1000;
 
 export class Cluster extends EventEmitter<ClusterEvents> {
-  readonly brokersList: Broker[] = [];
+  /** Broker `id` at index id. Private: other layers reach brokers and replicas through the accessors below. */
+  private readonly brokersList: Broker[] = [];
   readonly meter = new ThroughputMeter();
   readonly host: string;
   /** Where background failures go (see core/logger.ts). */
@@ -155,7 +157,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private newBroker(id: number): Broker {
     return new Broker(id, this.options.dataDir, {
       // Brokers open in any order: a leader whose broker is not up yet is "not available yet", never an error.
-      lookup: (leaderId, key) => this.brokersList[leaderId]?.replicasIfReady?.partitions.get(key),
+      lookup: (leaderId, key) => this.replicaByKey(leaderId, key),
       // Proposed from background paths (fetches, the lag check): a failure is logged and proposed again later.
       isr: {
         requestIsrChange: (p, isr) =>
@@ -194,7 +196,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       liveBrokerIds: () =>
         this.brokersList.filter((b) => b.status === 'running' || b.status === 'starting').map((b) => b.id),
       replicaHealth: (id, topicId, partition) => {
-        const log = this.brokersList[id]?.replicasIfReady?.partitions.get(`${topicId}:${partition}`)?.log;
+        const log = this.replicaByKey(id, partitionKey(topicId, partition))?.log;
         return log ? { unclean: log.unclean !== null, needsReset: log.needsReset } : undefined;
       },
       get defaultPartitions() {
@@ -311,6 +313,56 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.closed) throw new KafkaError('BROKER_NOT_AVAILABLE', 'The cluster is closed');
   }
 
+  /** Every broker, by id: a copy, so no caller can add, drop or reorder the cluster's brokers. */
+  allBrokers(): readonly Broker[] {
+    return [...this.brokersList];
+  }
+
+  /** Whether broker `id` exists (ids are 0 to brokerCount - 1). */
+  hasBroker(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.brokersList.length;
+  }
+
+  /** The Kafka listeners report the port broker `id` listens on (null: not listening); brokers() shows it. */
+  setListenerPort(id: number, port: number | null): void {
+    const b = this.brokersList[id];
+    if (b) b.port = port;
+  }
+
+  /**
+   * Broker `brokerId`'s replica of a partition while that broker is up (starting, running or stopping);
+   * undefined when the broker is stopped, does not exist, or hosts no replica of it. Never throws.
+   */
+  replicaOn(topic: TopicImage, partition: number, brokerId: number): Partition | undefined {
+    return this.replicaByKey(brokerId, partitionKey(topic.topicId, partition));
+  }
+
+  private replicaByKey(brokerId: number, key: string): Partition | undefined {
+    return this.brokersList[brokerId]?.replicasIfReady?.partitions.get(key);
+  }
+
+  /**
+   * The replica views and people's reads use: the leader's, else the first replica in assignment order whose
+   * broker is up, so a partition's data stays inspectable while it has no leader; null when no broker holding
+   * a replica is up. Throws UNKNOWN_TOPIC_OR_PARTITION for a topic or partition that does not exist.
+   */
+  readableReplica(topic: string | TopicImage, partition: number): Partition | null {
+    const t = typeof topic === 'string' ? this.topicImage(topic) : topic;
+    const img = Number.isInteger(partition) ? t.partitions[partition] : undefined;
+    if (!img)
+      throw new KafkaError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `Partition ${partition} of topic ${t.name} does not exist (it has ${t.partitions.length})`,
+      );
+    const leader = img.leader >= 0 ? this.replicaOn(t, partition, img.leader) : undefined;
+    if (leader) return leader;
+    for (const id of img.replicas) {
+      const p = this.replicaOn(t, partition, id);
+      if (p) return p;
+    }
+    return null;
+  }
+
   broker(id: number): Broker {
     const b = Number.isInteger(id) ? this.brokersList[id] : undefined;
     if (!b)
@@ -403,12 +455,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   partitionState(t: TopicImage, index: number): PartitionState {
     const img = t.partitions[index]!;
-    const key = `${t.topicId}:${index}`;
-    const local = (id: number): Partition | undefined => {
-      const b = this.brokersList[id];
-      return b && b.status !== 'stopped' ? b.replicas.partitions.get(key) : undefined;
-    };
-    const leader = img.leader >= 0 ? local(img.leader) : undefined;
+    const local = (id: number): Partition | undefined => this.replicaOn(t, index, id);
     const replicaStates: ReplicaState[] = img.replicas.map((id) => {
       const p = local(id);
       return {
@@ -421,7 +468,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         isLeader: id === img.leader,
       };
     });
-    const anyReplica = leader ?? img.replicas.map(local).find((p) => p);
+    const anyReplica = this.readableReplica(t, index);
     return {
       topic: t.name,
       partition: index,
@@ -475,24 +522,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     };
   }
 
-  /** The replica holding a partition's offsets for views: its leader's, else any running replica's. */
-  private viewReplica(t: TopicImage, img: PartitionImage): Partition | undefined {
-    const key = `${t.topicId}:${img.partition}`;
-    const local = (id: number): Partition | undefined => {
-      const b = this.brokersList[id];
-      return b && b.status !== 'stopped' ? b.replicas.partitions.get(key) : undefined;
-    };
-    if (img.leader >= 0) {
-      const p = local(img.leader);
-      if (p) return p;
-    }
-    for (const id of img.replicas) {
-      const p = local(id);
-      if (p) return p;
-    }
-    return undefined;
-  }
-
   private summary(t: TopicImage): TopicSummary {
     let messages = 0;
     let bytesOnDisk = 0;
@@ -502,7 +531,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (!img) continue;
       if (img.isr.length < img.replicas.length) under++;
       if (img.leader < 0) offline++;
-      const r = this.viewReplica(t, img);
+      const r = this.readableReplica(t, img.partition);
       if (!r) continue;
       messages += Math.max(0, r.log.highWatermark - r.log.logStartOffset);
       bytesOnDisk += r.log.sizeBytes;

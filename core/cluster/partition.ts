@@ -27,6 +27,7 @@
  */
 import { KafkaError } from '../errors';
 import type { PartitionLog } from '../storage/partition-log';
+import { partitionKey } from '../storage/keys';
 import type { PartitionImage, TopicImage } from './metadata-image';
 import type { Acks } from './types';
 
@@ -79,7 +80,7 @@ export class Partition {
   }
 
   get key(): string {
-    return `${this.topic.topicId}:${this.index}`;
+    return partitionKey(this.topic.topicId, this.index);
   }
 
   get highWatermark(): number {

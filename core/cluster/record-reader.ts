@@ -46,7 +46,7 @@ export class RecordReader {
     }
     const perPartition = await Promise.all(
       partitions.map(async (index) => {
-        const replica = this.replicaFor(opts.topic, index);
+        const replica = this.cluster.readableReplica(t, index);
         if (!replica) return [];
         const start = await this.startOffset(replica, opts.start);
         return direction === 'forward' ? this.forward(replica, start, limit) : this.backward(replica, start, limit);
@@ -58,18 +58,6 @@ export class RecordReader {
       merged.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
     else merged.sort((a, b) => b.timestamp - a.timestamp || a.partition - b.partition || b.offset - a.offset);
     return merged.slice(0, limit);
-  }
-
-  private replicaFor(topic: string, index: number): Partition | null {
-    try {
-      return this.cluster.leaderOf(topic, index);
-    } catch (err) {
-      if (!(err instanceof KafkaError) || err.errorName === 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
-    }
-    for (const { partition } of this.cluster.runningReplicas()) {
-      if (partition.topic.name === topic && partition.index === index) return partition;
-    }
-    return null;
   }
 
   private async startOffset(p: Partition, start: ReadStart): Promise<number> {

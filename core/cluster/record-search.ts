@@ -302,21 +302,10 @@ export interface ScanSource {
 
 /** The engine's partitions as a scan source: the leader, or any running replica while there is none. */
 export function clusterScanSource(cluster: Cluster): ScanSource {
-  const replicaFor = (topic: string, index: number): Partition | null => {
-    try {
-      return cluster.leaderOf(topic, index);
-    } catch (err) {
-      if (!(err instanceof KafkaError) || err.errorName === 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
-    }
-    for (const { partition } of cluster.runningReplicas()) {
-      if (partition.topic.name === topic && partition.index === index) return partition;
-    }
-    return null;
-  };
   return {
     partitionCount: (topic) => cluster.topicImage(topic).partitions.length,
     open(topic, index) {
-      const p = replicaFor(topic, index);
+      const p = cluster.readableReplica(topic, index);
       if (!p) return null;
       const log = p.log;
       return {

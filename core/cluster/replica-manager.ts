@@ -12,7 +12,7 @@ import { KafkaError, asKafkaError } from '../errors';
 import { batchRecordCount, splitBatches } from '../record';
 import { validateForAppend, type AppendPolicy } from '../record/log-validator';
 import type { BatchOp, BrokerStore } from '../storage/broker-store';
-import { topicRanges } from '../storage/keys';
+import { partitionKey, topicRanges } from '../storage/keys';
 import { PartitionLog } from '../storage/partition-log';
 import type { MetadataImage, PartitionImage, TopicImage } from './metadata-image';
 import { Partition, type IsrChangeRequester } from './partition';
@@ -130,7 +130,7 @@ export class ReplicaManager implements ScheduledReplicas {
    */
   async reconcilePartition(topic: TopicImage, image: PartitionImage, created = false): Promise<void> {
     if (this.stopped) return;
-    const key = `${topic.topicId}:${image.partition}`;
+    const key = partitionKey(topic.topicId, image.partition);
     let p = this.partitions.get(key);
     if (!image.replicas.includes(this.brokerId)) {
       if (p) await this.dropPartition(key, p);
@@ -216,7 +216,7 @@ export class ReplicaManager implements ScheduledReplicas {
     if (!topic || !Number.isInteger(index) || index < 0 || index >= topic.partitions.length) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic-partition ${topicName}-${index} does not exist`);
     }
-    const p = this.partitions.get(`${topic.topicId}:${index}`);
+    const p = this.partitions.get(partitionKey(topic.topicId, index));
     if (!p)
       throw new KafkaError(
         'NOT_LEADER_OR_FOLLOWER',

@@ -75,21 +75,14 @@ export function topicOffsets(cluster: Cluster, topic: string): Offsets[] | null 
     return null;
   }
   return t.partitions.map((img, i) => {
-    const b = img.leader >= 0 ? cluster.brokersList[img.leader] : undefined;
-    if (b && b.status !== 'stopped') {
-      try {
-        const p = b.replicas.partitions.get(`${t.topicId}:${i}`);
-        if (p)
-          return {
-            logStartOffset: p.log.logStartOffset,
-            highWatermark: p.log.highWatermark,
-            logEndOffset: p.log.logEndOffset,
-            offline: false,
-          };
-      } catch {
-        /* broker stopping: fall through */
-      }
-    }
+    const p = img.leader >= 0 ? cluster.replicaOn(t, i, img.leader) : undefined;
+    if (p)
+      return {
+        logStartOffset: p.log.logStartOffset,
+        highWatermark: p.log.highWatermark,
+        logEndOffset: p.log.logEndOffset,
+        offline: false,
+      };
     const s = cluster.partitionState(t, i);
     return {
       logStartOffset: s.logStartOffset,

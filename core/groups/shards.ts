@@ -304,10 +304,8 @@ export class Shards {
 
   /** The shard's leader replica if it still leads at the loaded epoch. */
   leaderReplica(shard: Shard): Partition | undefined {
-    const b = this.cluster.brokersList[shard.leader];
-    if (!b || b.status === 'stopped') return undefined;
     try {
-      const p = b.replicas.partitions.get(`${this.cluster.topicImage(OFFSETS_TOPIC).topicId}:${shard.index}`);
+      const p = this.cluster.replicaOn(this.cluster.topicImage(OFFSETS_TOPIC), shard.index, shard.leader);
       return p && p.role === 'leader' && p.leaderEpoch === shard.epoch && !p.log.isClosed ? p : undefined;
     } catch {
       return undefined;

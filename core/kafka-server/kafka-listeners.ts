@@ -13,7 +13,7 @@
  * It follows the cluster's 'broker' events: when a broker stops or is killed
  * its listener and every connection to it close (clients then find the new
  * leaders through Metadata, as with a real cluster); when it starts again the
- * same port opens again. `broker.port` is set while a listener is open.
+ * same port opens again. `broker.port` is set (Cluster.setListenerPort) while a listener is open.
  *
  * Files: connection.ts (framing, ordering, backpressure), router.ts (API
  * table, ApiVersions, errors), handlers/* (one module per domain), sasl.ts.
@@ -101,7 +101,7 @@ export class KafkaListeners {
     groups: GroupCoordinator | null,
     sasl: SaslAuthenticator | null,
   ) {
-    this.listeners = cluster.brokersList.map((b) => new BrokerListener(b.id));
+    this.listeners = cluster.allBrokers().map((b) => new BrokerListener(b.id));
     this.context = {
       cluster,
       options,
@@ -194,8 +194,7 @@ export class KafkaListeners {
   private endpoint(id: number): Endpoint | null {
     const l = this.listeners[id];
     if (!l || l.port === null) return null;
-    const b = this.cluster.brokersList[id];
-    if (!b || b.status !== 'running') return null;
+    if (this.cluster.broker(id).status !== 'running') return null;
     return { nodeId: id, host: this.options.advertisedHost, port: l.port, rack: null };
   }
 
@@ -219,11 +218,11 @@ export class KafkaListeners {
     if (!l) return;
     if (s.status === 'stopped') {
       // Drop the port at once, so Metadata and the GUI stop naming it.
-      this.cluster.brokersList[s.id]!.port = null;
+      this.cluster.setListenerPort(s.id, null);
       void this.serial(l, () => this.shut(l));
     } else if (s.status === 'running') {
       void this.serial(l, async () => {
-        if (this.closed || l.server || this.cluster.brokersList[s.id]?.status !== 'running') return;
+        if (this.closed || l.server || this.cluster.broker(s.id).status !== 'running') return;
         await this.open(l, false).catch(() => undefined);
       });
     }
@@ -255,7 +254,7 @@ export class KafkaListeners {
     );
     l.server = server;
     l.port = l.lastPort = (server.address() as { port: number }).port;
-    this.cluster.brokersList[l.brokerId]!.port = l.port;
+    this.cluster.setListenerPort(l.brokerId, l.port);
     this.log({
       level: 'info',
       type: 'listening',
@@ -263,7 +262,7 @@ export class KafkaListeners {
       message: `listening on ${this.options.host}:${l.port}`,
     });
     // The broker may have stopped while the port was opening.
-    if (this.closed || this.cluster.brokersList[l.brokerId]?.status !== 'running') await this.shut(l);
+    if (this.closed || this.cluster.broker(l.brokerId).status !== 'running') await this.shut(l);
   }
 
   private accept(l: BrokerListener, socket: Socket): void {
@@ -280,8 +279,7 @@ export class KafkaListeners {
     const server = l.server;
     l.server = null;
     l.port = null;
-    const b = this.cluster.brokersList[l.brokerId];
-    if (b) b.port = null;
+    this.cluster.setListenerPort(l.brokerId, null);
     for (const c of [...l.connections]) c.destroy();
     l.connections.clear();
     if (server) {

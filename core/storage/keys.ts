@@ -23,6 +23,15 @@
 
 export const FORMAT_VERSION = 1;
 
+/**
+ * The one spelling of a partition's in-memory name, `topicId:partition` (topic id in base64url, as the metadata
+ * image holds it): the key of a broker's replica map and of its high-watermark checkpoint. Every layer builds it
+ * here, so the replica map and the checkpoint can never disagree on a name.
+ */
+export function partitionKey(topicId: string, partition: number): string {
+  return `${topicId}:${partition}`;
+}
+
 const TP_LEN = 1 + 16 + 4;
 
 export const PREFIX_METADATA = 0x4d; // 'M'

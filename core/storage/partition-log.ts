@@ -47,7 +47,7 @@ import {
   type BatchOp,
   type BrokerStore,
 } from './broker-store';
-import { FORMAT_VERSION, PartitionKeys } from './keys';
+import { FORMAT_VERSION, PartitionKeys, partitionKey } from './keys';
 import { LogSegment, type SegmentJson } from './log-segment';
 import { ProducerStateTable, type ProducerAppendInfo } from './producer-state';
 
@@ -124,7 +124,7 @@ export class PartitionLog {
     public settings: LogSettings,
   ) {
     this.keys = new PartitionKeys(topicId, partition);
-    this.key = `${topicId.toString('base64url')}:${partition}`;
+    this.key = partitionKey(topicId.toString('base64url'), partition);
   }
 
   /**

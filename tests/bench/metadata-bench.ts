@@ -41,7 +41,7 @@ async function fullIsr(c: Cluster): Promise<void> {
 
 async function metadataKeys(c: Cluster): Promise<number> {
   let max = 0;
-  for (const b of c.brokersList) {
+  for (const b of c.allBrokers()) {
     if (b.status === 'stopped') continue;
     let n = 0;
     // 'M' (log) and 'N' (snapshots) are adjacent prefixes.

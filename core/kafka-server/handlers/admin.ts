@@ -228,8 +228,7 @@ export const adminHandlers: ApiHandler[] = [
         if (wanted && !wanted.get(name)?.has(p.index)) continue;
         let lag = 0;
         if (p.role !== 'leader') {
-          const leader = ctx.server.cluster.brokersList[p.leaderId];
-          const lp = leader && leader.status !== 'stopped' ? leader.replicas.partitions.get(p.key) : undefined;
+          const lp = ctx.server.cluster.replicaOn(p.topic, p.index, p.leaderId);
           lag = lp ? Math.max(0, lp.log.logEndOffset - p.log.logEndOffset) : 0;
         }
         let list = byTopic.get(name);

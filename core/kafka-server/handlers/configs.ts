@@ -90,7 +90,7 @@ export function listenerStaticConfigs(
 function brokerIdOf(ctx: RequestContext, name: string): number | null {
   if (name === '') return null;
   const id = Number(name);
-  if (!/^\d+$/.test(name) || !ctx.server.cluster.brokersList[id])
+  if (!/^\d+$/.test(name) || !ctx.server.cluster.hasBroker(id))
     throw new KafkaError('INVALID_REQUEST', `Broker id ${name} does not exist`);
   return id;
 }

@@ -77,7 +77,7 @@ describe('broker configs', () => {
     });
     await env.cluster.alterBrokerConfigs(null, { set: { 'log.retention.ms': '3600000', 'min.insync.replicas': '2' } });
     await env.cluster.alterBrokerConfigs(1, { set: { 'log.retention.ms': '60000' } });
-    const images = env.cluster.brokersList.map((b) => b.image);
+    const images = env.cluster.allBrokers().map((b) => b.image);
     expect(images.map((i) => i.topic('inherits')!.config.retentionMs)).toEqual([3600000, 60000, 3600000]);
     expect(images.map((i) => i.topic('own')!.config.retentionMs)).toEqual([5000, 5000, 5000]);
     expect(images.map((i) => i.topic('inherits')!.config.minInsyncReplicas)).toEqual([2, 2, 2]);
@@ -97,7 +97,7 @@ describe('broker configs', () => {
     });
     // A topic created later inherits as well.
     await env.cluster.createTopic({ name: 'later', partitions: 1, replicationFactor: 1 });
-    expect(env.cluster.brokersList[0]!.image.topic('later')!.config.retentionMs).toBe(3600000);
+    expect(env.cluster.broker(0).image.topic('later')!.config.retentionMs).toBe(3600000);
   });
 
   it('creates topics without a partition count or replication factor with num.partitions and default.replication.factor', async () => {
@@ -161,7 +161,7 @@ describe('broker configs', () => {
     expect((c as unknown as { log: { snapshotOffset: number } }).log.snapshotOffset).toBeGreaterThan(configOffset);
     expect(c.brokerConfigOverrides()).toEqual({ 'num.partitions': '3' });
     expect(c.brokerConfigOverrides(1)).toEqual({ 'log.retention.ms': '90000' });
-    expect(c.brokersList.map((b) => b.image.topic('filler-0')!.config.retentionMs)).toEqual([
+    expect(c.allBrokers().map((b) => b.image.topic('filler-0')!.config.retentionMs)).toEqual([
       604800000, 90000, 604800000,
     ]);
     expect((await c.createTopic({ name: 'after-snapshot' })).partitions).toBe(3);
@@ -178,10 +178,10 @@ describe('broker configs', () => {
       value: '1048576',
       source: 'DYNAMIC_BROKER_CONFIG',
     });
-    expect(c.brokersList.map((b) => b.image.topic('kept')!.config.segmentBytes)).toEqual([
+    expect(c.allBrokers().map((b) => b.image.topic('kept')!.config.segmentBytes)).toEqual([
       1073741824, 1073741824, 1048576,
     ]);
-    expect(c.brokersList[0]!.image.topic('kept')!.config.retentionMs).toBe(120000);
+    expect(c.broker(0).image.topic('kept')!.config.retentionMs).toBe(120000);
     expect((await c.createTopic({ name: 'after-reopen' })).partitions).toBe(4);
   });
 });

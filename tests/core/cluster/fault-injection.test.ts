@@ -98,7 +98,7 @@ describe('fault injection', () => {
         await chaos();
         running = false;
         await Promise.all(producers);
-        for (const b of c.brokersList) if (b.status === 'stopped') await c.startBroker(b.id);
+        for (const b of c.allBrokers()) if (b.status === 'stopped') await c.startBroker(b.id);
         await eventually(
           () =>
             c

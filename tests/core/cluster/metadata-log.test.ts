@@ -274,7 +274,7 @@ describe('metadata log', () => {
     expect(c.listTopics().map((t) => t.name)).toEqual(['base', 'half-written']);
     expect(c.partitions('half-written')).toHaveLength(1);
     const tails = [];
-    for (const b of c.brokersList) {
+    for (const b of c.allBrokers()) {
       const v = await readStoreView(b.store);
       tails.push({ start: v.snapshot?.header.offset, tail: v.tailJson });
     }

@@ -335,7 +335,7 @@ describe('metadata log of a running cluster', () => {
     const replayBound = imageRecords + interval + 40;
     const sample = async () => {
       const out = { stored: 0, replayed: 0 };
-      for (const b of c.brokersList) {
+      for (const b of c.allBrokers()) {
         const n = await countMetadataKeys(b.store);
         const view = await readStoreView(b.store);
         out.stored = Math.max(out.stored, n.log + n.snapshot);
@@ -400,7 +400,7 @@ describe('metadata log of a running cluster', () => {
     c = await Cluster.open({ dataDir: dir.path, metadataSnapshotIntervalRecords: 30 });
     expect(c.clusterId).toBe(before.clusterId);
     expect(c.listTopics().map((t) => [t.name, t.topicId, t.partitions, t.cleanupPolicy])).toEqual(before.topics);
-    for (const b of c.brokersList) expect((await readStoreView(b.store)).invalidSnapshots).toEqual([]);
+    for (const b of c.allBrokers()) expect((await readStoreView(b.store)).invalidSnapshots).toEqual([]);
   });
 });
 

@@ -124,7 +124,7 @@ describe('persistence', () => {
           expect(seen.has(v)).toBe(false);
           seen.set(v, r.offset);
         });
-        for (const b of c.brokersList) {
+        for (const b of c.allBrokers()) {
           const log = b.replicas.partition('durable', p.partition).log;
           for await (const batch of log.batchesBetween(0, Number.MAX_SAFE_INTEGER)) validateBatch(batch);
         }

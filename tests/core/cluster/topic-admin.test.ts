@@ -165,7 +165,7 @@ describe('topic administration', () => {
     await expect(c.produce('doomed', [{ value: 'x' }])).rejects.toMatchObject({
       errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
     });
-    for (const b of c.brokersList) {
+    for (const b of c.allBrokers()) {
       let keys = 0;
       for (const prefix of [0x44, 0x53, 0x52]) {
         const gte = Buffer.concat([Buffer.from([prefix]), topicId]);

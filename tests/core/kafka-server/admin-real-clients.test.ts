@@ -152,8 +152,8 @@ describe('BROKER config resources (confluent_kafka / librdkafka)', () => {
     expect(after['num.partitions']).toMatchObject({ value: '4', source: SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG });
     expect(k.cluster.brokerConfigOverrides()).toEqual({ 'log.retention.ms': '7200000', 'num.partitions': '4' });
     expect(k.cluster.brokerConfigOverrides(1)).toEqual({ 'log.retention.ms': '60000' });
-    expect(k.cluster.brokersList[1]!.image.topic('cp-placed')!.config.retentionMs).toBe(60000);
-    expect(k.cluster.brokersList[0]!.image.topic('cp-placed')!.config.retentionMs).toBe(7200000);
+    expect(k.cluster.broker(1).image.topic('cp-placed')!.config.retentionMs).toBe(60000);
+    expect(k.cluster.broker(0).image.topic('cp-placed')!.config.retentionMs).toBe(7200000);
   });
 });
 
@@ -235,7 +235,7 @@ describe('BROKER config resources (kafkajs and @platformatic/kafka)', () => {
         resources: [{ resourceType: ConfigResourceTypes.BROKER, resourceName: '' }],
       });
       expect(defaults!.configs.map((c) => [c.name, c.value])).toEqual([['num.partitions', '4']]);
-      expect(k.cluster.brokersList[0]!.image.topic('cp-placed')!.config.cleanupCompact).toBe(true);
+      expect(k.cluster.broker(0).image.topic('cp-placed')!.config.cleanupCompact).toBe(true);
       // A topic auto-created by Metadata now gets 4 partitions.
       const md = await admin.metadata({ topics: ['auto-four'], autocreateTopics: true });
       expect(md.topics.get('auto-four')?.partitionsCount).toBe(4);
