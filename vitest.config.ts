@@ -1,11 +1,15 @@
+import { resolve } from 'node:path';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Two groups, run one after the other: the engine, protocol and API tests in
- * parallel first, then the end-to-end tests one file at a time, so that their
- * timings (page jumps, frame gaps) are measured on a machine that is not also
- * running the rest of the suite.
+ * parallel first (with them the renderer's stores and helpers in a DOM
+ * environment, on a fake transport), then the end-to-end tests one file at a
+ * time, so that their timings (page jumps, frame gaps) are measured on a
+ * machine that is not also running the rest of the suite.
  */
+const root = import.meta.dirname;
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -20,7 +24,18 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/e2e/**'],
+          exclude: ['tests/e2e/**', 'tests/renderer/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        plugins: [vue()],
+        resolve: { alias: { '@core': resolve(root, 'core'), '@electron': resolve(root, 'electron') } },
+        test: {
+          name: 'renderer',
+          include: ['tests/renderer/**/*.test.ts'],
+          environment: 'happy-dom',
           sequence: { groupOrder: 0 },
         },
       },

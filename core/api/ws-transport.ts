@@ -22,7 +22,8 @@ interface SocketLike {
 type SocketCtor = new (url: string) => SocketLike;
 
 export interface WsTransportOptions {
-  url: string;
+  /** A function is asked again on every attempt (the browser page's token can change between reconnects). */
+  url: string | (() => string);
   WebSocket?: SocketCtor;
   /** Per-call timeout; a call unanswered by then fails with REQUEST_TIMED_OUT. */
   timeoutMs?: number;
@@ -54,7 +55,7 @@ export function createWsTransport(opts: WsTransportOptions): Transport {
   const connect = () => {
     opened = new Promise((r) => (markOpened = r));
     setStatus('connecting');
-    const ws = new Ctor(opts.url);
+    const ws = new Ctor(typeof opts.url === 'function' ? opts.url() : opts.url);
     socket = ws;
     ws.onopen = () => {
       retryDelay = 250;

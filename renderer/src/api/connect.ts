@@ -27,13 +27,34 @@ export function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** Keeps a token the server handed out (Settings regenerated it) for this tab's next (re)connect. */
+export function keepToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/**
+ * Asks the serve-mode server whether this tab's token is its token (a plain GET of the API path answers 204 or
+ * 401); 'unreachable' while the server is down, so a restart is not mistaken for a wrong token.
+ */
+export async function checkToken(): Promise<'valid' | 'wrong' | 'unreachable'> {
+  const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  try {
+    const res = await fetch(`${WS_PATH}?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+    return res.status === 401 ? 'wrong' : res.ok ? 'valid' : 'unreachable';
+  } catch {
+    return 'unreachable';
+  }
+}
+
 export type ConnectResult = { ok: true; connection: Connection } | { ok: false; reason: 'no-token' };
 
 export function connectToEngine(): ConnectResult {
   if (window.noticeboard) return { ok: true, connection: createConnection(createIpcTransport(window.noticeboard)) };
-  const token = takeToken();
-  if (!token) return { ok: false, reason: 'no-token' };
+  const first = takeToken();
+  if (!first) return { ok: false, reason: 'no-token' };
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const url = `${scheme}://${window.location.host}${WS_PATH}?token=${encodeURIComponent(token)}`;
+  // Read on every attempt: a token regenerated from Settings is used by the next reconnect.
+  const url = () =>
+    `${scheme}://${window.location.host}${WS_PATH}?token=${encodeURIComponent(sessionStorage.getItem(TOKEN_KEY) ?? first)}`;
   return { ok: true, connection: createConnection(createWsTransport({ url })) };
 }

@@ -1,4 +1,10 @@
-/** The cluster summary and its brokers, kept current by the engine's `cluster` events. */
+/**
+ * The cluster summary and its brokers, kept current by the engine's `cluster` events.
+ *
+ * Every store subscribes in its setup function, never in an action: a `watch()` made in an action called from a
+ * page belongs to that page's scope and stops when the page is left, while the store lives on believing it is
+ * subscribed. The setup runs once, in the store's own scope, the first time any page uses the store.
+ */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { ClusterState } from '@core/cluster/types';
@@ -29,21 +35,17 @@ export const useClusterStore = defineStore('cluster', () => {
     }
   }
 
-  let subscribed = false;
-  function start(): void {
-    if (subscribed) return;
-    subscribed = true;
-    connection.on('cluster', (change) => {
-      state.value = change.cluster;
-      lastChangedTopics.value = change.topics;
-      changeCount.value++;
-    });
-    watch(
-      () => connection.generation,
-      () => void load(),
-      { immediate: connection.generation > 0 },
-    );
-  }
+  // In the store's own scope (not a page's), so they last as long as the app: see the header of stores/cluster.ts.
+  connection.on('cluster', (change) => {
+    state.value = change.cluster;
+    lastChangedTopics.value = change.topics;
+    changeCount.value++;
+  });
+  watch(
+    () => connection.generation,
+    () => void load(),
+    { immediate: connection.generation > 0 },
+  );
 
-  return { state, loading, error, brokers, brokersUp, controller, lastChangedTopics, changeCount, load, start };
+  return { state, loading, error, brokers, brokersUp, controller, lastChangedTopics, changeCount, load };
 });

@@ -174,22 +174,17 @@ export const useGroupLagStore = defineStore('groupLag', () => {
     }
   }
 
-  let started = false;
-  function start(): void {
-    if (started) return;
-    started = true;
-    connection.on('groupLag', onUpdate);
-    // A watch lives on one connection: after a reconnect, watch again.
-    watch(
-      () => connection.generation,
-      () => {
-        const id = groupId.value;
-        if (!id) return;
-        subscriptionId = null;
-        void load(id, ++seq);
-      },
-    );
-  }
+  connection.on('groupLag', onUpdate);
+  // A watch lives on one connection: after a reconnect, watch again.
+  watch(
+    () => connection.generation,
+    () => {
+      const id = groupId.value;
+      if (!id) return;
+      subscriptionId = null;
+      void load(id, ++seq);
+    },
+  );
 
-  return { groupId, group, loading, error, notFound, total, series, version, lastUpdate, open, close, refresh, start };
+  return { groupId, group, loading, error, notFound, total, series, version, lastUpdate, open, close, refresh };
 });

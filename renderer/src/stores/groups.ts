@@ -25,21 +25,16 @@ export const useGroupsStore = defineStore('groups', () => {
     }
   }
 
-  let started = false;
-  function start(): void {
-    if (started) return;
-    started = true;
-    connection.on('groups', (u) => {
-      groups.value = u.groups;
-      error.value = null;
-      loaded.value = true;
-    });
-    watch(
-      () => connection.generation,
-      () => void load(),
-      { immediate: connection.generation > 0 },
-    );
-  }
+  connection.on('groups', (u) => {
+    groups.value = u.groups;
+    error.value = null;
+    loaded.value = true;
+  });
+  watch(
+    () => connection.generation,
+    () => void load(),
+    { immediate: connection.generation > 0 },
+  );
 
-  return { groups, loaded, error, load, start };
+  return { groups, loaded, error, load };
 });

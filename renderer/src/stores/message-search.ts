@@ -6,7 +6,7 @@
  * its status once a second; nothing is lost either way.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { SearchStatus } from '@core/api/api';
 import { PREVIEW_BYTES, previewAround, toRow, type MessageRow } from '../components/messages/bytes';
 import { describeError } from '../composables/useAction';
@@ -38,7 +38,6 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
   /** Whether the page shows search results rather than the browser's pages. */
   const active = computed(() => status.value !== null);
 
-  let off: (() => void) | null = null;
   /** The pattern of the running search as a local RegExp, to mark matches in the previews. */
   let marker: RegExp | null = null;
 
@@ -116,11 +115,22 @@ export const useMessageSearchStore = defineStore('messageSearch', () => {
     return null;
   }
 
+  connection.on('searchProgress', onProgress);
+  // A search belongs to the connection that started it: after a reconnect it is gone, and the page says so.
+  watch(
+    () => connection.generation,
+    () => {
+      const s = status.value;
+      if (!s || s.state !== 'running') return;
+      stopPolling();
+      status.value = { ...s, state: 'failed', error: 'The connection to Noticeboard dropped; search again' };
+    },
+  );
+
   async function start(topic: string, partition: number | null): Promise<void> {
     error.value = localProblem();
     if (error.value) return;
     await clear();
-    off ??= connection.on('searchProgress', onProgress);
     starting.value = true;
     try {
       const s = await connection.api().startSearch({

@@ -10,9 +10,11 @@
  *
  * The live tail keeps the newest LIVE_LIMIT messages (newest first) and
  * drops older ones, so a busy topic cannot grow the page without bound.
+ * It subscribes again after every reconnect (the engine's watch ended with the old socket) and rereads the
+ * newest page, so what was missed while disconnected is on screen too.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { LiveRecords, MethodInput, RecordDto, RecordPage } from '@core/api/api';
 import { PREVIEW_BYTES, toRow, type MessageRow } from '../components/messages/bytes';
 import { describeError } from '../composables/useAction';
@@ -223,8 +225,13 @@ export const useMessagesStore = defineStore('messages', () => {
     live.value = true;
     liveSkipped.value = 0;
     liveReceived.value = 0;
-    liveQueue = [];
     liveOff = connection.on('records', onLive);
+    await subscribeLive();
+  }
+
+  /** Asks the engine for new records of the topic shown, then reads the newest page under them. */
+  async function subscribeLive(): Promise<void> {
+    liveQueue = [];
     try {
       const { subscriptionId } = await connection
         .api()
@@ -244,6 +251,17 @@ export const useMessagesStore = defineStore('messages', () => {
     for (const q of queued)
       onLive({ ...q, records: q.records.filter((r) => !shown.has(`${r.partition}:${r.offset}`)) });
   }
+
+  // A watch ends with the socket it was made on: after a reconnect the tail asks again (the store's own scope, so
+  // this holds whichever page turned the tail on).
+  watch(
+    () => connection.generation,
+    () => {
+      if (!live.value || !topic.value) return;
+      liveSubscription = null;
+      void subscribeLive();
+    },
+  );
 
   async function close(): Promise<void> {
     seq++;

@@ -20,21 +20,16 @@ export const useMetricsStore = defineStore('metrics', () => {
     }
   }
 
-  let subscribed = false;
-  function start(): void {
-    if (subscribed) return;
-    subscribed = true;
-    connection.on('metrics', (s) => {
-      const next = samples.value.length >= WINDOW ? samples.value.slice(1) : samples.value.slice();
-      next.push(s);
-      samples.value = next;
-    });
-    watch(
-      () => connection.generation,
-      () => void loadHistory(),
-      { immediate: connection.generation > 0 },
-    );
-  }
+  connection.on('metrics', (s) => {
+    const next = samples.value.length >= WINDOW ? samples.value.slice(1) : samples.value.slice();
+    next.push(s);
+    samples.value = next;
+  });
+  watch(
+    () => connection.generation,
+    () => void loadHistory(),
+    { immediate: connection.generation > 0 },
+  );
 
-  return { samples, latest, start };
+  return { samples, latest };
 });

@@ -98,24 +98,18 @@ export const useReplicaMapStore = defineStore('replicaMap', () => {
     }, 300);
   }
 
-  let started = false;
-  /** Starts loading and listening; views call it when they mount (it is idempotent). */
-  function start(): void {
-    if (started) return;
-    started = true;
-    connection.on('partitions', apply);
-    watch(
-      () => connection.generation,
-      () => void load(),
-      { immediate: connection.generation > 0 },
-    );
-    watch(
-      () => cluster.state?.partitions,
-      (n) => {
-        if (loaded.value && !loading.value && n !== undefined && n !== byKey.value.size) reloadSoon();
-      },
-    );
-  }
+  connection.on('partitions', apply);
+  watch(
+    () => connection.generation,
+    () => void load(),
+    { immediate: connection.generation > 0 },
+  );
+  watch(
+    () => cluster.state?.partitions,
+    (n) => {
+      if (loaded.value && !loading.value && n !== undefined && n !== byKey.value.size) reloadSoon();
+    },
+  );
 
-  return { partitions, loaded, loading, error, load, start, isRecent };
+  return { partitions, loaded, loading, error, load, isRecent };
 });

@@ -96,24 +96,19 @@ export const useTopicDetailStore = defineStore('topicDetail', () => {
     }, 400);
   }
 
-  let started = false;
-  function start(): void {
-    if (started) return;
-    started = true;
-    watch(
-      () => cluster.changeCount,
-      () => {
-        if (!name.value) return;
-        const topics = cluster.lastChangedTopics;
-        // An empty list means a broker-only change, which can take replicas offline.
-        if (topics.length === 0 || topics.includes(name.value)) reloadSoon();
-      },
-    );
-    watch(
-      () => connection.generation,
-      () => void load(),
-    );
-  }
+  watch(
+    () => cluster.changeCount,
+    () => {
+      if (!name.value) return;
+      const topics = cluster.lastChangedTopics;
+      // An empty list means a broker-only change, which can take replicas offline.
+      if (topics.length === 0 || topics.includes(name.value)) reloadSoon();
+    },
+  );
+  watch(
+    () => connection.generation,
+    () => void load(),
+  );
 
   return {
     name,
@@ -128,6 +123,5 @@ export const useTopicDetailStore = defineStore('topicDetail', () => {
     open,
     load,
     showPartitions,
-    start,
   };
 });

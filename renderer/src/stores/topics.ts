@@ -32,18 +32,13 @@ export const useTopicsStore = defineStore('topics', () => {
     }, 500);
   }
 
-  let started = false;
-  function start(): void {
-    if (started) return;
-    started = true;
-    watch(() => cluster.changeCount, reloadSoon);
-    watch(includeInternal, () => void load());
-    watch(
-      () => connection.generation,
-      () => void load(),
-      { immediate: connection.generation > 0 },
-    );
-  }
+  watch(() => cluster.changeCount, reloadSoon);
+  watch(includeInternal, () => void load());
+  watch(
+    () => connection.generation,
+    () => void load(),
+    { immediate: connection.generation > 0 },
+  );
 
-  return { topics, loaded, error, includeInternal, load, start };
+  return { topics, loaded, error, includeInternal, load };
 });

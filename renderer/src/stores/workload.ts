@@ -23,19 +23,14 @@ export const useWorkloadStore = defineStore('workload', () => {
     status.value = s;
   }
 
-  let started = false;
-  function start(): void {
-    if (started) return;
-    started = true;
-    connection.on('workload', (s) => {
-      status.value = s;
-    });
-    watch(
-      () => connection.generation,
-      () => void load(),
-      { immediate: connection.generation > 0 },
-    );
-  }
+  connection.on('workload', (s) => {
+    status.value = s;
+  });
+  watch(
+    () => connection.generation,
+    () => void load(),
+    { immediate: connection.generation > 0 },
+  );
 
-  return { status, error, load, apply, start };
+  return { status, error, load, apply };
 });
