@@ -73,6 +73,8 @@ export interface ServerInfo {
   logFile: string | null;
   /** host:port list for Kafka clients, or null while no broker listens. */
   bootstrapServers: string | null;
+  /** Serve mode: the file holding the access token (the data folder's `access-token`); null in the desktop app. */
+  accessTokenFile: string | null;
 }
 
 export interface ProducedRecord {
@@ -526,6 +528,12 @@ export const API = {
     }),
     returns<ConfigEntry[]>(),
     'Set or reset (delete) topic configs; returns the resulting configs.',
+  ),
+  regenerateAccessToken: method(
+    'command',
+    none,
+    returns<{ token: string; file: string }>(),
+    'Serve mode: replace the access token (stored in the data folder) with a new random one; every open connection is closed and must use the new token. The desktop app has none: INVALID_REQUEST.',
   ),
   alterBrokerConfigs: method(
     'command',

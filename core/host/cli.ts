@@ -123,6 +123,8 @@ async function main(): Promise<void> {
       staticDir,
       version,
       openCluster: (o) => Cluster.open({ ...o, host: advertisedHost }),
+      onTokenChange: (url) =>
+        process.stdout.write(`\nAccess token regenerated from Settings. Open in your browser: ${url}\n`),
       attachGroups: (c) => Groups.attach(c),
       startKafka: (c, groups) =>
         KafkaListeners.start(c, {
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
     `Noticeboard ${version}: a ${brokers}-broker cluster, data in ${dataDir}`,
     '',
     `  Open in your browser:  ${handle.server.url}`,
+    `  Access token:          kept in ${join(dataDir, 'access-token')} (the same on every start)`,
     `  WebSocket API:         ${handle.server.wsUrl}`,
     `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
     '',

@@ -5,7 +5,7 @@
  *  - a foreign page opening a WebSocket sends its own Origin (CSRF), refused;
  *  - a page on an attacker's domain re-pointed at 127.0.0.1 (DNS rebinding)
  *    sends the attacker's Host name, refused;
- *  - and the API additionally needs the random token printed at start, which
+ *  - and the API additionally needs the random token printed at start (kept in the data folder), which
  *    no other page can know.
  * Scripts (Node, Python) send no Origin and are admitted on the token alone.
  */
@@ -25,7 +25,7 @@ export class HttpGuard {
   constructor(
     boundHost: string,
     readonly port: number,
-    private readonly token: string,
+    private token: string,
   ) {
     const names = new Set(['localhost', '127.0.0.1', '[::1]']);
     if (WILDCARD.has(boundHost)) {
@@ -54,6 +54,11 @@ export class HttpGuard {
   /** No Origin (a script) or this server's own origin (its page). */
   originAllowed(origin: string | undefined): boolean {
     return origin === undefined || this.origins.has(origin.toLowerCase());
+  }
+
+  /** Admits `token` instead of the one given at construction (Settings regenerated it). */
+  setToken(token: string): void {
+    this.token = token;
   }
 
   tokenValid(candidate: string | null): boolean {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { EngineApi } from '../service/engine-api';
 import type { OwnedGroups } from '../service/engine-port';
 import type { FeedOptions } from '../service/cluster-feed';
+import { accessTokenPath, loadAccessToken, newAccessToken, storeAccessToken } from './access-token';
 import { openNoticeboard, type KafkaListenersHandle, type OwnedCluster } from './noticeboard';
 import { startWsServer, type RunningServer } from './ws-server';
 
@@ -28,7 +29,10 @@ export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   attachGroups?: (cluster: C) => Promise<OwnedGroups>;
   /** The Kafka listeners over the cluster (`KafkaListeners.start`); closed first, so clients go before the engine. */
   startKafka?: (cluster: C, groups: OwnedGroups | null) => Promise<KafkaListenersHandle>;
+  /** The access token; without it, the one stored in the data folder (created on first start, see access-token.ts). */
   token?: string;
+  /** Told the new browser URL when the token is regenerated from Settings (the CLI prints it). */
+  onTokenChange?: (url: string) => void;
   feed?: FeedOptions;
 }
 
@@ -67,12 +71,22 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
       host: opts.host,
       port: opts.port,
       staticDir: opts.staticDir,
-      token: opts.token,
+      token: opts.token ?? (await loadAccessToken(opts.dataDir)),
     });
   } catch (err) {
     await nb.close().catch(() => undefined);
     throw err;
   }
+  const running = server;
+  nb.api.useAccessToken({
+    file: accessTokenPath(opts.dataDir),
+    regenerate: async () => {
+      const token = await storeAccessToken(opts.dataDir, newAccessToken());
+      running.setToken(token);
+      opts.onTokenChange?.(running.url);
+      return token;
+    },
+  });
   let closing: Promise<void> | null = null;
   return {
     server,

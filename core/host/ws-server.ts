@@ -34,6 +34,8 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const MAX_CALLS_IN_FLIGHT = 8;
 const MAX_QUEUED_CALLS = 64;
 const MAX_FRAME_BYTES = 32 * 1024 * 1024;
+/** Close code of the WebSockets ended by a token change (4000-4999 are the application's own). */
+export const TOKEN_CHANGED_CLOSE_CODE = 4001;
 
 export interface WsServerOptions {
   api: EngineApi;
@@ -54,6 +56,12 @@ export interface RunningServer {
   readonly url: string;
   /** The WebSocket endpoint for scripts, token included. */
   readonly wsUrl: string;
+  /**
+   * Admits only `token` from now on. Open WebSockets were admitted on the old one: they are closed (code
+   * TOKEN_CHANGED_CLOSE_CODE) once the replies already queued on them, such as the one to the call that asked
+   * for the change, are sent.
+   */
+  setToken(token: string): void;
   /** Per open WebSocket: unsent bytes, calls running and calls waiting (diagnostics and tests). */
   connections(): ConnectionLoad[];
   close(): Promise<void>;
@@ -108,6 +116,13 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
     const headers = securityHeaders(req);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return end(res, 405, 'Method not allowed', { ...headers, Allow: 'GET, HEAD' });
+    // A plain GET of the API path tells a page whether its token is still this server's (a restart keeps the
+    // token, Settings can change it): 204 or 401, nothing else is said.
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === WS_PATH) {
+      const ok = g.tokenValid(new URL(req.url ?? '/', 'http://x').searchParams.get('token'));
+      return end(res, ok ? 204 : 401, ok ? '' : 'Missing or wrong token', { ...headers, 'Cache-Control': 'no-store' });
+    }
     if (!opts.staticDir) return end(res, 404, 'This server has no UI; use the WebSocket API at ' + WS_PATH, headers);
     serveStatic(opts.staticDir, req, res, headers).catch(() => {
       if (!res.headersSent) end(res, 500, 'Internal error', headers);
@@ -132,12 +147,27 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
   });
 
   const shown = urlHost(opts.host);
+  let current = token;
   return {
     port,
     host: opts.host,
-    token,
-    url: `http://${shown}:${port}/?token=${token}`,
-    wsUrl: `ws://${shown}:${port}${WS_PATH}?token=${token}`,
+    get token() {
+      return current;
+    },
+    get url() {
+      return `http://${shown}:${port}/?token=${current}`;
+    },
+    get wsUrl() {
+      return `ws://${shown}:${port}${WS_PATH}?token=${current}`;
+    },
+    setToken(next) {
+      current = next;
+      g.setToken(next);
+      // setImmediate runs after the pending replies' send() calls; ws sends its close frame after them.
+      setImmediate(() => {
+        for (const client of wss.clients) client.close(TOKEN_CHANGED_CLOSE_CODE, 'Access token changed');
+      });
+    },
     connections: () => [...loads].map((l) => l()),
     close: () =>
       new Promise<void>((done) => {

@@ -56,6 +56,13 @@ export interface EngineApiOptions {
   groupsIntervalMs?: number;
 }
 
+/** Serve mode's access token, as the host keeps it (core/host/access-token.ts). */
+export interface AccessTokenControl {
+  file: string;
+  /** Stores a new token, admits only it from now on, and returns it. */
+  regenerate(): Promise<string>;
+}
+
 function searchesOf(s: SessionState): ConnectionSearches {
   if (!s.searches) throw new KafkaError('INVALID_REQUEST', 'This connection has started no search');
   return s.searches;
@@ -70,6 +77,7 @@ export class EngineApi {
   private readonly handlers: Handlers;
   private readonly groupsApi: GroupsApi;
   private closed = false;
+  private accessToken: AccessTokenControl | null = null;
 
   constructor(
     private readonly cluster: ClusterPort,
@@ -117,6 +125,11 @@ export class EngineApi {
         this.sessions.delete(state);
       },
     };
+  }
+
+  /** Serve mode hands over its access token once its server listens; until then (and in the desktop app) there is none. */
+  useAccessToken(control: AccessTokenControl): void {
+    this.accessToken = control;
   }
 
   /** Stops pushing events and forgets every session; the engine itself is closed by its owner. */
@@ -179,7 +192,14 @@ export class EngineApi {
         dataDir: this.opts.dataDir,
         logFile: c.logger?.path ?? null,
         bootstrapServers: this.bootstrapServers(),
+        accessTokenFile: this.accessToken?.file ?? null,
       }),
+      regenerateAccessToken: async () => {
+        const control = this.accessToken;
+        if (!control)
+          throw new KafkaError('INVALID_REQUEST', 'Only serve mode has an access token; the desktop app needs none');
+        return { token: await control.regenerate(), file: control.file };
+      },
       getCluster: () => c.describeCluster(),
       listBrokers: () => c.brokers(),
       listTopics: (i) => c.listTopics({ includeInternal: i.includeInternal ?? false }),

@@ -1,6 +1,9 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
-import { router } from './router';
+import { keepRouteChunksAvailable } from './route-chunks';
+import { router, routes } from './router';
 
-createApp(App).use(createPinia()).use(router).mount('#app');
+const app = createApp(App).use(createPinia()).use(router);
+keepRouteChunksAvailable(router, routes);
+app.mount('#app');

@@ -109,8 +109,9 @@ async function child(): Promise<void> {
   figures.trickle_heap_bytes_per_byte = Math.round(((heap() - before) / 999_999) * 100) / 100;
 
   let fake: InstanceType<typeof FakeCluster>;
+  const serveDir = mkdtempSync(join(tmpdir(), 'nb-hostile-serve-'));
   const handle = await startServe({
-    dataDir: '/nonexistent',
+    dataDir: serveDir,
     brokers: 1,
     host: '127.0.0.1',
     port: 0,
@@ -144,6 +145,7 @@ async function child(): Promise<void> {
     figures.ws_flood_after_close_heap_growth_mb = Math.round((heap() - base) / 1048576);
   } finally {
     await handle.close();
+    rmSync(serveDir, { recursive: true, force: true });
   }
   process.stdout.write(JSON.stringify(figures) + '\n');
 }

@@ -31,6 +31,8 @@ export const useConnectionStore = defineStore('connection', () => {
   const generation = ref(0);
   /** Whether calls can reach the engine now; what is shown while false is as of the last update. */
   const online = computed(() => status.value === 'open');
+  /** When the link last went down (epoch ms), while it is down; null while up. */
+  const offlineSince = ref<number | null>(null);
 
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let failures = 0;
@@ -58,6 +60,8 @@ export const useConnectionStore = defineStore('connection', () => {
     status.value = conn.transport.status();
     conn.transport.onStatus((s) => {
       status.value = s;
+      if (s === 'open') offlineSince.value = null;
+      else offlineSince.value ??= Date.now();
       if (s === 'open') void onOpen();
       else if (s === 'closed') void onFailure();
     });
@@ -101,5 +105,5 @@ export const useConnectionStore = defineStore('connection', () => {
     return () => set.delete(l);
   }
 
-  return { status, online, problem, serverInfo, generation, connect, api, on };
+  return { status, online, offlineSince, problem, serverInfo, generation, connect, api, on };
 });

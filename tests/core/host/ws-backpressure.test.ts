@@ -4,6 +4,9 @@
  * bounded amount of memory, gets every reply once it reads, and leaves
  * nothing behind when it closes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -30,10 +33,12 @@ const memory = () => {
 };
 const mb = (n: number) => Math.round(n / 1024 / 1024);
 
+const dataDir = mkdtempSync(join(tmpdir(), 'nb-backpressure-'));
+
 beforeAll(async () => {
   let cluster: FakeCluster;
   handle = await startServe({
-    dataDir: '/nonexistent',
+    dataDir,
     brokers: 1,
     host: '127.0.0.1',
     port: 0,
@@ -51,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await handle?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 function open(): Promise<WebSocket> {

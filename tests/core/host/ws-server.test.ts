@@ -11,12 +11,14 @@ import { FakeCluster } from '../../support/fake-cluster';
 
 let handle: ServeHandle;
 let staticDir: string;
+let dataDir: string;
 
 beforeAll(async () => {
   staticDir = mkdtempSync(join(tmpdir(), 'nb-static-'));
+  dataDir = mkdtempSync(join(tmpdir(), 'nb-serve-data-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Noticeboard</title>');
   handle = await startServe({
-    dataDir: '/nonexistent',
+    dataDir,
     brokers: 3,
     host: '127.0.0.1',
     port: 0,
@@ -30,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await handle?.close();
   rmSync(staticDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const base = () => `127.0.0.1:${handle.server.port}`;
@@ -204,7 +207,7 @@ describe('WebSocket API end to end', () => {
 describe('serve mode shutdown', () => {
   it('closes the engine when the server stops', async () => {
     const own = await startServe({
-      dataDir: '/nonexistent',
+      dataDir,
       brokers: 1,
       host: '127.0.0.1',
       port: 0,

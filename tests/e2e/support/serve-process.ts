@@ -21,8 +21,12 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServeProcess(args: string[] = []): Promise<ServeProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'noticeboard-e2e-data-'));
+/**
+ * `opts.dataDir`: a data folder the caller owns (a restart on the same folder), kept on stop; otherwise a
+ * temporary one is made and removed.
+ */
+export async function startServeProcess(args: string[] = [], opts: { dataDir?: string } = {}): Promise<ServeProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'noticeboard-e2e-data-'));
   // Free Kafka ports unless a test asks for some: test files run in parallel.
   const kafkaArgs = args.includes('--kafka-port') ? [] : ['--kafka-port', '0'];
   const child: ChildProcess = spawn(
@@ -35,7 +39,9 @@ export async function startServeProcess(args: string[] = []): Promise<ServeProce
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
-  const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
+  const cleanup = () => {
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   try {
     const url = await new Promise<string>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`serve mode did not print its URL within 20 s:\n${out}`)), 20_000);
