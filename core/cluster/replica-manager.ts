@@ -105,10 +105,28 @@ export class ReplicaManager implements ScheduledReplicas {
     return n;
   }
 
-  /** Opens every replica the image assigns to this broker (at broker start). */
+  /**
+   * Opens every replica the image assigns to this broker (at broker start):
+   * their logs are read together (PartitionLog.loadMany), then each takes its role.
+   */
   async loadAll(): Promise<void> {
+    const hosted: Array<{ topic: TopicImage; image: PartitionImage }> = [];
     for (const topic of this.image.topicsById.values()) {
-      for (const p of topic.partitions) if (p) await this.reconcilePartition(topic, p);
+      for (const image of topic.partitions) {
+        if (image?.replicas.includes(this.brokerId) && !this.partitions.has(`${topic.topicId}:${image.partition}`))
+          hosted.push({ topic, image });
+      }
+    }
+    const logs = await PartitionLog.loadMany(
+      this.store,
+      hosted.map(({ topic, image }) => ({
+        topicId: topic.idBytes,
+        partition: image.partition,
+        settings: { segmentBytes: topic.config.segmentBytes, segmentMs: topic.config.segmentMs },
+      })),
+    );
+    for (let i = 0; i < hosted.length; i++) {
+      await this.reconcilePartition(hosted[i]!.topic, hosted[i]!.image, false, logs[i]);
     }
   }
 
@@ -128,7 +146,12 @@ export class ReplicaManager implements ScheduledReplicas {
    * existed, so its log starts empty without reading the store, which keeps
    * creating thousands of partitions from costing a store round trip each.
    */
-  async reconcilePartition(topic: TopicImage, image: PartitionImage, created = false): Promise<void> {
+  async reconcilePartition(
+    topic: TopicImage,
+    image: PartitionImage,
+    created = false,
+    loaded?: PartitionLog,
+  ): Promise<void> {
     if (this.stopped) return;
     const key = partitionKey(topic.topicId, image.partition);
     let p = this.partitions.get(key);
@@ -138,9 +161,11 @@ export class ReplicaManager implements ScheduledReplicas {
     }
     if (!p) {
       const settings = { segmentBytes: topic.config.segmentBytes, segmentMs: topic.config.segmentMs };
-      const log = created
-        ? PartitionLog.createEmpty(this.store, topic.idBytes, image.partition, settings)
-        : await PartitionLog.load(this.store, topic.idBytes, image.partition, settings);
+      const log =
+        loaded ??
+        (created
+          ? PartitionLog.createEmpty(this.store, topic.idBytes, image.partition, settings)
+          : await PartitionLog.load(this.store, topic.idBytes, image.partition, settings));
       p = new Partition(this.brokerId, topic, image.partition, log, this.deps.isr);
       p.onHighWatermark = this.deps.onHighWatermark;
       this.partitions.set(key, p);

@@ -11,9 +11,12 @@
  *   replica state (epochs, producer state) when that changes, so a crash never
  *   leaves a torn append.
  * - Recovery on open reads no record: segments and replica state are small
- *   JSON values; the log end offset is the last 'D' key (one reverse seek). A
- *   segment record that claims more than the data holds (a crash in the middle
- *   of a truncation) is corrected by rescanning that one segment's keys.
+ *   JSON values, and the batch the last segment claims must be stored (a key
+ *   check). A broker opens all its logs together (loadMany, log-recovery.ts)
+ *   in a few LevelDB round trips for all of them, not per log. A segment
+ *   record that claims more than the data holds (a crash in the middle of a
+ *   truncation) fails that check; the log's last 'D' key (one reverse seek)
+ *   then gives the real end and that one segment's keys are rescanned.
  * - The high watermark is checkpointed with state writes and on close; after a
  *   crash it may be behind, and replication moves it forward again (as in Kafka).
  * - A small tail cache keeps the newest batches in memory: followers and
@@ -48,7 +51,8 @@ import {
   type BrokerStore,
 } from './broker-store';
 import { FORMAT_VERSION, PartitionKeys, partitionKey } from './keys';
-import { LogSegment, type SegmentJson } from './log-segment';
+import { LogSegment } from './log-segment';
+import { readLogHeads, type LogHead } from './log-recovery';
 import { ProducerStateTable, type ProducerAppendInfo } from './producer-state';
 
 export interface EpochEntry {
@@ -146,32 +150,46 @@ export class PartitionLog {
     partition: number,
     settings: LogSettings,
   ): Promise<PartitionLog> {
-    const log = new PartitionLog(store, topicId, partition, settings);
-    const state = await store.getJson<ReplicaStateJson>(log.keys.replicaState);
-    for await (const value of store.db.values(log.keys.segmentRange())) {
-      log.segments.push(LogSegment.fromJson(JSON.parse(value.toString()) as SegmentJson));
-    }
-    let lastDataOffset = -1;
-    for await (const key of store.db.keys({ ...log.keys.dataRange(), reverse: true, limit: 1 })) {
-      lastDataOffset = PartitionKeys.lastOffsetOfDataKey(key);
-    }
+    return (await PartitionLog.loadMany(store, [{ topicId, partition, settings }]))[0]!;
+  }
+
+  /**
+   * Opens many logs of one store together (a broker's start): their metadata
+   * is read in a few LevelDB round trips for all of them (log-recovery.ts),
+   * then each is recovered as `load` would.
+   */
+  static async loadMany(
+    store: BrokerStore,
+    specs: Array<{ topicId: Buffer; partition: number; settings: LogSettings }>,
+  ): Promise<PartitionLog[]> {
+    const logs = specs.map((s) => new PartitionLog(store, s.topicId, s.partition, s.settings));
+    const heads = await readLogHeads(
+      store,
+      logs.map((l) => l.keys),
+    );
+    for (let i = 0; i < logs.length; i++) await logs[i]!.recover(heads[i]!);
+    return logs;
+  }
+
+  private async recover(head: LogHead): Promise<void> {
+    for (const seg of head.segments) this.segments.push(LogSegment.fromJson(seg));
+    const state = head.state && (JSON.parse(head.state.toString()) as ReplicaStateJson);
     if (state) {
-      log.logStartOffset = state.logStartOffset;
-      log.highWatermark = state.highWatermark;
-      log.epochs = state.epochs.map(([epoch, startOffset]) => ({ epoch, startOffset }));
-      log.cleanedTo = state.cleanedTo;
+      this.logStartOffset = state.logStartOffset;
+      this.highWatermark = state.highWatermark;
+      this.epochs = state.epochs.map(([epoch, startOffset]) => ({ epoch, startOffset }));
+      this.cleanedTo = state.cleanedTo;
     }
-    await log.reconcileSegments(lastDataOffset);
-    const last = log.segments[log.segments.length - 1];
-    log.logEndOffset = log.nextOffset = last ? last.lastOffset + 1 : log.logStartOffset;
-    if (log.logStartOffset > log.logEndOffset) log.logStartOffset = log.logEndOffset;
-    if (log.highWatermark > log.logEndOffset) log.highWatermark = log.logEndOffset;
-    if (log.highWatermark < log.logStartOffset) log.highWatermark = log.logStartOffset;
-    log.epochs = log.epochs.filter((e) => e.startOffset <= log.logEndOffset);
-    const producers = await store.getJson<{ v: number; producers: unknown }>(log.keys.producerState);
-    if (producers) log.producers.load(producers.producers);
-    log.verifyAgainstCheckpoint();
-    return log;
+    await this.reconcileSegments(head.lastDataOffset);
+    const last = this.segments[this.segments.length - 1];
+    this.logEndOffset = this.nextOffset = last ? last.lastOffset + 1 : this.logStartOffset;
+    if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
+    if (this.highWatermark > this.logEndOffset) this.highWatermark = this.logEndOffset;
+    if (this.highWatermark < this.logStartOffset) this.highWatermark = this.logStartOffset;
+    this.epochs = this.epochs.filter((e) => e.startOffset <= this.logEndOffset);
+    const producers = head.producers && (JSON.parse(head.producers.toString()) as { v: number; producers: unknown });
+    if (producers) this.producers.load(producers.producers);
+    this.verifyAgainstCheckpoint();
   }
 
   /** Compares the log found with what the broker recorded it had (see broker-checkpoint.ts). */
@@ -257,7 +275,9 @@ export class PartitionLog {
     if (this.segments.length === 0) {
       const seg = LogSegment.empty(Math.max(this.logStartOffset, lastDataOffset + 1), Date.now());
       this.segments.push(seg);
-      fixes.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
+      // A log that never stored a batch (createEmpty) comes back the same way next time: nothing to write.
+      if (lastDataOffset >= 0)
+        fixes.push({ type: 'put', key: this.keys.segment(seg.baseOffset), value: seg.toValue() });
     }
     if (fixes.length > 0) await this.store.write(fixes);
   }

@@ -5,7 +5,8 @@
  *
  * - reopen_ms_2000p: 3 brokers, 2,000 partitions rf=3 with 5 committed groups;
  *   clean stop, then open in a fresh process until ready (every partition
- *   led, every group's offsets readable). Median of REOPENS (20) reopens;
+ *   led with its high watermark caught up with its ISR, every group's
+ *   offsets readable). Median of REOPENS (20) reopens;
  *   reopen_ms_2000p_max is the slowest; reopen_failures counts reopens that
  *   crashed or came back different (topics, HWs, ISRs, committed offsets).
  * - reopen_after_kill_ms_2000p: a producer (acks=all) killed with SIGKILL,

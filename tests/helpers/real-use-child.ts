@@ -4,7 +4,8 @@
  *   prepare <dir> <partitions>  3 brokers, topics with `partitions` partitions in all (rf=3), some
  *                               records in every partition, offsets committed by GROUPS groups;
  *                               prints the snapshot, closes cleanly.
- *   reopen <dir> [acked.json]   opens until ready (every partition led, groups loaded), prints
+ *   reopen <dir> [acked.json]   opens until ready (every partition led with its high watermark
+ *                               caught up, groups loaded), prints
  *                               {"openMs", "snapshot"}, closes cleanly.
  *   produce <dir>               opens, prints "ready", then produces numbered records with acks=all
  *                               and commits offsets, printing "ack <partition> <offset> <n>" and
@@ -54,13 +55,30 @@ export async function snapshot(cluster: Cluster, groups: Groups): Promise<Snapsh
   return { topics, partitions, offsets };
 }
 
-/** Opens the data dir and waits until it serves: every partition led, every group's offsets readable. */
+/**
+ * Every partition's high watermark has caught up with its in-sync replicas. After a kill the
+ * checkpointed high watermark may be behind (as in Kafka); it moves once the followers have
+ * fetched, and until then acknowledged records are stored but not yet readable.
+ */
+function highWatermarksRecovered(cluster: Cluster): boolean {
+  return cluster.listTopics({ includeInternal: true }).every((t) =>
+    cluster.partitions(t.name).every((p) => {
+      const ends = p.replicaStates.filter((r) => r.inSync && r.logEndOffset !== null).map((r) => r.logEndOffset!);
+      return ends.length > 0 && p.highWatermark >= Math.min(...ends);
+    }),
+  );
+}
+
+/**
+ * Opens the data dir and waits until it serves: every partition led, its high watermark caught up
+ * with its in-sync replicas, every group's offsets readable.
+ */
 export async function openReady(dataDir: string): Promise<{ cluster: Cluster; groups: Groups }> {
   const cluster = await Cluster.open({ dataDir, brokers: 3 });
   const groups = await Groups.attach(cluster);
   for (;;) {
     const led = cluster.listTopics({ includeInternal: true }).every((t) => t.offlinePartitions === 0);
-    let loaded = led;
+    let loaded = led && highWatermarksRecovered(cluster);
     for (let g = 0; loaded && g < GROUPS; g++) {
       loaded = (await groups.coordinator.fetchOffsets({ groupId: `group-${g}`, partitions: null })).errorCode === 0;
     }
