@@ -113,7 +113,10 @@ export class ReplicaManager implements ScheduledReplicas {
     const hosted: Array<{ topic: TopicImage; image: PartitionImage }> = [];
     for (const topic of this.image.topicsById.values()) {
       for (const image of topic.partitions) {
-        if (image?.replicas.includes(this.brokerId) && !this.partitions.has(`${topic.topicId}:${image.partition}`))
+        if (
+          image?.replicas.includes(this.brokerId) &&
+          !this.partitions.has(partitionKey(topic.topicId, image.partition))
+        )
           hosted.push({ topic, image });
       }
     }
