@@ -16,8 +16,7 @@
  */
 import { join } from 'node:path';
 import { KafkaError } from '../errors';
-import { BrokerStore } from '../storage/broker-store';
-import type { PartitionLog } from '../storage/partition-log';
+import { BrokerStore, type DamagedReplica } from '../storage/broker-store';
 import { MetadataImage, type MetadataRecord } from './metadata-image';
 import type { MetadataLog, MetadataReplica } from './metadata-log';
 import { ReplicaManager, type ReplicaManagerDeps } from './replica-manager';
@@ -40,7 +39,7 @@ export class Broker implements MetadataReplica {
     readonly dataDir: string,
     private readonly deps: ReplicaManagerDeps & {
       onMetadataApplied: (broker: Broker, record: MetadataRecord) => void;
-      onReplicaDamaged: (broker: Broker, log: PartitionLog, reason: string) => void;
+      onReplicaDamaged: (broker: Broker, log: DamagedReplica, reason: string) => void;
       onStoreFailure: (broker: Broker, reason: string) => void;
     },
   ) {

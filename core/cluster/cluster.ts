@@ -30,11 +30,11 @@ import { Controller } from './controller';
 import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
 import type { MetadataRecord, PartitionImage, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
-import { BrokerStore } from '../storage/broker-store';
+import { BrokerStore, type DamagedReplica } from '../storage/broker-store';
 import { partitionKey } from '../storage/keys';
-import type { PartitionLog } from '../storage/partition-log';
 import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
+import type { ReadableReplicas, RunningReplicas } from './replica-access';
 import { scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
 import { LogCleaner } from './log-cleaner';
 import { ReplicationScheduler } from './replication-scheduler';
@@ -96,7 +96,7 @@ function isProblem(p: PartitionImage): boolean {
 /** Producer ids reserved per metadata record. */
 const PRODUCER_ID_BLOCK = 1000;
 
-export class Cluster extends EventEmitter<ClusterEvents> {
+export class Cluster extends EventEmitter<ClusterEvents> implements ReadableReplicas, RunningReplicas {
   /** Broker `id` at index id. Private: other layers reach brokers and replicas through the accessors below. */
   private readonly brokersList: Broker[] = [];
   readonly meter = new ThroughputMeter();
@@ -898,7 +898,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    * A read found one replica's stored data damaged: it stops leading at
    * once, leaves the ISR, and is refilled from the new leader.
    */
-  private onReplicaDamaged(b: Broker, log: PartitionLog, reason: string): void {
+  private onReplicaDamaged(b: Broker, log: DamagedReplica, reason: string): void {
     this.warn(`Broker ${b.id}: ${reason}; the replica leaves the ISR and is refilled from the leader`);
     if (b.status === 'stopped' || this.closed) return;
     const p = b.replicas.partitions.get(log.key);

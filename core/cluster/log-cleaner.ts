@@ -18,7 +18,7 @@
  */
 import { batchLastOffset, decodeRecords, filterBatch } from '../record';
 import type { LogSegment } from '../storage/log-segment';
-import type { Cluster } from './cluster';
+import type { RunningReplicas } from './replica-access';
 import type { Partition } from './partition';
 
 export class LogCleaner {
@@ -26,7 +26,7 @@ export class LogCleaner {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly cluster: Cluster,
+    private readonly cluster: RunningReplicas,
     private readonly intervalMs: number,
   ) {}
 

@@ -7,22 +7,24 @@
  * Directions: 'forward' returns records at and after the start, oldest first;
  * 'backward' returns records before the start, newest first. With no
  * partition given, every partition is read and the results are merged by
- * timestamp (oldest first forward, newest first backward).
+ * time as merge-by-time.ts says (oldest first forward, newest first backward,
+ * each partition's records kept in offset order).
  *
  * A stored batch that does not decode becomes one entry with `corrupt` set
  * (its offsets, the reason) instead of failing the whole read.
  */
 import { KafkaError, asKafkaError } from '../errors';
 import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchTimestampType, decodeRecords } from '../record';
-import type { Cluster } from './cluster';
+import { mergeByTime } from './merge-by-time';
 import type { Partition } from './partition';
+import type { ReadableReplicas } from './replica-access';
 import type { DecodedRecord, ReadRecordsOptions, ReadStart } from './types';
 
 const MAX_LIMIT = 100_000;
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export class RecordReader {
-  constructor(private readonly cluster: Cluster) {}
+  constructor(private readonly cluster: ReadableReplicas) {}
 
   async read(opts: ReadRecordsOptions): Promise<DecodedRecord[]> {
     if (!opts || typeof opts !== 'object')
@@ -53,11 +55,7 @@ export class RecordReader {
       }),
     );
     if (perPartition.length === 1) return perPartition[0]!;
-    const merged = perPartition.flat();
-    if (direction === 'forward')
-      merged.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-    else merged.sort((a, b) => b.timestamp - a.timestamp || a.partition - b.partition || b.offset - a.offset);
-    return merged.slice(0, limit);
+    return mergeByTime(perPartition, direction, limit).records;
   }
 
   private async startOffset(p: Partition, start: ReadStart): Promise<number> {

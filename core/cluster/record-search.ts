@@ -51,7 +51,7 @@ import {
   type DecodedRecord as BatchRecord,
 } from '../record';
 import { FieldJobBuilder, RegexWorker, type FieldSink, type JobProgress } from './regex-worker';
-import type { Cluster } from './cluster';
+import type { ReadableReplicas } from './replica-access';
 import type { Partition } from './partition';
 import type { DecodedRecord } from './types';
 
@@ -301,7 +301,7 @@ export interface ScanSource {
 }
 
 /** The engine's partitions as a scan source: the leader, or any running replica while there is none. */
-export function clusterScanSource(cluster: Cluster): ScanSource {
+export function clusterScanSource(cluster: ReadableReplicas): ScanSource {
   return {
     partitionCount: (topic) => cluster.topicImage(topic).partitions.length,
     open(topic, index) {
@@ -618,6 +618,6 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
 }
 
 /** The engine's entry point: scans a topic of `cluster`. */
-export function scanClusterRecords(cluster: Cluster, opts: RecordScanOptions): Promise<ScanOutcome> {
+export function scanClusterRecords(cluster: ReadableReplicas, opts: RecordScanOptions): Promise<ScanOutcome> {
   return scanRecords(clusterScanSource(cluster), opts);
 }

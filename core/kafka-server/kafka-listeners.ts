@@ -16,7 +16,7 @@
  * same port opens again. `broker.port` is set (Cluster.setListenerPort) while a listener is open.
  *
  * Files: connection.ts (framing, ordering, backpressure), router.ts (API
- * table, ApiVersions, errors), handlers/* (one module per domain), sasl.ts.
+ * table, ApiVersions, errors), handlers/* (one module per domain), sasl.ts (the authenticator).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster';
@@ -33,7 +33,8 @@ import { groupHandlers } from './handlers/groups';
 import { metadataHandlers } from './handlers/metadata';
 import { produceHandlers } from './handlers/produce';
 import { Router, type AdvertisedApi } from './router';
-import { SaslAuthenticator, saslHandlers, type SaslUser } from './sasl';
+import { SaslAuthenticator, type SaslUser } from './sasl';
+import { saslHandlers } from './handlers/sasl';
 
 export type { ServerLogEvent, ServerLog, SaslUser, AdvertisedApi };
 

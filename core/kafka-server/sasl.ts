@@ -9,12 +9,13 @@
  * iterations) and kept as StoredKey/ServerKey, as a Kafka broker keeps them;
  * passwords are compared in constant time. A failed authentication is
  * answered with SASL_AUTHENTICATION_FAILED and the connection is closed.
+ *
+ * This module is the authenticator only; the two requests that drive it are
+ * handlers/sasl.ts (so the request context can name a session's type without
+ * this module importing the context back).
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KafkaError } from '../errors';
-import { API_KEYS } from '../protocol/index';
-import { api, type ApiHandler } from './context';
-import { codeOf } from './error-codes';
 
 export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 export const SASL_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
@@ -179,69 +180,3 @@ export class SaslAuthenticator {
     };
   }
 }
-
-export const saslHandlers: ApiHandler[] = [
-  api({
-    apiKey: API_KEYS.SaslHandshake,
-    // v0 would switch the connection to raw SASL tokens; clients that know SaslAuthenticate use v1.
-    minVersion: 1,
-    maxVersion: 1,
-    handle(ctx, body) {
-      const sasl = ctx.server.sasl!;
-      const mechanisms = sasl.mechanisms();
-      if (ctx.conn.authenticated || ctx.conn.sasl) {
-        ctx.closeAfterResponse = true;
-        return { errorCode: codeOf('ILLEGAL_SASL_STATE'), mechanisms };
-      }
-      const session = sasl.start(body.mechanism);
-      if (!session) return { errorCode: codeOf('UNSUPPORTED_SASL_MECHANISM'), mechanisms };
-      ctx.conn.sasl = session;
-      return { errorCode: 0, mechanisms };
-    },
-  }),
-  api({
-    apiKey: API_KEYS.SaslAuthenticate,
-    minVersion: 0,
-    maxVersion: 2,
-    handle(ctx, body) {
-      const session = ctx.conn.sasl;
-      const base = { authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 };
-      if (!session || ctx.conn.authenticated) {
-        ctx.closeAfterResponse = true;
-        return {
-          ...base,
-          errorCode: codeOf('ILLEGAL_SASL_STATE'),
-          errorMessage: 'SaslAuthenticate without a SaslHandshake choosing a mechanism',
-        };
-      }
-      const step = session.step(body.authBytes);
-      if (step.outcome && !step.outcome.ok) {
-        ctx.closeAfterResponse = true;
-        ctx.conn.sasl = null;
-        ctx.server.options.log({
-          level: 'warn',
-          type: 'auth-failed',
-          brokerId: ctx.conn.brokerId,
-          remote: ctx.conn.remote,
-          clientId: ctx.conn.clientId,
-          message: `${session.mechanism}: ${step.outcome.message}`,
-        });
-        return { ...base, errorCode: codeOf('SASL_AUTHENTICATION_FAILED'), errorMessage: step.outcome.message };
-      }
-      if (step.outcome?.ok) {
-        ctx.conn.authenticated = true;
-        ctx.conn.principal = step.outcome.principal;
-        ctx.conn.sasl = null;
-        ctx.server.options.log({
-          level: 'info',
-          type: 'authenticated',
-          brokerId: ctx.conn.brokerId,
-          remote: ctx.conn.remote,
-          clientId: ctx.conn.clientId,
-          message: `${session.mechanism} as ${step.outcome.principal}`,
-        });
-      }
-      return { ...base, errorCode: 0, errorMessage: null, authBytes: step.response };
-    },
-  }),
-];

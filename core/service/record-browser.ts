@@ -9,10 +9,12 @@
  * one partition and for many. Merging is a k-way merge of the partitions'
  * offset-ordered reads by timestamp, so what each partition contributes to a
  * page is always a contiguous run of its offsets, even where producers' clocks
- * disagree, and no record is skipped or shown twice while paging.
+ * disagree, and no record is skipped or shown twice while paging (the rule and
+ * its ties: core/cluster/merge-by-time.ts, shared with the engine's reads).
  */
 import { KafkaError } from '../errors';
 import type { DecodedRecord, PartitionState } from '../cluster/types';
+import { mergeByTime } from '../cluster/merge-by-time';
 import type { ParsedInput, RecordDto, RecordPage, RecordPosition } from '../api/api';
 import { recordToDto } from './dto';
 import type { ClusterPort } from './engine-port';
@@ -94,24 +96,14 @@ export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordP
   );
   const streams = reads.filter((r): r is NonNullable<typeof r> => r !== null);
 
-  // k-way merge by timestamp; each stream is in offset order for its direction.
-  const out: DecodedRecord[] = [];
-  while (out.length < limit) {
-    let best: (typeof streams)[number] | null = null;
-    for (const st of streams) {
-      const head = st.records[st.taken];
-      if (!head) continue;
-      const bh = best ? best.records[best.taken]! : null;
-      if (
-        !bh ||
-        (backward ? head.timestamp > bh.timestamp : head.timestamp < bh.timestamp) ||
-        (head.timestamp === bh.timestamp && head.partition < bh.partition)
-      )
-        best = st;
-    }
-    if (!best) break;
-    out.push(best.records[best.taken++]!);
-  }
+  // Each stream is in offset order for its direction; merge-by-time.ts keeps that order per partition.
+  const merged = mergeByTime(
+    streams.map((st) => st.records),
+    direction,
+    limit,
+  );
+  const out: DecodedRecord[] = merged.records;
+  streams.forEach((st, i) => (st.taken = merged.taken[i]!));
 
   const lower: RecordPosition[] = [];
   const upper: RecordPosition[] = [];

@@ -32,7 +32,6 @@ import { ClassicLevel } from 'classic-level';
 import type { AbstractBatchOperation } from 'abstract-level';
 import { KafkaError } from '../errors';
 import { BrokerCheckpoint, CHECKPOINT_FILE } from './broker-checkpoint';
-import type { PartitionLog } from './partition-log';
 import { FORMAT_VERSION, KEY_FORMAT, KEY_INCARNATION, metadataKey, metadataOffsetOfKey, metadataRange } from './keys';
 
 export type Db = ClassicLevel<Buffer, Buffer>;
@@ -100,6 +99,16 @@ export function isStorageFailure(err: unknown): boolean {
   return /^(IO error|Corruption):/.test(e?.message ?? '');
 }
 
+/**
+ * The partition log a damaged read came from, as the store's owner sees it (a PartitionLog; named by shape so this
+ * module, which partition-log.ts builds on, does not import it back).
+ */
+export interface DamagedReplica {
+  /** PartitionLog.key: `topicId:partition` (keys.ts partitionKey). */
+  readonly key: string;
+  markUnclean(reason: string, epoch?: number): void;
+}
+
 export class BrokerStore {
   readonly db: Db;
   private closed = false;
@@ -109,7 +118,7 @@ export class BrokerStore {
   failure: string | null = null;
   onFailure: ((reason: string) => void) | null = null;
   /** Told when a read finds one replica's data damaged (the store itself still works). */
-  onReplicaDamaged: ((log: PartitionLog, reason: string) => void) | null = null;
+  onReplicaDamaged: ((log: DamagedReplica, reason: string) => void) | null = null;
   /**
    * Set while replicas are loaded at start when none of them can be trusted
    * (a new incarnation where the cluster knew data, or LevelDB lost its records).
