@@ -13,6 +13,16 @@
  * append fails with KAFKA_STORAGE_ERROR: nothing is applied, the log does not
  * advance, and the copies that did take it are cut back (were that cut to
  * fail too, the next append overwrites the same offsets).
+ * So a commit needs every up broker's copy and at least one copy, not a
+ * majority: the sandbox must keep changing metadata (leader elections) with
+ * one broker of three left, and the brokers share one process, so in-process
+ * the log in memory is the truth and every broker that starts later copies it
+ * (syncReplica). What this gives on reopen: a committed record survives as
+ * long as one store that persisted it opens at the next open; the recovery rule
+ * below then picks a copy that holds it (the highest last epoch, or the same
+ * epoch and is longer). A record whose append failed may survive on a copy
+ * whose cut back failed too; if that copy wins, the record is there after
+ * reopen, as an uncommitted record of a failed KRaft leader may be.
  *
  * Snapshots: once the records since the last snapshot reach both
  * `snapshotIntervalRecords` and the image's own size (so a snapshot never
