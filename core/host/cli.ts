@@ -2,14 +2,15 @@
  * `noticeboard` / `npm run serve`: the embedded cluster plus the UI in a
  * browser, for machines without the desktop shell. Plain Node, no Electron.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
 import { Cluster } from '../cluster/cluster';
 import { Groups } from '../groups';
-import { KafkaListeners } from '../kafka-server/kafka-listeners';
+import { KafkaListeners, type SaslUser } from '../kafka-server/kafka-listeners';
+import { parseVersionLimits, type VersionLimits } from '../kafka-server/api-version-profiles';
 import { exposureWarnings } from './exposure';
 import { defaultDataDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
@@ -33,6 +34,12 @@ Options:
                       num.partitions; kept in the data folder like a change in Settings)
   --default-replication-factor <n>
                       replication factor of topics created without one (default.replication.factor)
+  --sasl-users-file <file>
+                      require SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) on the Kafka ports for the users in
+                      this file, one username:password per line (# starts a comment)
+  --api-versions <profile>
+                      advertise and serve only the API versions of kafka-2.8 or redpanda, or of a list
+                      such as Produce:0-7,Fetch:4-11 (for testing clients against older brokers)
   -h, --help          show this help
   -v, --version       show the version
 `;
@@ -59,6 +66,26 @@ function findRenderer(): string | null {
   return null;
 }
 
+/** SASL users from a file: one username:password per line; blank lines and # comments skipped. */
+function readUsers(file: string): SaslUser[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    fail(`--sasl-users-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const users: SaslUser[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const l = line.trim();
+    if (l === '' || l.startsWith('#')) return;
+    const colon = l.indexOf(':');
+    if (colon < 1) fail(`--sasl-users-file: line ${i + 1} is not username:password`);
+    users.push({ username: l.slice(0, colon), password: l.slice(colon + 1) });
+  });
+  if (users.length === 0) fail(`--sasl-users-file: ${file} names no user`);
+  return users;
+}
+
 async function main(): Promise<void> {
   let values;
   try {
@@ -73,6 +100,8 @@ async function main(): Promise<void> {
         'advertised-host': { type: 'string' },
         'num-partitions': { type: 'string' },
         'default-replication-factor': { type: 'string' },
+        'sasl-users-file': { type: 'string' },
+        'api-versions': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -107,6 +136,13 @@ async function main(): Promise<void> {
       intOption('default-replication-factor', values['default-replication-factor'], 1, 1, 9),
     );
   }
+  const users = values['sasl-users-file'] === undefined ? undefined : readUsers(values['sasl-users-file']);
+  let apiVersionLimits: VersionLimits | undefined;
+  try {
+    apiVersionLimits = values['api-versions'] === undefined ? undefined : parseVersionLimits(values['api-versions']);
+  } catch (err) {
+    fail(`--api-versions: ${(err as Error).message}`);
+  }
   const staticDir = findRenderer();
   if (!staticDir)
     process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
@@ -132,6 +168,8 @@ async function main(): Promise<void> {
           advertisedHost,
           basePort: kafkaPort,
           groups: (groups as Groups | null) ?? undefined,
+          users,
+          apiVersionLimits,
         }),
     });
   } catch (err) {
@@ -165,7 +203,8 @@ async function main(): Promise<void> {
     `  WebSocket API:         ${handle.server.wsUrl}`,
     `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
     '',
-    ...exposureWarnings(host, kafkaHost).map((w) => `  ${w}\n`),
+    users ? `  Kafka ports require SASL for ${users.length} user${users.length === 1 ? '' : 's'}.\n` : '',
+    ...exposureWarnings(host, kafkaHost, users !== undefined).map((w) => `  ${w}\n`),
     wildcard && advertisedRaw === undefined
       ? `  Kafka clients are told to connect to ${advertisedHost}; pass --advertised-host for clients on other machines.\n`
       : '',

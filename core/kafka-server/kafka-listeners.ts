@@ -57,6 +57,11 @@ export interface KafkaListenersOptions {
   connectionsMaxIdleMs?: number;
   /** How long a request frame may stay unfinished after its first byte (default 60000) before the connection closes. */
   requestFrameTimeoutMs?: number;
+  /**
+   * Narrowed API versions (a test option: api-version-profiles.ts), so the cluster answers as an older
+   * Kafka or as Redpanda would.
+   */
+  apiVersionLimits?: ReadonlyMap<number, { min: number; max: number }>;
   /** Receives connection-level events (malformed frames, unsupported requests, SASL...), unthrottled. Default: warnings and errors to stderr, at most 5 lines per event type every 10 s plus a count of the rest. */
   log?: ServerLog;
 }
@@ -101,6 +106,7 @@ export class KafkaListeners {
     private readonly options: ResolvedServerOptions,
     groups: GroupCoordinator | null,
     sasl: SaslAuthenticator | null,
+    limits?: ReadonlyMap<number, { min: number; max: number }>,
   ) {
     this.listeners = cluster.allBrokers().map((b) => new BrokerListener(b.id));
     this.context = {
@@ -123,7 +129,7 @@ export class KafkaListeners {
     ];
     if (groups) handlers.push(...groupHandlers);
     if (sasl) handlers.push(...saslHandlers);
-    this.router = new Router(this.context, (id) => cluster.broker(id), handlers);
+    this.router = new Router(this.context, (id) => cluster.broker(id), handlers, limits);
   }
 
   static async start(cluster: Cluster, opts: KafkaListenersOptions = {}): Promise<KafkaListeners> {
@@ -154,7 +160,7 @@ export class KafkaListeners {
     const g = opts.groups ?? null;
     const coordinator = g === null ? null : 'coordinator' in g ? g.coordinator : g;
     const sasl = opts.users && opts.users.length > 0 ? new SaslAuthenticator(opts.users) : null;
-    const kl = new KafkaListeners(cluster, options, coordinator, sasl);
+    const kl = new KafkaListeners(cluster, options, coordinator, sasl, opts.apiVersionLimits);
     cluster.on('broker', kl.onBroker);
     kl.removeStaticConfigs = cluster.addStaticBrokerConfigs((id) => listenerStaticConfigs(kl.context, id));
     try {

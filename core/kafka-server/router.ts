@@ -73,6 +73,8 @@ export class Router {
     private readonly server: ServerContext,
     private readonly broker: (id: number) => Broker,
     handlers: ApiHandler[],
+    /** Narrowed ranges by API key (api-version-profiles.ts); an API whose range empties is not offered. */
+    limits?: ReadonlyMap<number, { min: number; max: number }>,
   ) {
     const all: ApiHandler[] = [
       api({ apiKey: API_KEYS.ApiVersions, minVersion: 0, maxVersion: 4, handle: () => this.apiVersionsBody(0) }),
@@ -81,9 +83,13 @@ export class Router {
     for (const h of all) {
       const s = messageSchema(h.apiKey);
       if (!s) throw new Error(`handler for API key ${h.apiKey}, which the codec does not carry`);
-      const min = Math.max(h.minVersion, s.validVersions.min);
-      const max = Math.min(h.maxVersion, s.validVersions.max);
-      if (min > max) throw new Error(`${s.name}: no version both served and decodable`);
+      const limit = h.apiKey === API_KEYS.ApiVersions ? undefined : limits?.get(h.apiKey);
+      const min = Math.max(h.minVersion, s.validVersions.min, limit?.min ?? 0);
+      const max = Math.min(h.maxVersion, s.validVersions.max, limit?.max ?? Infinity);
+      if (min > max) {
+        if (limit) continue;
+        throw new Error(`${s.name}: no version both served and decodable`);
+      }
       this.table[h.apiKey] = { ...h, minVersion: min, maxVersion: max } as ApiHandler;
     }
     this.advertised = this.table
@@ -91,7 +97,10 @@ export class Router {
       .map((h) => ({
         apiKey: h.apiKey,
         name: API_NAMES[h.apiKey]!,
-        minVersion: Math.min(h.minVersion, h.advertisedMinVersion ?? h.minVersion),
+        minVersion: Math.max(
+          Math.min(h.minVersion, h.advertisedMinVersion ?? h.minVersion),
+          limits?.get(h.apiKey)?.min ?? 0,
+        ),
         maxVersion: h.maxVersion,
       }));
   }

@@ -11,3 +11,6 @@ export type {
   SaslMechanism,
   SecurityProtocol,
 } from './types';
+export { testConnection } from './test-connection';
+export { openRemoteCluster } from './remote-cluster';
+export { StageError } from './connection';

@@ -43,11 +43,12 @@ export interface ClusterPort {
   describeCluster(): ClusterState;
   brokers(): BrokerState[];
   listTopics(opts?: { includeInternal?: boolean }): TopicSummary[];
-  describeTopic(name: string): TopicDescription;
-  topicDetails(name: string): TopicDetails;
+  // Configs may come from afar (a remote cluster asks the brokers): these four may answer with a promise.
+  describeTopic(name: string): TopicDescription | Promise<TopicDescription>;
+  topicDetails(name: string): TopicDetails | Promise<TopicDetails>;
   partitions(topic: string): PartitionState[];
   partitionPage(topic: string, opts: { offset: number; limit: number; filter?: PartitionFilter }): PartitionPage;
-  describeConfigs(topic: string): ConfigEntry[];
+  describeConfigs(topic: string): ConfigEntry[] | Promise<ConfigEntry[]>;
   createTopic(opts: CreateTopicOptions): Promise<TopicDetails>;
   deleteTopic(name: string): Promise<void>;
   createPartitions(topic: string, totalCount: number, validateOnly?: boolean, assignments?: number[][]): Promise<void>;
@@ -57,7 +58,7 @@ export interface ClusterPort {
     validateOnly?: boolean,
   ): Promise<ConfigEntry[]>;
   /** A broker's configs, or with null the cluster-wide level (core/cluster/broker-configs.ts). */
-  describeBrokerConfigs(brokerId: number | null): ConfigEntry[];
+  describeBrokerConfigs(brokerId: number | null): ConfigEntry[] | Promise<ConfigEntry[]>;
   alterBrokerConfigs(
     brokerId: number | null,
     changes: { set?: Record<string, string>; delete?: string[] },
@@ -90,7 +91,8 @@ export interface GroupsPort {
     'listGroups' | 'describeGroup' | 'lag' | 'deleteGroup' | 'deleteOffsets' | 'resetOffsets'
   >;
   readonly lagSampler: Pick<LagSampler, 'history' | 'intervalMs'> | null;
-  consumer(config: ConsumerConfig): EngineConsumer;
+  /** Engine consumers for the workload simulator; absent where it does not apply (a remote cluster). */
+  consumer?(config: ConsumerConfig): EngineConsumer;
 }
 
 /** Groups as their owner holds them: closed after the API and before the cluster. */

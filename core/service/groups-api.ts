@@ -67,7 +67,8 @@ export class GroupsApi {
     private readonly push: GroupsApiEvents,
     private readonly opts: GroupsApiOptions = {},
   ) {
-    this.workload = groups ? new WorkloadSimulator(cluster, groups) : null;
+    const consumers = groups?.consumer ? { consumer: groups.consumer.bind(groups) } : null;
+    this.workload = consumers ? new WorkloadSimulator(cluster, consumers) : null;
     this.workload?.on('change', () => this.workloadChanged());
   }
 
@@ -107,7 +108,9 @@ export class GroupsApi {
 
   private simulator(): WorkloadSimulator {
     this.port();
-    return this.workload!;
+    if (!this.workload)
+      throw new KafkaError('INVALID_REQUEST', 'The workload simulator runs against the Local sandbox only');
+    return this.workload;
   }
 
   // ---- queries and commands ---------------------------------------------------------------
