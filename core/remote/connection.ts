@@ -97,13 +97,19 @@ function tlsWords(e: NodeJS.ErrnoException, where: string): string {
     case 'CERT_NOT_YET_VALID':
       return "TLS: the broker's certificate is not valid yet (check the clocks)";
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `TLS: the certificate does not name ${where.replace(/:\d+$/, '')} (${e.message.replace(/^.*?: /, '')})`;
+      return `TLS: the broker's certificate does not name ${where.replace(/:\d+$/, '')} (${e.message.replace(/^.*?: /, '')})`;
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
       return `TLS: ${where} does not speak TLS (is its listener PLAINTEXT or SASL_PLAINTEXT?)`;
     case 'ECONNRESET':
     case 'EPIPE':
       return `TLS: ${where} closed the connection during the handshake (does it require a client certificate?)`;
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+      return `TLS: ${where} requires a client certificate (mTLS): give a certificate and its key`;
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
+      return `TLS: ${where} refused the client certificate (not signed by a CA it trusts?)`;
     default:
       if (/alert (certificate required|handshake failure|bad certificate)/i.test(e.message))
         return `TLS: ${where} refused the handshake: ${e.message.replace(/^.*alert /i, 'alert ')} (client certificate missing or not trusted?)`;
@@ -147,6 +153,8 @@ export class BrokerConnection {
   versions: BrokerVersions = new Map();
   /** The broker's mechanisms when SASL is on (from SaslHandshake). */
   saslMechanisms: string[] = [];
+  /** The socket's own error, when it failed (a TLS alert after the handshake says what the broker refused). */
+  private socketError: NodeJS.ErrnoException | null = null;
 
   private constructor(
     private readonly socket: Socket | TLSSocket,
@@ -156,7 +164,10 @@ export class BrokerConnection {
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (e) => this.fail(new KafkaError('NETWORK_EXCEPTION', this.closedWords(e))));
+    socket.on('error', (e) => {
+      this.socketError ??= e;
+      this.fail(new KafkaError('NETWORK_EXCEPTION', this.closedWords(e)));
+    });
     socket.on('close', () => this.fail(new KafkaError('NETWORK_EXCEPTION', this.closedWords())));
   }
 
@@ -243,7 +254,9 @@ export class BrokerConnection {
         new Promise<void>((resolve, reject) => {
           tls.once('secureConnect', resolve);
           tls.once('error', (e: NodeJS.ErrnoException) =>
-            reject(new StageError('tls', 'NETWORK_EXCEPTION', tlsWords(e, where))),
+            reject(
+              new StageError('tls', 'NETWORK_EXCEPTION', tlsWords(e, `${servername ?? address.host}:${address.port}`)),
+            ),
           );
           tls.once('close', () =>
             reject(new StageError('tls', 'NETWORK_EXCEPTION', tlsWords({ code: 'ECONNRESET' } as never, where))),
@@ -278,6 +291,11 @@ export class BrokerConnection {
 
   private async negotiateVersions(secure: boolean, stepMs: number): Promise<void> {
     const onDrop = (e: unknown): never => {
+      // TLS 1.3 finishes the client's handshake before the broker checks the client's certificate:
+      // its refusal arrives as an alert on the first request.
+      const se = this.socketError;
+      if (secure && se && /ALERT|alert/.test(`${se.code ?? ''} ${se.message}`))
+        throw new StageError('tls', 'NETWORK_EXCEPTION', tlsWords(se, this.where));
       if (e instanceof KafkaError && e.errorName === 'NETWORK_EXCEPTION')
         throw new StageError(
           'versions',

@@ -391,6 +391,8 @@ export class RemoteProducer {
           records: idxs.map((i) => ({ ...records[i]!, timestamp: records[i]!.timestamp ?? now })),
         });
         const res = await this.send(topic, partition, batch, acks, opts.timeoutMs ?? 30_000);
+        // With acks=all the records are below the high watermark once answered: the views see them at once.
+        if (acks === -1 && res.baseOffset >= 0) this.ctx.onOffsets(topic, partition, res.baseOffset + idxs.length, -1);
         idxs.forEach((recordIndex, j) => {
           out[recordIndex] = {
             partition,

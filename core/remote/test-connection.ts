@@ -34,9 +34,25 @@ export async function testConnection(config: RemoteConnectionConfig): Promise<Co
   }
   try {
     const conn = await client.any();
+    stage = 'versions';
     for (const k of NEEDED) if (chooseVersion(conn.versions, k) === null) return done(false, tooOld(conn.versions, k));
     stage = 'metadata';
-    const { body } = await client.metadata([]);
+    let body;
+    try {
+      ({ body } = await client.metadata([]));
+    } catch (e) {
+      // Kafka closes the connection of a client that skips SASL on a SASL listener.
+      const sasl = config.securityProtocol === 'SASL_PLAINTEXT' || config.securityProtocol === 'SASL_SSL';
+      if (!sasl && e instanceof KafkaError && e.errorName === 'NETWORK_EXCEPTION') {
+        stage = 'sasl';
+        return done(
+          false,
+          'SASL: the broker closed the connection at the first request: it requires authentication ' +
+            '(choose SASL_PLAINTEXT or SASL_SSL with a mechanism, username and password)',
+        );
+      }
+      throw e;
+    }
     const brokers = body.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
     for (const b of brokers) {
       try {

@@ -25,14 +25,21 @@ export interface SecondNoticeboard {
 }
 
 export async function startSecondNoticeboard(
-  opts: { brokers?: number; users?: Array<[string, string]>; apiVersions?: string; args?: string[] } = {},
+  opts: {
+    brokers?: number;
+    users?: Array<[string, string]>;
+    apiVersions?: string;
+    args?: string[];
+    /** A data folder filled beforehand (the bench's); it is left in place. */
+    dataDir?: string;
+  } = {},
 ): Promise<SecondNoticeboard> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nb-remote-'));
   const args = [
     join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
     join(ROOT, 'core/host/cli.ts'),
     '--data-dir',
-    join(dataDir, 'data'),
+    opts.dataDir ?? join(dataDir, 'data'),
     '--brokers',
     String(opts.brokers ?? 3),
     '--port',
