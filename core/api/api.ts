@@ -150,7 +150,13 @@ export interface SearchResults {
   status: SearchStatus;
   /** Matches from the requested index on (at most 1000 per call), in the order they were found. */
   matches: RecordDto[];
+  /** Matches from `from` on that are no longer stored (deleted or compacted since the scan found them). */
+  gone?: number;
 }
+
+/** A filter expression checked without scanning: fine, or what is wrong and where (1-based column, length). */
+export type FilterCheck =
+  { ok: true; usesRegex: boolean } | { ok: false; message: string; column: number; length: number };
 
 /** A consumer group in the groups list: its state, members, topics and total lag. */
 export interface GroupOverview {
@@ -314,6 +320,8 @@ const pageStart = z.discriminatedUnion('type', [
 ]);
 
 const searchScope = z.enum(['key', 'value', 'headers']);
+/** Matches one search keeps (as positions; page them with getSearchResults). */
+export const MAX_SEARCH_MATCHES = 1_000_000;
 
 const groupId = kafkaCheck(
   z.string(),
@@ -629,16 +637,16 @@ export const API = {
       topic: topicName,
       partition: partitionIndex.optional(),
       pattern: z.string().min(1).max(1000),
-      mode: z.enum(['text', 'regex']),
+      mode: z.enum(['text', 'regex', 'filter']),
       caseSensitive: z.boolean().optional(),
       scopes: z.array(searchScope).min(1).max(3).optional(),
       direction: z.enum(['forward', 'backward']).optional(),
-      maxMatches: z.number().int().min(1).max(10_000).optional(),
+      maxMatches: z.number().int().min(1).max(MAX_SEARCH_MATCHES).optional(),
       timeBudgetMs: z.number().int().min(100).max(600_000).optional(),
       maxValueBytes: maxValueBytes.optional(),
     }),
     returns<SearchStatus>(),
-    'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers; progress arrives as searchProgress events on this connection.',
+    'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers, or for the records a filter expression (mode "filter", see checkFilter) holds for; progress arrives as searchProgress events on this connection.',
   ),
   stopSearch: method(
     'command',
@@ -648,9 +656,19 @@ export const API = {
   ),
   getSearchResults: method(
     'query',
-    z.strictObject({ searchId: z.string().min(1).max(64), from: z.number().int().min(0).optional() }),
+    z.strictObject({
+      searchId: z.string().min(1).max(64),
+      from: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    }),
     returns<SearchResults>(),
-    "A search's status and its matches from index `from` on (at most 1000 per call).",
+    "A search's status and its matches from index `from` on (`limit`, default and at most 1000 per call): page through every match of a search this way.",
+  ),
+  checkFilter: method(
+    'query',
+    z.strictObject({ expression: z.string().max(1000) }),
+    returns<FilterCheck>(),
+    'Check a filter expression without scanning: ok, or the fault with its column, for showing it inline. Names: key, value, headers.<name>, partition, offset, timestamp; value.a.b reads JSON; operators == != < <= > >= && || ! contains startsWith endsWith matches.',
   ),
 
   // consumer groups

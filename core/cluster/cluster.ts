@@ -35,7 +35,8 @@ import { partitionKey } from '../storage/keys';
 import { Partitioner } from './partitioner';
 import { RecordReader } from './record-reader';
 import type { ReadableReplicas, RunningReplicas } from './replica-access';
-import { scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
+import { clusterScanSource, scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
+import { scanFiltered } from './filter-scan';
 import { LogCleaner } from './log-cleaner';
 import { ReplicationScheduler } from './replication-scheduler';
 import { ThroughputMeter, type ThroughputRates } from './throughput';
@@ -801,10 +802,10 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return this.reader.read(opts);
   }
 
-  /** The message browser's search: scans stored batches for text or a pattern (see record-search.ts). */
+  /** The message browser's search: scans stored batches for text, a pattern (record-search.ts) or a filter expression (filter-scan.ts). */
   scanRecords(opts: RecordScanOptions): Promise<ScanOutcome> {
     this.assertOpen();
-    return scanClusterRecords(this, opts);
+    return opts.query.mode === 'filter' ? scanFiltered(clusterScanSource(this), opts) : scanClusterRecords(this, opts);
   }
 
   async listOffsets(

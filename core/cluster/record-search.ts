@@ -58,9 +58,10 @@ import type { DecodedRecord } from './types';
 export type SearchScope = 'key' | 'value' | 'headers';
 
 export interface RecordSearchQuery {
-  /** The text or pattern to look for (1 to 1000 characters). */
+  /** The text or pattern to look for, or the filter expression (filter-expression.ts), 1 to 1000 characters. */
   pattern: string;
-  mode: 'text' | 'regex';
+  /** 'filter' scans run in filter-scan.ts (Cluster.scanRecords picks); compileSearch takes text and regex. */
+  mode: 'text' | 'regex' | 'filter';
   /** Default false. */
   caseSensitive?: boolean;
   /** Where to look; default all three. `headers` covers header names and values. */

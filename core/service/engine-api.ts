@@ -22,7 +22,7 @@ import type { ClusterPort, GroupsPort } from './engine-port';
 import { GroupsApi } from './groups-api';
 import { RecordWatches } from './record-watches';
 import { getRecord, readRecordPage } from './record-browser';
-import { ConnectionSearches } from './record-searches';
+import { checkFilter, ConnectionSearches } from './record-searches';
 import { parseCall, toApiError } from './validate';
 
 export type EmitFn = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -269,7 +269,8 @@ export class EngineApi {
       startSearch: (i, s) =>
         (s.searches ??= new ConnectionSearches(c, (status) => s.emit('searchProgress', status))).start(i),
       stopSearch: (i, s) => searchesOf(s).stop(i.searchId),
-      getSearchResults: (i, s) => searchesOf(s).results(i.searchId, i.from ?? 0),
+      getSearchResults: (i, s) => searchesOf(s).results(i.searchId, i.from ?? 0, i.limit),
+      checkFilter: (i) => checkFilter(i.expression),
 
       listGroups: () => this.groupsApi.listGroups(),
       describeGroup: (i) => this.groupsApi.describeGroup(i.groupId),

@@ -24,6 +24,7 @@ const EXTRA = [
   './hostile-bench',
   './metadata-bench',
   './scale-bench',
+  './workbench-bench',
 ];
 for (const extra of EXTRA) {
   const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {

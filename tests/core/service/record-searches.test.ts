@@ -212,3 +212,97 @@ describe('a catastrophic pattern through the API', () => {
     expect(await finished(stopped.searchId)).toMatchObject({ state: 'stopped' });
   });
 });
+
+describe('paging through every match', () => {
+  it('reads pages past the first 1,000 back from their positions, in the order found', async () => {
+    const s = await ok<SearchStatus>('startSearch', {
+      topic: 'logs',
+      pattern: 'status=500',
+      mode: 'text',
+      direction: 'forward',
+      partition: 0,
+      maxMatches: 100_000,
+      maxValueBytes: 12,
+    });
+    expect(await finished(s.searchId)).toMatchObject({ state: 'done', matches: 1000 });
+    const all = await ok<SearchStatus>('startSearch', {
+      topic: 'logs',
+      pattern: 'status=500',
+      mode: 'text',
+      direction: 'forward',
+      maxMatches: 100_000,
+      maxValueBytes: 12,
+    });
+    expect(await finished(all.searchId)).toMatchObject({ state: 'done', matches: 2000 });
+    const page = await ok<SearchResults>('getSearchResults', { searchId: all.searchId, from: 1500, limit: 300 });
+    expect(page.matches).toHaveLength(300);
+    expect(page.gone).toBeUndefined();
+    // Forward, partitions taking turns chunk by chunk: whatever the order, each is a status=500 record, cut to 12 bytes.
+    for (const m of page.matches) {
+      expect(m.offset % 50).toBe(0);
+      expect(Buffer.from(m.value!, 'base64').toString()).toBe('GET /items/' + String(m.offset % 1000)[0]);
+      expect(m.truncated?.value).toBe(`GET /items/${m.offset % 1000} status=500`.length);
+    }
+    // The read-back pages and the kept first page are one sequence without repeats.
+    const first = await ok<SearchResults>('getSearchResults', { searchId: all.searchId, from: 0 });
+    const second = await ok<SearchResults>('getSearchResults', { searchId: all.searchId, from: 1000 });
+    const ids = [...first.matches, ...second.matches].map((m) => `${m.partition}:${m.offset}`);
+    expect(new Set(ids).size).toBe(2000);
+    expect(second.matches.slice(500, 800).map((m) => `${m.partition}:${m.offset}`)).toEqual(
+      page.matches.map((m) => `${m.partition}:${m.offset}`),
+    );
+  });
+
+  it('counts matches deleted since the scan as gone', async () => {
+    await env.cluster.createTopic({ name: 'shrinking', partitions: 1, replicationFactor: 1 });
+    await env.cluster.produce(
+      'shrinking',
+      Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: `hit ${i}`, partition: 0 })),
+    );
+    const s = await ok<SearchStatus>('startSearch', {
+      topic: 'shrinking',
+      pattern: 'hit',
+      mode: 'text',
+      direction: 'forward',
+      maxMatches: 100_000,
+    });
+    expect(await finished(s.searchId)).toMatchObject({ matches: 3000 });
+    await env.cluster.deleteRecords('shrinking', 0, 2500);
+    const page = await ok<SearchResults>('getSearchResults', { searchId: s.searchId, from: 2000 });
+    expect(page.gone).toBe(500);
+    expect(page.matches.map((m) => m.offset)).toEqual(Array.from({ length: 500 }, (_, i) => 2500 + i));
+  });
+});
+
+describe('a filter search', () => {
+  it('keeps the records a filter expression holds for', async () => {
+    const s = await ok<SearchStatus>('startSearch', {
+      topic: 'logs',
+      pattern: 'value endsWith "status=500" && headers.host == "api-1" && partition == 1 && offset < 1000',
+      mode: 'filter',
+      direction: 'forward',
+    });
+    expect(await finished(s.searchId)).toMatchObject({ state: 'done', matches: 20 });
+    const { matches } = await ok<SearchResults>('getSearchResults', { searchId: s.searchId });
+    expect(matches.map((m) => m.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i * 50));
+    expect(matches.every((m) => m.partition === 1)).toBe(true);
+  });
+
+  it('refuses a bad expression with its column, and checkFilter says the same without scanning', async () => {
+    expect(await fails('startSearch', { topic: 'logs', pattern: 'key == "a" &&', mode: 'filter' })).toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      field: 'pattern',
+      message: expect.stringContaining('(column 14)'),
+    });
+    expect(await ok('checkFilter', { expression: 'key == "a" &&' })).toEqual({
+      ok: false,
+      message: 'The expression ends too early: a name or a value is missing',
+      column: 14,
+      length: 1,
+    });
+    expect(await ok('checkFilter', { expression: 'headers.host matches "^api-\\\\d$"' })).toEqual({
+      ok: true,
+      usesRegex: true,
+    });
+  });
+});

@@ -154,6 +154,24 @@ export interface MessageRow extends RecordDto {
   keyPreview: Preview;
   valuePreview: Preview;
   headersText: string;
+  /** Set by a search whose pattern matched a header: "name: value" of the first such header, the match marked. */
+  headersMark?: Preview;
+}
+
+/** The first header whose name or value `re` matches, as "name: value" with the match marked; undefined when none. */
+export function markHeaders(headers: RecordDto['headers'], re: RegExp): Preview | undefined {
+  for (const h of headers) {
+    const value = h.value === null ? 'null' : (asText(fromBase64(h.value)) ?? 'binary');
+    const text = `${h.key}: ${value}`.replace(/\s+/g, ' ');
+    const inKey = re.exec(h.key);
+    if (inKey && inKey[0].length > 0) return { kind: 'text', text, mark: [inKey.index, inKey.index + inKey[0].length] };
+    const inValue = h.value === null ? null : re.exec(value);
+    if (inValue && inValue[0].length > 0) {
+      const at = h.key.length + 2 + inValue.index;
+      return { kind: 'text', text, mark: [at, at + inValue[0].length] };
+    }
+  }
+  return undefined;
 }
 
 export function toRow(r: RecordDto): MessageRow {

@@ -1,0 +1,104 @@
+/**
+ * Message workbench figures (issue 13): a 1,000,000-message topic (one
+ * partition, 1,000 batches of 1,000 JSON values with a `source` header)
+ * filtered in the engine with a filter expression, oldest first, every match kept:
+ * - `filter_1m_ms`: `value.customer.id == "c-70" && headers.source == "web"`,
+ *   the issue's example (batches without "c-70" are skipped undecoded);
+ * - `filter_1m_all_parsed_ms`: `value.total > 1000000 && headers.source == "web"`,
+ *   where no batch can be skipped, so every record is decoded and its JSON parsed.
+ * Runs in a child process (this same file) so its heap does not count in the
+ * main bench's peak RSS.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cluster } from '../../core/cluster/cluster';
+import { buildBatch } from '../../core/record';
+
+const T0 = 1_700_000_000_000;
+
+async function run(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'nb-workbench-bench-'));
+  const c = await Cluster.open({ dataDir: dir, brokers: 1 });
+  try {
+    await c.createTopic({ name: 'orders', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '-1' } });
+    for (let b = 0; b < 1000; b++) {
+      const batch = buildBatch({
+        records: Array.from({ length: 1000 }, (_, i) => {
+          const n = b * 1000 + i;
+          return {
+            key: `order-${n}`,
+            value: JSON.stringify({
+              id: n,
+              customer: { id: `c-${n % 997}` },
+              total: (n % 5000) * 3.5,
+              currency: 'EUR',
+            }),
+            headers: { source: n % 3 === 0 ? 'web' : 'mobile' },
+            timestamp: T0 + n,
+          };
+        }),
+      });
+      await c.produceBatch('orders', 0, batch, { acks: 1 });
+    }
+    const figures: Record<string, number> = {};
+    for (const [name, pattern] of [
+      ['filter_1m_ms', 'value.customer.id == "c-70" && headers.source == "web"'],
+      ['filter_1m_all_parsed_ms', 'value.total > 1000000 && headers.source == "web"'],
+    ] as const) {
+      const t0 = performance.now();
+      const o = await c.scanRecords({
+        topic: 'orders',
+        query: { pattern, mode: 'filter' },
+        direction: 'forward',
+        maxMatches: 1_000_000,
+        timeBudgetMs: 600_000,
+      });
+      if (o.end !== 'done' || o.scanned !== 1_000_000) throw new Error(`${name}: ${JSON.stringify(o)}`);
+      figures[name] = Math.round(performance.now() - t0);
+    }
+    return figures;
+  } finally {
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchWorkbench(): Promise<Record<string, number>> {
+  const self = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', self], {
+      env: { ...process.env, WORKBENCH_BENCH_CHILD: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`workbench bench child exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+}
+
+if (process.env.WORKBENCH_BENCH_CHILD === '1') {
+  const keepAlive = setInterval(() => {}, 1000);
+  run().then(
+    (figures) => {
+      clearInterval(keepAlive);
+      console.log(JSON.stringify(figures));
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
