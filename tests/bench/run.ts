@@ -25,6 +25,7 @@ const EXTRA = [
   './metadata-bench',
   './scale-bench',
   './workbench-bench',
+  './remote-bench',
 ];
 for (const extra of EXTRA) {
   const mod = await import(extra).catch((err: NodeJS.ErrnoException) => {
