@@ -96,6 +96,8 @@ export class LogCleaner {
     if (newStart > log.logStartOffset) {
       await log.advanceLogStart(newStart);
       p.kickFollowers();
+      // The log start is one of the offsets listeners follow (lag counted from it, the partition views).
+      p.onHighWatermark?.(p);
     }
   }
 

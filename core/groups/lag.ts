@@ -18,13 +18,23 @@
  * last hour). Memory is bounded by maxSeries x (fineSamples + coarseSamples)
  * x 4 bytes plus about 200 bytes of bookkeeping per series: with the
  * defaults, 10,000 series x 660 x 4 B = 26.4 MB at most. A series beyond
- * maxSeries is not recorded (counted in `droppedSeries`); one unseen for the
- * whole window is dropped. A tick costs O(series): 100 groups x 100
- * partitions is 10,000 map updates, with the offsets of each topic looked
- * up once per tick. Float32 is exact up to 16,777,216 and within 1e-7
- * relative beyond, which a chart cannot show.
+ * maxSeries is not recorded (counted in `droppedSeries`, tried again when
+ * its group changes); one unseen for the whole window is dropped. Float32 is
+ * exact up to 16,777,216 and within 1e-7 relative beyond, which a chart
+ * cannot show.
+ *
+ * Cost (issue 9: an idle cluster's timers do no work per partition): a tick
+ * recomputes only what can have changed. A lag changes when the partition's
+ * high watermark or log start moves (the cluster's 'highWatermark' event), when
+ * the group commits, deletes offsets, rebalances or changes state (seen as a
+ * change of its offsets' version, generation or state, O(groups) a tick), or
+ * when metadata changes (leaders, topics: everything is recomputed once). Every
+ * other series keeps its value, and its ring slots are filled with it lazily,
+ * when it next changes or is read. So an idle tick costs O(groups) and reads
+ * no replica; a busy one O(partitions whose offsets moved x groups reading them).
  */
 import type { Cluster } from '../cluster/cluster';
+import type { TopicImage } from '../cluster/metadata-image';
 import { decodeAssignment } from './assignors';
 import type { Group } from './group';
 import type { GroupCoordinator } from './group-coordinator';
@@ -66,6 +76,27 @@ interface Offsets {
 
 const NO_OFFSETS: Offsets = { logStartOffset: 0, highWatermark: 0, logEndOffset: 0, offline: true };
 
+/** A partition's offsets, from its leader's replica (or the last a replica had while it has no leader). */
+function partitionOffsets(cluster: Cluster, t: TopicImage, i: number): Offsets {
+  const img = t.partitions[i];
+  if (!img) return NO_OFFSETS;
+  const p = img.leader >= 0 ? cluster.replicaOn(t, i, img.leader) : undefined;
+  if (p)
+    return {
+      logStartOffset: p.log.logStartOffset,
+      highWatermark: p.log.highWatermark,
+      logEndOffset: p.log.logEndOffset,
+      offline: false,
+    };
+  const s = cluster.partitionState(t, i);
+  return {
+    logStartOffset: s.logStartOffset,
+    highWatermark: s.highWatermark,
+    logEndOffset: s.logEndOffset,
+    offline: true,
+  };
+}
+
 /** The offsets of every partition of a topic, from the leaders' replicas (null for a topic that is gone). */
 export function topicOffsets(cluster: Cluster, topic: string): Offsets[] | null {
   let t;
@@ -74,23 +105,7 @@ export function topicOffsets(cluster: Cluster, topic: string): Offsets[] | null 
   } catch {
     return null;
   }
-  return t.partitions.map((img, i) => {
-    const p = img.leader >= 0 ? cluster.replicaOn(t, i, img.leader) : undefined;
-    if (p)
-      return {
-        logStartOffset: p.log.logStartOffset,
-        highWatermark: p.log.highWatermark,
-        logEndOffset: p.log.logEndOffset,
-        offline: false,
-      };
-    const s = cluster.partitionState(t, i);
-    return {
-      logStartOffset: s.logStartOffset,
-      highWatermark: s.highWatermark,
-      logEndOffset: s.logEndOffset,
-      offline: true,
-    };
-  });
+  return t.partitions.map((_, i) => partitionOffsets(cluster, t, i));
 }
 
 const assignmentCache = new WeakMap<
@@ -194,11 +209,25 @@ interface Series {
   partition: number;
   fine: Float32Array;
   coarse: Float32Array;
-  /** Largest lag since the last coarse sample (NaN: none seen). */
-  peak: number;
+  /** The lag since `writtenTo`'s sample and until it changes (NaN: the group does not have the partition now). */
+  value: number;
+  /** The newest tick whose ring slots hold this series' values (later ticks hold `value`, written lazily). */
+  writtenTo: number;
+  /** The newest tick with a value (not NaN): a series without one for the whole window is dropped. */
   lastTick: number;
-  /** Set during a tick when the series got a value. */
-  seen: boolean;
+}
+
+/** What a tick compares to tell whether a group may have changed, and the series it has. */
+interface GroupTrack {
+  group: Group;
+  state: GroupState;
+  generation: number;
+  offsetsVersion: number;
+  /** `topic\0partition` -> its series. */
+  series: Map<string, Series>;
+  /** The tick it was last seen loaded at, and last recomputed at. */
+  seenAt: number;
+  resampledAt: number;
 }
 
 export interface LagPoint {
@@ -214,6 +243,31 @@ export interface LagHistory {
   points: LagPoint[];
 }
 
+/** Offsets of partitions, each looked up once per tick however many groups read it. */
+class OffsetsLookup {
+  private readonly topics = new Map<string, { image: TopicImage; offsets: Array<Offsets | undefined> } | null>();
+
+  constructor(private readonly cluster: Cluster) {}
+
+  /** null when the topic is gone. */
+  get(topic: string, partition: number): Offsets | null {
+    let t = this.topics.get(topic);
+    if (t === undefined) {
+      try {
+        const image = this.cluster.topicImage(topic);
+        t = { image, offsets: new Array<Offsets | undefined>(image.partitions.length) };
+      } catch {
+        t = null;
+      }
+      this.topics.set(topic, t);
+    }
+    if (t === null) return null;
+    return (t.offsets[partition] ??= partitionOffsets(this.cluster, t.image, partition));
+  }
+}
+
+const maxOf = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
+
 export class LagSampler {
   readonly intervalMs: number;
   readonly fineSamples: number;
@@ -221,6 +275,15 @@ export class LagSampler {
   readonly coarseSamples: number;
   readonly maxSeries: number;
   private readonly series = new Map<string, Series>();
+  private readonly groups = new Map<string, GroupTrack>();
+  /** `topic\0partition` -> the groups with a series for it. */
+  private readonly readers = new Map<string, Set<GroupTrack>>();
+  /** Series whose group dropped the partition, until they are dropped after the window. */
+  private readonly ended = new Set<Series>();
+  /** Partitions whose offsets moved since the last tick; `allDirty` after a metadata change. */
+  private readonly dirty = new Set<string>();
+  private allDirty = true;
+  private listening = false;
   private readonly fineTimes: Float64Array;
   private readonly coarseTimes: Float64Array;
   private tick = 0;
@@ -228,6 +291,17 @@ export class LagSampler {
   private timer: NodeJS.Timeout | null = null;
   droppedSeries = 0;
   lastSampleMs = 0;
+  /** Series recomputed by the last tick (0 when nothing changed). */
+  lastSampleSeries = 0;
+
+  private readonly onHighWatermark = (e: { topic: string; partition: number }): void => {
+    if (!this.allDirty) this.dirty.add(`${e.topic}\u0000${e.partition}`);
+  };
+
+  private readonly onMetadata = (): void => {
+    this.allDirty = true;
+    this.dirty.clear();
+  };
 
   constructor(
     private readonly cluster: Cluster,
@@ -250,6 +324,7 @@ export class LagSampler {
     }
     this.fineTimes = new Float64Array(this.fineSamples).fill(NaN);
     this.coarseTimes = new Float64Array(this.coarseSamples).fill(NaN);
+    this.listen();
   }
 
   /** The most memory the rings can take, in bytes (bookkeeping excluded). */
@@ -265,7 +340,17 @@ export class LagSampler {
     return this.series.size;
   }
 
+  /** Offsets moves reach the sampler as events; while it does not listen, the next tick recomputes everything. */
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.allDirty = true;
+    this.cluster.on('highWatermark', this.onHighWatermark);
+    this.cluster.on('metadata', this.onMetadata);
+  }
+
   start(): void {
+    this.listen();
     if (this.timer) return;
     this.timer = setInterval(() => {
       try {
@@ -281,64 +366,181 @@ export class LagSampler {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (!this.listening) return;
+    this.listening = false;
+    this.cluster.off('highWatermark', this.onHighWatermark);
+    this.cluster.off('metadata', this.onMetadata);
   }
 
-  /** Takes one sample of every group's lag (the timer calls this every interval). */
+  /** Takes one sample of every group's lag (the timer calls this every interval); see the module header for its cost. */
   sampleOnce(now = Date.now()): void {
     const started = performance.now();
-    const slot = this.tick % this.fineSamples;
-    this.fineTimes[slot] = now;
-    const cache = new Map<string, Offsets[] | null>();
+    const tick = this.tick;
+    this.fineTimes[tick % this.fineSamples] = now;
+    const closeCoarse = (tick + 1) % this.coarseEvery === 0;
+    if (closeCoarse) this.coarseTimes[this.coarseTick % this.coarseSamples] = now;
+    const all = this.allDirty || !this.listening;
+    this.allDirty = false;
+    this.lastSampleSeries = 0;
+    const topics = new OffsetsLookup(this.cluster);
     for (const { group } of this.coordinator.loadedGroups()) {
       if (group.state === 'Dead') continue;
-      forEachPartition(group, (topic, partition) => {
-        let offs = cache.get(topic);
-        if (offs === undefined) cache.set(topic, (offs = topicOffsets(this.cluster, topic)));
-        if (offs === null) return;
-        const o = offs[partition] ?? NO_OFFSETS;
-        const c = group.offsets.find(topic, partition);
-        const lag = Math.max(0, o.highWatermark - (c ? c.offset : o.logStartOffset));
-        const key = `${group.groupId}\u0000${topic}\u0000${partition}`;
-        let s = this.series.get(key);
-        if (!s) {
-          if (this.series.size >= this.maxSeries) {
-            this.droppedSeries++;
-            return;
-          }
-          s = {
-            groupId: group.groupId,
-            topic,
-            partition,
-            fine: new Float32Array(this.fineSamples).fill(NaN),
-            coarse: new Float32Array(this.coarseSamples).fill(NaN),
-            peak: NaN,
-            lastTick: this.tick,
-            seen: false,
-          };
-          this.series.set(key, s);
-        }
-        s.fine[slot] = lag;
-        s.peak = Number.isNaN(s.peak) ? lag : Math.max(s.peak, lag);
-        s.lastTick = this.tick;
-        s.seen = true;
-      });
-    }
-    const closeCoarse = (this.tick + 1) % this.coarseEvery === 0;
-    const coarseSlot = this.coarseTick % this.coarseSamples;
-    if (closeCoarse) this.coarseTimes[coarseSlot] = now;
-    const window = this.coarseEvery * this.coarseSamples;
-    for (const [key, s] of this.series) {
-      if (!s.seen) s.fine[slot] = NaN;
-      s.seen = false;
-      if (closeCoarse) {
-        s.coarse[coarseSlot] = s.peak;
-        s.peak = NaN;
+      let track = this.groups.get(group.groupId);
+      if (
+        all ||
+        !track ||
+        track.group !== group ||
+        track.state !== group.state ||
+        track.generation !== group.generationId ||
+        track.offsetsVersion !== group.offsets.version
+      ) {
+        track = this.resample(group, track, tick, topics);
       }
-      if (this.tick - s.lastTick > window) this.series.delete(key);
+      track.seenAt = tick;
+    }
+    for (const [groupId, track] of this.groups) {
+      if (track.seenAt === tick) continue;
+      // Dead, deleted, or its coordinator shard moved away: its series end here.
+      for (const s of track.series.values()) this.end(s, tick);
+      this.unindex(track, new Map());
+      this.groups.delete(groupId);
+    }
+    if (!all) {
+      for (const tp of this.dirty) {
+        const tracks = this.readers.get(tp);
+        if (!tracks) continue;
+        for (const track of tracks) {
+          if (track.resampledAt === tick) continue;
+          const s = track.series.get(tp)!;
+          this.write(s, tick, this.lagOf(track.group, s.topic, s.partition, topics) ?? NaN);
+          this.lastSampleSeries++;
+        }
+      }
+    }
+    this.dirty.clear();
+    const window = this.coarseEvery * this.coarseSamples;
+    for (const s of this.ended) {
+      if (tick - s.lastTick <= window) continue;
+      this.ended.delete(s);
+      this.series.delete(`${s.groupId}\u0000${s.topic}\u0000${s.partition}`);
     }
     if (closeCoarse) this.coarseTick++;
     this.tick++;
     this.lastSampleMs = performance.now() - started;
+  }
+
+  /** The group's lag on one partition now, or null when its topic is gone. */
+  private lagOf(group: Group, topic: string, partition: number, look: OffsetsLookup): number | null {
+    const o = look.get(topic, partition);
+    if (o === null) return null;
+    const c = group.offsets.find(topic, partition);
+    return Math.max(0, o.highWatermark - (c ? c.offset : o.logStartOffset));
+  }
+
+  /** Recomputes every series of a group (new, or changed since the last tick). */
+  private resample(group: Group, track: GroupTrack | undefined, tick: number, topics: OffsetsLookup): GroupTrack {
+    const next = new Map<string, Series>();
+    forEachPartition(group, (topic, partition) => {
+      const lag = this.lagOf(group, topic, partition, topics);
+      if (lag === null) return; // topic deleted: its committed offsets lag nothing
+      const tp = `${topic}\u0000${partition}`;
+      const key = `${group.groupId}\u0000${tp}`;
+      let s = this.series.get(key);
+      if (!s) {
+        if (this.series.size >= this.maxSeries) {
+          this.droppedSeries++;
+          return;
+        }
+        s = {
+          groupId: group.groupId,
+          topic,
+          partition,
+          fine: new Float32Array(this.fineSamples).fill(NaN),
+          coarse: new Float32Array(this.coarseSamples).fill(NaN),
+          value: NaN,
+          writtenTo: tick - 1,
+          lastTick: tick,
+        };
+        this.series.set(key, s);
+      }
+      this.ended.delete(s);
+      this.write(s, tick, lag);
+      this.lastSampleSeries++;
+      next.set(tp, s);
+    });
+    if (track) {
+      for (const [tp, s] of track.series) if (!next.has(tp)) this.end(s, tick);
+      this.unindex(track, next);
+    }
+    const t: GroupTrack = track ?? {
+      group,
+      state: group.state,
+      generation: group.generationId,
+      offsetsVersion: group.offsets.version,
+      series: next,
+      seenAt: tick,
+      resampledAt: tick,
+    };
+    t.group = group;
+    t.state = group.state;
+    t.generation = group.generationId;
+    t.offsetsVersion = group.offsets.version;
+    t.series = next;
+    t.resampledAt = tick;
+    for (const tp of next.keys()) {
+      let set = this.readers.get(tp);
+      if (!set) this.readers.set(tp, (set = new Set()));
+      set.add(t);
+    }
+    this.groups.set(group.groupId, t);
+    return t;
+  }
+
+  /** Removes a group from the readers of the partitions it no longer has (all but those in `keep`). */
+  private unindex(track: GroupTrack, keep: Map<string, Series>): void {
+    for (const tp of track.series.keys()) {
+      if (keep.has(tp)) continue;
+      const set = this.readers.get(tp);
+      set?.delete(track);
+      if (set?.size === 0) this.readers.delete(tp);
+    }
+  }
+
+  private end(s: Series, tick: number): void {
+    if (s.writtenTo < tick) this.write(s, tick, NaN);
+    this.ended.add(s);
+  }
+
+  /** Sets a series' value from `tick` on, first filling the ticks since its last write with the value it had. */
+  private write(s: Series, tick: number, value: number): void {
+    this.fill(s, tick - 1);
+    const bucket = Math.floor(tick / this.coarseEvery);
+    const slot = bucket % this.coarseSamples;
+    s.fine[tick % this.fineSamples] = value;
+    s.coarse[slot] = bucket === Math.floor(s.writtenTo / this.coarseEvery) ? maxOf(s.coarse[slot]!, value) : value;
+    s.value = value;
+    s.writtenTo = tick;
+    if (!Number.isNaN(value)) s.lastTick = tick;
+  }
+
+  /**
+   * Writes the series' unchanged value into the ring slots of the ticks after
+   * its last write, up to `to`: at most one pass over each ring, however long
+   * the series stayed the same.
+   */
+  private fill(s: Series, to: number): void {
+    const from = s.writtenTo + 1;
+    if (to < from) return;
+    const v = s.value;
+    for (let t = Math.max(from, to - this.fineSamples + 1); t <= to; t++) s.fine[t % this.fineSamples] = v;
+    const written = Math.floor(s.writtenTo / this.coarseEvery);
+    const last = Math.floor(to / this.coarseEvery);
+    for (let b = Math.max(Math.floor(from / this.coarseEvery), last - this.coarseSamples + 1); b <= last; b++) {
+      const slot = b % this.coarseSamples;
+      s.coarse[slot] = b === written ? maxOf(s.coarse[slot]!, v) : v;
+    }
+    s.writtenTo = to;
+    if (!Number.isNaN(v)) s.lastTick = to;
   }
 
   /** Lag over time for a group's partitions (optionally one topic or partition). */
@@ -351,6 +553,7 @@ export class LagSampler {
         (filter.partition !== undefined && s.partition !== filter.partition)
       )
         continue;
+      this.fill(s, this.tick - 1);
       out.push({ groupId, topic: s.topic, partition: s.partition, points: this.points(s) });
     }
     out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));

@@ -6,11 +6,15 @@
 import type { OffsetAndMetadata } from './offsets-log';
 
 export class OffsetTable extends Map<string, Map<number, OffsetAndMetadata>> {
+  /** Bumped by every change made through put/remove (what the lag sampler compares to skip an unchanged group). */
+  version = 0;
+
   find(topic: string, partition: number): OffsetAndMetadata | undefined {
     return this.get(topic)?.get(partition);
   }
 
   put(topic: string, partition: number, v: OffsetAndMetadata): void {
+    this.version++;
     let m = this.get(topic);
     if (!m) this.set(topic, (m = new Map()));
     m.set(partition, v);
@@ -19,6 +23,7 @@ export class OffsetTable extends Map<string, Map<number, OffsetAndMetadata>> {
   remove(topic: string, partition: number): void {
     const m = this.get(topic);
     if (!m) return;
+    this.version++;
     m.delete(partition);
     if (m.size === 0) this.delete(topic);
   }

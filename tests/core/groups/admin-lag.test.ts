@@ -2,7 +2,7 @@
  * Admin (list, describe, delete, reset and delete offsets, expiry) and lag,
  * including the sampler's bounded memory and cost.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OFFSETS_TOPIC, decodeKey, partitionForGroup } from '../../../core/groups/offsets-log';
 import { LagSampler } from '../../../core/groups/lag';
 import { QUICK, openEnv, pollTogether, produceN, type Env } from './helpers';
@@ -240,5 +240,72 @@ describe('lag', () => {
     ]);
     expect(h!.points.slice(0, -4)).toEqual([{ time: 7000, lag: 8 }]);
     expect(s.totalHistory('rg').map((p) => p.lag)).toEqual([8, 9, 10, 11, 12]);
+  });
+});
+
+describe('the lag sampler on an idle cluster', () => {
+  it('reads no replica and recomputes no series while nothing changes, yet records every tick', async () => {
+    env = await openEnv({ brokers: 1 });
+    const { cluster, groups } = env;
+    await cluster.createTopic({ name: 'quiet', partitions: 1000 });
+    const all = Array.from({ length: 1000 }, (_, p) => ({ topic: 'quiet', partition: p, offset: 0 }));
+    await simpleCommit(env, 'watcher', all);
+    const sampler = new LagSampler(cluster, groups.coordinator);
+    try {
+      sampler.sampleOnce(0);
+      expect(sampler.lastSampleSeries).toBe(1000);
+      const replicaReads = vi.spyOn(cluster, 'replicaOn');
+      for (let i = 1; i <= 5; i++) {
+        sampler.sampleOnce(i * 1000);
+        expect(sampler.lastSampleSeries).toBe(0);
+      }
+      expect(replicaReads).not.toHaveBeenCalled();
+
+      // One partition's high watermark moves: only its series is recomputed.
+      await produceN(cluster, 'quiet', 3, 7);
+      sampler.sampleOnce(6000);
+      expect(sampler.lastSampleSeries).toBe(1);
+      expect(replicaReads).toHaveBeenCalledTimes(1);
+      const lags = (partition: number) => sampler.history('watcher', { partition })[0]!.points.map((p) => p.lag);
+      expect(lags(7)).toEqual([0, 0, 0, 0, 0, 0, 3]);
+      expect(lags(8)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      expect(sampler.history('watcher', { partition: 8 })[0]!.points.map((p) => p.time)).toEqual([
+        0, 1000, 2000, 3000, 4000, 5000, 6000,
+      ]);
+
+      // A commit changes the group: its series are recomputed once, then it is quiet again.
+      await simpleCommit(env, 'watcher', [{ topic: 'quiet', partition: 7, offset: 2 }]);
+      sampler.sampleOnce(7000);
+      expect(sampler.lastSampleSeries).toBe(1000);
+      sampler.sampleOnce(8000);
+      expect(sampler.lastSampleSeries).toBe(0);
+      expect(lags(7).slice(-3)).toEqual([3, 1, 1]);
+      expect(sampler.totalHistory('watcher').map((p) => p.lag)).toEqual([0, 0, 0, 0, 0, 0, 3, 1, 1]);
+    } finally {
+      sampler.stop();
+    }
+  });
+
+  it('ends the series of a group that is deleted, and keeps them until they age out of the window', async () => {
+    env = await openEnv({ brokers: 1 });
+    const { cluster, groups } = env;
+    await cluster.createTopic({ name: 'gone', partitions: 2 });
+    await produceN(cluster, 'gone', 4, 0);
+    await simpleCommit(env, 'leaver', [{ topic: 'gone', partition: 0, offset: 1 }]);
+    const sampler = new LagSampler(cluster, groups.coordinator, { fineSamples: 4, coarseEvery: 2, coarseSamples: 2 });
+    try {
+      sampler.sampleOnce(0);
+      sampler.sampleOnce(1000);
+      await groups.admin.deleteGroup('leaver');
+      sampler.sampleOnce(2000);
+      expect(sampler.history('leaver')[0]!.points).toEqual([
+        { time: 0, lag: 3 },
+        { time: 1000, lag: 3 },
+      ]);
+      for (let i = 3; i < 9; i++) sampler.sampleOnce(i * 1000);
+      expect(sampler.seriesCount).toBe(0);
+    } finally {
+      sampler.stop();
+    }
   });
 });
