@@ -16,16 +16,16 @@
  * - 4 zstd: one or more zstd frames; Java streams them, so the frame header
  *     may omit the content size.
  *
- * Native codec packages are loaded on first use, not at import: the record
+ * Native codec packages are loaded on first use, not at import (native.ts): the record
  * layer's hot paths never touch them, and a platform missing a prebuilt
  * binary should lose only that codec (with UNSUPPORTED_COMPRESSION_TYPE),
  * not every import of core/record.
  */
 
-import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { KafkaError } from '../errors';
+import { requireNative } from './native';
 
 export const CODEC_IDS = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export type CodecName = keyof typeof CODEC_IDS;
@@ -52,7 +52,6 @@ export function codecName(codec: number | string): CodecName {
 // ---------------------------------------------------------------------------
 // Native libraries, loaded lazily (see top of file).
 
-const require = createRequire(import.meta.url);
 type SnappyLib = typeof import('snappy');
 type Lz4Lib = typeof import('lz4-napi');
 type ZstdLib = typeof import('@mongodb-js/zstd');
@@ -62,14 +61,11 @@ let lz4Lib: Lz4Lib | undefined;
 let zstdLib: ZstdLib | undefined;
 
 function load<T>(name: string, id: string): T {
-  try {
-    return require(id) as T;
-  } catch (err) {
-    throw new KafkaError(
-      'UNSUPPORTED_COMPRESSION_TYPE',
-      `${name} codec unavailable on this platform (${id} failed to load: ${(err as Error).message})`,
-    );
-  }
+  return requireNative<T>(
+    id,
+    (message, cause) =>
+      new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `${name} codec unavailable: ${message}`, { cause }),
+  );
 }
 const snappy = (): SnappyLib => (snappyLib ??= load<SnappyLib>('snappy', 'snappy'));
 const lz4 = (): Lz4Lib => (lz4Lib ??= load<Lz4Lib>('lz4', 'lz4-napi'));

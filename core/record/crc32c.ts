@@ -6,7 +6,7 @@
  *
  * `crc32c(data, initial)` continues a checksum the way the addon does, so callers can checksum in pieces.
  */
-import { createRequire } from 'node:module';
+import { requireNative } from './native';
 
 type Crc32c = (data: Uint8Array, initial?: number) => number;
 
@@ -29,12 +29,11 @@ export function crc32cPortable(data: Uint8Array, initial = 0): number {
 
 function loadNative(): Crc32c {
   try {
-    return (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: Crc32c }).crc32c;
+    return requireNative<{ crc32c: Crc32c }>('@node-rs/crc32', (message) => new Error(message)).crc32c;
   } catch (err) {
-    process.emitWarning(
-      `@node-rs/crc32 failed to load (${(err as Error).message.split('\n')[0]}); using the slower portable CRC-32C`,
-      { code: 'NOTICEBOARD_NO_NATIVE_CRC32C' },
-    );
+    process.emitWarning(`${(err as Error).message}; using the slower portable CRC-32C`, {
+      code: 'NOTICEBOARD_NO_NATIVE_CRC32C',
+    });
     return crc32cPortable;
   }
 }

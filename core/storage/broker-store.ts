@@ -2,7 +2,9 @@
  * One broker's LevelDB. Nothing but the broker that owns `<dataDir>/broker-<id>/`
  * opens it. See keys.ts for the key layout. Stores are opened through
  * `classic-level` directly (what the `level` package resolves to in Node; the
- * project does not depend on `level`).
+ * project does not depend on `level`), loaded on the first open, not at
+ * import (core/record/native.ts): without its binary for the platform, every
+ * open fails with KAFKA_STORAGE_ERROR naming the module and the platform.
  *
  * Durability: a write is acknowledged once LevelDB has taken it into its
  * write-ahead log (no fsync per write, as Kafka does not fsync per write
@@ -28,13 +30,24 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { ClassicLevel } from 'classic-level';
+import type { ClassicLevel } from 'classic-level';
 import type { AbstractBatchOperation } from 'abstract-level';
 import { KafkaError } from '../errors';
+import { requireNative } from '../record/native';
 import { BrokerCheckpoint, CHECKPOINT_FILE } from './broker-checkpoint';
 import { FORMAT_VERSION, KEY_FORMAT, KEY_INCARNATION, metadataKey, metadataOffsetOfKey, metadataRange } from './keys';
 
 export type Db = ClassicLevel<Buffer, Buffer>;
+
+type ClassicLevelModule = typeof import('classic-level');
+let classicLevelModule: ClassicLevelModule | undefined;
+
+function classicLevel(): ClassicLevelModule {
+  return (classicLevelModule ??= requireNative<ClassicLevelModule>(
+    'classic-level',
+    (message, cause) => new KafkaError('KAFKA_STORAGE_ERROR', `Broker stores cannot open: ${message}`, { cause }),
+  ));
+}
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 /**
@@ -150,7 +163,10 @@ export class BrokerStore {
       );
     }
     mkdirSync(path, { recursive: true });
-    const db: Db = new ClassicLevel<Buffer, Buffer>(path, { ...STORE_OPTIONS, createIfMissing: fresh });
+    const db: Db = new (classicLevel().ClassicLevel)<Buffer, Buffer>(path, {
+      ...STORE_OPTIONS,
+      createIfMissing: fresh,
+    });
     try {
       await db.open();
     } catch (err) {
@@ -222,7 +238,7 @@ export class BrokerStore {
    */
   static async repair(path: string, reason: string): Promise<void> {
     await BrokerCheckpoint.markRepaired(path, reason);
-    await ClassicLevel.repair(path);
+    await classicLevel().ClassicLevel.repair(path);
   }
 
   /** Takes the store offline after an I/O failure (once; later failures keep the first reason). */
