@@ -19,7 +19,7 @@
  *   falls out of the log (records deleted) is reset the same way.
  * - The committed position is the offset after the last record poll()
  *   returned. Auto commit commits it every auto.commit.interval.ms (checked
- *   in poll), before a rebalance and on close().
+ *   in poll, against the injected clock), before a rebalance and on close().
  * - Static members (groupInstanceId) do not leave the group on close(), so
  *   a restart within the session timeout keeps their partitions.
  * - Paused partitions are neither fetched nor returned until resumed; seek()
@@ -46,7 +46,7 @@ import {
   type TopicPartitions,
 } from './assignors';
 import type { GroupCoordinator } from './group-coordinator';
-import type { ErrorResult, TopicPartition } from './types';
+import type { ErrorResult, GroupsClock, TopicPartition } from './types';
 
 export interface ConsumerConfig {
   groupId: string;
@@ -145,6 +145,8 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     private readonly cluster: Cluster,
     private readonly coordinator: GroupCoordinator,
     config: ConsumerConfig,
+    /** Read for poll()'s deadline and the auto-commit interval (types.ts GroupsClock). */
+    private readonly clock: GroupsClock = Date,
   ) {
     super();
     if (!config || typeof config.groupId !== 'string' || config.groupId === '')
@@ -484,7 +486,7 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
       );
     this.polling = true;
     try {
-      const deadline = Date.now() + Math.max(0, timeoutMs);
+      const deadline = this.clock.now() + Math.max(0, timeoutMs);
       for (;;) {
         if (this.pendingError) {
           const e = this.pendingError;
@@ -500,7 +502,7 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
         const fetchedAny = await this.fetchAll();
         out = this.drain();
         if (out.length > 0) return out;
-        const remaining = deadline - Date.now();
+        const remaining = deadline - this.clock.now();
         if (remaining <= 0) return [];
         if (!fetchedAny) await this.waitForSignal(remaining);
       }
@@ -600,7 +602,7 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
 
   private async maybeAutoCommit(): Promise<void> {
     if (!this.config.enableAutoCommit || !this.stable) return;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now < this.nextAutoCommit) return;
     this.nextAutoCommit = now + this.config.autoCommitIntervalMs;
     await this.commitSync().catch((e: unknown) => this.emitError(e));

@@ -19,10 +19,13 @@ import { EngineConsumer, type ConsumerConfig } from './consumer';
 import { GroupAdmin } from './group-admin';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordinator';
 import { LagSampler, type LagSamplerOptions } from './lag';
+import type { GroupsClock } from './types';
 
 export interface GroupsOptions extends GroupCoordinatorOptions {
   /** Lag sampling (default on, 1 s interval); false turns it off. */
   lagSampler?: LagSamplerOptions | false;
+  /** The time the engine consumers and the lag sampler read (default Date; see types.ts GroupsClock). */
+  clock?: GroupsClock;
 }
 
 export class Groups {
@@ -34,21 +37,22 @@ export class Groups {
     readonly coordinator: GroupCoordinator,
     readonly admin: GroupAdmin,
     readonly lagSampler: LagSampler | null,
+    private readonly clock: GroupsClock,
   ) {}
 
   /** Starts the coordinator over the cluster and loads the groups already stored in it. */
   static async attach(cluster: Cluster, opts: GroupsOptions = {}): Promise<Groups> {
-    const { lagSampler, ...coordinatorOptions } = opts;
+    const { lagSampler, clock = Date, ...coordinatorOptions } = opts;
     const coordinator = new GroupCoordinator(cluster, coordinatorOptions);
     await coordinator.start();
-    const sampler = lagSampler === false ? null : new LagSampler(cluster, coordinator, lagSampler ?? {});
+    const sampler = lagSampler === false ? null : new LagSampler(cluster, coordinator, { clock, ...lagSampler });
     sampler?.start();
-    return new Groups(cluster, coordinator, new GroupAdmin(cluster, coordinator), sampler);
+    return new Groups(cluster, coordinator, new GroupAdmin(cluster, coordinator), sampler, clock);
   }
 
   /** A new engine consumer (not yet subscribed); closed with the Groups. */
   consumer(config: ConsumerConfig): EngineConsumer {
-    const c = new EngineConsumer(this.cluster, this.coordinator, config);
+    const c = new EngineConsumer(this.cluster, this.coordinator, config, this.clock);
     this.consumers.add(c);
     return c;
   }

@@ -38,7 +38,7 @@ import type { TopicImage } from '../cluster/metadata-image';
 import { decodeAssignment } from './assignors';
 import type { Group } from './group';
 import type { GroupCoordinator } from './group-coordinator';
-import type { GroupState } from './types';
+import type { GroupState, GroupsClock } from './types';
 
 export interface PartitionLag {
   topic: string;
@@ -201,6 +201,8 @@ export interface LagSamplerOptions {
   coarseEvery?: number;
   coarseSamples?: number;
   maxSeries?: number;
+  /** The time samples are stamped with (default Date; see types.ts GroupsClock). */
+  clock?: GroupsClock;
 }
 
 interface Series {
@@ -302,6 +304,7 @@ export class LagSampler {
     this.allDirty = true;
     this.dirty.clear();
   };
+  private readonly clock: GroupsClock;
 
   constructor(
     private readonly cluster: Cluster,
@@ -313,6 +316,7 @@ export class LagSampler {
     this.coarseEvery = opts.coarseEvery ?? 10;
     this.coarseSamples = opts.coarseSamples ?? 360;
     this.maxSeries = opts.maxSeries ?? 10_000;
+    this.clock = opts.clock ?? Date;
     for (const [k, v] of Object.entries({
       intervalMs: this.intervalMs,
       fineSamples: this.fineSamples,
@@ -373,7 +377,7 @@ export class LagSampler {
   }
 
   /** Takes one sample of every group's lag (the timer calls this every interval); see the module header for its cost. */
-  sampleOnce(now = Date.now()): void {
+  sampleOnce(now = this.clock.now()): void {
     const started = performance.now();
     const tick = this.tick;
     this.fineTimes[tick % this.fineSamples] = now;

@@ -207,3 +207,12 @@ export interface FindCoordinatorResponse extends ErrorResult {
   host: string;
   port: number;
 }
+
+/**
+ * Where time-dependent group code reads the time: the engine consumer's poll deadline and auto-commit interval,
+ * the lag sampler's sample times. Date by default; tests inject one they move by hand. Timers only decide when
+ * the clock is looked at, as in the workload simulator.
+ */
+export interface GroupsClock {
+  now(): number;
+}
