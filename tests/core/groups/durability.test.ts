@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeKey, decodeOffsetValue, OFFSETS_TOPIC, partitionForGroup } from '../../../core/groups/offsets-log';
-import { QUICK, openEnv, pollTogether, produceN, sleep, waitFor, type Env } from './helpers';
+import { QUICK, openEnv, pollTogether, produceN, waitFor, type Env } from './helpers';
 
 let env: Env | null = null;
 afterEach(async () => {
@@ -175,12 +175,14 @@ describe('the default offsets topic (50 partitions)', () => {
       offsets: [{ topic: 'data', partition: 0, offset: 5, metadata: 'md' }],
     });
     expect(r.partitions[0]!.errorCode).toBe(0);
-    await sleep(50);
-    const recs = await cluster.readRecords({
-      topic: OFFSETS_TOPIC,
-      partition: index,
-      start: { type: 'earliest' },
-      limit: 10,
+    const recs = await waitFor('the commit record below the high watermark', async () => {
+      const rs = await cluster.readRecords({
+        topic: OFFSETS_TOPIC,
+        partition: index,
+        start: { type: 'earliest' },
+        limit: 10,
+      });
+      return rs.length > 0 ? rs : null;
     });
     expect(recs).toHaveLength(1);
     expect(decodeKey(recs[0]!.key!)).toEqual({

@@ -8,7 +8,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/temp-cluster';
-import { sleep, startKafka, type TestKafka } from './helpers';
+import { startKafka, type TestKafka } from './helpers';
 
 let k: TestKafka;
 
@@ -62,7 +62,6 @@ describe('failover with a real client', () => {
     const atStart = acked.length;
     await eventually(() => acked.length >= atStart + 50, 15_000, '50 records after the restart');
     await k.cluster.balanceLeaders();
-    await sleep(200);
     const atBalance = acked.length;
     await eventually(() => acked.length >= atBalance + 20, 15_000, '20 records after leadership moved back');
     // An abrupt kill (no controlled shutdown) of a leader: acknowledged records survive it too.

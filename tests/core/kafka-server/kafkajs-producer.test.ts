@@ -7,7 +7,7 @@
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/temp-cluster';
-import { sleep, startKafka, type TestKafka } from './helpers';
+import { startKafka, type TestKafka } from './helpers';
 
 let k: TestKafka;
 let kafka: Kafka;
@@ -75,7 +75,8 @@ describe('kafkajs producer', () => {
       clientId: 'idem',
       brokers: k.brokers,
       logLevel: logLevel.NOTHING,
-      requestTimeout: 250,
+      // Short enough to time out the held produce soon, long enough for InitProducerId on a loaded machine.
+      requestTimeout: 1000,
       retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 300 },
     });
     const producer = idem.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -93,7 +94,8 @@ describe('kafkajs producer', () => {
       return original(topic, ...rest);
     };
     const sending = producer.send({ topic: 'idem', acks: -1, messages: [{ value: 'retried' }] });
-    await sleep(900);
+    // Until kafkajs has timed out and sent the same sequence again (however long that takes on a loaded machine).
+    await eventually(() => calls >= 2, 30_000, 'kafkajs to resend the timed-out produce');
     for (const f of followers) k.cluster.setReplicationPaused(f, false);
     const res = await sending;
     rm.produce = original;

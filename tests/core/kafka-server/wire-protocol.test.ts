@@ -6,7 +6,7 @@
  * data, declined fetch sessions, max bytes, ListOffsets, Metadata with auto
  * creation and offline replicas, producer ids and idempotent deduplication.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { batchBaseOffset, buildBatch, buildBatchAsync, decodeRecords, splitBatches } from '../../../core/record/index';
 import { API_KEYS, encodeRequest } from '../../../core/protocol/index';
 import { openCluster } from '../../helpers/temp-cluster';
@@ -69,8 +69,7 @@ describe('ApiVersions', () => {
     });
     frame.writeInt16BE(127, 6);
     c.write(frame);
-    await sleep(100);
-    expect(c.frames.length).toBe(1);
+    await vi.waitFor(() => expect(c.frames.length).toBe(1), { timeout: 20_000, interval: 10 });
     const f = c.frames[0]!;
     // Header v0 (no tagged fields), then the v0 body: error code, api keys array (int32 count).
     expect(f.readInt32BE(0)).toBe(7);
@@ -120,8 +119,11 @@ describe('Produce', () => {
     expect(md.brokers.length).toBe(3);
     // Only the Metadata response arrived: its correlation id follows the produce's.
     expect(c.frames.map((f) => f.readInt32BE(0))).toEqual([id + 1]);
-    await sleep(50);
-    expect(k.cluster.partitions('wire')[0]!.highWatermark).toBe(before + 1);
+    // acks=0 says nothing about when the record is stored and replicated: wait for the high watermark.
+    await vi.waitFor(() => expect(k.cluster.partitions('wire')[0]!.highWatermark).toBe(before + 1), {
+      timeout: 20_000,
+      interval: 10,
+    });
     c.close();
   });
 
@@ -469,8 +471,7 @@ describe('Broker lifecycle', () => {
     }
     await expect(RawClient.connect(port1)).rejects.toThrow();
     await k.cluster.startBroker(1);
-    await sleep(50);
-    expect(k.port(1)).toBe(port1);
+    await vi.waitFor(() => expect(k.port(1)).toBe(port1), { timeout: 20_000, interval: 10 });
     const again = await clientTo(1);
     expect((await again.request(API_KEYS.ApiVersions, 0)).errorCode).toBe(0);
     again.close();
