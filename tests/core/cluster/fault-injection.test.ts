@@ -7,7 +7,8 @@
  * Short by default; FAULT_TEST_SECONDS=300 (and FAULT_TEST_SEED=n to replay a
  * schedule) for a long run. The seed fixes the fault schedule (every pause,
  * action and broker, planned before the run from the seed alone) and the
- * producers' batch sizes; how the producers' requests interleave with the
+ * sequence of batch sizes the producers draw (from one shared stream, so which
+ * producer draws which varies); how the producers' requests interleave with the
  * faults is up to the machine, so counts of acknowledged records differ
  * between replays while the outcome checked (nothing acknowledged is lost,
  * replicas identical) must not.
