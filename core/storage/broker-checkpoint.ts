@@ -47,6 +47,12 @@ export class BrokerCheckpoint {
   private running: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
+  /**
+   * Set by close(): a closed checkpoint never writes again. A replica torn down with its broker may still note its
+   * state afterwards; writing that would race the next incarnation of this store, which writes the same file (the
+   * two renames of one `.tmp` fail with ENOENT, taking the log dir offline) and could put stale state over its own.
+   */
+  private closed = false;
   /** Set while the file cannot be written (a full or failing disk). */
   onSaveError: ((err: Error) => void) | null = null;
 
@@ -102,7 +108,7 @@ export class BrokerCheckpoint {
       return;
     this.replicas.set(key, cp);
     this.dirty = true;
-    if (!this.timer) {
+    if (!this.timer && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.save().catch(() => undefined);
@@ -123,6 +129,7 @@ export class BrokerCheckpoint {
 
   /** Writes the file now (coalescing calls made while a write is in flight). */
   save(): Promise<void> {
+    if (this.closed) return this.running.catch(() => undefined);
     if (this.queued) return this.queued;
     const q = this.running
       .catch(() => undefined)
@@ -140,6 +147,7 @@ export class BrokerCheckpoint {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (flush && this.dirty) await this.save().catch(() => undefined);
+    this.closed = true;
     await this.running.catch(() => undefined);
   }
 
