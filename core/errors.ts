@@ -27,7 +27,9 @@ export const ERRORS = {
   CORRUPT_MESSAGE: {
     code: 2,
     retriable: true,
-    text: 'This message has failed its CRC checksum, exceeds the valid size, has a null key for a compacted topic, or is otherwise corrupt.',
+    text:
+      'This message has failed its CRC checksum, exceeds the valid size, has a null key for a compacted topic, or ' +
+      'is otherwise corrupt.',
   },
   UNKNOWN_TOPIC_OR_PARTITION: { code: 3, retriable: true, text: 'This server does not host this topic-partition.' },
   INVALID_FETCH_SIZE: { code: 4, retriable: false, text: 'The requested fetch size is invalid.' },
@@ -96,7 +98,9 @@ export const ERRORS = {
   INCONSISTENT_GROUP_PROTOCOL: {
     code: 23,
     retriable: false,
-    text: "The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.",
+    text:
+      "The group member's supported protocols are incompatible with those of existing members or first group " +
+      'member tried to join with empty protocol type or empty protocol list.',
   },
   INVALID_GROUP_ID: { code: 24, retriable: false, text: 'The configured groupId is invalid.' },
   UNKNOWN_MEMBER_ID: { code: 25, retriable: false, text: 'The coordinator is not aware of this member.' },
@@ -131,7 +135,9 @@ export const ERRORS = {
   INVALID_REQUEST: {
     code: 42,
     retriable: false,
-    text: 'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker.',
+    text:
+      'This most likely occurs because of a request being malformed by the client library or the message was sent ' +
+      'to an incompatible broker.',
   },
   UNSUPPORTED_FOR_MESSAGE_FORMAT: {
     code: 43,
@@ -164,7 +170,9 @@ export const ERRORS = {
   CONCURRENT_TRANSACTIONS: {
     code: 51,
     retriable: true,
-    text: 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing.',
+    text:
+      'The producer attempted to update a transaction while another concurrent operation on the same transaction ' +
+      'was ongoing.',
   },
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: { code: 53, retriable: false, text: 'Transactional Id authorization failed.' },
   SECURITY_DISABLED: { code: 54, retriable: false, text: 'Security features are disabled.' },
@@ -183,7 +191,9 @@ export const ERRORS = {
   UNKNOWN_PRODUCER_ID: {
     code: 59,
     retriable: false,
-    text: 'This exception is raised by the broker if it could not locate the producer metadata associated with the producerId in question.',
+    text:
+      'This exception is raised by the broker if it could not locate the producer metadata associated with the ' +
+      'producerId in question.',
   },
   REASSIGNMENT_IN_PROGRESS: { code: 60, retriable: false, text: 'A partition reassignment is in progress.' },
   NON_EMPTY_GROUP: { code: 68, retriable: false, text: 'The group is not empty.' },
@@ -209,7 +219,9 @@ export const ERRORS = {
   OFFSET_NOT_AVAILABLE: {
     code: 78,
     retriable: true,
-    text: 'The leader high watermark has not caught up from a recent leader election so the offsets cannot be guaranteed to be monotonically increasing.',
+    text:
+      'The leader high watermark has not caught up from a recent leader election so the offsets cannot be ' +
+      'guaranteed to be monotonically increasing.',
   },
   MEMBER_ID_REQUIRED: {
     code: 79,
@@ -221,7 +233,9 @@ export const ERRORS = {
   FENCED_INSTANCE_ID: {
     code: 82,
     retriable: false,
-    text: 'The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id.',
+    text:
+      'The broker rejected this static consumer since another consumer with the same group.instance.id has ' +
+      'registered with a different member.id.',
   },
   ELIGIBLE_LEADERS_NOT_AVAILABLE: {
     code: 83,

@@ -117,12 +117,14 @@ export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
   'log.retention.ms': topicDefault(
     'retention.ms',
     'dynamic',
-    'Default of the topic config retention.ms (Kafka derives it from log.retention.hours=168): how long records are kept; -1 for ever.',
+    'Default of the topic config retention.ms (Kafka derives it from log.retention.hours=168): how long records ' +
+      'are kept; -1 for ever.',
   ),
   'log.roll.ms': topicDefault(
     'segment.ms',
     'dynamic',
-    'Default of the topic config segment.ms (Kafka derives it from log.roll.hours=168): age at which a new segment starts.',
+    'Default of the topic config segment.ms (Kafka derives it from log.roll.hours=168): age at which a new ' +
+      'segment starts.',
   ),
   'log.segment.bytes': topicDefault('segment.bytes', 'dynamic'),
   'message.max.bytes': topicDefault(
@@ -250,7 +252,8 @@ export function brokerResource(name: string, brokerCount: number): string {
   if (!/^\d+$/.test(name) || Number(name) >= brokerCount) {
     throw new KafkaError(
       'INVALID_REQUEST',
-      `Broker ${name} does not exist; brokers are 0 to ${brokerCount - 1}, or use the empty name for the cluster-wide default`,
+      `Broker ${name} does not exist; brokers are 0 to ${brokerCount - 1}, or use the empty name for the ` +
+        `cluster-wide default`,
     );
   }
   return String(Number(name));
@@ -278,7 +281,8 @@ export function validateBrokerConfigChange(
     if (clusterOnly.length) {
       throw new KafkaError(
         'INVALID_REQUEST',
-        `Cannot update these configs for one broker, only at the cluster-wide default (empty broker name): Set(${clusterOnly.join(', ')})`,
+        `Cannot update these configs for one broker, only at the cluster-wide default (empty broker name): ` +
+          `Set(${clusterOnly.join(', ')})`,
       );
     }
   }

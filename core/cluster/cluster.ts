@@ -569,7 +569,9 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return { ...this.summary(t), configs: this.describeConfigs(name) };
   }
 
-  /** A topic's configs; with `brokerId`, broker-level values as that broker applies them (else the cluster-wide ones). */
+  /**
+   * A topic's configs; with `brokerId`, broker-level values as that broker applies them (else the cluster-wide ones).
+   */
   describeConfigs(topic: string, brokerId: number | null = null): ConfigEntry[] {
     return describeTopicConfigs(
       this.topicImage(topic).configs,
@@ -579,7 +581,9 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
 
   // ---- broker configs (broker-configs.ts) ---------------------------------
 
-  /** Adds static broker configs a host started with (the Kafka listeners do); returns the function that removes them. */
+  /**
+   * Adds static broker configs a host started with (the Kafka listeners do); returns the function that removes them.
+   */
   addStaticBrokerConfigs(provider: StaticBrokerConfigs): () => void {
     this.staticConfigs.add(provider);
     return () => this.staticConfigs.delete(provider);
@@ -614,7 +618,10 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return { ...this.anyImage().brokerConfigs.get(brokerId === null ? '' : String(brokerId)) };
   }
 
-  /** Sets or removes dynamic broker configs of one broker, or with null cluster-wide; returns that level's configs after. */
+  /**
+   * Sets or removes dynamic broker configs of one broker, or with null cluster-wide; returns that level's configs
+   * after.
+   */
   async alterBrokerConfigs(
     brokerId: number | null,
     changes: { set?: Record<string, string>; delete?: string[] },
@@ -885,7 +892,8 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     const unclean = b.uncleanReplicas();
     if (unclean.length === 0) return;
     this.warn(
-      `Broker ${b.id}: ${unclean.length} replica(s) lost data and are refilled from their leaders before they may lead or rejoin the ISR (${unclean[0]!.reason})`,
+      `Broker ${b.id}: ${unclean.length} replica(s) lost data and are refilled from their leaders before they may ` +
+        `lead or rejoin the ISR (${unclean[0]!.reason})`,
     );
   }
 
@@ -918,7 +926,8 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
    */
   private onStoreFailure(b: Broker, reason: string): void {
     this.warn(
-      `Broker ${b.id}: log dir ${b.path} is offline (${reason}); its replicas leave the ISRs until writes succeed again`,
+      `Broker ${b.id}: log dir ${b.path} is offline (${reason}); its replicas leave the ISRs until writes succeed ` +
+        `again`,
     );
     b.logDirOffline = true;
     b.failure = `Log dir ${b.path} is offline: ${reason}`;

@@ -133,7 +133,8 @@ export class Controller {
         if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
           throw new KafkaError(
             'INVALID_PARTITIONS',
-            `partitions must be an integer from 1 to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${partitions}`,
+            `partitions must be an integer from 1 to ${MAX_PARTITIONS} (the most this engine is measured to ` +
+              `handle in one topic); got ${partitions}`,
             { field: 'partitions' },
           );
         }
@@ -155,7 +156,8 @@ export class Controller {
         // Kafka accepts this, but acks=all would then always fail; say so now.
         throw new KafkaError(
           'INVALID_CONFIG',
-          `min.insync.replicas=${minIsr} is larger than the replication factor ${assignments[0]!.length}, so acks=all writes could never succeed`,
+          `min.insync.replicas=${minIsr} is larger than the replication factor ${assignments[0]!.length}, so ` +
+            `acks=all writes could never succeed`,
           { field: 'min.insync.replicas' },
         );
       }
@@ -212,7 +214,8 @@ export class Controller {
       if (!Number.isInteger(totalCount) || totalCount > MAX_PARTITIONS)
         throw new KafkaError(
           'INVALID_PARTITIONS',
-          `totalCount must be an integer up to ${MAX_PARTITIONS} (the most this engine is measured to handle in one topic); got ${totalCount}`,
+          `totalCount must be an integer up to ${MAX_PARTITIONS} (the most this engine is measured to handle in ` +
+            `one topic); got ${totalCount}`,
           { field: 'totalCount' },
         );
       if (totalCount <= current) {
@@ -228,7 +231,8 @@ export class Controller {
         if (assignments.length !== additional) {
           throw new KafkaError(
             'INVALID_REPLICA_ASSIGNMENT',
-            `Attempted to add ${additional} additional partition(s), but only ${assignments.length} assignment(s) were specified.`,
+            `Attempted to add ${additional} additional partition(s), but only ${assignments.length} assignment(s) ` +
+              `were specified.`,
           );
         }
         const active = new Set(this.unfencedLive());
@@ -237,7 +241,8 @@ export class Controller {
           if (!replicas.some((b) => active.has(b))) {
             throw new KafkaError(
               'INVALID_REPLICA_ASSIGNMENT',
-              `All brokers specified in the manual partition assignment for partition ${current + i} are fenced or in controlled shutdown.`,
+              `All brokers specified in the manual partition assignment for partition ${current + i} are fenced ` +
+                `or in controlled shutdown.`,
             );
           }
         });
@@ -257,7 +262,9 @@ export class Controller {
     });
   }
 
-  /** Kafka's checks of one manual partition assignment: registered brokers, each once, as many as the topic's replicas. */
+  /**
+   * Kafka's checks of one manual partition assignment: registered brokers, each once, as many as the topic's replicas.
+   */
   private validateManualAssignment(replicas: number[], rf: number): void {
     if (replicas.length === 0)
       throw new KafkaError(
@@ -281,7 +288,8 @@ export class Controller {
     if (replicas.length !== rf) {
       throw new KafkaError(
         'INVALID_REPLICA_ASSIGNMENT',
-        `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`,
+        `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not ` +
+          `consistent with previous partitions, which have ${rf} replica(s).`,
       );
     }
   }

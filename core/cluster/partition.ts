@@ -158,7 +158,8 @@ export class Partition {
     if (acks === -1 && this.isr.length < minIsr) {
       throw new KafkaError(
         'NOT_ENOUGH_REPLICAS',
-        `${this.topic.name}-${this.index} has ${this.isr.length} in-sync replicas (${this.isr.join(', ')}), fewer than min.insync.replicas=${minIsr}`,
+        `${this.topic.name}-${this.index} has ${this.isr.length} in-sync replicas (${this.isr.join(', ')}), fewer ` +
+          `than min.insync.replicas=${minIsr}`,
       );
     }
     const logAppendTime = this.topic.config.logAppendTime ? this.now() : -1;
@@ -177,7 +178,8 @@ export class Partition {
       if (this.isr.length < minIsr) {
         throw new KafkaError(
           'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
-          `${this.topic.name}-${this.index} was written, but to only ${this.isr.length} in-sync replicas, fewer than min.insync.replicas=${minIsr}`,
+          `${this.topic.name}-${this.index} was written, but to only ${this.isr.length} in-sync replicas, fewer ` +
+            `than min.insync.replicas=${minIsr}`,
         );
       }
     }
@@ -196,7 +198,8 @@ export class Partition {
           reject(
             new KafkaError(
               'REQUEST_TIMED_OUT',
-              `Not every in-sync replica of ${this.topic.name}-${this.index} acknowledged offset ${offset - 1} within ${timeoutMs} ms`,
+              `Not every in-sync replica of ${this.topic.name}-${this.index} acknowledged offset ${offset - 1} ` +
+                `within ${timeoutMs} ms`,
             ),
           );
         }, timeoutMs),

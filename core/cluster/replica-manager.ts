@@ -227,7 +227,9 @@ export class ReplicaManager implements ScheduledReplicas {
 
   private readonly checkpointedHw = new Map<string, number>();
 
-  /** Writes down high watermarks that moved since the last checkpoint (called by the scheduler), many per store write. */
+  /**
+   * Writes down high watermarks that moved since the last checkpoint (called by the scheduler), many per store write.
+   */
   async checkpointHighWatermarks(): Promise<void> {
     const ops: Array<BatchOp | null> = [];
     for (const [key, p] of this.partitions) {
@@ -403,7 +405,8 @@ export class ReplicaManager implements ScheduledReplicas {
           } else {
             throw new KafkaError(
               'OFFSET_OUT_OF_RANGE',
-              `Fetch offset ${req.offset} is out of range for ${req.topic}-${req.partition}: log start ${p.log.logStartOffset}, high watermark ${p.log.highWatermark}`,
+              `Fetch offset ${req.offset} is out of range for ${req.topic}-${req.partition}: log start ` +
+                `${p.log.logStartOffset}, high watermark ${p.log.highWatermark}`,
             );
           }
         } else if (budget > 0 || out.every((r) => r.batches.length === 0)) {
@@ -445,7 +448,8 @@ export class ReplicaManager implements ScheduledReplicas {
     if (!Number.isInteger(target) || target < 0 || target > hw) {
       throw new KafkaError(
         'OFFSET_OUT_OF_RANGE',
-        `Cannot delete records of ${topicName}-${index} before offset ${offset}: it must lie between ${p.log.logStartOffset} and the high watermark ${hw} (or be -1)`,
+        `Cannot delete records of ${topicName}-${index} before offset ${offset}: it must lie between ` +
+          `${p.log.logStartOffset} and the high watermark ${hw} (or be -1)`,
       );
     }
     await p.log.advanceLogStart(target);

@@ -40,7 +40,9 @@ export const TOPIC_CONFIG_DEFS: Record<string, ConfigDef> = {
   'cleanup.policy': {
     type: 'list',
     default: 'delete',
-    doc: 'delete: drop old segments by retention.ms / retention.bytes; compact: keep the latest record per key; both may be combined.',
+    doc:
+      'delete: drop old segments by retention.ms / retention.bytes; compact: keep the latest record per key; both ' +
+      'may be combined.',
     check: (v) => {
       const parts = v
         .split(',')
@@ -92,13 +94,17 @@ export const TOPIC_CONFIG_DEFS: Record<string, ConfigDef> = {
     type: 'boolean',
     default: 'true',
     deprecated: true,
-    doc: '[DEPRECATED] Down-conversion for old consumers; deprecated in Kafka 3.0 and without effect here (fetch versions that need it are not served).',
+    doc:
+      '[DEPRECATED] Down-conversion for old consumers; deprecated in Kafka 3.0 and without effect here (fetch ' +
+      'versions that need it are not served).',
   },
   'message.format.version': {
     type: 'string',
     default: '3.0-IV1',
     deprecated: true,
-    doc: '[DEPRECATED] Record format version; deprecated in Kafka 3.0 and ignored, as Kafka ignores it from inter.broker.protocol.version 3.0: batches are always v2.',
+    doc:
+      '[DEPRECATED] Record format version; deprecated in Kafka 3.0 and ignored, as Kafka ignores it from ' +
+      'inter.broker.protocol.version 3.0: batches are always v2.',
     check: (v) =>
       /^(0\.(8\.[0-2]|9\.0|10\.[0-2]|11\.0)|[12]\.\d+|3\.\d+)(\.\d+)?(-IV\d+)?$/.test(v)
         ? undefined
@@ -107,7 +113,9 @@ export const TOPIC_CONFIG_DEFS: Record<string, ConfigDef> = {
   'message.timestamp.after.max.ms': {
     type: 'long',
     default: '3600000',
-    doc: "With CreateTime, how far ahead of the broker's clock a record's timestamp may be (Kafka 4.0 default: one hour).",
+    doc:
+      "With CreateTime, how far ahead of the broker's clock a record's timestamp may be (Kafka 4.0 default: one " +
+      'hour).',
     check: atLeast(0),
   },
   'message.timestamp.before.max.ms': {
@@ -121,7 +129,10 @@ export const TOPIC_CONFIG_DEFS: Record<string, ConfigDef> = {
     default: LONG_MAX,
     deprecated: true,
     check: atLeast(0),
-    doc: "[DEPRECATED] Largest allowed difference between a record's CreateTime and the broker's clock; deprecated in Kafka 3.6 for message.timestamp.before.max.ms and message.timestamp.after.max.ms, accepted and ignored here.",
+    doc:
+      "[DEPRECATED] Largest allowed difference between a record's CreateTime and the broker's clock; deprecated " +
+      'in Kafka 3.6 for message.timestamp.before.max.ms and message.timestamp.after.max.ms, accepted and ignored ' +
+      'here.',
   },
   'message.timestamp.type': {
     type: 'string',
@@ -246,7 +257,10 @@ export function validateTopicConfigs(configs: Record<string, string>): Record<st
   return out;
 }
 
-/** The topic's parsed configuration: its own overrides, then what brokers set for every topic (`inherited`), then Kafka's defaults. */
+/**
+ * The topic's parsed configuration: its own overrides, then what brokers set for every topic (`inherited`), then
+ * Kafka's defaults.
+ */
 export function effectiveConfig(
   overrides: Record<string, string>,
   inherited: Record<string, string> = {},

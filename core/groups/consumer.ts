@@ -679,7 +679,10 @@ export class EngineConsumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
-  /** Stops at once without committing or leaving, as a killed process would: the coordinator notices when the session expires. */
+  /**
+   * Stops at once without committing or leaving, as a killed process would: the coordinator notices when the session
+   * expires.
+   */
   crash(): void {
     this.shutdown();
   }

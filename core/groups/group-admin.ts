@@ -182,7 +182,8 @@ export class GroupAdmin {
     if (group && group.state !== 'Empty' && group.state !== 'Dead') {
       throw new KafkaError(
         'NON_EMPTY_GROUP',
-        `Offsets of group ${opts.groupId} can only be reset while it has no active members; it is ${group.state} with ${group.members.size} member(s). Stop its consumers first.`,
+        `Offsets of group ${opts.groupId} can only be reset while it has no active members; it is ${group.state} ` +
+          `with ${group.members.size} member(s). Stop its consumers first.`,
       );
     }
     const targets = this.resetTargets(opts, group?.offsets);

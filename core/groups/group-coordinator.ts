@@ -355,7 +355,8 @@ export class GroupCoordinator {
     if (o.metadata && Buffer.byteLength(o.metadata) > this.options.offsetMetadataMaxBytes) {
       return err(
         'OFFSET_METADATA_TOO_LARGE',
-        `Offset metadata is ${Buffer.byteLength(o.metadata)} bytes; offset.metadata.max.bytes is ${this.options.offsetMetadataMaxBytes}`,
+        `Offset metadata is ${Buffer.byteLength(o.metadata)} bytes; offset.metadata.max.bytes is ` +
+          `${this.options.offsetMetadataMaxBytes}`,
       );
     }
     return null;
@@ -532,7 +533,8 @@ export class GroupCoordinator {
               groupId,
               ...err(
                 'NON_EMPTY_GROUP',
-                `Group ${groupId} has ${group.members.size} active member(s) (state ${group.state}); stop them, or wait for their sessions to expire, before deleting it`,
+                `Group ${groupId} has ${group.members.size} active member(s) (state ${group.state}); stop them, ` +
+                  `or wait for their sessions to expire, before deleting it`,
               ),
             };
           }

@@ -165,7 +165,10 @@ export class Group {
     return current !== undefined && current !== memberId;
   }
 
-  /** Why an OffsetCommit from this member and generation must be refused, or null to accept it (Kafka's doCommitOffsets). */
+  /**
+   * Why an OffsetCommit from this member and generation must be refused, or null to accept it (Kafka's
+   * doCommitOffsets).
+   */
   commitError(
     generationId: number,
     memberId: string,
@@ -734,7 +737,9 @@ export class Group {
 
   // ---- endings -------------------------------------------------------------------------------
 
-  /** Dead: every waiting member is answered with `name`, every timer stops. Used for deletion and for coordinator moves. */
+  /**
+   * Dead: every waiting member is answered with `name`, every timer stops. Used for deletion and for coordinator moves.
+   */
   markDead(name: ErrorName, message: string): void {
     this.clearJoinTimer();
     for (const t of this.pending.values()) clearTimeout(t);

@@ -286,7 +286,8 @@ export class Shards {
       if (Date.now() > deadline)
         throw new KafkaError(
           'COORDINATOR_NOT_AVAILABLE',
-          `Broker ${shard.leader} did not take the leadership of ${OFFSETS_TOPIC}-${shard.index} at epoch ${shard.epoch}`,
+          `Broker ${shard.leader} did not take the leadership of ${OFFSETS_TOPIC}-${shard.index} at epoch ` +
+            `${shard.epoch}`,
         );
       // The metadata reaches the new leader's replica a moment after the controller; poll briefly.
       await sleep(5);

@@ -188,7 +188,8 @@ function decompressionFailed(id: CodecId, err: unknown): KafkaError {
 function zstdSyncUnavailable(): KafkaError {
   return new KafkaError(
     'UNSUPPORTED_COMPRESSION_TYPE',
-    `zstd cannot run synchronously on Node ${process.versions.node} (node:zlib has no zstd before 22.15); use the async variant`,
+    `zstd cannot run synchronously on Node ${process.versions.node} (node:zlib has no zstd before 22.15); use the ` +
+      `async variant`,
   );
 }
 

@@ -119,7 +119,8 @@ export function validateForAppend(batch: Buffer, policy: AppendPolicy): Validate
   if (codec === ZSTD_CODEC && policy.produceVersion < ZSTD_MIN_PRODUCE_VERSION) {
     throw new KafkaError(
       'UNSUPPORTED_COMPRESSION_TYPE',
-      `zstd-compressed batches need Produce v${ZSTD_MIN_PRODUCE_VERSION} or later; the request is v${policy.produceVersion}`,
+      `zstd-compressed batches need Produce v${ZSTD_MIN_PRODUCE_VERSION} or later; the request is ` +
+        `v${policy.produceVersion}`,
     );
   }
   const attrs = batch[ATTRIBUTES + 1]!;
@@ -135,7 +136,8 @@ export function validateForAppend(batch: Buffer, policy: AppendPolicy): Validate
   if (count <= 0) throw invalid(`Invalid reported count for record batch: ${count}`);
   if (count !== lastOffsetDelta + 1) {
     throw invalid(
-      `Inconsistent batch offset range: lastOffsetDelta ${lastOffsetDelta} spans ${lastOffsetDelta + 1} offsets but the batch has ${count} records`,
+      `Inconsistent batch offset range: lastOffsetDelta ${lastOffsetDelta} spans ${lastOffsetDelta + 1} offsets ` +
+        `but the batch has ${count} records`,
     );
   }
   if (batchProducerId(batch) >= 0 && batch.readInt32BE(BASE_SEQUENCE) < 0) {
@@ -217,7 +219,9 @@ function checkRecords(batch: Buffer, data: Buffer, start: number, end: number, p
       timestampError = true;
       (errors ??= []).push({
         batchIndex: i,
-        message: `Timestamp ${timestamp} of message with offset delta ${offsetDelta} is out of range. The timestamp should be within [${lowest}, ${highest}]`,
+        message:
+          `Timestamp ${timestamp} of message with offset delta ${offsetDelta} is out of range. The timestamp ` +
+          `should be within [${lowest}, ${highest}]`,
       });
     }
   }
@@ -236,7 +240,8 @@ function checkRecords(batch: Buffer, data: Buffer, start: number, end: number, p
       .join('; ');
     throw new RecordValidationError(
       'INVALID_RECORD',
-      `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: ${shown}`,
+      `One or more records have been rejected due to ${errors.length} record errors in total, and only showing ` +
+        `the first three errors at most: ${shown}`,
       errors,
     );
   }

@@ -365,7 +365,8 @@ function validateAt(buf: Buffer, pos: number, size: number): void {
   // offsets spanned (fewer is fine: compaction removes records).
   if (count > lastOffsetDelta + 1) {
     throw corrupt(
-      `record batch has ${count} records but lastOffsetDelta ${lastOffsetDelta} spans only ${lastOffsetDelta + 1} offsets`,
+      `record batch has ${count} records but lastOffsetDelta ${lastOffsetDelta} spans only ${lastOffsetDelta + 1} ` +
+        `offsets`,
     );
   }
   const payload = size - HEADER_SIZE;

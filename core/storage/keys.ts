@@ -11,8 +11,10 @@
  *   'M' offset(8)                          metadata log    -> JSON metadata record {v, type, ...}
  *   'N' offset(8) part(1) [index(4)]       metadata snapshot (header, records, end marker; metadata-snapshot.ts)
  *   'D' topicId(16) partition(4) last(8)   record batch    -> the batch bytes exactly as the wire carries them
- *   'S' topicId(16) partition(4) base(8)   log segment     -> JSON {v, baseOffset, lastOffset, sizeBytes, maxTimestamp, createdAt, batches}
- *   'R' topicId(16) partition(4)           replica state   -> JSON {v, logStartOffset, highWatermark, epochs, cleanedTo}
+ *   'S' topicId(16) partition(4) base(8)   log segment     -> JSON {v, baseOffset, lastOffset, sizeBytes, maxTimestamp,
+ * createdAt, batches}
+ *   'R' topicId(16) partition(4)           replica state   -> JSON {v, logStartOffset, highWatermark, epochs,
+ * cleanedTo}
  *   'P' topicId(16) partition(4)           producer state  -> JSON {v, producers}
  *
  * Record batches are keyed by their LAST offset: the batch that holds offset X

@@ -1,6 +1,7 @@
 /**
  * Topic administration: CreateTopics (validate-only included), DeleteTopics,
- * CreatePartitions (with or without explicit replica assignments), DeleteRecords and DescribeLogDirs. Changes go through the
+ * CreatePartitions (with or without explicit replica assignments), DeleteRecords and DescribeLogDirs. Changes go
+ * through the
  * cluster's controller, whichever broker received the request (in KRaft
  * brokers forward them the same way); DeleteRecords must reach each
  * partition's leader, as in Kafka.
@@ -44,7 +45,8 @@ async function createOne(ctx: RequestContext, t: CreatableTopic, validateOnly: b
       if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
         throw new KafkaError(
           'INVALID_REQUEST',
-          'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+          'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the ' +
+            'same time.',
         );
       }
       const sorted = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
@@ -106,7 +108,8 @@ export const adminHandlers: ApiHandler[] = [
         if (counts.get(t.name)! > 1) {
           const e = kafkaError(
             'INVALID_REQUEST',
-            `Create topics request from client ${ctx.conn.clientId ?? ''} contains multiple entries for the following topics: ${t.name}`,
+            `Create topics request from client ${ctx.conn.clientId ?? ''} contains multiple entries for the ` +
+              `following topics: ${t.name}`,
           );
           topics.push({
             name: t.name,

@@ -178,14 +178,18 @@ export function warnDeprecated(ctx: RequestContext, where: string, names: string
       type: 'deprecated-config',
       brokerId: ctx.broker.id,
       clientId: ctx.conn.clientId,
-      message: `${where} sets deprecated config${names.length > 1 ? 's' : ''} ${names.join(', ')}: accepted, without effect`,
+      message:
+        `${where} sets deprecated config${names.length > 1 ? 's' : ''} ${names.join(', ')}: accepted, without ` +
+        `effect`,
     });
   } catch {
     // a failing log sink must not fail the request
   }
 }
 
-/** The per-resource loop of AlterConfigs and IncrementalAlterConfigs: topics and brokers altered, other types refused. */
+/**
+ * The per-resource loop of AlterConfigs and IncrementalAlterConfigs: topics and brokers altered, other types refused.
+ */
 async function alterEach<R extends { resourceType: number; resourceName: string }>(
   ctx: RequestContext,
   resources: R[],

@@ -79,7 +79,8 @@ describe('a catastrophic regex search', () => {
       }),
     );
     console.log(
-      `evil regex: ended '${o.end}' after ${o.elapsedMs} ms (budget 1500 ms), event loop max gap ${maxGapMs.toFixed(1)} ms, ${ticks} ticks`,
+      `evil regex: ended '${o.end}' after ${o.elapsedMs} ms (budget 1500 ms), event loop max gap ` +
+        `${maxGapMs.toFixed(1)} ms, ${ticks} ticks`,
     );
     expect(o.end).toBe('timeout');
     // Everything newer than the planted record was answered before the deadline.

@@ -124,7 +124,8 @@ describe('replication and failover', () => {
     c.setReplicationPaused(1, true);
     await c.produce('t', [{ value: 'only-on-0-a' }, { value: 'only-on-0-b' }], { acks: 1 });
     await c.killBroker(0);
-    // Broker 1 is the last ISR member besides 0? It stays out of the ISR only after the lag time; here it is still in it and takes over.
+    // Broker 1 is the last ISR member besides 0? It stays out of the ISR only after the lag time; here it is still in
+    // it and takes over.
     c.setReplicationPaused(1, false);
     const p = c.partitions('t')[0]!;
     expect(p.leader).toBe(1);

@@ -118,7 +118,8 @@ describe('BROKER config resources (confluent_kafka / librdkafka)', () => {
       string,
       { value: string; source: number; read_only: boolean; default: boolean; synonyms: Array<[string, string, number]> }
     >;
-    // confluent_kafka 1.7 refuses an empty broker name itself, so the cluster-wide level is set here (and by @platformatic/kafka below).
+    // confluent_kafka 1.7 refuses an empty broker name itself, so the cluster-wide level is set here (and by
+    // @platformatic/kafka below).
     await k.cluster.alterBrokerConfigs(null, { set: { 'log.retention.ms': '7200000', 'num.partitions': '4' } });
     const out = await runPython<Record<string, any>>(PY_BROKER_CONFIGS, k.brokers.join(','));
     const before = out.before as Described;
@@ -293,7 +294,8 @@ describe('deprecated topic configs (kafkajs and @platformatic/kafka)', () => {
         'topic old-style sets deprecated config message.format.version: accepted, without effect',
       );
       expect(warnings).toContainEqual(
-        'topic old-style sets deprecated configs message.format.version, message.timestamp.difference.max.ms, message.downconversion.enable: accepted, without effect',
+        'topic old-style sets deprecated configs message.format.version, message.timestamp.difference.max.ms, ' +
+          'message.downconversion.enable: accepted, without effect',
       );
       await expect(
         admin.alterConfigs({

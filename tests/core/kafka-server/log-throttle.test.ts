@@ -1,4 +1,7 @@
-/** throttleLog: a few events per type and interval pass, the rest become one 'suppressed' count; lifecycle events always pass. */
+/**
+ * throttleLog: a few events per type and interval pass, the rest become one 'suppressed' count; lifecycle events always
+ * pass.
+ */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerLogEvent } from '../../../core/kafka-server/kafka-listeners';
 import { throttleLog } from '../../../core/kafka-server/log-throttle';

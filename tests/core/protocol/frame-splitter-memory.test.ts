@@ -35,7 +35,8 @@ describe('FrameSplitter fed one byte at a time', () => {
     expect(early).toBe(0);
     const held = heap() - before;
     console.log(
-      `one-byte chunks: ${stream.length - 1} pending bytes held in ${(held / 1024 / 1024).toFixed(1)} MB of heap (${(held / (stream.length - 1)).toFixed(2)} bytes per byte)`,
+      `one-byte chunks: ${stream.length - 1} pending bytes held in ${(held / 1024 / 1024).toFixed(1)} MB of heap ` +
+        `(${(held / (stream.length - 1)).toFixed(2)} bytes per byte)`,
     );
     expect(splitter.pendingBytes).toBe(stream.length - 1 - 4);
     // Kept as Buffer objects they would take ~100 bytes each; a little over one is allowed for the growing tails.

@@ -108,7 +108,8 @@ export function run(
       if ((code !== 0 || signal) && !opts.allowFailure) {
         reject(
           new Error(
-            `${cmd} ${args.join(' ')} exited with ${code ?? signal}\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`,
+            `${cmd} ${args.join(' ')} exited with ${code ?? signal}\n--- stdout\n${stdout.slice(-4000)}\n--- ` +
+              `stderr\n${stderr.slice(-4000)}`,
           ),
         );
       } else resolve(r);
@@ -130,7 +131,8 @@ export async function runJson<T = Record<string, unknown>>(
     return JSON.parse(lines[lines.length - 1]!) as T;
   } catch {
     throw new Error(
-      `${cmd} ${args.join(' ')} printed no JSON result\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`,
+      `${cmd} ${args.join(' ')} printed no JSON result\n--- stdout\n${r.stdout.slice(-4000)}\n--- ` +
+        `stderr\n${r.stderr.slice(-4000)}`,
     );
   }
 }
