@@ -93,7 +93,9 @@ describe('a client that floods calls and does not read', () => {
         const [load] = handle.server.connections();
         expect(load).toBeDefined();
         expect(load!.inFlight).toBe(0);
-        expect(load!.queued).toBeGreaterThan(0);
+        // On a loaded machine the client's calls may still be arriving when the first ones have run:
+        // wait until most of them are in, and held back.
+        expect(load!.queued).toBeGreaterThan(CALLS / 2);
       },
       { timeout: 30_000, interval: 50 },
     );
