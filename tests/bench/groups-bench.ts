@@ -8,12 +8,15 @@
  *   reading a 3-partition, 3-replica topic of 1,000,000 records (100-byte
  *   values) to the end, timed from subscribe() (the join included) to the
  *   last record.
- * Runs standalone too: `npx tsx tests/bench/groups-bench.ts`.
+ * Runs in a child process (this same file) so its three brokers' memory does
+ * not count in the main bench's peak_rss_mb; groups_bench_peak_rss_mb is the
+ * child's own. Runs standalone too: `npx tsx tests/bench/groups-bench.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Cluster } from '../../core/cluster/cluster';
 import { Groups } from '../../core/groups';
 import { makeBatches } from './engine-bench';
@@ -24,7 +27,7 @@ const PARTITIONS = 3;
 const COMMITTERS = 16;
 const COMMIT_SECONDS = 2;
 
-export async function benchGroups(): Promise<{ commit_per_s: number; group_consume_rps: number }> {
+async function groupFigures(): Promise<{ commit_per_s: number; group_consume_rps: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'noticeboard-groups-bench-'));
   let cluster: Cluster | null = null;
   let groups: Groups | null = null;
@@ -95,6 +98,34 @@ export async function benchGroups(): Promise<{ commit_per_s: number; group_consu
   }
 }
 
+export function benchGroups(): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, GROUPS_BENCH_CHILD: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`groups bench child exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(await benchGroups(), null, 2));
+  // The engine's timers are unref'd: hold the process open until the figures are in.
+  const keepAlive = setInterval(() => {}, 1000);
+  const figures = await groupFigures();
+  clearInterval(keepAlive);
+  const withRss = { ...figures, groups_bench_peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  console.log(process.env.GROUPS_BENCH_CHILD === '1' ? JSON.stringify(withRss) : JSON.stringify(withRss, null, 2));
+  process.exit(0);
 }
