@@ -41,6 +41,20 @@ const RETRIABLE = new Set<ErrorName>([
 
 export const isRetriable = (e: unknown): boolean => e instanceof KafkaError && RETRIABLE.has(e.errorName);
 
+/**
+ * For writes (Produce): only the errors that say the broker wrote nothing. A timeout or a dropped
+ * connection after the request went out may have written the records; retrying would duplicate them.
+ */
+const WRITE_RETRIABLE = new Set<ErrorName>([
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'FENCED_LEADER_EPOCH',
+  'NOT_ENOUGH_REPLICAS',
+  'BROKER_NOT_AVAILABLE',
+]);
+export const isWriteRetriable = (e: unknown): boolean => e instanceof KafkaError && WRITE_RETRIABLE.has(e.errorName);
+
 const sleep = (ms: number) =>
   new Promise<void>((r) => {
     const t = setTimeout(r, ms);
@@ -194,6 +208,7 @@ export class KafkaClient {
   async retry<T>(
     op: (attempt: number) => Promise<T>,
     onRetry: (err: KafkaError) => Promise<void> = async () => undefined,
+    retriable: (e: unknown) => boolean = isRetriable,
   ): Promise<T> {
     let delay = 100;
     for (let attempt = 0; ; attempt++) {
@@ -201,7 +216,7 @@ export class KafkaClient {
       try {
         return await op(attempt);
       } catch (e) {
-        if (attempt >= 4 || !isRetriable(e) || this.closed) throw e;
+        if (attempt >= 4 || !retriable(e) || this.closed) throw e;
         await sleep(delay);
         delay = Math.min(delay * 2, 1000);
         try {

@@ -15,7 +15,10 @@
  *   its partition (`onOffsets`).
  * - A request to a partition goes to its leader in the snapshot; on
  *   NOT_LEADER_OR_FOLLOWER and the other retriable errors the snapshot is
- *   reloaded (`refresh`) and the request sent to the new leader.
+ *   reloaded (`refresh`) and the request sent to the new leader. Produce is
+ *   retried only on errors that say nothing was written (isWriteRetriable),
+ *   never after a timeout; acks=0 is sent as acks=1, since Kafka does not
+ *   answer acks=0 and the port returns offsets.
  */
 import { KafkaError, asKafkaError } from '../errors';
 import type { TopicImage } from '../cluster/metadata-image';
@@ -33,7 +36,7 @@ import {
   splitBatches,
 } from '../record';
 import { API_KEYS } from '../protocol/index';
-import { check, type KafkaClient } from './client';
+import { check, isWriteRetriable, type KafkaClient } from './client';
 import { listOffsets, topicOf, type CachedTopic, type Snapshot } from './metadata-cache';
 
 const MAX_LIMIT = 100_000;
@@ -415,7 +418,8 @@ export class RemoteProducer {
           API_KEYS.Produce,
           () => ({
             transactionalId: null,
-            acks,
+            // acks=0 gets no answer at all, and the port answers with offsets: it is sent as acks=1.
+            acks: acks === 0 ? 1 : acks,
             timeoutMs,
             topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
           }),
@@ -430,6 +434,7 @@ export class RemoteProducer {
         return { baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs };
       },
       () => ctx.refresh(),
+      isWriteRetriable,
     );
   }
 }

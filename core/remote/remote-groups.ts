@@ -12,7 +12,9 @@
  *   assigned to its members. Offsets come from the metadata snapshot (a few
  *   seconds old at most; a described group's topics are polled every
  *   second), committed offsets from OffsetFetch, kept for COMMITTED_TTL_MS
- *   so that listing 1,000 groups every second does not send 1,000 requests.
+ *   so that listing 1,000 groups every second does not send 1,000 requests:
+ *   the list fetches them with one OffsetFetch per broker (v8+), and the
+ *   lag of a just-listed group uses the list's description.
  * - Offsets are reset only while the group has no active member
  *   (NON_EMPTY_GROUP), clamped to [log start, high watermark], committed
  *   with OffsetCommit as an admin (generation -1, no member); a dry run
@@ -74,6 +76,8 @@ export interface GroupsContext {
 export class RemoteGroupAdmin {
   private readonly coordinators = new Map<string, number>();
   private readonly committed = new Map<string, Committed>();
+  /** Descriptions from the last list, for the lag of each listed group (the API asks right after listing). */
+  private readonly described = new Map<string, { at: number; d: Awaited<ReturnType<RemoteGroupAdmin['group']>> }>();
 
   constructor(private readonly ctx: GroupsContext) {}
 
@@ -183,8 +187,14 @@ export class RemoteGroupAdmin {
           nodeId,
           body.groups.map((g) => g.groupId),
         );
+        const at = performance.now();
+        await this.prefetchCommitted(
+          nodeId,
+          body.groups.map((g) => g.groupId),
+        ).catch(() => undefined);
         for (const d of described) {
           if (d.errorCode !== 0 || d.state === 'Dead') continue;
+          this.described.set(d.groupId, { at, d });
           out.push({
             groupId: d.groupId,
             state: d.state,
@@ -232,6 +242,35 @@ export class RemoteGroupAdmin {
     });
     this.committed.set(groupId, { at: performance.now(), offsets });
     return offsets;
+  }
+
+  /**
+   * Committed offsets of many groups of one coordinator in one OffsetFetch (v8+, KIP-709), so listing
+   * 1,000 groups costs a request per broker; older brokers get one request per group, through the cache.
+   */
+  private async prefetchCommitted(nodeId: number, groupIds: string[]): Promise<void> {
+    const conn = await this.client.connection(nodeId);
+    let version: number;
+    try {
+      version = conn.version(API_KEYS.OffsetFetch);
+    } catch {
+      return;
+    }
+    if (version < 8) return;
+    const body = await conn.request(API_KEYS.OffsetFetch, version, {
+      groups: groupIds.map((groupId) => ({ groupId, memberId: null, memberEpoch: -1, topics: null })),
+      requireStable: false,
+    });
+    const at = performance.now();
+    for (const g of body.groups) {
+      if (g.errorCode !== 0) continue;
+      const offsets: Committed['offsets'] = new Map();
+      for (const t of g.topics)
+        for (const p of t.partitions)
+          if (p.errorCode === 0 && p.committedOffset >= 0)
+            offsets.set(key(t.name, p.partitionIndex), { offset: p.committedOffset, metadata: p.metadata });
+      this.committed.set(g.groupId, { at, offsets });
+    }
   }
 
   private computeLag(
@@ -300,7 +339,8 @@ export class RemoteGroupAdmin {
   }
 
   async lag(groupId: string): Promise<GroupLag> {
-    const g = await this.group(groupId);
+    const cached = this.described.get(groupId);
+    const g = cached && performance.now() - cached.at < COMMITTED_TTL_MS ? cached.d : await this.group(groupId);
     if (g.state === 'Dead') throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${groupId} does not exist`);
     return this.computeLag(groupId, g.state, g.members, await this.committedOffsets(groupId, false));
   }
@@ -313,6 +353,7 @@ export class RemoteGroupAdmin {
       if (r) check(r.errorCode, `Deleting group ${groupId}`);
     });
     this.committed.delete(groupId);
+    this.described.delete(groupId);
   }
 
   async deleteOffsets(groupId: string, topic: string, partitions?: number[]): Promise<void> {

@@ -431,6 +431,58 @@ describe('the API over a remote cluster', () => {
   });
 });
 
+describe('live views', () => {
+  it('tails records produced by another client within the hot-topic poll (watchRecords through EngineApi)', async () => {
+    const api = new EngineApi(remote, { transport: 'websocket', dataDir: '', version: 'test', groups: remote });
+    const live: string[] = [];
+    const session = api.openSession((event, payload) => {
+      if (event === 'records')
+        for (const r of (payload as { records: Array<{ value: string | null }> }).records)
+          live.push(Buffer.from(r.value ?? '', 'base64').toString());
+    });
+    try {
+      const w = await session.call('watchRecords', { topic: 'produced' });
+      expect(w.ok).toBe(true);
+      // The page reads the topic first (which marks it as being looked at), as the message browser does.
+      await session.call('readRecordPage', { topic: 'produced', start: { type: 'latest' }, limit: 10 });
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        await producer.send({ topic: 'produced', acks: -1, messages: [{ key: 'tail', value: 'tailed from kafkajs' }] });
+      } finally {
+        await producer.disconnect();
+      }
+      await vi.waitFor(() => expect(live).toContain('tailed from kafkajs'), { timeout: 20_000, interval: 100 });
+    } finally {
+      session.close();
+      api.close();
+    }
+  });
+
+  it("lists many groups with each one's lag as kafkajs computes it from committed offsets", async () => {
+    const offsets = await admin.fetchTopicOffsets('orders');
+    for (let g = 0; g < 30; g++)
+      await remote.admin.resetOffsets({
+        groupId: `many-${g}`,
+        to: { type: 'offset', offset: g },
+        topics: [{ topic: 'orders' }],
+      });
+    // kafkajs reads back what was committed: the lag below is checked against its numbers.
+    const committed = await admin.fetchOffsets({ groupId: 'many-7', topics: ['orders'] });
+    expect(committed[0]!.partitions.every((p) => p.offset === '7')).toBe(true);
+    const list = await remote.admin.listGroups();
+    const many = list.filter((x) => x.groupId.startsWith('many-'));
+    expect(many).toHaveLength(30);
+    for (const g of many) {
+      const n = Number(g.groupId.slice(5));
+      const lag = await remote.admin.lag(g.groupId);
+      const want = offsets.reduce((sum, o) => sum + Number(o.high) - Math.min(n, Number(o.high)), 0);
+      expect(lag.totalLag, g.groupId).toBe(want);
+      expect(g.state).toBe('Empty');
+    }
+  });
+});
+
 describe('failover in the remote cluster', () => {
   it('follows a leader that moves when its broker stops, keeps producing and reading, and sees it come back', async () => {
     await remote.produce('failover', [{ value: 'before' }]);
