@@ -13,8 +13,11 @@
  * - Brokers that were in an earlier answer and are not in this one are kept
  *   as 'stopped' (a broker that is down drops out of Metadata).
  * - `updateOffsets` takes offsets from Fetch and the fast offsets loop
- *   between loads; the high watermark never moves backward except through
- *   a load (a topic recreated, records deleted).
+ *   between loads, and a load keeps the larger of its offsets and those (it
+ *   read its own before they were seen): offsets of a topic only grow. A
+ *   recreated topic has a new id and starts afresh; before Metadata v10
+ *   (no ids) a topic recreated under the same name between two loads keeps
+ *   the old offsets until they are passed (a limit of those brokers).
  */
 import { KafkaError } from '../errors';
 import type { BrokerState, ClusterState, PartitionState, ReplicaState, TopicSummary } from '../cluster/types';

@@ -83,6 +83,26 @@ const SANDBOX_ONLY = 'acts on the Local sandbox only; a remote cluster is not st
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/**
+ * A load's offsets were read when it started; a produce answered or a Fetch
+ * made meanwhile may have seen later ones. Offsets only grow for a topic that
+ * stayed the same (same id; with no ids, before Metadata v10, the same name),
+ * so the larger of the two is kept.
+ */
+function keepNewerOffsets(prev: Snapshot, next: Snapshot): void {
+  for (const t of next.topics.values()) {
+    const old = prev.topics.get(t.name);
+    if (!old || old.topicId !== t.topicId) continue;
+    for (const p of t.partitions) {
+      const o = old.partitions[p.partition];
+      if (!o) continue;
+      if (o.highWatermark > p.highWatermark) p.highWatermark = o.highWatermark;
+      if (o.logStartOffset > p.logStartOffset && o.logStartOffset <= p.highWatermark)
+        p.logStartOffset = o.logStartOffset;
+    }
+  }
+}
+
 class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
   readonly remote = true as const;
   readonly logger?: EngineLogger;
@@ -176,6 +196,7 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
     const next = await loadSnapshot(this.client, this.snap ?? null);
     if (this.closed) return;
     const prev = this.snap;
+    if (prev) keepNewerOffsets(prev, next);
     for (const b of next.brokers.values()) this.seen.set(b.nodeId, b);
     this.snap = next;
     this.measure(next);
