@@ -6,6 +6,8 @@ import type { ApiErrorShape } from './api';
 
 /** Path of the WebSocket endpoint; the token goes in its query string. */
 export const WS_PATH = '/api';
+/** Serve mode's download of stored records as JSON Lines or CSV (GET, with the token): topic, partition (repeatable), from, to, format. */
+export const EXPORT_PATH = '/api/export';
 
 /** Client → server. `id` is echoed in the reply so calls may overlap. */
 export interface CallFrame {

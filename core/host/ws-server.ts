@@ -22,12 +22,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { errorCodeOf } from '../errors';
+import { asKafkaError, errorCodeOf } from '../errors';
+import { exportSpecFromQuery } from '../service/record-export';
 import { contentSecurityPolicy } from './csp';
 import type { EngineApi } from '../service/engine-api';
 import { HttpGuard } from './http-guard';
 import { end, serveStatic } from './static-files';
-import { WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from '../api/ws-protocol';
+import { EXPORT_PATH, WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from '../api/ws-protocol';
 
 /** Unsent bytes per connection past which events are dropped and no waiting call starts. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -94,6 +95,48 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
   };
 }
 
+/** Downloads of stored records (EXPORT_PATH, core/service/record-export.ts): GET with the token, from a script or this server's page. */
+async function serveExport(
+  api: EngineApi,
+  g: HttpGuard,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string>,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const noStore = { ...headers, 'Cache-Control': 'no-store' };
+  if (!g.originAllowed(req.headers.origin)) return end(res, 403, 'Origin not allowed', noStore);
+  if (!g.tokenValid(url.searchParams.get('token'))) return end(res, 401, 'Missing or wrong token', noStore);
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  let job: ReturnType<EngineApi['exportRecords']>;
+  try {
+    const spec = exportSpecFromQuery(url.searchParams);
+    job = api.exportRecords(spec, abort.signal);
+    const name = `${spec.topic.replace(/[^\w.-]/g, '_')}.${spec.format}`;
+    res.writeHead(200, {
+      ...noStore,
+      'Content-Type': spec.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name}"`,
+      'X-Export-Records': String(job.total),
+    });
+  } catch (err) {
+    const e = asKafkaError(err);
+    return end(res, 400, `${e.errorName}: ${e.message}`, noStore);
+  }
+  if (req.method === 'HEAD') return void res.end();
+  try {
+    for await (const chunk of job.chunks) {
+      if (!res.write(chunk)) await new Promise<void>((r) => (res.once('drain', r), res.once('close', r)));
+      if (abort.signal.aborted) return;
+    }
+    res.end();
+  } catch {
+    // Headers are out: a failure mid-stream can only cut the download, which the browser shows as failed.
+    res.destroy();
+  }
+}
+
 export async function startWsServer(opts: WsServerOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const http: Server = createServer();
@@ -123,6 +166,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
       const ok = g.tokenValid(new URL(req.url ?? '/', 'http://x').searchParams.get('token'));
       return end(res, ok ? 204 : 401, ok ? '' : 'Missing or wrong token', { ...headers, 'Cache-Control': 'no-store' });
     }
+    if (path === EXPORT_PATH) return void serveExport(opts.api, g, req, res, headers);
     if (!opts.staticDir) return end(res, 404, 'This server has no UI; use the WebSocket API at ' + WS_PATH, headers);
     serveStatic(opts.staticDir, req, res, headers).catch(() => {
       if (!res.headersSent) end(res, 500, 'Internal error', headers);

@@ -23,6 +23,7 @@ import { GroupsApi } from './groups-api';
 import { RecordWatches } from './record-watches';
 import { getRecord, readRecordPage } from './record-browser';
 import { checkFilter, ConnectionSearches } from './record-searches';
+import { exportChunks, planExport, type ExportSpec } from './record-export';
 import { parseCall, toApiError } from './validate';
 
 export type EmitFn = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -125,6 +126,12 @@ export class EngineApi {
         this.sessions.delete(state);
       },
     };
+  }
+
+  /** Records of a topic as JSON Lines or CSV text chunks (record-export.ts), for serve mode's download endpoint. */
+  exportRecords(spec: ExportSpec, signal?: AbortSignal): { total: number; chunks: AsyncGenerator<string> } {
+    const { total } = planExport(this.cluster, spec); // a bad spec fails here, before any byte is sent
+    return { total, chunks: exportChunks(this.cluster, spec, signal) };
   }
 
   /** Serve mode hands over its access token once its server listens; until then (and in the desktop app) there is none. */

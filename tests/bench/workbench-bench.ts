@@ -5,7 +5,9 @@
  * - `filter_1m_ms`: `value.customer.id == "c-70" && headers.source == "web"`,
  *   the issue's example (batches without "c-70" are skipped undecoded);
  * - `filter_1m_all_parsed_ms`: `value.total > 1000000 && headers.source == "web"`,
- *   where no batch can be skipped, so every record is decoded and its JSON parsed.
+ *   where no batch can be skipped, so every record is decoded and its JSON parsed;
+ * - `export_msgs_per_sec` / `export_csv_msgs_per_sec`: the whole topic exported as
+ *   JSON Lines / CSV text chunks (core/service/record-export.ts), bytes counted, not written.
  * Runs in a child process (this same file) so its heap does not count in the
  * main bench's peak RSS.
  */
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from '../../core/cluster/cluster';
 import { buildBatch } from '../../core/record';
+import { exportChunks } from '../../core/service/record-export';
 
 const T0 = 1_700_000_000_000;
 
@@ -58,6 +61,16 @@ async function run(): Promise<Record<string, number>> {
       });
       if (o.end !== 'done' || o.scanned !== 1_000_000) throw new Error(`${name}: ${JSON.stringify(o)}`);
       figures[name] = Math.round(performance.now() - t0);
+    }
+    for (const [name, format] of [
+      ['export_msgs_per_sec', 'jsonl'],
+      ['export_csv_msgs_per_sec', 'csv'],
+    ] as const) {
+      const t0 = performance.now();
+      let chars = 0;
+      for await (const chunk of exportChunks(c, { topic: 'orders', format })) chars += chunk.length;
+      if (chars < 50_000_000) throw new Error(`${name}: only ${chars} characters`);
+      figures[name] = Math.round(1_000_000 / ((performance.now() - t0) / 1000));
     }
     return figures;
   } finally {

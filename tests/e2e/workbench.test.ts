@@ -5,6 +5,7 @@
  * paged past its first 1,000 matches; header matches highlighted in the table
  * and the detail panel. Screenshots go to tests/artifacts/screenshots.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Locator, Page } from 'playwright-core';
@@ -157,6 +158,34 @@ describe('message workbench', () => {
     await screenshot(page, 'workbench-search-pages');
     await page.getByRole('button', { name: 'Previous page of matches' }).click();
     await eventually(async () => expect(await text(pager)).toContain('Matches 1,001–2,000 of 2,250'));
+  });
+
+  it('exports every partition as JSON Lines, streamed by the engine as a download', async () => {
+    await openMessages('orders');
+    const [jsonl] = await Promise.all([
+      page.waitForEvent('download'),
+      (async () => {
+        await page.getByRole('button', { name: 'Export all partitions' }).click();
+        await page.getByText('JSON Lines (.jsonl)').click();
+      })(),
+    ]);
+    expect(jsonl.suggestedFilename()).toBe('orders.jsonl');
+    const lines = readFileSync((await jsonl.path())!, 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(lines).toHaveLength(60);
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(first).toMatchObject({
+      partition: 0,
+      offset: 0,
+      key: 'order-0',
+      headers: [
+        { key: 'source', value: 'mobile' },
+        { key: 'trace-id', value: 't-1000' },
+      ],
+    });
+    expect(JSON.parse(first.value as string)).toMatchObject({ id: 0, customer: { id: 'c-0' } });
+    await screenshot(page, 'workbench-export-menu');
   });
 
   it('highlights a match in a header, in the table and in the detail panel', async () => {

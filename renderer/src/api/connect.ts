@@ -5,7 +5,7 @@
  */
 import { createConnection, type Connection } from '@core/api/client';
 import { createWsTransport } from '@core/api/ws-transport';
-import { WS_PATH } from '@core/api/ws-protocol';
+import { EXPORT_PATH, WS_PATH } from '@core/api/ws-protocol';
 import { createIpcTransport } from './ipc-transport';
 
 const TOKEN_KEY = 'noticeboard.token';
@@ -30,6 +30,15 @@ export function takeToken(): string | null {
 /** Keeps a token the server handed out (Settings regenerated it) for this tab's next (re)connect. */
 export function keepToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/** The serve-mode download address of an export (record-export.ts), token included; null in the desktop app. */
+export function exportUrl(query: Record<string, string | number | undefined>): string | null {
+  if (window.noticeboard) return null;
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+  q.set('token', sessionStorage.getItem(TOKEN_KEY) ?? '');
+  return `${EXPORT_PATH}?${q.toString()}`;
 }
 
 /**
