@@ -89,7 +89,7 @@ const mode = (name: 'Text' | 'Regex') =>
 
 /** Picks an option of a Naive UI select by its visible label. */
 async function choose(selectLabel: string, option: string): Promise<void> {
-  await page.locator('.messages-page').getByLabel(selectLabel, { exact: true }).click();
+  await page.locator('.messages-page').getByLabel(selectLabel, { exact: true }).first().click();
   await page.locator('.n-base-select-option', { hasText: new RegExp(`^\\s*${option}\\s*$`) }).click();
 }
 

@@ -188,6 +188,26 @@ describe('message workbench', () => {
     await screenshot(page, 'workbench-export-menu');
   });
 
+  it('filters the partition picker of a 64-partition topic by typing', async () => {
+    await script.api.createTopic({ name: 'wide', partitions: 64, replicationFactor: 1 });
+    await script.api.produce({ topic: 'wide', records: [{ key: 'k', value: 'v', partition: 63 }] });
+    await openMessages('wide');
+    await page.locator('.messages-page').getByLabel('Partition', { exact: true }).first().click();
+    await page.keyboard.type('6');
+    await eventually(async () =>
+      expect(await page.locator('.n-base-select-option').allInnerTexts()).toEqual([
+        'Partition 6',
+        'Partition 60',
+        'Partition 61',
+        'Partition 62',
+        'Partition 63',
+      ]),
+    );
+    await screenshot(page, 'workbench-partition-picker');
+    await page.locator('.n-base-select-option', { hasText: 'Partition 63' }).click();
+    await eventually(async () => expect((await readTable(table())).map((r) => r.Key)).toEqual(['k']));
+  });
+
   it('highlights a match in a header, in the table and in the detail panel', async () => {
     await openMessages('orders');
     await mode('Text');
