@@ -10,6 +10,7 @@ const started = Date.now();
 // has no server handle of its own, so it holds the process open itself until every figure is in.
 const keepAlive = setInterval(() => {}, 1000);
 const figures: Record<string, number> = {};
+const failed: string[] = [];
 Object.assign(figures, await benchEngine());
 // The engine's own high-water mark, before the group and wire benchmarks add theirs.
 figures.engine_peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -34,11 +35,21 @@ for (const extra of EXTRA) {
   });
   if (!mod) continue;
   for (const fn of Object.values(mod)) {
-    if (typeof fn === 'function' && fn.name.startsWith('bench'))
+    if (typeof fn !== 'function' || !fn.name.startsWith('bench')) continue;
+    // One failing module must not cost the figures of all the others: it is named, and the run exits non-zero.
+    try {
       Object.assign(figures, await (fn as () => Promise<Record<string, number>>)());
+    } catch (err) {
+      console.error(`${fn.name} (${extra}) failed:`, err);
+      failed.push(fn.name);
+    }
   }
 }
 figures.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
 figures.bench_seconds = Math.round((Date.now() - started) / 1000);
 clearInterval(keepAlive);
 console.log(JSON.stringify(figures, null, 2));
+if (failed.length > 0) {
+  console.error(`bench modules that failed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+}
