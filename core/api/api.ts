@@ -75,6 +75,20 @@ export interface ServerInfo {
   bootstrapServers: string | null;
   /** Serve mode: the file holding the access token (the data folder's `access-token`); null in the desktop app. */
   accessTokenFile: string | null;
+  /** What the embedded cluster's Kafka ports speak; null when the connection is not the sandbox. */
+  kafkaSecurity: KafkaSecurityInfo | null;
+}
+
+/** The embedded cluster's listener security (serve mode's --kafka-security, --kafka-user, --kafka-client-auth). */
+export interface KafkaSecurityInfo {
+  protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  /** Whether clients must present a certificate signed by the sandbox CA (mTLS). */
+  clientAuth: boolean;
+  saslMechanisms: Array<'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'>;
+  /** Files in the data folder, when TLS is on: the CA clients trust, and a client certificate and key it signed. */
+  caCertPath: string | null;
+  clientCertPath: string | null;
+  clientKeyPath: string | null;
 }
 
 export interface ProducedRecord {
@@ -379,6 +393,12 @@ export const API = {
     none,
     returns<ServerInfo>(),
     'Product, version, transport, cluster id, data directory and Kafka bootstrap servers.',
+  ),
+  getSandboxCaCertificate: method(
+    'query',
+    none,
+    returns<{ fileName: string; pem: string }>(),
+    "The PEM of the CA the sandbox's TLS listeners are signed by (what a Kafka client trusts); INVALID_REQUEST while TLS is off.",
   ),
   getCluster: method(
     'query',

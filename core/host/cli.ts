@@ -9,8 +9,10 @@ import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
 import { Cluster } from '../cluster/cluster';
 import { Groups } from '../groups';
-import { KafkaListeners, type SaslUser } from '../kafka-server/kafka-listeners';
+import type { KafkaSecurityInfo } from '../api/api';
+import { KafkaListeners, type KafkaListenersOptions, type SaslUser } from '../kafka-server/kafka-listeners';
 import { parseVersionLimits, type VersionLimits } from '../kafka-server/api-version-profiles';
+import { ensureSandboxTls, type SandboxTls } from './sandbox-tls';
 import { exposureWarnings } from './exposure';
 import { defaultDataDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
@@ -29,6 +31,14 @@ Options:
   --advertised-host <name>
                       host name brokers give Kafka clients in Metadata (default: --kafka-host, or
                       127.0.0.1 when that is 0.0.0.0 or ::); set it so other machines can connect
+  --kafka-security <protocol>
+                      what the Kafka ports speak: plaintext (default), ssl, sasl_plaintext or sasl_ssl;
+                      TLS uses a CA Noticeboard makes once in <data-dir>/tls (ca.pem: what clients trust)
+  --kafka-user <name:password>
+                      a SASL user (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); repeat for more; needed by sasl_*
+  --kafka-client-auth required
+                      with ssl or sasl_ssl: clients must present a certificate signed by the sandbox CA (mTLS;
+                      <data-dir>/tls/client.pem and client-key.pem are one)
   --num-partitions <n>
                       partitions of topics created without a count, e.g. auto-created (Kafka's
                       num.partitions; kept in the data folder like a change in Settings)
@@ -86,6 +96,77 @@ function readUsers(file: string): SaslUser[] {
   return users;
 }
 
+const PROTOCOLS = {
+  plaintext: 'PLAINTEXT',
+  ssl: 'SSL',
+  sasl_plaintext: 'SASL_PLAINTEXT',
+  sasl_ssl: 'SASL_SSL',
+} as const;
+
+/**
+ * --kafka-security, --kafka-user, --sasl-users-file and --kafka-client-auth, checked together (one makes no sense
+ * without another). Users from a file alone mean sasl_plaintext.
+ */
+function kafkaSecurityOptions(
+  values: { 'kafka-security'?: string; 'kafka-user'?: string[]; 'kafka-client-auth'?: string },
+  fileUsers: SaslUser[],
+  dataDir: string,
+  advertisedHost: string,
+): { users?: SaslUser[]; tls?: KafkaListenersOptions['tls']; info: KafkaSecurityInfo } {
+  const raw = (values['kafka-security'] ?? (fileUsers.length ? 'sasl_plaintext' : 'plaintext')).toLowerCase();
+  if (!Object.prototype.hasOwnProperty.call(PROTOCOLS, raw))
+    fail(`--kafka-security must be one of ${Object.keys(PROTOCOLS).join(', ')} (got "${raw}")`);
+  const protocol = PROTOCOLS[raw as keyof typeof PROTOCOLS];
+  const sasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
+  const users = [
+    ...fileUsers,
+    ...(values['kafka-user'] ?? []).map((u) => {
+      const at = u.indexOf(':');
+      if (at < 1 || at === u.length - 1) fail(`--kafka-user must be name:password (got a value without both)`);
+      return { username: u.slice(0, at), password: u.slice(at + 1) };
+    }),
+  ];
+  if (sasl && users.length === 0)
+    fail(`--kafka-security ${raw} needs at least one --kafka-user name:password (or --sasl-users-file)`);
+  if (!sasl && users.length > 0)
+    fail('--kafka-user and --sasl-users-file need --kafka-security sasl_plaintext or sasl_ssl');
+  const clientAuth = values['kafka-client-auth'];
+  if (clientAuth !== undefined && clientAuth !== 'required')
+    fail(`--kafka-client-auth takes only "required" (got "${clientAuth}")`);
+  if (clientAuth && !tls) fail('--kafka-client-auth needs --kafka-security ssl or sasl_ssl');
+  const info: KafkaSecurityInfo = {
+    protocol,
+    clientAuth: clientAuth === 'required',
+    saslMechanisms: sasl ? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] : [],
+    caCertPath: null,
+    clientCertPath: null,
+    clientKeyPath: null,
+  };
+  if (!tls) return { users: sasl ? users : undefined, info };
+  let material: SandboxTls;
+  try {
+    material = ensureSandboxTls(dataDir, advertisedHost);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  return {
+    users: sasl ? users : undefined,
+    tls: {
+      cert: material.brokerCert,
+      key: material.brokerKey,
+      ca: material.caCert,
+      requireClientCert: info.clientAuth,
+    },
+    info: {
+      ...info,
+      caCertPath: material.caCertPath,
+      clientCertPath: material.clientCertPath,
+      clientKeyPath: material.clientKeyPath,
+    },
+  };
+}
+
 async function main(): Promise<void> {
   let values;
   try {
@@ -99,6 +180,9 @@ async function main(): Promise<void> {
         'kafka-host': { type: 'string' },
         'advertised-host': { type: 'string' },
         'num-partitions': { type: 'string' },
+        'kafka-security': { type: 'string' },
+        'kafka-user': { type: 'string', multiple: true },
+        'kafka-client-auth': { type: 'string' },
         'default-replication-factor': { type: 'string' },
         'sasl-users-file': { type: 'string' },
         'api-versions': { type: 'string' },
@@ -136,13 +220,15 @@ async function main(): Promise<void> {
       intOption('default-replication-factor', values['default-replication-factor'], 1, 1, 9),
     );
   }
-  const users = values['sasl-users-file'] === undefined ? undefined : readUsers(values['sasl-users-file']);
+  const fileUsers = values['sasl-users-file'] === undefined ? [] : readUsers(values['sasl-users-file']);
   let apiVersionLimits: VersionLimits | undefined;
   try {
     apiVersionLimits = values['api-versions'] === undefined ? undefined : parseVersionLimits(values['api-versions']);
   } catch (err) {
     fail(`--api-versions: ${(err as Error).message}`);
   }
+  const security = kafkaSecurityOptions(values, fileUsers, dataDir, advertisedHost);
+  const users = security.users;
   const staticDir = findRenderer();
   if (!staticDir)
     process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
@@ -168,9 +254,11 @@ async function main(): Promise<void> {
           advertisedHost,
           basePort: kafkaPort,
           groups: (groups as Groups | null) ?? undefined,
-          users,
+          users: security.users,
+          tls: security.tls,
           apiVersionLimits,
         }),
+      kafkaSecurity: security.info,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -202,6 +290,8 @@ async function main(): Promise<void> {
     `  Access token:          kept in ${join(dataDir, 'access-token')} (the same on every start)`,
     `  WebSocket API:         ${handle.server.wsUrl}`,
     `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
+    `  Kafka security:        ${security.info.protocol}${security.info.clientAuth ? ' with client certificates (mTLS)' : ''}`,
+    ...(security.info.caCertPath ? [`  Kafka clients trust:   ${security.info.caCertPath}`] : []),
     '',
     users ? `  Kafka ports require SASL for ${users.length} user${users.length === 1 ? '' : 's'}.\n` : '',
     ...exposureWarnings(host, kafkaHost, users !== undefined).map((w) => `  ${w}\n`),

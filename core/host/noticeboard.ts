@@ -15,6 +15,7 @@
  *   Calling close() again returns the same promise. The host stops its own transport (IPC handlers, HTTP and
  *   WebSocket server) before calling it, so no call arrives at an engine that is closing.
  */
+import type { KafkaSecurityInfo } from '../api/api';
 import type { FeedOptions } from '../service/cluster-feed';
 import { EngineApi } from '../service/engine-api';
 import type { ClusterPort, OwnedGroups } from '../service/engine-port';
@@ -41,6 +42,8 @@ export interface NoticeboardOptions<C extends OwnedCluster = OwnedCluster> {
   /** Given: a listener failure is reported here and the rest opens without them. Absent: it fails the open. */
   onKafkaError?(err: Error): void;
   feed?: FeedOptions;
+  /** The Kafka listeners' security, as getServerInfo reports it (default PLAINTEXT). */
+  kafkaSecurity?: KafkaSecurityInfo;
 }
 
 export interface Noticeboard<C extends OwnedCluster = OwnedCluster> {
@@ -97,6 +100,7 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
       version: opts.version,
       feed: opts.feed,
       groups,
+      kafkaSecurity: opts.kafkaSecurity,
     });
   } catch (err) {
     await closeInOrder(steps()).catch(() => undefined);

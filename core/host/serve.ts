@@ -5,6 +5,7 @@
  * the whole stack on a fake.
  */
 import { join } from 'node:path';
+import type { KafkaSecurityInfo } from '../api/api';
 import type { EngineApi } from '../service/engine-api';
 import type { OwnedGroups } from '../service/engine-port';
 import type { FeedOptions } from '../service/cluster-feed';
@@ -34,6 +35,8 @@ export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   /** Told the new browser URL when the token is regenerated from Settings (the CLI prints it). */
   onTokenChange?: (url: string) => void;
   feed?: FeedOptions;
+  /** The Kafka listeners' security, as getServerInfo reports it. */
+  kafkaSecurity?: KafkaSecurityInfo;
 }
 
 export interface ServeHandle {
@@ -63,6 +66,7 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
     attachGroups: opts.attachGroups,
     startKafka: opts.startKafka,
     feed: opts.feed,
+    kafkaSecurity: opts.kafkaSecurity,
   });
   let server: RunningServer;
   try {

@@ -22,7 +22,8 @@ export interface ServerLogEvent {
    * (closed); socket-error: the socket failed; listen-error: a port could not
    * be opened; deprecated-config: a request set a config Kafka deprecated;
    * idle: closed after connections.max.idle.ms without traffic;
-   * frame-timeout: closed because a request frame stayed unfinished too long;
+   * frame-timeout: closed because a request frame stayed unfinished too long; tls-error: a TLS handshake failed
+   * (wrong CA, no client certificate when one is required, plain text on a TLS port);
    * suppressed: how many events of a type the default log left out.
    */
   type:
@@ -40,6 +41,7 @@ export interface ServerLogEvent {
     | 'deprecated-config'
     | 'idle'
     | 'frame-timeout'
+    | 'tls-error'
     | 'suppressed';
   brokerId: number;
   message: string;
@@ -67,6 +69,8 @@ export interface ResolvedServerOptions {
   /** A request frame must arrive whole within this long of its first byte. */
   requestFrameTimeoutMs: number;
   log: ServerLog;
+  /** What every broker port speaks, for the listeners configs (TLS from KafkaListenersOptions.tls, SASL from users). */
+  securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 }
 
 export interface Endpoint {

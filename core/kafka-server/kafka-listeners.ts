@@ -19,6 +19,7 @@
  * table, ApiVersions, errors), handlers/* (one module per domain), sasl.ts (the authenticator).
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Cluster } from '../cluster/cluster';
 import type { BrokerState } from '../cluster/types';
 import type { GroupCoordinator } from '../groups/group-coordinator';
@@ -47,6 +48,12 @@ export interface KafkaListenersOptions {
   basePort?: number;
   /** SASL users; when given, every connection must authenticate (PLAIN, SCRAM-SHA-256/512). Off by default. */
   users?: SaslUser[];
+  /**
+   * TLS on every broker port (security protocol SSL, or SASL_SSL with `users`): the broker's certificate chain and
+   * key (PEM). With `requireClientCert` a client must present a certificate signed by `ca` (mTLS); handshakes that
+   * fail are logged as 'tls-error' and the socket closed.
+   */
+  tls?: { cert: string; key: string; ca?: string; requireClientCert?: boolean };
   /** auto.create.topics.enable (default true, as in Kafka). */
   autoCreateTopics?: boolean;
   /** The consumer-group entry point (`Groups` or its `coordinator`); without it the group APIs are not offered. */
@@ -156,7 +163,17 @@ export class KafkaListeners {
         opts.requestFrameTimeoutMs ?? DEFAULT_REQUEST_FRAME_TIMEOUT_MS,
       ),
       log: opts.log ?? throttleLog(defaultLog),
+      securityProtocol: opts.tls
+        ? opts.users?.length
+          ? 'SASL_SSL'
+          : 'SSL'
+        : opts.users?.length
+          ? 'SASL_PLAINTEXT'
+          : 'PLAINTEXT',
     };
+    if (opts.tls?.requireClientCert && !opts.tls.ca)
+      throw new RangeError('tls.requireClientCert needs tls.ca: the CA whose client certificates are accepted');
+    tlsOptions.set(options, opts.tls ?? null);
     const g = opts.groups ?? null;
     const coordinator = g === null ? null : 'coordinator' in g ? g.coordinator : g;
     const sasl = opts.users && opts.users.length > 0 ? new SaslAuthenticator(opts.users) : null;
@@ -241,7 +258,32 @@ export class KafkaListeners {
   }
 
   private async open(l: BrokerListener, initial: boolean): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(l, socket));
+    const tls = tlsOptions.get(this.options) ?? null;
+    const server = tls
+      ? createTlsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            ca: tls.ca,
+            requestCert: tls.requireClientCert === true,
+            rejectUnauthorized: tls.requireClientCert === true,
+            noDelay: true,
+          },
+          (socket: TLSSocket) => this.accept(l, socket),
+        )
+      : createServer({ noDelay: true }, (socket) => this.accept(l, socket));
+    if (tls) {
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        socket.destroy();
+        this.log({
+          level: 'warn',
+          type: 'tls-error',
+          brokerId: l.brokerId,
+          remote: `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`,
+          message: `TLS handshake failed: ${err.message}`,
+        });
+      });
+    }
     const port = this.portFor(l);
     try {
       await listen(server, port, this.options.host);
@@ -304,6 +346,9 @@ export class KafkaListeners {
     await Promise.all(this.listeners.map((l) => this.serial(l, () => this.shut(l))));
   }
 }
+
+/** Each listener set's TLS material, kept out of ResolvedServerOptions so no handler or log can reach the key. */
+const tlsOptions = new WeakMap<ResolvedServerOptions, KafkaListenersOptions['tls'] | null>();
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {

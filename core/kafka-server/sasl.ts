@@ -159,7 +159,9 @@ export class SaslAuthenticator {
           const m = /^(c=([^,]*),r=([^,]*)(?:,(?!p=)[^,]*)*),p=([^,]+)$/.exec(text);
           if (!m) return fail('Invalid SCRAM client-final message');
           const [, withoutProof, binding, nonce, proofB64] = m as unknown as [string, string, string, string, string];
-          if (nonce !== expect.nonce) return fail('Invalid SCRAM client-final message: nonce mismatch');
+          // Kafka's check (ScramSaslServer): the client's nonce must END with the server's. librdkafka 2.0 sends its
+          // own nonce again in front of the server's, and Kafka brokers accept that; so do we.
+          if (!nonce.endsWith(expect.nonce)) return fail('Invalid SCRAM client-final message: nonce mismatch');
           if (Buffer.from(binding, 'base64').toString('utf8') !== expect.gs2)
             return fail('Invalid SCRAM client-final message: channel binding mismatch');
           const authMessage = `${expect.authFirst},${withoutProof}`;

@@ -4,6 +4,8 @@
  * validates them against the table, runs the handler and answers with an
  * envelope, so no transport needs to know any method.
  */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { KafkaError } from '../errors';
 import {
   type Envelope,
@@ -12,6 +14,7 @@ import {
   type MethodName,
   type MethodOutput,
   type ParsedInput,
+  type KafkaSecurityInfo,
   type ServerInfo,
 } from '../api/api';
 import { ClusterFeed, type FeedOptions } from './cluster-feed';
@@ -53,6 +56,8 @@ export interface EngineApiOptions {
   feed?: FeedOptions;
   /** Consumer groups (core/groups' `Groups`); without them the group and workload methods answer COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupsPort | null;
+  /** The sandbox's Kafka listener security, shown by getServerInfo (default: PLAINTEXT, or null for a remote cluster). */
+  kafkaSecurity?: KafkaSecurityInfo | null;
   /** How often group lists, watched groups' lag and the workload are pushed, in ms (default 1000). */
   groupsIntervalMs?: number;
 }
@@ -188,6 +193,18 @@ export class EngineApi {
     return listening.length ? listening.map((b) => `${b.host}:${b.port}`).join(',') : null;
   }
 
+  private kafkaSecurity(): KafkaSecurityInfo | null {
+    if (this.opts.kafkaSecurity !== undefined) return this.opts.kafkaSecurity;
+    return {
+      protocol: 'PLAINTEXT',
+      clientAuth: false,
+      saslMechanisms: [],
+      caCertPath: null,
+      clientCertPath: null,
+      clientKeyPath: null,
+    };
+  }
+
   private createHandlers(): Handlers {
     const c = this.cluster;
     return {
@@ -200,12 +217,24 @@ export class EngineApi {
         logFile: c.logger?.path ?? null,
         bootstrapServers: this.bootstrapServers(),
         accessTokenFile: this.accessToken?.file ?? null,
+        kafkaSecurity: this.kafkaSecurity(),
       }),
       regenerateAccessToken: async () => {
         const control = this.accessToken;
         if (!control)
           throw new KafkaError('INVALID_REQUEST', 'Only serve mode has an access token; the desktop app needs none');
         return { token: await control.regenerate(), file: control.file };
+      },
+      getSandboxCaCertificate: async () => {
+        const path = this.kafkaSecurity()?.caCertPath;
+        if (!path) {
+          throw new KafkaError(
+            'INVALID_REQUEST',
+            "The sandbox's Kafka ports do not use TLS, so there is no CA certificate; " +
+              'start serve mode with --kafka-security ssl or sasl_ssl',
+          );
+        }
+        return { fileName: basename(path), pem: await readFile(path, 'utf8') };
       },
       getCluster: () => c.describeCluster(),
       listBrokers: () => c.brokers(),

@@ -79,7 +79,7 @@ export function listenerStaticConfigs(
   if (server.sasl) out['sasl.enabled.mechanisms'] = server.sasl.mechanisms().join(',');
   const ep = brokerId === null ? null : server.endpoint(brokerId);
   if (ep) {
-    const protocol = server.sasl ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+    const protocol = o.securityProtocol;
     out['advertised.listeners'] = `${protocol}://${ep.host}:${ep.port}`;
     out['listeners'] = `${protocol}://${o.host}:${ep.port}`;
   }

@@ -10,8 +10,11 @@ import { codeOf } from '../error-codes';
 export const saslHandlers: ApiHandler[] = [
   api({
     apiKey: API_KEYS.SaslHandshake,
-    // v0 would switch the connection to raw SASL tokens; clients that know SaslAuthenticate use v1.
+    // v0 would switch the connection to raw SASL tokens; clients that know SaslAuthenticate use v1, and a v0
+    // request is refused as an unsupported version. 0 is advertised all the same, as Kafka does: librdkafka enables
+    // SASL only when the advertised range includes v0 ("SASL Handshake not supported by broker" otherwise).
     minVersion: 1,
+    advertisedMinVersion: 0,
     maxVersion: 1,
     handle(ctx, body) {
       const sasl = ctx.server.sasl!;
