@@ -10,7 +10,19 @@
  * transport (disposed before the engine closes) and the quit that waits.
  */
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, net, protocol, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeTheme,
+  net,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+} from 'electron';
 import { clusterDir, PRODUCT_NAME } from '../core/host/paths';
 import type { OwnedGroups } from '../core/service/engine-port';
 import {
@@ -19,6 +31,8 @@ import {
   type Noticeboard,
   type OwnedCluster,
 } from '../core/host/noticeboard';
+import type { RemoteClients } from '../core/host/connection-router';
+import { SafeStorageSecretStore } from './connection-secrets';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { registerApiHandlers, type IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
@@ -32,6 +46,8 @@ export interface DesktopOptions<C extends OwnedCluster = OwnedCluster> {
   attachGroups?(cluster: C): Promise<OwnedGroups>;
   /** Kafka listeners for the user's own clients (`KafkaListeners.start`); closed first on quit. */
   startKafka?(cluster: C, groups: OwnedGroups | null): Promise<KafkaListenersHandle>;
+  /** How real Kafka clusters are reached (core/remote); without it their calls fail with words. */
+  remote?: RemoteClients | null;
   page: AppPage;
   preload: string;
   icon?: string;
@@ -132,6 +148,8 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
         openCluster: (o) => opts.openCluster({ ...o, logFile: join(app.getPath('logs'), 'noticeboard.log') }),
         attachGroups: opts.attachGroups,
         startKafka: opts.startKafka,
+        // Connection secrets are encrypted by the OS keychain (electron/connection-secrets.ts), never kept in clear.
+        connections: { secrets: new SafeStorageSecretStore(safeStorage, dataDir), remote: opts.remote ?? null },
         // The app is still useful without them; say why clients cannot connect.
         onKafkaError: (err) =>
           dialog.showErrorBox(
@@ -148,7 +166,7 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
       app.exit(1);
       return;
     }
-    ipc = registerApiHandlers(ipcMain, nb.api, (event) => {
+    ipc = registerApiHandlers(ipcMain, nb.router, (event) => {
       const own = (id: number) => win !== null && !win.isDestroyed() && win.webContents.id === id;
       return isTrustedSender(event.senderFrame, opts.page, own, event.sender.id);
     });

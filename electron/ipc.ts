@@ -5,7 +5,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { METHOD_NAMES, type Envelope } from '../core/api/api';
-import type { ApiSession, EngineApi } from '../core/service/engine-api';
+import type { ApiHost, ApiSession } from '../core/service/engine-api';
 import { errorCodeOf } from '../core/errors';
 import { EVENT_CHANNEL, methodChannel } from './ipc-contract';
 
@@ -26,7 +26,7 @@ export interface IpcBinding {
 
 export function registerApiHandlers(
   ipcMain: IpcMain,
-  api: EngineApi,
+  api: ApiHost,
   trusted: (event: IpcMainInvokeEvent) => boolean,
 ): IpcBinding {
   const sessions = new Map<number, ApiSession>();

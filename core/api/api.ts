@@ -219,6 +219,63 @@ export interface GroupLagUpdate {
 
 export type { GroupDescription, MemberDescription, OffsetResetPlan, PartitionLag, WorkloadMember, WorkloadStatus };
 
+// ---------------------------------------------------------------------------
+// Connections: the embedded sandbox and the user's own Kafka clusters
+
+/** The id of the embedded cluster's connection: always the first entry, never removed. */
+export const SANDBOX_CONNECTION_ID = 'sandbox';
+/** The colour labels a connection may carry (the UI shows the name on a chip of this colour on every page). */
+export const CONNECTION_COLORS = ['grey', 'blue', 'green', 'orange', 'red', 'purple'] as const;
+export type ConnectionColor = (typeof CONNECTION_COLORS)[number];
+export type ConnectionSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+export type ConnectionSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/**
+ * A connection as the UI sees it. Secrets (the SASL password, the TLS private key) never leave the host once
+ * saved: only whether one is stored.
+ */
+export interface ConnectionSummary {
+  id: string;
+  kind: 'sandbox' | 'remote';
+  name: string;
+  color: ConnectionColor;
+  /** The sandbox's are its own listeners' (empty while none listens). */
+  bootstrapServers: string[];
+  securityProtocol: ConnectionSecurityProtocol;
+  sasl: { mechanism: ConnectionSaslMechanism; username: string; hasPassword: boolean } | null;
+  tls: {
+    /** Without a CA the system's trusted CAs are used. */
+    hasCa: boolean;
+    hasCert: boolean;
+    hasKey: boolean;
+    /** Hostname verification and chain checks; on unless turned off. */
+    rejectUnauthorized: boolean;
+    servername: string | null;
+  } | null;
+  /** Calls that would change the cluster are refused (CLUSTER_AUTHORIZATION_FAILED). */
+  readOnly: boolean;
+}
+
+export interface ConnectionList {
+  connections: ConnectionSummary[];
+  /** The connection this session's calls go to (selectConnection). */
+  selected: string;
+}
+
+/** The stages of testConnection, in the order a connection goes through them. */
+export type ConnectionTestStage = 'dns' | 'tcp' | 'tls' | 'sasl' | 'versions' | 'metadata';
+
+export interface ConnectionTest {
+  ok: boolean;
+  /** On success 'metadata'; on failure the stage that failed. */
+  stage: ConnectionTestStage;
+  /** What happened, in words ("SASL: authentication failed (bad credentials)"). */
+  message: string;
+  brokers?: Array<{ nodeId: number; host: string; port: number; rack: string | null }>;
+  clusterId?: string | null;
+  elapsedMs: number;
+}
+
 /** The error every transport delivers for a failed call: Kafka's code and name plus what was wrong. */
 export interface ApiErrorShape {
   code: number;
@@ -358,6 +415,55 @@ const workloadRate = z.number().min(0).max(100_000);
 const workloadConsumers = z.number().int().min(0).max(64);
 const workloadDelay = z.number().min(0).max(1000);
 
+const connectionId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'Connection ids are letters, digits, _ and -');
+const hostPort = kafkaCheck(
+  z.string().trim(),
+  (s) => {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(s);
+    return m !== null && Number(m[3]) >= 1 && Number(m[3]) <= 65535;
+  },
+  'INVALID_REQUEST',
+  'Bootstrap servers are host:port (port 1 to 65535), e.g. kafka-1.example.com:9092',
+);
+const pem = z.string().max(1024 * 1024);
+/** A connection's fields; in editConnection each may be left out to keep what is saved. */
+const connectionFields = {
+  name: z.string().trim().min(1).max(100),
+  color: z.enum(CONNECTION_COLORS),
+  bootstrapServers: z.array(hostPort).min(1).max(100),
+  securityProtocol: z.enum(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']),
+  /** null: no SASL. password left out: keep the saved one. */
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']),
+      username: z.string().min(1).max(1000),
+      password: z.string().min(1).max(10_000).optional(),
+    })
+    .nullable(),
+  /** null: no TLS settings (the system's CAs, hostname verification on). A PEM left out is kept; '' removes it. */
+  tls: z
+    .strictObject({
+      ca: pem.optional(),
+      cert: pem.optional(),
+      key: pem.optional(),
+      rejectUnauthorized: z.boolean().optional(),
+      servername: z.string().max(255).nullable().optional(),
+    })
+    .nullable(),
+  readOnly: z.boolean(),
+};
+const newConnection = z.strictObject({
+  ...connectionFields,
+  color: connectionFields.color.optional(),
+  sasl: connectionFields.sasl.optional(),
+  tls: connectionFields.tls.optional(),
+  readOnly: connectionFields.readOnly.optional(),
+});
+
 // ---------------------------------------------------------------------------
 // The table
 
@@ -387,6 +493,44 @@ function method<K extends MethodKind, I extends z.ZodType, O>(
 }
 
 export const API = {
+  // connections (answered by the host's connection router, never by a cluster)
+  listConnections: method(
+    'query',
+    none,
+    returns<ConnectionList>(),
+    'Every connection, the Local sandbox first, and the one this session uses; secrets show only as hasPassword / hasKey.',
+  ),
+  addConnection: method(
+    'command',
+    newConnection,
+    returns<ConnectionSummary>(),
+    'Save a connection to a Kafka cluster (SASL password and TLS key stored as secrets, never returned).',
+  ),
+  editConnection: method(
+    'command',
+    z.strictObject({ id: connectionId, ...z.strictObject(connectionFields).partial().shape }),
+    returns<ConnectionSummary>(),
+    'Change a saved connection; fields left out (and a password or key left out) keep what is saved. Its open cluster client is closed and reopened on next use.',
+  ),
+  removeConnection: method(
+    'command',
+    z.strictObject({ id: connectionId }),
+    returns<null>(),
+    'Forget a connection and its secrets, and close its cluster client; sessions using it go back to the Local sandbox.',
+  ),
+  testConnection: method(
+    'command',
+    z.strictObject({ id: connectionId.optional(), draft: newConnection.optional() }),
+    returns<ConnectionTest>(),
+    'Try a saved connection (id), or a draft before saving it (with id, the draft falls back to its saved secrets): DNS, TCP, TLS, SASL, versions, metadata, and what failed in words.',
+  ),
+  selectConnection: method(
+    'command',
+    z.strictObject({ id: connectionId }),
+    returns<ConnectionSummary>(),
+    "Send this session's calls (and its cluster events) to a connection; a call frame's own `connection` overrides it for that call.",
+  ),
+
   // queries
   getServerInfo: method(
     'query',
@@ -859,6 +1003,49 @@ export const EVENT_NAMES = Object.keys(API_EVENTS) as EventName[];
 export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(API, name);
 }
+
+/** Methods answered by the connection router (core/host), whatever connection a session uses. */
+export const CONNECTION_METHODS = [
+  'listConnections',
+  'addConnection',
+  'editConnection',
+  'removeConnection',
+  'testConnection',
+  'selectConnection',
+] as const satisfies readonly MethodName[];
+export type ConnectionMethodName = (typeof CONNECTION_METHODS)[number];
+
+export function isConnectionMethod(name: string): name is ConnectionMethodName {
+  return (CONNECTION_METHODS as readonly string[]).includes(name);
+}
+
+/** Methods that change the cluster: refused on a read-only connection (their dry runs excepted). */
+export const CLUSTER_CHANGING_METHODS: readonly MethodName[] = [
+  'createTopic',
+  'deleteTopic',
+  'createPartitions',
+  'alterConfigs',
+  'alterBrokerConfigs',
+  'deleteRecords',
+  'produce',
+  'resetGroupOffsets',
+  'deleteGroup',
+  'deleteGroupOffsets',
+];
+
+/** Methods of the Local sandbox only: chaos on its brokers, the workload simulator. */
+export const SANDBOX_ONLY_METHODS: readonly MethodName[] = [
+  'stopBroker',
+  'killBroker',
+  'startBroker',
+  'getWorkload',
+  'startWorkload',
+  'updateWorkload',
+  'stopWorkload',
+];
+
+/** Methods about this Noticeboard rather than a cluster: whatever the connection, the sandbox's API answers them. */
+export const HOST_METHODS: readonly MethodName[] = ['regenerateAccessToken', 'getSandboxCaCertificate'];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(API_EVENTS, name);

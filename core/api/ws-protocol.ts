@@ -14,6 +14,8 @@ export interface CallFrame {
   id: number | string;
   method: string;
   params?: unknown;
+  /** The connection this call goes to (a saved connection's id, or "sandbox"); default: the session's selected one. */
+  connection?: string;
 }
 
 /** Server → client, answering a CallFrame. */

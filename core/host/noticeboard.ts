@@ -9,7 +9,9 @@
  * - A part that fails to open closes what was already open, in the closing order below, and the error goes to the
  *   caller. The exception is the Kafka listeners when the host passes `onKafkaError` (the desktop app): it is told
  *   why, and the rest runs without listeners.
- * - close(): the Kafka listeners first (clients go before the engine), then the API (the workload's consumers
+ * - Transports serve the connection router (one API per connection, the sandbox's first), made last.
+ * - close(): the Kafka listeners first (clients go before the engine), then the remote connections' clients, then
+ *   the API (the workload's consumers
  *   leave their group and its watches stop), then the groups, then the cluster (it finishes its writes and closes
  *   LevelDB). A part that fails to close does not stop the later ones; the first failure is thrown at the end.
  *   Calling close() again returns the same promise. The host stops its own transport (IPC handlers, HTTP and
@@ -19,6 +21,8 @@ import type { KafkaSecurityInfo } from '../api/api';
 import type { FeedOptions } from '../service/cluster-feed';
 import { EngineApi } from '../service/engine-api';
 import type { ClusterPort, OwnedGroups } from '../service/engine-port';
+import { ConnectionRouter, type RemoteClients } from './connection-router';
+import { ConnectionStore, FileSecretStore, type SecretStore } from './connection-store';
 
 export interface OwnedCluster extends ClusterPort {
   close(): Promise<void>;
@@ -44,6 +48,11 @@ export interface NoticeboardOptions<C extends OwnedCluster = OwnedCluster> {
   feed?: FeedOptions;
   /** The Kafka listeners' security, as getServerInfo reports it (default PLAINTEXT). */
   kafkaSecurity?: KafkaSecurityInfo;
+  /**
+   * Saved connections to real clusters: where their secrets go (default: `<dataDir>/connection-secrets.json`,
+   * mode 0600) and how real clusters are reached (default: none yet, so their calls fail with words).
+   */
+  connections?: { secrets?: SecretStore; remote?: RemoteClients | null };
 }
 
 export interface Noticeboard<C extends OwnedCluster = OwnedCluster> {
@@ -52,7 +61,11 @@ export interface Noticeboard<C extends OwnedCluster = OwnedCluster> {
   groups: OwnedGroups | null;
   /** The Kafka listeners, or null when opened without them (or they failed under `onKafkaError`). */
   kafka: KafkaListenersHandle | null;
+  /** The sandbox's API. */
   api: EngineApi;
+  /** What transports serve: every connection's API, the sandbox's first (core/host/connection-router.ts). */
+  router: ConnectionRouter;
+  connections: ConnectionStore;
   /** Kafka bootstrap servers, or null when no broker listens. */
   bootstrapServers: string | null;
   close(): Promise<void>;
@@ -78,8 +91,10 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
   let groups: OwnedGroups | null = null;
   let kafka: KafkaListenersHandle | null = null;
   let api: EngineApi | null = null;
+  let router: ConnectionRouter | null = null;
   const steps = (): Step[] => [
     ['Kafka listeners', () => kafka?.close()],
+    ['remote connections', () => router?.close()],
     ['API', () => api?.shutdown()],
     ['consumer groups', () => groups?.close()],
     ['cluster', () => cluster.close()],
@@ -107,12 +122,30 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
     throw err;
   }
   const listening = cluster.brokers().filter((b) => b.port !== null);
+  const bootstrap = () => {
+    if (kafka) return kafka.bootstrapServers() || null;
+    const l = cluster.brokers().filter((b) => b.port !== null);
+    return l.length ? l.map((b) => `${b.host}:${b.port}`).join(',') : null;
+  };
+  const connections = new ConnectionStore(opts.dataDir, opts.connections?.secrets ?? new FileSecretStore(opts.dataDir));
+  router = new ConnectionRouter({
+    sandbox: api,
+    store: connections,
+    remote: opts.connections?.remote ?? null,
+    transport: opts.transport,
+    dataDir: opts.dataDir,
+    version: opts.version,
+    sandboxBootstrap: bootstrap,
+    sandboxSecurity: opts.kafkaSecurity,
+  });
   let closing: Promise<void> | null = null;
   return {
     cluster,
     groups,
     kafka,
     api,
+    router,
+    connections,
     bootstrapServers: kafka
       ? kafka.bootstrapServers()
       : listening.length

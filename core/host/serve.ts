@@ -10,6 +10,7 @@ import type { EngineApi } from '../service/engine-api';
 import type { OwnedGroups } from '../service/engine-port';
 import type { FeedOptions } from '../service/cluster-feed';
 import { accessTokenPath, loadAccessToken, newAccessToken, storeAccessToken } from './access-token';
+import type { ConnectionRouter, RemoteClients } from './connection-router';
 import { openNoticeboard, type KafkaListenersHandle, type OwnedCluster } from './noticeboard';
 import { startWsServer, type RunningServer } from './ws-server';
 
@@ -37,11 +38,14 @@ export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   feed?: FeedOptions;
   /** The Kafka listeners' security, as getServerInfo reports it. */
   kafkaSecurity?: KafkaSecurityInfo;
+  /** How real clusters are reached (core/remote); secrets go to `<dataDir>/connection-secrets.json`, mode 0600. */
+  remote?: RemoteClients | null;
 }
 
 export interface ServeHandle {
   server: RunningServer;
   api: EngineApi;
+  router: ConnectionRouter;
   cluster: OwnedCluster;
   /** The consumer groups the API uses, or null when serve mode runs without them. */
   groups: OwnedGroups | null;
@@ -67,11 +71,12 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
     startKafka: opts.startKafka,
     feed: opts.feed,
     kafkaSecurity: opts.kafkaSecurity,
+    connections: { remote: opts.remote },
   });
   let server: RunningServer;
   try {
     server = await startWsServer({
-      api: nb.api,
+      api: nb.router,
       host: opts.host,
       port: opts.port,
       staticDir: opts.staticDir,
@@ -95,6 +100,7 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
   return {
     server,
     api: nb.api,
+    router: nb.router,
     cluster: nb.cluster,
     groups: nb.groups,
     bootstrapServers: nb.bootstrapServers,

@@ -25,7 +25,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { asKafkaError, errorCodeOf } from '../errors';
 import { exportSpecFromQuery } from '../service/record-export';
 import { contentSecurityPolicy } from './csp';
-import type { EngineApi } from '../service/engine-api';
+import type { ApiHost } from '../service/engine-api';
 import { HttpGuard } from './http-guard';
 import { end, serveStatic } from './static-files';
 import { EXPORT_PATH, WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from '../api/ws-protocol';
@@ -39,7 +39,8 @@ const MAX_FRAME_BYTES = 32 * 1024 * 1024;
 export const TOKEN_CHANGED_CLOSE_CODE = 4001;
 
 export interface WsServerOptions {
-  api: EngineApi;
+  /** The connection router (or one EngineApi): a frame's `connection` picks the connection a call goes to. */
+  api: ApiHost;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -223,7 +224,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
   };
 }
 
-function serveConnection(ws: WebSocket, api: EngineApi): () => ConnectionLoad {
+function serveConnection(ws: WebSocket, api: ApiHost): () => ConnectionLoad {
   const queue: Array<{ raw: WebSocket.RawData; isBinary: boolean }> = [];
   let inFlight = 0;
   let closed = false;
@@ -255,7 +256,7 @@ function serveConnection(ws: WebSocket, api: EngineApi): () => ConnectionLoad {
       });
       return;
     }
-    const envelope = await session.call(frame.method, frame.params);
+    const envelope = await session.call(frame.method, frame.params, frame.connection);
     send({ id: frame.id, ...envelope });
   };
 

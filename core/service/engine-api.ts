@@ -14,6 +14,8 @@ import {
   type MethodName,
   type MethodOutput,
   type ParsedInput,
+  isConnectionMethod,
+  type ConnectionMethodName,
   type KafkaSecurityInfo,
   type ServerInfo,
 } from '../api/api';
@@ -32,8 +34,14 @@ import { parseCall, toApiError } from './validate';
 export type EmitFn = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 export interface ApiSession {
-  call(method: unknown, input: unknown): Promise<Envelope>;
+  /** `connection`: the connection a call goes to, where a host routes calls by connection (WebSocket frames). */
+  call(method: unknown, input: unknown, connection?: unknown): Promise<Envelope>;
   close(): void;
+}
+
+/** What a transport serves: the EngineApi itself, or the host's connection router in front of several. */
+export interface ApiHost {
+  openSession(emit: EmitFn): ApiSession;
 }
 
 interface SessionState {
@@ -45,8 +53,11 @@ interface SessionState {
   groupWatches?: Set<string>;
 }
 
+/** Connection methods are the host's connection router's (core/host/connection-router.ts), not a cluster's. */
+type ClusterMethodName = Exclude<MethodName, ConnectionMethodName>;
+
 type Handlers = {
-  [M in MethodName]: (input: ParsedInput<M>, session: SessionState) => MethodOutput<M> | Promise<MethodOutput<M>>;
+  [M in ClusterMethodName]: (input: ParsedInput<M>, session: SessionState) => MethodOutput<M> | Promise<MethodOutput<M>>;
 };
 
 export interface EngineApiOptions {
@@ -74,7 +85,7 @@ function searchesOf(s: SessionState): ConnectionSearches {
   return s.searches;
 }
 
-export class EngineApi {
+export class EngineApi implements ApiHost {
   private readonly sessions = new Set<SessionState>();
   private readonly feed: ClusterFeed;
   private readonly partitionFeed: PartitionFeed;
@@ -170,7 +181,10 @@ export class EngineApi {
     try {
       if (this.closed) throw new KafkaError('BROKER_NOT_AVAILABLE', 'Noticeboard is shutting down');
       const input = parseCall(method, raw);
-      const handler = this.handlers[method as MethodName] as (i: unknown, s: SessionState) => unknown;
+      if (isConnectionMethod(method as MethodName)) {
+        throw new KafkaError('INVALID_REQUEST', `${String(method)}: connections are managed by the host, not here`);
+      }
+      const handler = this.handlers[method as ClusterMethodName] as (i: unknown, s: SessionState) => unknown;
       const result = await handler(input, state);
       return { ok: true, result: result === undefined ? null : result };
     } catch (err) {

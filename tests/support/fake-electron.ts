@@ -181,6 +181,19 @@ export function createFakeElectron() {
     showErrorBox: (t: string, c: string) => void dialog.errors.push([t, c]),
   };
 
+  // safeStorage: a reversible stand-in (XOR + marker) that a test can switch off, as on a Linux without a keyring.
+  const safeStorage = {
+    available: true,
+    backend: 'gnome_libsecret',
+    isEncryptionAvailable: () => safeStorage.available,
+    getSelectedStorageBackend: () => safeStorage.backend,
+    encryptString: (plain: string) => Buffer.concat([Buffer.from('FAKEENC:'), Buffer.from(plain).map((b) => b ^ 0x5a)]),
+    decryptString: (enc: Buffer) => {
+      if (!enc.subarray(0, 8).equals(Buffer.from('FAKEENC:'))) throw new Error('Error while decrypting the ciphertext');
+      return Buffer.from(enc.subarray(8).map((b) => b ^ 0x5a)).toString();
+    },
+  };
+
   // Preload side
   const exposed: Record<string, unknown> = {};
   const rendererListeners = new Map<string, Set<(...a: unknown[]) => void>>();
@@ -221,6 +234,8 @@ export function createFakeElectron() {
     dialog.errors = [];
     ipcRenderer.invoked = [];
     rendererListeners.clear();
+    safeStorage.available = true;
+    safeStorage.backend = 'gnome_libsecret';
     for (const k of Object.keys(exposed)) delete exposed[k];
   }
 
@@ -236,6 +251,7 @@ export function createFakeElectron() {
     nativeTheme: { shouldUseDarkColors: false },
     shell,
     dialog,
+    safeStorage,
     contextBridge,
     ipcRenderer,
     exposed,
