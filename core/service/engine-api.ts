@@ -57,7 +57,10 @@ interface SessionState {
 type ClusterMethodName = Exclude<MethodName, ConnectionMethodName>;
 
 type Handlers = {
-  [M in ClusterMethodName]: (input: ParsedInput<M>, session: SessionState) => MethodOutput<M> | Promise<MethodOutput<M>>;
+  [M in ClusterMethodName]: (
+    input: ParsedInput<M>,
+    session: SessionState,
+  ) => MethodOutput<M> | Promise<MethodOutput<M>>;
 };
 
 export interface EngineApiOptions {

@@ -70,6 +70,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'Workload simulator' },
   },
   {
+    path: '/connections',
+    name: 'connections',
+    component: () => import('./pages/ConnectionsPage.vue'),
+    meta: { title: 'Connections' },
+  },
+  {
     path: '/settings',
     name: 'settings',
     component: () => import('./pages/SettingsPage.vue'),

@@ -35,6 +35,8 @@ export const useConnectionStore = defineStore('connection', () => {
   const offlineSince = ref<number | null>(null);
 
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  /** Run after every (re)connect, before stores reload (stores/connections.ts re-selects its connection). */
+  const reloadHooks: Array<() => Promise<void>> = [];
   let failures = 0;
   let checking = false;
 
@@ -76,6 +78,7 @@ export const useConnectionStore = defineStore('connection', () => {
     } catch {
       // The page still works without it; Settings shows what is missing.
     }
+    for (const hook of reloadHooks) await hook().catch(() => undefined);
     generation.value++;
   }
 
@@ -105,5 +108,9 @@ export const useConnectionStore = defineStore('connection', () => {
     return () => set.delete(l);
   }
 
-  return { status, online, offlineSince, problem, serverInfo, generation, connect, api, on };
+  function beforeReload(hook: () => Promise<void>): void {
+    reloadHooks.push(hook);
+  }
+
+  return { status, online, offlineSince, problem, serverInfo, generation, connect, api, on, beforeReload };
 });
