@@ -46,7 +46,7 @@ export interface DesktopOptions<C extends OwnedCluster = OwnedCluster> {
   attachGroups?(cluster: C): Promise<OwnedGroups>;
   /** Kafka listeners for the user's own clients (`KafkaListeners.start`); closed first on quit. */
   startKafka?(cluster: C, groups: OwnedGroups | null): Promise<KafkaListenersHandle>;
-  /** How real Kafka clusters are reached (core/remote); without it their calls fail with words. */
+  /** How real Kafka clusters are reached (default: core/remote's client; null: their calls fail with words). */
   remote?: RemoteClients | null;
   page: AppPage;
   preload: string;
@@ -149,7 +149,7 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
         attachGroups: opts.attachGroups,
         startKafka: opts.startKafka,
         // Connection secrets are encrypted by the OS keychain (electron/connection-secrets.ts), never kept in clear.
-        connections: { secrets: new SafeStorageSecretStore(safeStorage, dataDir), remote: opts.remote ?? null },
+        connections: { secrets: new SafeStorageSecretStore(safeStorage, dataDir), remote: opts.remote },
         // The app is still useful without them; say why clients cannot connect.
         onKafkaError: (err) =>
           dialog.showErrorBox(

@@ -21,6 +21,7 @@ import type { KafkaSecurityInfo } from '../api/api';
 import type { FeedOptions } from '../service/cluster-feed';
 import { EngineApi } from '../service/engine-api';
 import type { ClusterPort, OwnedGroups } from '../service/engine-port';
+import { openRemoteCluster, testConnection } from '../remote';
 import { ConnectionRouter, type RemoteClients } from './connection-router';
 import { ConnectionStore, FileSecretStore, type SecretStore } from './connection-store';
 
@@ -50,7 +51,7 @@ export interface NoticeboardOptions<C extends OwnedCluster = OwnedCluster> {
   kafkaSecurity?: KafkaSecurityInfo;
   /**
    * Saved connections to real clusters: where their secrets go (default: `<dataDir>/connection-secrets.json`,
-   * mode 0600) and how real clusters are reached (default: none yet, so their calls fail with words).
+   * mode 0600) and how real clusters are reached (default: core/remote's client; null: remote calls fail with words).
    */
   connections?: { secrets?: SecretStore; remote?: RemoteClients | null };
 }
@@ -131,7 +132,13 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
   router = new ConnectionRouter({
     sandbox: api,
     store: connections,
-    remote: opts.connections?.remote ?? null,
+    remote:
+      opts.connections?.remote === undefined
+        ? {
+            open: (config) => openRemoteCluster(config, { logger: cluster.logger }),
+            test: (config) => testConnection(config),
+          }
+        : opts.connections.remote,
     transport: opts.transport,
     dataDir: opts.dataDir,
     version: opts.version,
