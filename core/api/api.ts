@@ -1045,7 +1045,11 @@ export const SANDBOX_ONLY_METHODS: readonly MethodName[] = [
 ];
 
 /** Methods about this Noticeboard rather than a cluster: whatever the connection, the sandbox's API answers them. */
-export const HOST_METHODS: readonly MethodName[] = ['getServerInfo', 'regenerateAccessToken', 'getSandboxCaCertificate'];
+export const HOST_METHODS: readonly MethodName[] = [
+  'getServerInfo',
+  'regenerateAccessToken',
+  'getSandboxCaCertificate',
+];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(API_EVENTS, name);
