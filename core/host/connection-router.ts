@@ -37,6 +37,7 @@ import {
 import { KafkaError } from '../errors';
 import type { ConnectionTestResult, RemoteCluster, RemoteConnectionConfig } from '../remote';
 import { EngineApi, type ApiHost, type ApiSession, type EmitFn } from '../service/engine-api';
+import type { ExportSpec } from '../service/record-export';
 import { parseCall, toApiError } from '../service/validate';
 import { toRemoteConfig, type ConnectionStore } from './connection-store';
 
@@ -107,6 +108,20 @@ export class ConnectionRouter implements ApiHost {
         this.sessions.delete(state);
       },
     };
+  }
+
+  /**
+   * Exports come from the sandbox; on any other connection (the export link names it) they are refused in words
+   * rather than answered with the sandbox's records.
+   */
+  exportRecords(spec: ExportSpec, signal?: AbortSignal, connection?: string) {
+    if (connection !== undefined && connection !== SANDBOX_CONNECTION_ID) {
+      throw new KafkaError(
+        'INVALID_REQUEST',
+        'Export is not available for remote connections yet: it streams from the Local sandbox only',
+      );
+    }
+    return this.opts.sandbox.exportRecords(spec, signal);
   }
 
   /** Closes every remote connection's API and client; the sandbox's API is its owner's to close. */

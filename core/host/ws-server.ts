@@ -98,7 +98,7 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
 
 /** Downloads of stored records (EXPORT_PATH, core/service/record-export.ts): GET with the token, from a script or this server's page. */
 async function serveExport(
-  api: EngineApi,
+  api: ApiHost,
   g: HttpGuard,
   req: IncomingMessage,
   res: ServerResponse,
@@ -110,10 +110,10 @@ async function serveExport(
   if (!g.tokenValid(url.searchParams.get('token'))) return end(res, 401, 'Missing or wrong token', noStore);
   const abort = new AbortController();
   res.on('close', () => abort.abort());
-  let job: ReturnType<EngineApi['exportRecords']>;
+  let job: ReturnType<ApiHost['exportRecords']>;
   try {
     const spec = exportSpecFromQuery(url.searchParams);
-    job = api.exportRecords(spec, abort.signal);
+    job = api.exportRecords(spec, abort.signal, url.searchParams.get('connection') ?? undefined);
     const name = `${spec.topic.replace(/[^\w.-]/g, '_')}.${spec.format}`;
     res.writeHead(200, {
       ...noStore,

@@ -42,6 +42,12 @@ export interface ApiSession {
 /** What a transport serves: the EngineApi itself, or the host's connection router in front of several. */
 export interface ApiHost {
   openSession(emit: EmitFn): ApiSession;
+  /** A streamed export of stored records (serve mode's GET /api/export); `connection` as a call frame's. */
+  exportRecords(
+    spec: ExportSpec,
+    signal?: AbortSignal,
+    connection?: string,
+  ): { total: number; chunks: AsyncGenerator<string> };
 }
 
 interface SessionState {
