@@ -20,10 +20,10 @@ import { BrokerStore, type DamagedReplica } from '../storage/broker-store';
 import { MetadataImage, type MetadataRecord } from './metadata-image';
 import type { MetadataLog, MetadataReplica } from './metadata-log';
 import { ReplicaManager, type ReplicaManagerDeps } from './replica-manager';
-import type { BrokerStatus } from './types';
+import type { BrokerLifecycle } from './types';
 
 export class Broker implements MetadataReplica {
-  status: BrokerStatus = 'stopped';
+  status: BrokerLifecycle = 'stopped';
   image: MetadataImage;
   private _store: BrokerStore | null = null;
   private _replicas: ReplicaManager | null = null;
@@ -64,6 +64,11 @@ export class Broker implements MetadataReplica {
   /** The replica manager, or null while stopped or still opening its store: never throws (background lookups). */
   get replicasIfReady(): ReplicaManager | null {
     return this.status === 'stopped' ? null : this._replicas;
+  }
+
+  /** Stopped against the user's will: BrokerState reports it as 'failed'. */
+  get isFailed(): boolean {
+    return this.status === 'stopped' && this.failure !== null;
   }
 
   get isUp(): boolean {

@@ -441,7 +441,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     const image = this.brokersList.find((x) => x.status !== 'stopped')?.image;
     return {
       id: b.id,
-      status: b.status,
+      status: b.isFailed ? 'failed' : b.status,
       isController: b.id === this.controllerId,
       fenced: image ? image.isFenced(b.id) : true,
       partitionsLed: led,
@@ -451,6 +451,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       port: b.port,
       failure: b.failure,
       logDirOffline: b.logDirOffline,
+      logDir: { path: b.path, error: b.isFailed ? 'KAFKA_STORAGE_ERROR' : null },
     };
   }
 

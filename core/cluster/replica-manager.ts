@@ -184,6 +184,9 @@ export class ReplicaManager implements ScheduledReplicas {
           new ReplicaFetcher(p, image.leader, image.leaderEpoch, d.lookup, this, d.scheduler, d.logger),
         );
       }
+    } else if (p.role === 'follower' && p.log.needsReset) {
+      // Found damaged while following an idle leader: nothing would wake the fetcher, so start the refill now.
+      this.fetchers.get(key)?.kick();
     }
   }
 

@@ -4,7 +4,15 @@
  * (JSON-serialisable except Buffers), so it can cross IPC and WebSocket.
  */
 
-export type BrokerStatus = 'running' | 'stopped' | 'starting' | 'stopping';
+/**
+ * 'failed': down against the user's will (its store cannot open, or its log
+ * dir went offline because writes failed), with `failure` saying why; a
+ * 'stopped' broker was stopped or killed on purpose. A failed broker can be
+ * started again like a stopped one.
+ */
+export type BrokerStatus = 'running' | 'stopped' | 'starting' | 'stopping' | 'failed';
+/** The engine's own lifecycle: 'failed' is a stopped broker with a failure (see BrokerState). */
+export type BrokerLifecycle = Exclude<BrokerStatus, 'failed'>;
 
 export interface BrokerState {
   id: number;
@@ -22,6 +30,11 @@ export interface BrokerState {
   failure: string | null;
   /** Its log dir went offline while running (writes failed); it restarts by itself once writes succeed. */
   logDirOffline: boolean;
+  /**
+   * Its one log dir, as DescribeLogDirs reports it: `error` is KAFKA_STORAGE_ERROR while the
+   * broker has failed (its store cannot open or went offline), null otherwise.
+   */
+  logDir: { path: string; error: 'KAFKA_STORAGE_ERROR' | null };
 }
 
 export interface ReplicaState {

@@ -24,6 +24,8 @@ export interface ServerLogEvent {
    * idle: closed after connections.max.idle.ms without traffic;
    * frame-timeout: closed because a request frame stayed unfinished too long; tls-error: a TLS handshake failed
    * (wrong CA, no client certificate when one is required, plain text on a TLS port);
+   * broker-failed: a request that needs replicas reached a failed broker (log dir offline);
+   * connection-refused: over max.connections or max.connections.per.ip, closed at once;
    * suppressed: how many events of a type the default log left out.
    */
   type:
@@ -42,6 +44,8 @@ export interface ServerLogEvent {
     | 'idle'
     | 'frame-timeout'
     | 'tls-error'
+    | 'broker-failed'
+    | 'connection-refused'
     | 'suppressed';
   brokerId: number;
   message: string;

@@ -14,12 +14,16 @@
  * its listener and every connection to it close (clients then find the new
  * leaders through Metadata, as with a real cluster); when it starts again the
  * same port opens again. `broker.port` is set (Cluster.setListenerPort) while a listener is open.
+ * A failed broker (its store cannot open, its log dir went offline) keeps
+ * its listener for DescribeLogDirs (its dir with KAFKA_STORAGE_ERROR),
+ * Metadata and ApiVersions only; see router.ts.
  *
  * Files: connection.ts (framing, ordering, backpressure), router.ts (API
  * table, ApiVersions, errors), handlers/* (one module per domain), sasl.ts (the authenticator).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Broker } from '../cluster/broker';
 import type { Cluster } from '../cluster/cluster';
 import type { BrokerState } from '../cluster/types';
 import type { GroupCoordinator } from '../groups/group-coordinator';
@@ -183,7 +187,7 @@ export class KafkaListeners {
     try {
       for (const l of kl.listeners) {
         const b = cluster.broker(l.brokerId);
-        if (b.status === 'running') await kl.serial(l, () => kl.open(l, true));
+        if (listens(b)) await kl.serial(l, () => kl.open(l, true));
       }
     } catch (err) {
       await kl.close();
@@ -244,9 +248,9 @@ export class KafkaListeners {
       // Drop the port at once, so Metadata and the GUI stop naming it.
       this.cluster.setListenerPort(s.id, null);
       void this.serial(l, () => this.shut(l));
-    } else if (s.status === 'running') {
+    } else if (s.status === 'running' || s.status === 'failed') {
       void this.serial(l, async () => {
-        if (this.closed || l.server || this.cluster.broker(s.id).status !== 'running') return;
+        if (this.closed || l.server || !listens(this.cluster.broker(s.id))) return;
         await this.open(l, false).catch(() => undefined);
       });
     }
@@ -311,7 +315,7 @@ export class KafkaListeners {
       message: `listening on ${this.options.host}:${l.port}`,
     });
     // The broker may have stopped while the port was opening.
-    if (this.closed || this.cluster.broker(l.brokerId).status !== 'running') await this.shut(l);
+    if (this.closed || !listens(this.cluster.broker(l.brokerId))) await this.shut(l);
   }
 
   private accept(l: BrokerListener, socket: Socket): void {
@@ -349,6 +353,14 @@ export class KafkaListeners {
 
 /** Each listener set's TLS material, kept out of ResolvedServerOptions so no handler or log can reach the key. */
 const tlsOptions = new WeakMap<ResolvedServerOptions, KafkaListenersOptions['tls'] | null>();
+/**
+ * A running broker listens, and so does a failed one (store cannot open, log
+ * dir offline): it answers DescribeLogDirs and Metadata (see router.ts) but
+ * is not in Metadata's broker list, as KRaft lists no fenced broker.
+ */
+function listens(b: Broker | undefined): boolean {
+  return b !== undefined && (b.status === 'running' || b.isFailed);
+}
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {

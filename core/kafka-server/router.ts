@@ -55,6 +55,23 @@ const NOTHING: Outcome = Object.freeze({ chunks: null, close: false }) as Outcom
 /** Record payloads at least this large are written by reference, not copied into the response frame. */
 const ZERO_COPY_MIN_BYTES = 16 * 1024;
 
+/**
+ * APIs a failed broker (its store cannot open, its log dir went offline)
+ * still answers on its listener, as a Kafka broker whose log dir is offline
+ * keeps answering what needs no log: DescribeLogDirs reports the dir with
+ * KAFKA_STORAGE_ERROR, Metadata the cluster as it is now. Any other request
+ * would need its replicas: it is logged and the connection closed, as the
+ * closed listener of a stopped broker does.
+ */
+const FAILED_BROKER_APIS = new Set<number>([
+  API_KEYS.ApiVersions,
+  API_KEYS.SaslHandshake,
+  API_KEYS.SaslAuthenticate,
+  API_KEYS.Metadata,
+  API_KEYS.DescribeCluster,
+  API_KEYS.DescribeLogDirs,
+]);
+
 /** APIs a connection may use before SASL authentication completes. */
 const PRE_AUTH = new Set<number>([API_KEYS.ApiVersions, API_KEYS.SaslHandshake, API_KEYS.SaslAuthenticate]);
 
@@ -224,6 +241,17 @@ export class Router {
     try {
       broker = this.broker(conn.brokerId);
     } catch {
+      return CLOSE;
+    }
+    if (broker.isFailed && !FAILED_BROKER_APIS.has(apiKey)) {
+      this.log(
+        conn,
+        'warn',
+        'broker-failed',
+        `${API_NAMES[apiKey]} needs broker ${broker.id}'s replicas, but its log dir is offline (${broker.failure}); closing the connection`,
+        apiKey,
+        apiVersion,
+      );
       return CLOSE;
     }
     const ctx: RequestContext = { server: this.server, conn, broker, header, apiVersion, closeAfterResponse: false };

@@ -274,6 +274,23 @@ export class BrokerStore {
     }
   }
 
+  /**
+   * Deletes a key range. LevelDB deletes only keys it can iterate, so a range
+   * over a damaged block fails ("Corruption: bad entry in block") and would
+   * fail on every retry: that takes the store offline like a failed write, and
+   * the broker repairs it (cluster.ts), since its compactions will fail there too.
+   */
+  async clear(range: { gte: Buffer; lte: Buffer }): Promise<void> {
+    if (this.closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `Broker store at ${this.path} is closed`);
+    if (this.failure !== null) throw this.fail(this.failure);
+    try {
+      await this.db.clear(range);
+    } catch (err) {
+      if (isStorageFailure(err)) throw this.fail(err);
+      throw err;
+    }
+  }
+
   async getJson<T>(key: Buffer): Promise<T | undefined> {
     const value = await this.db.get(key);
     return value === undefined ? undefined : (JSON.parse(value.toString()) as T);

@@ -620,16 +620,22 @@ export class PartitionLog {
     await this.drain();
     if (offset >= this.logEndOffset) return;
     let cut = Math.max(offset, 0);
-    for await (const b of this.store.db.values({
-      gte: this.keys.data(cut),
-      lte: this.keys.data(Number.MAX_SAFE_INTEGER),
-      limit: 1,
-    })) {
-      cut = Math.min(cut, batchBaseOffset(b));
+    try {
+      for await (const b of this.store.db.values({
+        gte: this.keys.data(cut),
+        lte: this.keys.data(Number.MAX_SAFE_INTEGER),
+        limit: 1,
+      })) {
+        cut = Math.min(cut, batchBaseOffset(b));
+      }
+    } catch (err) {
+      // A damaged block where the cut falls: the store is repaired (see BrokerStore.clear).
+      if (isStorageFailure(err)) throw this.store.fail(err);
+      throw err;
     }
     if (cut < this.logStartOffset) cut = this.logStartOffset;
     await this.lowerCheckpoint(cut);
-    await this.store.db.clear({ gte: this.keys.data(cut), lte: this.keys.data(Number.MAX_SAFE_INTEGER) });
+    await this.store.clear({ gte: this.keys.data(cut), lte: this.keys.data(Number.MAX_SAFE_INTEGER) });
     const ops: BatchOp[] = [];
     while (this.segments.length > 1 && this.activeSegment.baseOffset >= cut) {
       ops.push({ type: 'del', key: this.keys.segment(this.segments.pop()!.baseOffset) });
@@ -654,7 +660,7 @@ export class PartitionLog {
   async resetTo(offset: number): Promise<void> {
     await this.drain();
     await this.lowerCheckpoint(0);
-    await this.store.db.clear(this.keys.dataRange());
+    await this.store.clear(this.keys.dataRange());
     const ops: BatchOp[] = this.segments.map((s) => ({ type: 'del' as const, key: this.keys.segment(s.baseOffset) }));
     const fresh = LogSegment.empty(offset, Date.now());
     this.segments = [fresh];
@@ -706,7 +712,7 @@ export class PartitionLog {
     for (const seg of dropped) {
       freed += seg.sizeBytes;
       if (seg.lastOffset >= seg.baseOffset) {
-        await this.store.db.clear({ gte: this.keys.data(seg.baseOffset), lte: this.keys.data(seg.lastOffset) });
+        await this.store.clear({ gte: this.keys.data(seg.baseOffset), lte: this.keys.data(seg.lastOffset) });
       }
     }
     if (dropped.length > 0) {

@@ -161,6 +161,7 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
       port: null,
       failure: null,
       logDirOffline: false,
+      logDir: { path: `/fake/broker-${id}`, error: null },
     }));
   }
 

@@ -11,7 +11,7 @@ import { asKafkaError, KafkaError } from '../../errors';
 import { API_KEYS, ZERO_UUID } from '../../protocol/index';
 import type { CreateTopicsResponse } from '../../protocol/index';
 import { api, type ApiHandler, type RequestContext } from '../context';
-import { kafkaError, OK, wireError } from '../error-codes';
+import { codeOf, kafkaError, OK, wireError } from '../error-codes';
 import { deprecatedTopicConfigs } from '../../cluster/topic-configs';
 import { configSourceCode, warnDeprecated } from './configs';
 import { refuseInternalTopicCreation } from '../../cluster/topic-configs';
@@ -215,6 +215,16 @@ export const adminHandlers: ApiHandler[] = [
     maxVersion: 4,
     handle(ctx, body) {
       const broker = ctx.broker;
+      if (broker.isFailed) {
+        // Kafka's answer for an offline log dir: the dir with KAFKA_STORAGE_ERROR, nothing under it.
+        return {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          results: [
+            { errorCode: codeOf('KAFKA_STORAGE_ERROR'), logDir: broker.path, topics: [], totalBytes: -1, usableBytes: -1 },
+          ],
+        };
+      }
       let rm;
       try {
         rm = broker.replicas;

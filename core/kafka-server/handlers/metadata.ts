@@ -55,6 +55,16 @@ const NOT_REQUESTED = -2147483648;
 
 type TopicMetadata = MetadataResponse['topics'][number];
 
+/**
+ * The image a request is answered from: the broker's own, except on a failed
+ * broker (its log dir offline), whose image stopped with it: a running
+ * broker's then, the cluster as it is now.
+ */
+function currentImage(ctx: RequestContext): MetadataImage {
+  if (!ctx.broker.isFailed) return ctx.broker.image;
+  return ctx.server.cluster.allBrokers().find((b) => b.status === 'running')?.image ?? ctx.broker.image;
+}
+
 /** Partition metadata of a topic as the image has it, with offline replicas filled in. */
 export function topicMetadata(ctx: RequestContext, t: TopicImage, includeOps: boolean): TopicMetadata {
   const live = new Set(ctx.server.liveEndpoints().map((e) => e.nodeId));
@@ -131,7 +141,7 @@ export const metadataHandlers: ApiHandler[] = [
     maxVersion: 12,
     async handle(ctx, body) {
       const v = ctx.apiVersion;
-      const image = () => ctx.broker.image;
+      const image = () => currentImage(ctx);
       const includeOps = v >= 8 && body.includeTopicAuthorizedOperations;
       let topics: TopicMetadata[];
       if (body.topics === null || (v === 0 && body.topics.length === 0)) {
@@ -158,7 +168,7 @@ export const metadataHandlers: ApiHandler[] = [
     minVersion: 0,
     maxVersion: 1,
     handle(ctx, body) {
-      const base = { throttleTimeMs: 0, clusterId: ctx.broker.image.clusterId, endpointType: body.endpointType };
+      const base = { throttleTimeMs: 0, clusterId: currentImage(ctx).clusterId, endpointType: body.endpointType };
       if (ctx.apiVersion >= 1 && body.endpointType !== 1) {
         return {
           ...base,

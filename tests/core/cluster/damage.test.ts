@@ -62,6 +62,14 @@ const DAMAGES: Damage[] = [
   { name: 'CURRENT deleted', cannotOpen: /CURRENT file is missing/, apply: (dir) => rmSync(join(dir, 'CURRENT')) },
   { name: 'broker directory deleted', cannotOpen: null, apply: (dir) => rmSync(dir, { recursive: true, force: true }) },
   {
+    name: '4 KB of random bytes in a table file',
+    cannotOpen: null,
+    apply: (dir) => {
+      const f = largest(dir, /\.ldb$/);
+      overwrite(f, Math.floor(statSync(f).size / 3), randomBytes(4096));
+    },
+  },
+  {
     name: 'table file truncated',
     cannotOpen: /\.ldb: Invalid argument|Corruption/,
     apply: (dir) => {
@@ -172,7 +180,8 @@ describe('a damaged broker store', () => {
         expect(states[0]!.status).toBe('running');
         expect(states[2]!.status).toBe('running');
         if (damage.cannotOpen) {
-          expect(states[1]!.status).toBe('stopped');
+          expect(states[1]!.status).toBe('failed');
+          expect(states[1]!.logDir.error).toBe('KAFKA_STORAGE_ERROR');
           expect(states[1]!.failure).toContain('broker-1');
           expect(states[1]!.failure).toMatch(damage.cannotOpen);
           expect(states[1]!.failure).not.toMatch(/another process/);

@@ -112,7 +112,8 @@ describe('a full disk', () => {
 
         await eventually(() => cluster.brokers()[1]!.logDirOffline, 10_000, 'the log dir to be reported offline');
         const offline = cluster.brokers()[1]!;
-        expect(offline.status).toBe('stopped');
+        expect(offline.status).toBe('failed');
+        expect(offline.logDir.error).toBe('KAFKA_STORAGE_ERROR');
         expect(offline.failure).toMatch(/No space left on device/);
         await eventually(
           () => cluster.partitions(TOPIC).every((p) => !p.isr.includes(1) && p.leader >= 0 && p.leader !== 1),
