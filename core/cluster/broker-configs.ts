@@ -127,6 +127,21 @@ export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
       'segment starts.',
   ),
   'log.segment.bytes': topicDefault('segment.bytes', 'dynamic'),
+  'max.connections': readOnly(
+    'int',
+    '2147483647',
+    'Connections one broker accepts in all; more are closed at once (the sandbox default is 10000).',
+  ),
+  'max.connections.per.ip': readOnly(
+    'int',
+    '2147483647',
+    'Connections one broker accepts from one client address; more are closed at once (the sandbox default is 1000).',
+  ),
+  'max.connections.per.ip.overrides': readOnly(
+    'string',
+    '',
+    'Per-address exceptions to max.connections.per.ip, as address:count pairs separated by commas.',
+  ),
   'message.max.bytes': topicDefault(
     'max.message.bytes',
     'dynamic',

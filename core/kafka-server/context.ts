@@ -72,6 +72,11 @@ export interface ResolvedServerOptions {
   connectionsMaxIdleMs: number;
   /** A request frame must arrive whole within this long of its first byte. */
   requestFrameTimeoutMs: number;
+  /** max.connections: connections one broker accepts in all. */
+  maxConnections: number;
+  /** max.connections.per.ip, and its per-address overrides (normalised addresses). */
+  maxConnectionsPerIp: number;
+  maxConnectionsPerIpOverrides: ReadonlyMap<string, number>;
   log: ServerLog;
   /** What every broker port speaks, for the listeners configs (TLS from KafkaListenersOptions.tls, SASL from users). */
   securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

@@ -73,12 +73,64 @@ export interface KafkaListenersOptions {
    * Kafka or as Redpanda would.
    */
   apiVersionLimits?: ReadonlyMap<number, { min: number; max: number }>;
+  /**
+   * max.connections.per.ip: connections one broker accepts from one client address (default 1,000;
+   * Kafka's default is unlimited). One more is closed at once, counted and logged.
+   */
+  maxConnectionsPerIp?: number;
+  /**
+   * max.connections.per.ip.overrides: per-address limits, as a map or in Kafka's form
+   * ('127.0.0.1:5000,10.0.0.7:0'); 0 refuses that address. Host names are not resolved.
+   */
+  maxConnectionsPerIpOverrides?: Record<string, number> | string;
+  /** max.connections: connections one broker accepts in all (default 10,000; Kafka's default is unlimited). */
+  maxConnections?: number;
   /** Receives connection-level events (malformed frames, unsupported requests, SASL...), unthrottled. Default: warnings and errors to stderr, at most 5 lines per event type every 10 s plus a count of the rest. */
   log?: ServerLog;
 }
 
 const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 600_000;
 const DEFAULT_REQUEST_FRAME_TIMEOUT_MS = 60_000;
+/**
+ * Connection caps. Kafka leaves both unlimited (Integer.MAX_VALUE); a
+ * sandbox on a desktop gets limits a runaway client hits long before the
+ * process runs out of file descriptors or memory, and that no real workload
+ * on one machine reaches.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 1000;
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+function count(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min || v > 2 ** 31 - 1)
+    throw new RangeError(`${name} must be a whole number from ${min} to ${2 ** 31 - 1}; got ${v}`);
+  return v;
+}
+
+/** An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d: one address, one count. */
+function normalizeIp(address: string | undefined): string {
+  const a = (address ?? '').toLowerCase();
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/** max.connections.per.ip.overrides, as a map or Kafka's 'address:count,...' string. */
+function parseOverrides(v: Record<string, number> | string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (v === undefined || v === '') return out;
+  const entries: Array<[string, number]> =
+    typeof v === 'string'
+      ? v.split(',').map((pair) => {
+          const i = pair.trim().lastIndexOf(':');
+          const n = i > 0 ? Number(pair.trim().slice(i + 1)) : NaN;
+          if (i <= 0 || !/^\d+$/.test(pair.trim().slice(i + 1)))
+            throw new RangeError(`maxConnectionsPerIpOverrides: '${pair}' is not address:count`);
+          return [pair.trim().slice(0, i), n];
+        })
+      : Object.entries(v);
+  for (const [address, n] of entries) {
+    out.set(normalizeIp(address), count(`maxConnectionsPerIpOverrides['${address}']`, n, 0));
+  }
+  return out;
+}
 
 function positive(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)
@@ -99,6 +151,10 @@ class BrokerListener {
   /** The port last opened; reused when the broker starts again. */
   lastPort: number | null = null;
   readonly connections = new Set<Connection>();
+  /** Open connections per normalised client address (max.connections.per.ip). */
+  readonly perIp = new Map<string, number>();
+  /** Connections closed at once for a connection cap, since the listeners started. */
+  refused = 0;
   chain: Promise<void> = Promise.resolve();
 
   constructor(readonly brokerId: number) {}
@@ -166,6 +222,13 @@ export class KafkaListeners {
         'requestFrameTimeoutMs',
         opts.requestFrameTimeoutMs ?? DEFAULT_REQUEST_FRAME_TIMEOUT_MS,
       ),
+      maxConnections: count('maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1),
+      maxConnectionsPerIp: count(
+        'maxConnectionsPerIp',
+        opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
+        1,
+      ),
+      maxConnectionsPerIpOverrides: parseOverrides(opts.maxConnectionsPerIpOverrides),
       log: opts.log ?? throttleLog(defaultLog),
       securityProtocol: opts.tls
         ? opts.users?.length
@@ -214,9 +277,9 @@ export class KafkaListeners {
     return this.router.advertised.map((a) => ({ ...a }));
   }
 
-  /** Open client connections, per broker. */
-  connectionCounts(): Array<{ brokerId: number; connections: number }> {
-    return this.listeners.map((l) => ({ brokerId: l.brokerId, connections: l.connections.size }));
+  /** Open client connections per broker, and how many were refused for a connection cap. */
+  connectionCounts(): Array<{ brokerId: number; connections: number; refused: number }> {
+    return this.listeners.map((l) => ({ brokerId: l.brokerId, connections: l.connections.size, refused: l.refused }));
   }
 
   private endpoint(id: number): Endpoint | null {
@@ -323,9 +386,37 @@ export class KafkaListeners {
       socket.destroy();
       return;
     }
+    const ip = normalizeIp(socket.remoteAddress);
+    const o = this.options;
+    const fromIp = l.perIp.get(ip) ?? 0;
+    const perIpLimit = o.maxConnectionsPerIpOverrides.get(ip) ?? o.maxConnectionsPerIp;
+    if (l.connections.size >= o.maxConnections || fromIp >= perIpLimit) {
+      // Kafka's ConnectionQuotas: closed at once, before a byte is read.
+      socket.on('error', () => undefined);
+      socket.destroy();
+      l.refused++;
+      const why =
+        l.connections.size >= o.maxConnections
+          ? `max.connections (${o.maxConnections}) reached`
+          : `max.connections.per.ip (${perIpLimit}) reached for ${ip}`;
+      this.log({
+        level: 'warn',
+        type: 'connection-refused',
+        brokerId: l.brokerId,
+        remote: `${ip}:${socket.remotePort ?? 0}`,
+        message: `connection refused: ${why}`,
+      });
+      return;
+    }
     const c = new Connection(socket, l.brokerId, this.context, this.router);
     l.connections.add(c);
-    c.onClose = () => l.connections.delete(c);
+    l.perIp.set(ip, fromIp + 1);
+    c.onClose = () => {
+      if (!l.connections.delete(c)) return;
+      const n = (l.perIp.get(ip) ?? 1) - 1;
+      if (n > 0) l.perIp.set(ip, n);
+      else l.perIp.delete(ip);
+    };
   }
 
   private async shut(l: BrokerListener): Promise<void> {
@@ -335,6 +426,7 @@ export class KafkaListeners {
     this.cluster.setListenerPort(l.brokerId, null);
     for (const c of [...l.connections]) c.destroy();
     l.connections.clear();
+    l.perIp.clear();
     if (server) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       this.log({ level: 'info', type: 'closed', brokerId: l.brokerId, message: 'listener closed' });

@@ -17,6 +17,10 @@
  *   clean close), and a truncation lowers it, written, before the log is cut.
  *   So a log found shorter than its checkpoint, or with an older epoch, lost data.
  * - Written to a temporary file and renamed: a crash leaves the old or the new one.
+ * - Nothing is written once closed: a killed broker's store may still have a
+ *   truncation in flight when the broker starts again with a new store on the
+ *   same folder, and its late write would race the new one's (each instance
+ *   also has its own temporary file, so two never rename the same one).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
@@ -53,6 +57,8 @@ export class BrokerCheckpoint {
    * two renames of one `.tmp` fail with ENOENT, taking the log dir offline) and could put stale state over its own.
    */
   private closed = false;
+  private static instances = 0;
+  private readonly tmp: string;
   /** Set while the file cannot be written (a full or failing disk). */
   onSaveError: ((err: Error) => void) | null = null;
 
@@ -64,7 +70,9 @@ export class BrokerCheckpoint {
     public incarnationId: string,
     /** Why LevelDB repaired the store since the last start; null when it did not. */
     readonly repaired: string | null = null,
-  ) {}
+  ) {
+    this.tmp = `${file}.${process.pid}-${++BrokerCheckpoint.instances}.tmp`;
+  }
 
   /** Records, before the store reopens, that LevelDB's repair rewrote it (see BrokerStore.repair). */
   static async markRepaired(dir: string, reason: string): Promise<void> {
@@ -155,7 +163,7 @@ export class BrokerCheckpoint {
     this.dirty = false;
     const j: CheckpointJson = { v: FORMAT_VERSION, incarnationId: this.incarnationId, replicas: {} };
     for (const [key, r] of this.replicas) j.replicas[key] = [r.logEndOffset, r.leaderEpoch, r.unclean ? 1 : 0];
-    const tmp = `${this.file}.tmp`;
+    const tmp = this.tmp;
     try {
       await writeFile(tmp, JSON.stringify(j));
       await rename(tmp, this.file);

@@ -75,6 +75,9 @@ export function listenerStaticConfigs(
   const out: Record<string, string> = {
     'auto.create.topics.enable': String(o.autoCreateTopics),
     'socket.request.max.bytes': String(o.maxRequestBytes),
+    'max.connections': String(o.maxConnections),
+    'max.connections.per.ip': String(o.maxConnectionsPerIp),
+    'max.connections.per.ip.overrides': [...o.maxConnectionsPerIpOverrides].map(([a, n]) => `${a}:${n}`).join(','),
   };
   if (server.sasl) out['sasl.enabled.mechanisms'] = server.sasl.mechanisms().join(',');
   const ep = brokerId === null ? null : server.endpoint(brokerId);

@@ -20,12 +20,22 @@
  * epoch 0, as Kafka's TransactionCoordinator does; the partition's ProducerStateTable answers a retried batch with
  * its original offsets and a gap with OUT_OF_ORDER_SEQUENCE_NUMBER.
  *
+ * Transactions (Kafka 3.x/4.x): a request whose records are transactional
+ * (the first batch of any partition has the flag) but that carries no
+ * transactional id is refused whole with TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+ * every partition alike, before anything is appended (KafkaApis'
+ * hasTransactionalRecords check). A request with a transactional id writes
+ * into a transaction, and this sandbox has no transaction coordinator, so
+ * there is never an ongoing one: INVALID_TXN_STATE, as KIP-890's partition
+ * verification answers a batch that is not part of an ongoing transaction.
+ *
  * Memory: the engine keeps the batch buffers it is given (it stamps offsets
  * into them and caches them). A records view much smaller than the socket
  * chunk it lies in is copied, so the cache does not pin whole chunks.
  */
 import { API_KEYS, type ProduceResponse } from '../../protocol/index';
 import { api, CLOSE_CONNECTION, NO_RESPONSE, type ApiHandler, type RequestContext } from '../context';
+import { ATTRIBUTES, CURRENT_MAGIC, MAGIC, TRANSACTIONAL_FLAG } from '../../record/index';
 import { RecordValidationError } from '../../record/log-validator';
 import { codeOf, wireError, type WireError } from '../error-codes';
 
@@ -49,6 +59,18 @@ function failed(index: number, e: WireError): PartitionResponse {
   };
 }
 
+/** KafkaApis' hasTransactionalRecords: the first batch of any partition has the transactional flag. */
+function hasTransactionalRecords(topics: Array<{ partitionData: Array<{ records: Buffer | null }> }>): boolean {
+  for (const t of topics) {
+    for (const p of t.partitionData) {
+      const r = p.records;
+      if (r && r.length > ATTRIBUTES + 1 && r[MAGIC] === CURRENT_MAGIC && r[ATTRIBUTES + 1]! & TRANSACTIONAL_FLAG)
+        return true;
+    }
+  }
+  return false;
+}
+
 function needsOrdering(ctx: RequestContext, topics: Array<{ name: string }>): boolean {
   for (const t of topics) if (ctx.broker.image.topic(t.name)?.config.cleanupCompact) return true;
   return false;
@@ -68,6 +90,7 @@ async function produce(
   const pending: Array<Promise<PartitionResponse>> = [];
   const shape: Array<{ name: string; count: number }> = [];
   const request = { produceVersion: ctx.apiVersion, transactional: body.transactionalId !== null };
+  const unauthorized = body.transactionalId === null && hasTransactionalRecords(body.topicData);
   for (const td of body.topicData) {
     shape.push({ name: td.name, count: td.partitionData.length });
     for (const pd of td.partitionData) {
@@ -82,12 +105,23 @@ async function produce(
         );
         continue;
       }
+      if (unauthorized) {
+        pending.push(
+          Promise.resolve(
+            failed(pd.index, {
+              errorCode: codeOf('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'),
+              errorMessage: 'The request carries transactional records but no transactional id',
+            }),
+          ),
+        );
+        continue;
+      }
       if (body.transactionalId !== null) {
         pending.push(
           Promise.resolve(
             failed(pd.index, {
               errorCode: codeOf('INVALID_TXN_STATE'),
-              errorMessage: 'Transactions are not supported by this sandbox',
+              errorMessage: `Record was not part of an ongoing transaction: transactional id ${body.transactionalId} has none, as this sandbox runs no transaction coordinator`,
             }),
           ),
         );

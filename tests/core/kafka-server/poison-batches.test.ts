@@ -113,6 +113,60 @@ describe('poison-pill batches', () => {
   });
 });
 
+describe('transactional records without an ongoing transaction', () => {
+  const txnBatch = () =>
+    buildBatch({
+      isTransactional: true,
+      producerId: 4243,
+      producerEpoch: 0,
+      baseSequence: 0,
+      records: [{ key: 'k', value: 'txn' }],
+    });
+  const plainBatch = () => buildBatch({ records: [{ key: 'k', value: 'plain' }] });
+  const send = async (transactionalId: string | null) => {
+    const leader = k.cluster.partitions('poison')[0]!.leader;
+    const c = await RawClient.connect(k.port(leader));
+    try {
+      const r = await c.request(API_KEYS.Produce, 9, {
+        transactionalId,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [
+          { name: 'poison', partitionData: [{ index: 0, records: plainBatch() }] },
+          {
+            name: 'poison-compacted',
+            partitionData: [{ index: 0, records: txnBatch() }],
+          },
+        ],
+      });
+      return r.responses.map((t) => [t.name, t.partitionResponses[0]!.errorCode]);
+    } finally {
+      c.close();
+    }
+  };
+
+  it('without a transactional id, the whole request is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
+    const before = k.cluster.partitions('poison')[0]!.logEndOffset;
+    const code = errorCodeOf('TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
+    // As KafkaApis does: one transactional batch fails every partition of the request, the plain one too.
+    expect(await send(null)).toEqual([
+      ['poison', code],
+      ['poison-compacted', code],
+    ]);
+    expect(k.cluster.partitions('poison')[0]!.logEndOffset).toBe(before);
+  });
+
+  it('with a transactional id, INVALID_TXN_STATE: the sandbox never has an ongoing transaction', async () => {
+    const before = k.cluster.partitions('poison')[0]!.logEndOffset;
+    const code = errorCodeOf('INVALID_TXN_STATE');
+    expect(await send('tx-1')).toEqual([
+      ['poison', code],
+      ['poison-compacted', code],
+    ]);
+    expect(k.cluster.partitions('poison')[0]!.logEndOffset).toBe(before);
+  });
+});
+
 describeClient('kcat after poison pills', commandProbe('kcat', ['-V'], 'kcat'), () => {
   it('kcat -C at the offset after the refused batches returns the next good record', async () => {
     const out = await run(
