@@ -223,11 +223,7 @@ export class KafkaListeners {
         opts.requestFrameTimeoutMs ?? DEFAULT_REQUEST_FRAME_TIMEOUT_MS,
       ),
       maxConnections: count('maxConnections', opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1),
-      maxConnectionsPerIp: count(
-        'maxConnectionsPerIp',
-        opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
-        1,
-      ),
+      maxConnectionsPerIp: count('maxConnectionsPerIp', opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP, 1),
       maxConnectionsPerIpOverrides: parseOverrides(opts.maxConnectionsPerIpOverrides),
       log: opts.log ?? throttleLog(defaultLog),
       securityProtocol: opts.tls

@@ -221,7 +221,13 @@ export const adminHandlers: ApiHandler[] = [
           throttleTimeMs: 0,
           errorCode: 0,
           results: [
-            { errorCode: codeOf('KAFKA_STORAGE_ERROR'), logDir: broker.path, topics: [], totalBytes: -1, usableBytes: -1 },
+            {
+              errorCode: codeOf('KAFKA_STORAGE_ERROR'),
+              logDir: broker.path,
+              topics: [],
+              totalBytes: -1,
+              usableBytes: -1,
+            },
           ],
         };
       }

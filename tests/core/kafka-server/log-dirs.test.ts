@@ -87,11 +87,7 @@ describe('DescribeLogDirs on a broker whose store cannot open', () => {
     expect(c.brokers()[1]!.status).toBe('running');
     expect(c.brokers()[1]!.logDir.error).toBeNull();
     const onHealed = await connect(c.brokers()[1]!.port!);
-    await eventually(
-      () => c.partitions('dirs').every((p) => p.isr.includes(1)),
-      30_000,
-      'broker 1 back in every ISR',
-    );
+    await eventually(() => c.partitions('dirs').every((p) => p.isr.includes(1)), 30_000, 'broker 1 back in every ISR');
     const fine = (await describeLogDirsV4.api.async(onHealed, [{ name: 'dirs', partitions: [0, 1, 2] }])) as {
       results: Array<{ errorCode: number; topics: Array<{ partitions: unknown[] }> }>;
     };
