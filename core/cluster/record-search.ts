@@ -25,9 +25,11 @@
  *   AbortSignal fires, and the budget holds to a few milliseconds.
  * - User patterns never run on the event loop: JavaScript's RegExp engine
  *   backtracks, so one test can take minutes ((a|aa)+$ on 43 `a`s and a
- *   `!`) and cannot be interrupted. A regex scan decodes batches here and
- *   hands the fields in scope to a worker thread (regex-worker.ts), which the
- *   scan terminates at its deadline or when stopped; matches already
+ *   `!`) and cannot be interrupted. A regex scan hands the batches' records
+ *   (copied, decompressed where needed) to a worker thread (regex-worker.ts)
+ *   that parses and tests them, and decodes here only the batches holding a
+ *   match; the scan
+ *   terminates the worker at its deadline or when stopped; matches already
  *   answered are kept, and the scan ends 'timeout' or 'stopped'. Patterns
  *   that visibly nest unbounded repetition ((a+)+, (\w*)*) are still
  *   refused up front, as a courtesy (they would only time out), not as the
@@ -44,13 +46,16 @@ import {
   batchLastOffset,
   batchTimestampType,
   batchTotalSize,
+  RECORDS_COUNT,
   decodeRecords,
   decodeRecordsSync,
+  decompress,
+  decompressSync,
   hasSyncCodec,
   isControlBatch,
   type DecodedRecord as BatchRecord,
 } from '../record';
-import { FieldJobBuilder, RegexWorker, type FieldSink, type JobProgress } from './regex-worker';
+import { BatchJobBuilder, RegexWorker, type JobProgress } from './regex-worker';
 import type { ReadableReplicas } from './replica-access';
 import type { Partition } from './partition';
 import type { DecodedRecord } from './types';
@@ -121,8 +126,8 @@ export interface RecordMatcher {
   matches(r: BatchRecord): boolean;
   /** Set for a user's regular expression: its tests run in a RegexWorker, never on the event loop. */
   regex: { source: string; flags: string } | null;
-  /** Puts the fields of a record in scope (what `matches` tests) into a job for the worker. */
-  collect(r: BatchRecord, sink: FieldSink): void;
+  /** The fields `matches` tests (what the worker tests for a regex). */
+  scopes: { key: boolean; value: boolean; headers: boolean };
 }
 
 function invalid(message: string): KafkaError {
@@ -260,16 +265,7 @@ export function compileSearch(query: RecordSearchQuery): RecordMatcher {
   return {
     mayMatch,
     regex,
-    collect(r, sink) {
-      if (inValue && r.value !== null) sink.addBytes(r.value);
-      if (inKey && r.key !== null) sink.addBytes(r.key);
-      if (inHeaders) {
-        for (const h of r.headers) {
-          sink.addString(h.key);
-          if (h.value !== null) sink.addBytes(h.value);
-        }
-      }
-    },
+    scopes: { key: inKey, value: inValue, headers: inHeaders },
     matches(r) {
       if (inValue && r.value !== null && bytesTest(r.value)) return true;
       if (inKey && r.key !== null && bytesTest(r.key)) return true;
@@ -366,6 +362,23 @@ function decode(batch: Buffer): BatchRecord[] | Promise<BatchRecord[]> {
   return codec === 0 || hasSyncCodec(codec) ? decodeRecordsSync(batch) : decodeRecords(batch);
 }
 
+/**
+ * A batch's records section as stored, decompressed when the batch is
+ * compressed: what the regex worker parses. A batch whose header does not
+ * hold together goes through decode(), which says why in its error.
+ */
+async function recordsSection(batch: Buffer): Promise<Buffer> {
+  const size = batch.length >= HEADER_SIZE ? batchTotalSize(batch) : -1;
+  if (size < HEADER_SIZE || size > batch.length) {
+    await decode(batch);
+    throw new KafkaError('CORRUPT_MESSAGE', 'The record batch is shorter than its header says');
+  }
+  const codec = batchCompression(batch);
+  const payload = batch.subarray(HEADER_SIZE, size);
+  if (codec === 0) return payload;
+  return hasSyncCodec(codec) ? decompressSync(codec, payload) : decompress(codec, payload);
+}
+
 const timestampTypeOf = (batch: Buffer): DecodedRecord['timestampType'] =>
   batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
 
@@ -444,22 +457,18 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
   };
 
   // A regular expression's tests run in a worker the deadline (or a stop) terminates.
-  const worker = matcher.regex ? new RegexWorker(matcher.regex.source, matcher.regex.flags) : null;
-  const builder = new FieldJobBuilder();
-  // A job remembers where its records are, not the decoded records: holding thousands of those across
-  // messages to the worker costs more in garbage collection than decoding a hit's batch again.
+  const worker = matcher.regex
+    ? new RegexWorker(matcher.regex.source, matcher.regex.flags, {
+        ...matcher.scopes,
+        backward: direction === 'backward',
+      })
+    : null;
+  const builder = new BatchJobBuilder();
+  // A job remembers its stored batches, in the order the worker has them: a hit's batch is decoded then.
   type JobBatch = { partition: number; batch: Buffer };
   let jobBatches: JobBatch[] = [];
-  let jobRecordBatch: number[] = [];
-  let jobRecordIndex: number[] = [];
   let jobOffsets = 0;
-  const inFlight: Array<{
-    progress: JobProgress;
-    batches: JobBatch[];
-    recordBatch: number[];
-    recordIndex: number[];
-    offsets: number;
-  }> = [];
+  const inFlight: Array<{ progress: JobProgress; batches: JobBatch[]; offsets: number }> = [];
   let halt: ScanEnd | null = null;
   let stopWaiting: (why: ScanEnd) => void = () => undefined;
   const halted = new Promise<ScanEnd>((resolve) => (stopWaiting = resolve));
@@ -475,19 +484,11 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
   }
 
   const dispatch = (): void => {
-    if (builder.records === 0) {
+    if (builder.batches === 0) {
       scanned += jobOffsets;
     } else {
-      inFlight.push({
-        progress: worker!.test(builder.take()),
-        batches: jobBatches,
-        recordBatch: jobRecordBatch,
-        recordIndex: jobRecordIndex,
-        offsets: jobOffsets,
-      });
+      inFlight.push({ progress: worker!.test(builder.take()), batches: jobBatches, offsets: jobOffsets });
       jobBatches = [];
-      jobRecordBatch = [];
-      jobRecordIndex = [];
     }
     jobOffsets = 0;
   };
@@ -501,15 +502,13 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     let decoded: BatchRecord[] = [];
     for (;;) {
       while (taken < progress.hits.length) {
-        const i = progress.hits[taken++]!;
-        const b = job.recordBatch[i]!;
+        const [b, index] = progress.hits[taken++]!;
         const { partition, batch } = job.batches[b]!;
         if (b !== decodedOf) {
           decoded = await decode(batch);
           decodedOf = b;
         }
-        if (!found({ partition, r: decoded[job.recordIndex[i]!]!, timestampType: timestampTypeOf(batch) }))
-          return false;
+        if (!found({ partition, r: decoded[index]!, timestampType: timestampTypeOf(batch) })) return false;
       }
       if (halt) {
         end = halt;
@@ -535,26 +534,22 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     if (isControlBatch(batch)) return true;
     const codec = batchCompression(batch);
     if (codec === 0 && !matcher.mayMatch(batch.subarray(HEADER_SIZE, batchTotalSize(batch)))) return true;
+    if (worker) {
+      builder.add(await recordsSection(batch), batchBaseOffset(batch), lo, hi, batch.readInt32BE(RECORDS_COUNT));
+      jobBatches.push({ partition, batch });
+      if (builder.size >= JOB_BYTES) {
+        dispatch();
+        if (inFlight.length >= JOBS_IN_FLIGHT && !(await settle())) return false;
+      }
+      return true;
+    }
     const records = await decode(batch);
     const timestampType = timestampTypeOf(batch);
     const n = records.length;
-    const batchIndex = worker ? jobBatches.push({ partition, batch }) - 1 : -1;
     for (let k = 0; k < n; k++) {
-      const index = direction === 'backward' ? n - 1 - k : k;
-      const r = records[index]!;
+      const r = records[direction === 'backward' ? n - 1 - k : k]!;
       if (r.offset < lo || r.offset > hi) continue;
-      if (worker) {
-        matcher.collect(r, builder);
-        builder.endRecord();
-        jobRecordBatch.push(batchIndex);
-        jobRecordIndex.push(index);
-      } else if (matcher.matches(r) && !found({ partition, r, timestampType })) {
-        return false;
-      }
-    }
-    if (worker && builder.size >= JOB_BYTES) {
-      dispatch();
-      if (inFlight.length >= JOBS_IN_FLIGHT && !(await settle())) return false;
+      if (matcher.matches(r) && !found({ partition, r, timestampType })) return false;
     }
     return true;
   };

@@ -8,7 +8,7 @@ import {
   type ScanProgress,
 } from '../../../core/cluster/record-search';
 import type { DecodedRecord } from '../../../core/cluster/types';
-import { buildBatch } from '../../../core/record';
+import { buildBatch, buildBatchAsync } from '../../../core/record';
 
 const T0 = 1_700_000_000_000;
 
@@ -83,6 +83,38 @@ describe('record search', () => {
       'plain',
     ]);
     expect((await scan({ query: { pattern: 'abc-123', mode: 'text', scopes: ['key', 'value'] } })).found).toEqual([]);
+  });
+
+  it('a regex scan, parsed in its worker, finds what the engine-side matcher finds: every codec, scope and direction', async () => {
+    // The worker parses the records sections itself; the reference is compileSearch().matches on decoded records.
+    await c.createTopic({ name: 'codecs', partitions: 1, replicationFactor: 1 });
+    const records = (tag: string) =>
+      Array.from({ length: 30 }, (_, i) => ({
+        key: i % 7 === 0 ? null : `${tag}-key-${i}`,
+        value: i % 11 === 0 ? null : `{"n":${i},"tag":"${tag}","note":"é${'x'.repeat(i * 13)}"}`,
+        headers: i % 3 === 0 ? [{ key: `h-${tag}-${i}`, value: i % 2 ? Buffer.from(`hv-${i}`) : null }] : [],
+        timestamp: T0 + i,
+      }));
+    const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+    for (const compression of codecs)
+      await c.produceBatch('codecs', 0, await buildBatchAsync({ compression, records: records(compression) }), { acks: 1 });
+    const all = await c.readRecords({ topic: 'codecs', partition: 0, start: { type: 'earliest' }, limit: 1000 });
+    expect(all).toHaveLength(150);
+    const queries = [
+      { pattern: 'key-(3|14|2\\d)$', mode: 'regex' as const, scopes: ['key' as const] },
+      { pattern: '"n":1\\d,"tag":"(gzip|lz4)"', mode: 'regex' as const, scopes: ['value' as const] },
+      { pattern: '^h-(snappy|zstd)-\\d+$|^hv-9$', mode: 'regex' as const, scopes: ['headers' as const] },
+      { pattern: 'ÉX{26}', mode: 'regex' as const },
+    ];
+    for (const query of queries) {
+      const m = compileSearch({ ...query, caseSensitive: false });
+      const want = all.filter((r) => m.matches({ ...r, sizeInBytes: 0 } as never)).map((r) => r.offset);
+      expect(want.length, query.pattern).toBeGreaterThan(0);
+      const forward = await scan({ query, direction: 'forward' }, 'codecs');
+      expect(forward.found.map((r) => r.offset), query.pattern).toEqual(want);
+      const backward = await scan({ query, direction: 'backward' }, 'codecs');
+      expect(backward.found.map((r) => r.offset), query.pattern).toEqual([...want].reverse());
+    }
   });
 
   it('matches regular expressions, and non-ASCII text in any case', async () => {
