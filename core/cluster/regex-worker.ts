@@ -212,9 +212,7 @@ export class RegexWorker {
     }
     const seq = this.seq++;
     this.pending.set(seq, progress);
-    const transfer = [job.data.buffer, job.meta.buffer].filter(
-      (b): b is ArrayBuffer => b instanceof ArrayBuffer,
-    );
+    const transfer = [job.data.buffer, job.meta.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     this.worker.postMessage({ seq, ...job }, [...new Set(transfer)]);
     return progress;
   }

@@ -97,7 +97,9 @@ describe('record search', () => {
       }));
     const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
     for (const compression of codecs)
-      await c.produceBatch('codecs', 0, await buildBatchAsync({ compression, records: records(compression) }), { acks: 1 });
+      await c.produceBatch('codecs', 0, await buildBatchAsync({ compression, records: records(compression) }), {
+        acks: 1,
+      });
     const all = await c.readRecords({ topic: 'codecs', partition: 0, start: { type: 'earliest' }, limit: 1000 });
     expect(all).toHaveLength(150);
     const queries = [
@@ -111,9 +113,15 @@ describe('record search', () => {
       const want = all.filter((r) => m.matches({ ...r, sizeInBytes: 0 } as never)).map((r) => r.offset);
       expect(want.length, query.pattern).toBeGreaterThan(0);
       const forward = await scan({ query, direction: 'forward' }, 'codecs');
-      expect(forward.found.map((r) => r.offset), query.pattern).toEqual(want);
+      expect(
+        forward.found.map((r) => r.offset),
+        query.pattern,
+      ).toEqual(want);
       const backward = await scan({ query, direction: 'backward' }, 'codecs');
-      expect(backward.found.map((r) => r.offset), query.pattern).toEqual([...want].reverse());
+      expect(
+        backward.found.map((r) => r.offset),
+        query.pattern,
+      ).toEqual([...want].reverse());
     }
   });
 
