@@ -19,7 +19,9 @@ beforeAll(async () => {
   k = await startKafka({
     groups: false,
     cluster: { brokers: 1 },
-    listeners: { connectionsMaxIdleMs: IDLE_MS, requestFrameTimeoutMs: FRAME_MS },
+    // 2,000 connections from one address: above the default max.connections.per.ip (1,000), which
+    // hostile-connection-caps.test.ts covers; here the deadlines must close them, not the cap.
+    listeners: { connectionsMaxIdleMs: IDLE_MS, requestFrameTimeoutMs: FRAME_MS, maxConnectionsPerIp: 5000 },
   });
 });
 
