@@ -501,8 +501,8 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     let decodedOf = -1;
     let decoded: BatchRecord[] = [];
     for (;;) {
-      while (taken < progress.hits.length) {
-        const [b, index] = progress.hits[taken++]!;
+      while (taken < progress.batchHits.length) {
+        const [b, index] = progress.batchHits[taken++]!;
         const { partition, batch } = job.batches[b]!;
         if (b !== decodedOf) {
           decoded = await decode(batch);

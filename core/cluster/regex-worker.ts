@@ -21,6 +21,11 @@
  *   a job keeps the matches found before the record that held it up.
  * - A records section that does not parse fails the job with the reason, as
  *   decoding the batch on the main thread would have failed the scan.
+ * - Field jobs (FieldJobBuilder) are the other kind: fields a caller has
+ *   already decoded, one buffer with end offsets, each record reported by its
+ *   index. Filter expressions use them (filter-scan.ts): their `matches`
+ *   tests values the expression picked out (a JSON path, a header), not
+ *   whole records.
  * - Its source is a string evaluated by worker_threads, not a file, so the
  *   bundled builds (serve, Electron) need no extra entry point.
  * - The worker's heap is capped: a pattern cannot make it take the machine's
@@ -41,7 +46,14 @@ export interface BatchJob {
   meta: Float64Array;
 }
 
-/** Which fields of a record are tested, and the order records of one batch are tested in. */
+/** The fields of a run of records: field i is data[fieldEnds[i-1] .. fieldEnds[i]), record r has fields [recordEnds[r-1], recordEnds[r]). */
+export interface FieldJob {
+  data: Uint8Array;
+  fieldEnds: Uint32Array;
+  recordEnds: Uint32Array;
+}
+
+/** Which fields of a record a batch job tests, and the order records of one batch are tested in. */
 export interface WorkerScope {
   key: boolean;
   value: boolean;
@@ -54,7 +66,7 @@ const WORKER_HEAP_MB = 128;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const re = new RegExp(workerData.source, workerData.flags);
-const { key: inKey, value: inValue, headers: inHeaders, backward } = workerData.scope;
+const { key: inKey, value: inValue, headers: inHeaders, backward } = workerData.scope || {};
 // The smallest record body: attributes, timestamp and offset deltas, key and value lengths, header count.
 const MIN_LENGTH = 6;
 let buf;
@@ -110,7 +122,29 @@ function matches(start, end) {
   }
   return false;
 }
+function fieldJob(job) {
+  try {
+    const buf = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
+    const fieldEnds = job.fieldEnds;
+    const recordEnds = job.recordEnds;
+    let f = 0;
+    let start = 0;
+    for (let r = 0; r < recordEnds.length; r++) {
+      let hit = false;
+      for (const last = recordEnds[r]; f < last; f++) {
+        const end = fieldEnds[f];
+        if (!hit && re.test(buf.toString('utf8', start, end))) hit = true;
+        start = end;
+      }
+      if (hit) parentPort.postMessage({ seq: job.seq, hit: r });
+    }
+    parentPort.postMessage({ seq: job.seq, done: true });
+  } catch (err) {
+    parentPort.postMessage({ seq: job.seq, error: String(err && err.message || err) });
+  }
+}
 parentPort.on('message', (job) => {
+  if (job.fieldEnds) return fieldJob(job);
   const seq = job.seq;
   const meta = job.meta;
   buf = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
@@ -152,8 +186,10 @@ parentPort.on('message', (job) => {
 
 /** A job the worker holds: the hits it reported so far, and whether it is done. */
 export class JobProgress {
-  /** Matching records as [batch index in the job, record index in the batch]. */
-  readonly hits: Array<[number, number]> = [];
+  /** Field jobs: the indexes of the matching records. */
+  readonly hits: number[] = [];
+  /** Batch jobs: matching records as [batch index in the job, record index in the batch]. */
+  readonly batchHits: Array<[number, number]> = [];
   done = false;
   error: Error | null = null;
   private wake: (() => void) | null = null;
@@ -178,7 +214,8 @@ export class RegexWorker {
   private failure: Error | null = null;
   private ended = false;
 
-  constructor(source: string, flags: string, scope: WorkerScope) {
+  /** `scope` is needed for batch jobs only. */
+  constructor(source: string, flags: string, scope: WorkerScope | null = null) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { source, flags, scope },
@@ -186,17 +223,21 @@ export class RegexWorker {
       stdout: false,
       stderr: false,
     });
-    this.worker.on('message', (m: { seq: number; b?: number; r?: number; done?: true; error?: string }) => {
-      const p = this.pending.get(m.seq);
-      if (!p) return;
-      if (m.b !== undefined) p.hits.push([m.b, m.r!]);
-      else {
-        this.pending.delete(m.seq);
-        if (m.error !== undefined) p.error = new Error(`The regular expression failed: ${m.error}`);
-        else p.done = true;
-      }
-      p.notify();
-    });
+    this.worker.on(
+      'message',
+      (m: { seq: number; hit?: number; b?: number; r?: number; done?: true; error?: string }) => {
+        const p = this.pending.get(m.seq);
+        if (!p) return;
+        if (m.hit !== undefined) p.hits.push(m.hit);
+        else if (m.b !== undefined) p.batchHits.push([m.b, m.r!]);
+        else {
+          this.pending.delete(m.seq);
+          if (m.error !== undefined) p.error = new Error(`The regular expression failed: ${m.error}`);
+          else p.done = true;
+        }
+        p.notify();
+      },
+    );
     this.worker.on('error', (err) => this.fail(new Error(`The regular expression failed: ${err.message}`)));
     this.worker.on('exit', () => this.fail(new Error('The search worker ended')));
     // A scan that is dropped without terminate() must not keep the process alive.
@@ -204,7 +245,7 @@ export class RegexWorker {
   }
 
   /** Starts testing a job's records (its buffers move to the worker); the progress lists the matching records. */
-  test(job: BatchJob): JobProgress {
+  test(job: BatchJob | FieldJob): JobProgress {
     const progress = new JobProgress();
     if (this.failure) {
       progress.error = this.failure;
@@ -212,7 +253,8 @@ export class RegexWorker {
     }
     const seq = this.seq++;
     this.pending.set(seq, progress);
-    const transfer = [job.data.buffer, job.meta.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const buffers = 'meta' in job ? [job.data, job.meta] : [job.data, job.fieldEnds, job.recordEnds];
+    const transfer = buffers.map((b) => b.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     this.worker.postMessage({ seq, ...job }, [...new Set(transfer)]);
     return progress;
   }
@@ -288,4 +330,97 @@ export class BatchJobBuilder {
     this.count = 0;
     return job;
   }
+}
+
+/** Where a matcher puts the fields of a record for the worker. */
+export interface FieldSink {
+  addBytes(b: Uint8Array): void;
+  addString(s: string): void;
+}
+
+const MAX_ENCODED_NAMES = 1024;
+
+/** Collects the fields of records into FieldJobs, written straight into the buffer that moves to the worker. */
+export class FieldJobBuilder implements FieldSink {
+  private buf = Buffer.from(new ArrayBuffer(INITIAL_JOB_BYTES));
+  private bytes = 0;
+  private fieldEnds: Uint32Array = new Uint32Array(1024);
+  private fields = 0;
+  private recordEnds: Uint32Array = new Uint32Array(256);
+  private recordCount = 0;
+  private readonly encoded = new Map<string, Buffer>();
+
+  get records(): number {
+    return this.recordCount;
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  addBytes(b: Uint8Array): void {
+    const n = b.length;
+    this.room(n);
+    const buf = this.buf;
+    let at = this.bytes;
+    // Most fields are short: a loop beats set()'s fixed cost there.
+    if (n < 64) for (let i = 0; i < n; i++) buf[at++] = b[i]!;
+    else {
+      buf.set(b, at);
+      at += n;
+    }
+    this.bytes = at;
+    this.endField();
+  }
+
+  /** Header names repeat from record to record: their UTF-8 bytes are encoded once. */
+  addString(s: string): void {
+    let b = this.encoded.get(s);
+    if (b === undefined) {
+      b = Buffer.from(s, 'utf8');
+      if (this.encoded.size >= MAX_ENCODED_NAMES) this.encoded.clear();
+      this.encoded.set(s, b);
+    }
+    this.addBytes(b);
+  }
+
+  /** Closes the record whose fields were added since the last call. */
+  endRecord(): void {
+    if (this.recordCount === this.recordEnds.length) this.recordEnds = grown(this.recordEnds);
+    this.recordEnds[this.recordCount++] = this.fields;
+  }
+
+  /** The job so far (its own memory, transferable), and a fresh start. */
+  take(): FieldJob {
+    const job = {
+      data: new Uint8Array(this.buf.buffer, 0, this.bytes),
+      fieldEnds: this.fieldEnds.subarray(0, this.fields),
+      recordEnds: this.recordEnds.subarray(0, this.recordCount),
+    };
+    this.buf = Buffer.from(new ArrayBuffer(Math.max(INITIAL_JOB_BYTES, this.buf.length)));
+    this.bytes = 0;
+    this.fieldEnds = new Uint32Array(this.fieldEnds.length);
+    this.fields = 0;
+    this.recordEnds = new Uint32Array(this.recordEnds.length);
+    this.recordCount = 0;
+    return job;
+  }
+
+  private endField(): void {
+    if (this.fields === this.fieldEnds.length) this.fieldEnds = grown(this.fieldEnds);
+    this.fieldEnds[this.fields++] = this.bytes;
+  }
+
+  private room(n: number): void {
+    if (this.bytes + n <= this.buf.length) return;
+    const next = Buffer.from(new ArrayBuffer(Math.max(this.buf.length * 2, this.bytes + n)));
+    this.buf.copy(next, 0, 0, this.bytes);
+    this.buf = next;
+  }
+}
+
+function grown(a: Uint32Array): Uint32Array {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
 }

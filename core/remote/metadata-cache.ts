@@ -308,6 +308,8 @@ export function brokerStates(s: Snapshot, seen: Map<number, KnownBroker>): Broke
         port: running ? b.port : null,
         failure: running ? null : 'Not in the cluster metadata (down or removed)',
         logDirOffline: s.offlineLogDirs.has(b.nodeId),
+        // Metadata names no log dir path; DescribeLogDirs would (the path stays empty here).
+        logDir: { path: '', error: s.offlineLogDirs.has(b.nodeId) ? ('KAFKA_STORAGE_ERROR' as const) : null },
       };
     });
 }
