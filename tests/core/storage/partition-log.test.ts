@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BrokerStore } from '../../../core/storage/broker-store';
 import { PartitionLog } from '../../../core/storage/partition-log';
 import { buildBatch, batchBaseOffset, batchLastOffset } from '../../../core/record';
@@ -77,12 +77,17 @@ describe('PartitionLog', () => {
   });
 
   it('rolls a new segment once the active one is older than segment.ms', async () => {
+    // The segment's age is read from Date.now(): a hand-moved clock, so a slow machine cannot roll early.
+    let now = 1_800_000_000_000;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
     const log = await PartitionLog.load(store, topicId, 0, { segmentBytes: 1 << 30, segmentMs: 30 });
     await log.appendAsLeader([batchOf(5)], 0, null).done;
+    now += 29;
     await log.appendAsLeader([batchOf(5)], 0, null).done;
     expect(log.segments).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 40));
+    now += 1;
     await log.appendAsLeader([batchOf(5)], 0, null).done;
+    clock.mockRestore();
     expect(log.segments.map((s) => s.baseOffset)).toEqual([0, 10]);
     expect(log.segments[0]).toMatchObject({ lastOffset: 9, batches: 2 });
   });
