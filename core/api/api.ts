@@ -138,6 +138,8 @@ export interface RecordPage {
   upper: RecordPosition[];
   /** Each partition read, with its log start and high watermark at the time of the read. */
   partitions: Array<{ partition: number; logStartOffset: number; highWatermark: number }>;
+  /** Partitions asked for that could not be read (no running broker holds a replica), and why; not in `partitions`. */
+  offline: Array<{ partition: number; reason: string }>;
 }
 
 /** running, then one of: done (everything scanned), stopped, limit (maxMatches reached), timeout (time budget spent), failed. */

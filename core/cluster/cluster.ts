@@ -405,12 +405,19 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     let partitions = 0;
     let under = 0;
     let offline = 0;
+    const internal = { topics: 0, partitions: 0, underReplicatedPartitions: 0, offlinePartitions: 0 };
     for (const t of image.topicsById.values()) {
+      const isInternal = isInternalTopic(t.name);
+      if (isInternal) internal.topics++;
       for (const p of t.partitions) {
         if (!p) continue;
         partitions++;
         if (p.isr.length < p.replicas.length) under++;
         if (p.leader < 0) offline++;
+        if (!isInternal) continue;
+        internal.partitions++;
+        if (p.isr.length < p.replicas.length) internal.underReplicatedPartitions++;
+        if (p.leader < 0) internal.offlinePartitions++;
       }
     }
     return {
@@ -421,6 +428,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       partitions,
       underReplicatedPartitions: under,
       offlinePartitions: offline,
+      internal,
       metadataOffset: this.metadataOffset,
     };
   }
@@ -432,13 +440,17 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
   private brokerState(b: Broker): BrokerState {
     let led = 0;
     let replicas = 0;
+    const image = this.brokersList.find((x) => x.status !== 'stopped')?.image;
     if (b.status !== 'stopped') {
       for (const p of b.replicas.partitions.values()) {
         replicas++;
         if (p.role === 'leader') led++;
       }
+    } else if (image) {
+      // A stopped broker still has its replicas assigned (all offline now): count them, as the Brokers page does.
+      for (const t of image.topicsByName.values())
+        for (const p of t.partitions) if (p?.replicas.includes(b.id)) replicas++;
     }
-    const image = this.brokersList.find((x) => x.status !== 'stopped')?.image;
     return {
       id: b.id,
       status: b.isFailed ? 'failed' : b.status,
@@ -479,6 +491,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       replicas: img.replicas,
       isr: img.isr,
       offlineReplicas: replicaStates.filter((r) => r.offline).map((r) => r.brokerId),
+      readable: anyReplica !== null,
       logStartOffset: anyReplica?.log.logStartOffset ?? 0,
       highWatermark: anyReplica?.log.highWatermark ?? 0,
       logEndOffset: anyReplica?.log.logEndOffset ?? 0,

@@ -21,6 +21,7 @@ export interface BrokerState {
   /** Fenced brokers are registered but not allowed to lead or be in an ISR. */
   fenced: boolean;
   partitionsLed: number;
+  /** Replicas assigned to the broker; while it is stopped they are all offline (still counted). */
   replicas: number;
   bytesOnDisk: number;
   host: string;
@@ -57,6 +58,11 @@ export interface PartitionState {
   replicas: number[];
   isr: number[];
   offlineReplicas: number[];
+  /**
+   * Whether a running broker holds a replica to read. False: the partition is offline and its log start, high
+   * watermark, log end and size are unknown (they read 0 here; a UI must say "unknown", not 0).
+   */
+  readable: boolean;
   logStartOffset: number;
   highWatermark: number;
   /** Leader's log end offset. */
@@ -143,6 +149,11 @@ export interface ClusterState {
   partitions: number;
   underReplicatedPartitions: number;
   offlinePartitions: number;
+  /**
+   * How much of the counts above is internal topics (__consumer_offsets and the like), which topic lists hide
+   * unless asked: the Overview says "incl. N internal" so its totals and the Topics list can be reconciled.
+   */
+  internal: { topics: number; partitions: number; underReplicatedPartitions: number; offlinePartitions: number };
   metadataOffset: number;
 }
 

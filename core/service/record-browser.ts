@@ -11,6 +11,9 @@
  * page is always a contiguous run of its offsets, even where producers' clocks
  * disagree, and no record is skipped or shown twice while paging (the rule and
  * its ties: core/cluster/merge-by-time.ts, shared with the engine's reads).
+ *
+ * A partition no running broker holds is not read and not merged: the page lists it in `offline`, so "no
+ * messages" is never said of a partition whose messages are merely out of reach.
  */
 import { KafkaError } from '../errors';
 import type { DecodedRecord, PartitionState } from '../cluster/types';
@@ -49,6 +52,12 @@ function choosePartitions(states: PartitionState[], topic: string, partition: nu
 
 type Start = ParsedInput<'readRecordPage'>['start'];
 
+/** Why an offline partition cannot be read, naming the brokers that hold it. */
+function offlineReason(s: PartitionState): string {
+  const on = s.replicas.length === 1 ? `broker ${s.replicas[0]}` : `brokers ${s.replicas.join(', ')}`;
+  return `no running broker holds a replica of it (its replicas are on ${on})`;
+}
+
 async function resolveStart(c: ClusterPort, topic: string, s: PartitionState, start: Start): Promise<number | null> {
   const clamp = (o: number) => Math.min(Math.max(o, s.logStartOffset), s.highWatermark);
   switch (start.type) {
@@ -75,7 +84,10 @@ async function resolveStart(c: ClusterPort, topic: string, s: PartitionState, st
  * 'latest' and forward from anything else.
  */
 export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordPage'>): Promise<RecordPage> {
-  const states = choosePartitions(c.partitions(i.topic), i.topic, i.partition);
+  const chosen = choosePartitions(c.partitions(i.topic), i.topic, i.partition);
+  // An offline partition is not empty: it is named, so the page can say its messages are missing, not absent.
+  const states = chosen.filter((s) => s.readable);
+  const offline = chosen.filter((s) => !s.readable).map((s) => ({ partition: s.partition, reason: offlineReason(s) }));
   const direction = i.direction ?? (i.start.type === 'latest' ? 'backward' : 'forward');
   const backward = direction === 'backward';
   const limit = i.limit;
@@ -127,6 +139,7 @@ export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordP
       logStartOffset: s.logStartOffset,
       highWatermark: s.highWatermark,
     })),
+    offline,
   };
 }
 

@@ -97,6 +97,7 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
       replicas: p.replicas,
       isr,
       offlineReplicas: p.replicas.filter((r) => !isr.includes(r)),
+      readable: isr.length > 0,
       logStartOffset: p.logStart,
       highWatermark: end,
       logEndOffset: end,
@@ -143,6 +144,15 @@ export class FakeCluster extends EventEmitter<ClusterEvents> implements OwnedClu
       partitions: topics.reduce((n, t) => n + t.partitions, 0),
       underReplicatedPartitions: topics.reduce((n, t) => n + t.underReplicatedPartitions, 0),
       offlinePartitions: topics.reduce((n, t) => n + t.offlinePartitions, 0),
+      internal: (() => {
+        const int = topics.filter((t) => t.internal);
+        return {
+          topics: int.length,
+          partitions: int.reduce((n, t) => n + t.partitions, 0),
+          underReplicatedPartitions: int.reduce((n, t) => n + t.underReplicatedPartitions, 0),
+          offlinePartitions: int.reduce((n, t) => n + t.offlinePartitions, 0),
+        };
+      })(),
       metadataOffset: this.metadataOffset,
     };
   }

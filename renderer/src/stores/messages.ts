@@ -92,6 +92,8 @@ export const useMessagesStore = defineStore('messages', () => {
   );
   const canNext = computed(() => (order.value === 'newest' ? canOlder.value : canNewer.value));
   const canPrev = computed(() => (order.value === 'newest' ? canNewer.value : canOlder.value));
+  /** Partitions of the last read that no running broker holds: their messages are missing, not absent. */
+  const offline = computed(() => page.value?.offline ?? []);
   /** Messages in the partitions shown, log start to high watermark, as of the last read. */
   const totalMessages = computed(
     () => page.value?.partitions.reduce((n, p) => n + Math.max(0, p.highWatermark - p.logStartOffset), 0) ?? null,
@@ -285,6 +287,7 @@ export const useMessagesStore = defineStore('messages', () => {
     readMs,
     shownStart,
     totalMessages,
+    offline,
     live,
     liveSkipped,
     liveReceived,
