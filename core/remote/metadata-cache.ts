@@ -246,6 +246,8 @@ export function partitionState(t: CachedTopic, p: CachedPartition, live: Set<num
     replicas: p.replicas,
     isr: p.isr,
     offlineReplicas: p.offlineReplicas,
+    // A remote partition without a leader cannot be read; its offsets are the last ones the cache saw.
+    readable: p.leader >= 0,
     logStartOffset: p.logStartOffset,
     highWatermark: p.highWatermark,
     logEndOffset: p.highWatermark,
@@ -318,12 +320,19 @@ export function clusterState(s: Snapshot, brokers: BrokerState[], metadataOffset
   let partitions = 0;
   let under = 0;
   let offline = 0;
-  for (const t of s.topics.values())
+  const internal = { topics: 0, partitions: 0, underReplicatedPartitions: 0, offlinePartitions: 0 };
+  for (const t of s.topics.values()) {
+    if (t.internal) internal.topics++;
     for (const p of t.partitions) {
       partitions++;
       if (isUnderReplicated(p)) under++;
       if (isOffline(p)) offline++;
+      if (!t.internal) continue;
+      internal.partitions++;
+      if (isUnderReplicated(p)) internal.underReplicatedPartitions++;
+      if (isOffline(p)) internal.offlinePartitions++;
     }
+  }
   return {
     clusterId: s.clusterId,
     controllerId: s.controllerId,
@@ -332,6 +341,7 @@ export function clusterState(s: Snapshot, brokers: BrokerState[], metadataOffset
     partitions,
     underReplicatedPartitions: under,
     offlinePartitions: offline,
+    internal,
     metadataOffset,
   };
 }

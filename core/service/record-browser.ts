@@ -86,8 +86,11 @@ async function resolveStart(c: ClusterPort, topic: string, s: PartitionState, st
 export async function readRecordPage(c: ClusterPort, i: ParsedInput<'readRecordPage'>): Promise<RecordPage> {
   const chosen = choosePartitions(c.partitions(i.topic), i.topic, i.partition);
   // An offline partition is not empty: it is named, so the page can say its messages are missing, not absent.
-  const states = chosen.filter((s) => s.readable);
-  const offline = chosen.filter((s) => !s.readable).map((s) => ({ partition: s.partition, reason: offlineReason(s) }));
+  // `!== false`: a port that cannot tell (a remote cluster's metadata) is read, and its reads answer for it.
+  const states = chosen.filter((s) => s.readable !== false);
+  const offline = chosen
+    .filter((s) => s.readable === false)
+    .map((s) => ({ partition: s.partition, reason: offlineReason(s) }));
   const direction = i.direction ?? (i.start.type === 'latest' ? 'backward' : 'forward');
   const backward = direction === 'backward';
   const limit = i.limit;

@@ -132,17 +132,14 @@ describe('serve mode in a real browser', () => {
     await expectCard('Brokers up', /3 \/ 3/, 15_000);
   });
 
-  it('shows an engine error as a readable notification', async () => {
+  it('refuses an existing topic name inline, keeping Create disabled', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByText('Topics', { exact: true }).click();
     await page.getByRole('button', { name: 'Create topic' }).first().click();
     await page.getByPlaceholder('orders').fill('orders');
-    await page.getByRole('button', { name: 'Create', exact: true }).click();
-    await page.getByText('Creating the topic failed').waitFor();
-    await page
-      .getByText(/Topic already exists/i)
-      .first()
-      .waitFor();
+    await page.getByText('A topic named orders already exists').waitFor();
+    expect(await page.getByRole('button', { name: 'Create', exact: true }).isDisabled()).toBe(true);
     await page.keyboard.press('Escape');
+    await page.locator('.n-modal').first().waitFor({ state: 'detached' });
   });
 
   it('lists topics in the Topics page', async () => {

@@ -127,10 +127,11 @@ describe('topics', () => {
       'Cleanup policy': 'delete',
     });
     expect(orders.Size).toMatch(/^\d+(\.\d)? KB$/);
+    // Compacted: its count is an offset span, so at most that many records remain.
     expect(rows.find((r) => r.Name === 'payments')).toMatchObject({
       Partitions: '3',
       Replication: '2',
-      Messages: '56',
+      Messages: '≤ 56',
       'Cleanup policy': 'compact',
     });
     expect(rows.find((r) => r.Name === 'clickstream')).toMatchObject({ Partitions: '12', Messages: '25,000' });
