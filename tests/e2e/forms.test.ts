@@ -86,7 +86,7 @@ describe('forms say no', () => {
 
   it('refuses offset "1.5" and a timestamp that is not a time, saying what to type', async () => {
     await page.goto(`${base}#/topics/orders/messages`);
-    await page.locator('.messages-page').getByLabel('Start at', { exact: true }).click();
+    await page.locator('.messages-page').getByLabel('Start at', { exact: true }).first().click();
     await page.locator('.n-base-select-option', { hasText: /^\s*Offset\s*$/ }).click();
     const offset = page.getByLabel('Start offset');
     await offset.fill('1.5');
@@ -98,7 +98,7 @@ describe('forms say no', () => {
     await offset.fill('0');
     await eventually(async () => expect(await problem.count()).toBe(0));
 
-    await page.locator('.messages-page').getByLabel('Start at', { exact: true }).click();
+    await page.locator('.messages-page').getByLabel('Start at', { exact: true }).first().click();
     await page.locator('.n-base-select-option', { hasText: /^\s*Timestamp\s*$/ }).click();
     const time = page.getByLabel('Start time');
     await time.fill('2025-02-31 10:00');

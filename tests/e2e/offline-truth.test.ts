@@ -74,7 +74,7 @@ describe('offline partitions and honest numbers', () => {
   });
 
   it('says a chosen offline partition is offline, not "has no messages yet"', async () => {
-    await page.locator('.messages-page').getByLabel('Partition', { exact: true }).click();
+    await page.locator('.messages-page').getByLabel('Partition', { exact: true }).first().click();
     await page.locator('.n-base-select-option', { hasText: /^\s*Partition 0\s*$/ }).click();
     const empty = page.locator('.message-table').getByRole('status');
     await eventually(async () =>
@@ -84,7 +84,7 @@ describe('offline partitions and honest numbers', () => {
   });
 
   it('lists the partitions a search skipped, and why', async () => {
-    await page.locator('.messages-page').getByLabel('Partition', { exact: true }).click();
+    await page.locator('.messages-page').getByLabel('Partition', { exact: true }).first().click();
     await page.locator('.n-base-select-option', { hasText: /^\s*All partitions\s*$/ }).click();
     await page.getByLabel('Search text').fill('needle');
     await page.getByLabel('Search text').press('Enter');
