@@ -13,14 +13,13 @@
  * Runs in a child process (this same file) so its heap stays out of the main
  * bench's peak RSS.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Cluster } from '../../core/cluster/cluster';
 import { EngineApi } from '../../core/service/engine-api';
+import { benchInChild, runBenchChild } from './child-bench';
 
 const PARTITIONS = Number(process.env.SCALE_BENCH_PARTITIONS ?? 10_000);
 const IDLE_S = Number(process.env.SCALE_BENCH_IDLE_S ?? 60);
@@ -83,34 +82,7 @@ async function run(): Promise<Record<string, number>> {
 }
 
 export async function benchScale(): Promise<Record<string, number>> {
-  const self = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', self], {
-      env: { ...process.env, SCALE_BENCH_CHILD: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`scale bench child exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>);
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-  });
+  return benchInChild(import.meta.url, 'SCALE_BENCH_CHILD', 'scale');
 }
 
-if (process.env.SCALE_BENCH_CHILD === '1') {
-  run().then(
-    (figures) => console.log(JSON.stringify(figures)),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (process.env.SCALE_BENCH_CHILD === '1') runBenchChild(run);

@@ -11,14 +11,13 @@
  * Runs in a child process (this same file) so its heap does not count in the
  * main bench's peak RSS.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Cluster } from '../../core/cluster/cluster';
 import { buildBatch } from '../../core/record';
 import { exportChunks } from '../../core/service/record-export';
+import { benchInChild, runBenchChild } from './child-bench';
 
 const T0 = 1_700_000_000_000;
 
@@ -80,38 +79,7 @@ async function run(): Promise<Record<string, number>> {
 }
 
 export async function benchWorkbench(): Promise<Record<string, number>> {
-  const self = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', self], {
-      env: { ...process.env, WORKBENCH_BENCH_CHILD: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`workbench bench child exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>);
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-  });
+  return benchInChild(import.meta.url, 'WORKBENCH_BENCH_CHILD', 'workbench');
 }
 
-if (process.env.WORKBENCH_BENCH_CHILD === '1') {
-  const keepAlive = setInterval(() => {}, 1000);
-  run().then(
-    (figures) => {
-      clearInterval(keepAlive);
-      console.log(JSON.stringify(figures));
-    },
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (process.env.WORKBENCH_BENCH_CHILD === '1') runBenchChild(run);
