@@ -102,8 +102,14 @@ describe('connections to another cluster', () => {
     await fill('Password', PASSWORD);
     await dialog().getByRole('button', { name: 'Test connection' }).click();
     await eventually(async () => expect(await testResult()).toMatch(/^Connected Connected: 3 brokers/));
-    await page.mouse.move(1270, 790);
+    // The SASL_SSL form is taller than 800 px: a taller window for the picture, so the whole dialog is in it.
+    await page.setViewportSize({ width: 1280, height: 1200 });
+    await page.mouse.move(1270, 1190);
+    const box = await dialog().boundingBox();
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(1200);
     await screenshot(page, 'connection-dialog');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await dialog().getByRole('button', { name: 'Save' }).click();
     await dialog().waitFor({ state: 'detached' });
@@ -163,6 +169,40 @@ describe('connections to another cluster', () => {
       const g = await remoteScript.api.describeGroup({ groupId: 'remote-billing' });
       expect(g.lag.partitions.map((p) => p.committedOffset)).toEqual([0, 0, 0]);
     }, 20_000);
+  });
+
+  it("adds partitions and produces on the remote cluster only after the connection's name is typed", async () => {
+    await nav('Topics');
+    await page.getByRole('link', { name: 'remote-orders' }).click();
+    await page.getByRole('button', { name: 'Add partitions' }).click();
+    const grow = page.getByRole('dialog', { name: 'Add partitions' });
+    await grow.getByLabel('New number of partitions').fill('4');
+    const add = grow.getByRole('button', { name: 'Add partitions' });
+    expect(await add.isDisabled()).toBe(true);
+    await grow.getByLabel('Type the connection name to confirm').fill('Staging');
+    await add.click();
+    await grow.waitFor({ state: 'detached' });
+    await eventually(async () => {
+      const t = await remoteScript.api.getTopic({ name: 'remote-orders' });
+      expect(t.partitions).toBe(4);
+    }, 20_000);
+
+    await page.getByRole('navigation', { name: 'Topic sections' }).getByRole('link', { name: 'Messages' }).click();
+    await page.getByRole('button', { name: 'Produce message' }).click();
+    const produce = page.getByRole('dialog', { name: 'Produce a message' });
+    await produce.getByLabel('Value', { exact: true }).fill('{"typed":true}');
+    const send = produce.getByRole('button', { name: 'Produce', exact: true });
+    expect(await send.isDisabled()).toBe(true);
+    await produce.getByLabel('Type the connection name to confirm').fill('Staging');
+    await send.click();
+    await produce.getByRole('alert', { name: 'Produce result' }).waitFor();
+    // A real client of the remote cluster sees the record the dialog sent.
+    await eventually(async () => {
+      const t = await remoteScript.api.listTopics({});
+      expect(t.find((x) => x.name === 'remote-orders')?.messages).toBe(31);
+    }, 20_000);
+    await produce.getByRole('button', { name: 'Close', exact: true }).click();
+    await produce.waitFor({ state: 'detached' });
   });
 
   it('never sent the password to the page, and switching back shows the sandbox again', async () => {
