@@ -23,6 +23,13 @@
  *   empty or missing folder becomes a new store (a new incarnation).
  * - An open that fails says why in LevelDB's words; only a held LOCK is
  *   reported as another process using the folder (`StoreOpenError.locked`).
+ * - LevelDB never reads a table file we have not verified: LevelDB does not
+ *   check block CRCs and its assertions abort the whole process on the
+ *   garbage keys of a damaged block (table-check.ts says how that was found).
+ *   So before every open and every repair, table files not verified before
+ *   are checked block by block; a damaged one is salvaged (its bad blocks
+ *   dropped from its index, or the file moved into lost/ and the rest
+ *   repaired), and the store is marked repaired: every replica is refilled.
  * - A write that fails for an I/O reason (a full disk, a read-only or failing
  *   device) or reports corruption takes the store offline (`failure`, and
  *   `onFailure` is told once): LevelDB keeps failing every later write until
@@ -35,6 +42,7 @@ import type { AbstractBatchOperation } from 'abstract-level';
 import { KafkaError } from '../errors';
 import { requireNative } from '../record/native';
 import { BrokerCheckpoint, CHECKPOINT_FILE } from './broker-checkpoint';
+import { salvageTables } from './table-check';
 import { FORMAT_VERSION, KEY_FORMAT, KEY_INCARNATION, metadataKey, metadataOffsetOfKey, metadataRange } from './keys';
 
 export type Db = ClassicLevel<Buffer, Buffer>;
@@ -163,6 +171,7 @@ export class BrokerStore {
       );
     }
     mkdirSync(path, { recursive: true });
+    if (!fresh) await BrokerStore.checkTables(path, null);
     const db: Db = new (classicLevel().ClassicLevel)<Buffer, Buffer>(path, {
       ...STORE_OPTIONS,
       createIfMissing: fresh,
@@ -213,7 +222,7 @@ export class BrokerStore {
       lostData = `the store is incarnation ${stored} but ${CHECKPOINT_FILE} describes ${checkpoint.recordedIncarnation}`;
     }
     if (checkpoint.repaired !== null)
-      lostData = `LevelDB repaired the store after "${checkpoint.repaired}", so what it kept may be incomplete`;
+      lostData = `the store was repaired after "${checkpoint.repaired}", so what it kept may be incomplete`;
     const writes: BatchOp[] = [];
     if (format === undefined)
       writes.push({ type: 'put', key: KEY_FORMAT, value: Buffer.from(JSON.stringify({ v: FORMAT_VERSION })) });
@@ -238,7 +247,29 @@ export class BrokerStore {
    */
   static async repair(path: string, reason: string): Promise<void> {
     await BrokerCheckpoint.markRepaired(path, reason);
+    // LevelDB's repair copies every entry of a damaged table in file order and aborts on the first out of order.
+    await BrokerStore.checkTables(path, reason);
     await classicLevel().ClassicLevel.repair(path);
+  }
+
+  /**
+   * Verifies and salvages the store's table files before LevelDB reads them (table-check.ts). A damaged one
+   * marks the store repaired (its replicas are refilled); one moved aside needs LevelDB's repair to rebuild the
+   * MANIFEST, unless the caller (`repairing`: the reason it repairs for) runs that repair itself next.
+   */
+  private static async checkTables(path: string, repairing: string | null): Promise<void> {
+    let salvage;
+    try {
+      salvage = await salvageTables(path);
+    } catch (err) {
+      throw new StoreOpenError(
+        `Cannot check the table files of broker store ${path}: ${(err as Error).message}`,
+        false,
+      );
+    }
+    if (!salvage) return;
+    await BrokerCheckpoint.markRepaired(path, repairing ? `${repairing}; ${salvage.reason}` : salvage.reason);
+    if (salvage.needsRepair && repairing === null) await classicLevel().ClassicLevel.repair(path);
   }
 
   /** Takes the store offline after an I/O failure (once; later failures keep the first reason). */
