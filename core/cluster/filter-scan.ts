@@ -23,22 +23,14 @@ import {
   batchBaseOffset,
   batchCompression,
   batchLastOffset,
-  batchTimestampType,
   batchTotalSize,
-  decodeRecords,
-  decodeRecordsSync,
-  hasSyncCodec,
   isControlBatch,
-  type DecodedRecord as BatchRecord,
 } from '../record';
 import { compileFilter, FilterSyntaxError, UNKNOWN, type CompiledFilter } from './filter-expression';
 import { FieldJobBuilder, RegexWorker, type JobProgress } from './regex-worker';
-import type { RecordScanOptions, ScanEnd, ScanOutcome, ScanProgress, ScanSource } from './record-search';
-import type { DecodedRecord } from './types';
+import { decodeBatch, PartitionScan, timestampTypeOf, type ScanMatch } from './partition-scan';
+import type { RecordScanOptions, ScanOutcome, ScanSource } from './record-search';
 
-const DEFAULT_MAX_MATCHES = 500;
-const DEFAULT_TIME_BUDGET_MS = 60_000;
-const SLICE_MS = 8;
 /** Operand bytes (all patterns together) a job collects before it goes to the workers. */
 const JOB_BYTES = 512 * 1024;
 const BACKSLASH = 0x5c;
@@ -54,115 +46,26 @@ export function compileFilterQuery(expression: string): CompiledFilter {
   }
 }
 
-interface Cursor {
-  partition: number;
-  from: number;
-  to: number;
-  it: AsyncIterator<Buffer[]>;
-}
-
-type Timestamped = { partition: number; r: BatchRecord; timestampType: DecodedRecord['timestampType'] };
 /** A record waiting in a regex job: decided already (true/false) or waiting for its slots' answers. */
-type Waiting = Timestamped & { decided: boolean | null; slots: number[] };
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function decode(batch: Buffer): BatchRecord[] | Promise<BatchRecord[]> {
-  const codec = batchCompression(batch);
-  return codec === 0 || hasSyncCodec(codec) ? decodeRecordsSync(batch) : decodeRecords(batch);
-}
+type Waiting = ScanMatch & { decided: boolean | null; slots: number[] };
 
 /** Scans a topic for the records a filter expression keeps (opts.query.pattern is the expression). */
 export async function scanFiltered(source: ScanSource, opts: RecordScanOptions): Promise<ScanOutcome> {
   const filter = compileFilterQuery(opts.query.pattern);
-  const direction = opts.direction ?? 'backward';
-  if (direction !== 'forward' && direction !== 'backward')
-    throw new KafkaError('INVALID_REQUEST', `direction must be 'forward' or 'backward'; got ${String(direction)}`);
-  const maxMatches = opts.maxMatches ?? DEFAULT_MAX_MATCHES;
-  if (!Number.isInteger(maxMatches) || maxMatches < 1)
-    throw new KafkaError('INVALID_REQUEST', `maxMatches must be a positive integer; got ${maxMatches}`);
-  const budget = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
-  const interval = opts.progressIntervalMs ?? 100;
-  const count = source.partitionCount(opts.topic);
-  let indexes: number[];
-  if (opts.partition === undefined) indexes = Array.from({ length: count }, (_, i) => i);
-  else if (Number.isInteger(opts.partition) && opts.partition >= 0 && opts.partition < count)
-    indexes = [opts.partition];
-  else
-    throw new KafkaError(
-      'UNKNOWN_TOPIC_OR_PARTITION',
-      `Partition ${opts.partition} of topic ${opts.topic} does not exist (it has ${count})`,
-    );
-
-  const started = performance.now();
-  const skipped: ScanOutcome['skipped'] = [];
-  const cursors: Cursor[] = [];
-  let total = 0;
-  for (const index of indexes) {
-    const p = source.open(opts.topic, index);
-    if (!p) {
-      skipped.push({ partition: index, reason: 'no running broker holds a replica of it' });
-      continue;
-    }
-    const from = p.logStartOffset;
-    const to = p.highWatermark;
-    if (to <= from) continue;
-    total += to - from;
-    cursors.push({ partition: index, from, to, it: p.chunks(from, to, direction) });
-  }
-
-  let scanned = 0;
-  let matches = 0;
-  let end: ScanEnd | null = null;
-  let sliceStart = performance.now();
-  let lastProgress = sliceStart;
-  const progress = (): ScanProgress => ({
-    scanned,
-    total,
-    matches,
-    elapsedMs: Math.round(performance.now() - started),
-  });
-  const topic = opts.topic;
-  const found = ({ partition, r, timestampType }: Timestamped): boolean => {
-    matches++;
-    opts.onMatch?.({
-      topic,
-      partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      timestampType,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      sizeInBytes: r.sizeInBytes,
-    });
-    if (matches >= maxMatches) {
-      end = 'limit';
-      return false;
-    }
-    return true;
-  };
+  const scan = new PartitionScan(source, opts);
+  const direction = scan.direction;
 
   // Patterns run in workers the deadline (or a stop) terminates.
   const workers = filter.regexes.map((re) => new RegexWorker(re.source, re.flags));
   const builders = filter.regexes.map(() => new FieldJobBuilder());
   let waiting: Waiting[] = [];
   let jobBytes = 0;
-  let halt: ScanEnd | null = null;
-  let stopWaiting: (why: ScanEnd) => void = () => undefined;
-  const halted = new Promise<ScanEnd>((resolve) => (stopWaiting = resolve));
-  const stop = (why: ScanEnd) => {
-    halt ??= why;
-    stopWaiting(halt);
-  };
-  const onAbort = () => stop('stopped');
-  let deadline: NodeJS.Timeout | null = null;
-  if (workers.length > 0) {
-    deadline = setTimeout(() => stop('timeout'), Math.max(0, budget - (performance.now() - started)));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-  }
+  if (workers.length > 0) scan.watch();
 
-  /** Sends the waiting records' operands to the workers and reports the job's matches in order; false once the scan must end. */
+  /**
+   * Sends the waiting records' operands to the workers and reports the job's
+   * matches in order; false once the scan must end.
+   */
   const settle = async (): Promise<boolean> => {
     if (waiting.length === 0) return true;
     const job = waiting;
@@ -172,11 +75,11 @@ export async function scanFiltered(source: ScanSource, opts: RecordScanOptions):
     for (const run of runs) {
       while (run && !run.done) {
         if (run.error) throw run.error;
-        if (halt) {
-          end = halt;
+        if (scan.halt) {
+          scan.end = scan.halt;
           return false;
         }
-        await Promise.race([run.changed(), halted]);
+        await Promise.race([run.changed(), scan.halted]);
       }
     }
     const hits = runs.map((run) => new Set(run?.hits ?? []));
@@ -186,15 +89,15 @@ export async function scanFiltered(source: ScanSource, opts: RecordScanOptions):
           ? w.decided
           : filter.evaluate(w.r, w.partition, (slot) => w.slots[slot] !== -1 && hits[slot]!.has(w.slots[slot]!)) ===
             true;
-      if (keep && !found(w)) return false;
+      if (keep && !scan.found(w)) return false;
     }
     return true;
   };
 
-  const offer = (t: Timestamped): boolean => {
+  const offer = (t: ScanMatch): boolean => {
     if (waiting.length === 0) {
       const v = filter.evaluate(t.r, t.partition);
-      if (v !== UNKNOWN) return v ? found(t) : true;
+      if (v !== UNKNOWN) return v ? scan.found(t) : true;
     } else {
       const v = filter.evaluate(t.r, t.partition);
       if (v === false) return true;
@@ -225,17 +128,17 @@ export async function scanFiltered(source: ScanSource, opts: RecordScanOptions):
     return true;
   };
 
-  const scanBatch = async (partition: number, batch: Buffer, from: number, to: number): Promise<boolean> => {
+  const batch = async (partition: number, batch: Buffer, from: number, to: number): Promise<boolean> => {
     const base = batchBaseOffset(batch);
     const last = batchLastOffset(batch);
     const lo = Math.max(base, from);
     const hi = Math.min(last, to - 1);
     if (hi < lo) return true;
-    scanned += hi - lo + 1;
+    scan.scanned += hi - lo + 1;
     if (isControlBatch(batch)) return true;
     if (batchCompression(batch) === 0 && !mayMatch(batch.subarray(HEADER_SIZE, batchTotalSize(batch)))) return true;
-    const records = await decode(batch);
-    const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
+    const records = await decodeBatch(batch);
+    const timestampType = timestampTypeOf(batch);
     const n = records.length;
     for (let k = 0; k < n; k++) {
       const r = records[direction === 'backward' ? n - 1 - k : k]!;
@@ -246,60 +149,11 @@ export async function scanFiltered(source: ScanSource, opts: RecordScanOptions):
     return true;
   };
 
-  try {
-    let active = cursors.slice();
-    while (active.length > 0 && end === null) {
-      const next: Cursor[] = [];
-      for (const c of active) {
-        if (opts.signal?.aborted) {
-          end = 'stopped';
-          break;
-        }
-        let step: IteratorResult<Buffer[]>;
-        try {
-          step = await c.it.next();
-        } catch (err) {
-          skipped.push({ partition: c.partition, reason: (err as Error).message });
-          continue;
-        }
-        if (step.done) continue;
-        next.push(c);
-        for (const batch of step.value) {
-          if (!(await scanBatch(c.partition, batch, c.from, c.to))) break;
-          if (halt) {
-            end = halt;
-            break;
-          }
-          const now = performance.now();
-          if (now - started > budget) {
-            end = 'timeout';
-            break;
-          }
-          if (now - sliceStart >= SLICE_MS) {
-            if (opts.onProgress && now - lastProgress >= interval) {
-              lastProgress = now;
-              opts.onProgress(progress());
-            }
-            await yieldToLoop();
-            if (opts.signal?.aborted) {
-              end = 'stopped';
-              break;
-            }
-            sliceStart = performance.now();
-          }
-        }
-        // The chunk's buffers may be reused by the next read: settle what waits on them first.
-        if (end === null && !(await settle())) break;
-        if (end !== null) break;
-      }
-      active = next;
-    }
-    if (end === null) await settle();
-  } finally {
-    if (deadline) clearTimeout(deadline);
-    opts.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(workers.map((w) => w.terminate()));
-    await Promise.all(cursors.map((c) => c.it.return?.().catch(() => undefined)));
-  }
-  return { ...progress(), end: end ?? 'done', skipped };
+  return scan.run({
+    batch,
+    // The chunk's buffers may be reused by the next read: settle what waits on them first.
+    chunkDone: settle,
+    drain: settle,
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  });
 }

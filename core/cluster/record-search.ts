@@ -44,17 +44,15 @@ import {
   batchBaseOffset,
   batchCompression,
   batchLastOffset,
-  batchTimestampType,
   batchTotalSize,
   RECORDS_COUNT,
-  decodeRecords,
-  decodeRecordsSync,
   decompress,
   decompressSync,
   hasSyncCodec,
   isControlBatch,
   type DecodedRecord as BatchRecord,
 } from '../record';
+import { decodeBatch, PartitionScan, timestampTypeOf } from './partition-scan';
 import { BatchJobBuilder, RegexWorker, type JobProgress } from './regex-worker';
 import type { ReadableReplicas } from './replica-access';
 import type { Partition } from './partition';
@@ -108,12 +106,11 @@ export interface RecordScanOptions {
 }
 
 export const MAX_PATTERN_LENGTH = 1000;
-const DEFAULT_MAX_MATCHES = 500;
-const DEFAULT_TIME_BUDGET_MS = 60_000;
-/** How long the scan may hold the event loop before it lets other work run. */
-const SLICE_MS = 8;
 const CHUNK_BYTES = 2 * 1024 * 1024;
-/** Field bytes per message to the regex worker, and messages in flight: the worker tests one while the next is built. */
+/**
+ * Field bytes per message to the regex worker, and messages in flight: the
+ * worker tests one while the next is built.
+ */
 const JOB_BYTES = 512 * 1024;
 const JOBS_IN_FLIGHT = 4;
 
@@ -243,7 +240,8 @@ export function compileSearch(query: RecordSearchQuery): RecordMatcher {
       const nested = nestedRepetition(pattern);
       if (nested) {
         throw invalid(
-          `The pattern repeats a group that itself repeats (${nested}), which can take exponential time on some messages. Rewrite it without the nested repetition, for example (ab)+ instead of (a+b)+`,
+          `The pattern repeats a group that itself repeats (${nested}), which can take exponential time ` +
+            'on some messages. Rewrite it without the nested repetition, for example (ab)+ instead of (a+b)+',
         );
       }
       try {
@@ -348,29 +346,15 @@ async function* backwardChunks(p: Partition, from: number, to: number): AsyncGen
 // ---------------------------------------------------------------------------
 // The scan
 
-interface Cursor {
-  partition: number;
-  from: number;
-  to: number;
-  it: AsyncIterator<Buffer[]>;
-}
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function decode(batch: Buffer): BatchRecord[] | Promise<BatchRecord[]> {
-  const codec = batchCompression(batch);
-  return codec === 0 || hasSyncCodec(codec) ? decodeRecordsSync(batch) : decodeRecords(batch);
-}
-
 /**
  * A batch's records section as stored, decompressed when the batch is
  * compressed: what the regex worker parses. A batch whose header does not
- * hold together goes through decode(), which says why in its error.
+ * hold together goes through decodeBatch(), which says why in its error.
  */
 async function recordsSection(batch: Buffer): Promise<Buffer> {
   const size = batch.length >= HEADER_SIZE ? batchTotalSize(batch) : -1;
   if (size < HEADER_SIZE || size > batch.length) {
-    await decode(batch);
+    await decodeBatch(batch);
     throw new KafkaError('CORRUPT_MESSAGE', 'The record batch is shorter than its header says');
   }
   const codec = batchCompression(batch);
@@ -379,82 +363,11 @@ async function recordsSection(batch: Buffer): Promise<Buffer> {
   return hasSyncCodec(codec) ? decompressSync(codec, payload) : decompress(codec, payload);
 }
 
-const timestampTypeOf = (batch: Buffer): DecodedRecord['timestampType'] =>
-  batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
-
 /** Scans a topic for a query; resolves when the scan ends (never rejects for an unreadable partition). */
 export async function scanRecords(source: ScanSource, opts: RecordScanOptions): Promise<ScanOutcome> {
   const matcher = compileSearch(opts.query);
-  const direction = opts.direction ?? 'backward';
-  if (direction !== 'forward' && direction !== 'backward')
-    throw invalid(`direction must be 'forward' or 'backward'; got ${String(direction)}`);
-  const maxMatches = opts.maxMatches ?? DEFAULT_MAX_MATCHES;
-  if (!Number.isInteger(maxMatches) || maxMatches < 1)
-    throw invalid(`maxMatches must be a positive integer; got ${maxMatches}`);
-  const budget = opts.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
-  const interval = opts.progressIntervalMs ?? 100;
-  const count = source.partitionCount(opts.topic);
-  let indexes: number[];
-  if (opts.partition === undefined) indexes = Array.from({ length: count }, (_, i) => i);
-  else if (Number.isInteger(opts.partition) && opts.partition >= 0 && opts.partition < count)
-    indexes = [opts.partition];
-  else
-    throw new KafkaError(
-      'UNKNOWN_TOPIC_OR_PARTITION',
-      `Partition ${opts.partition} of topic ${opts.topic} does not exist (it has ${count})`,
-    );
-
-  const started = performance.now();
-  const skipped: ScanOutcome['skipped'] = [];
-  const cursors: Cursor[] = [];
-  let total = 0;
-  for (const index of indexes) {
-    const p = source.open(opts.topic, index);
-    if (!p) {
-      skipped.push({ partition: index, reason: 'no running broker holds a replica of it' });
-      continue;
-    }
-    const from = p.logStartOffset;
-    const to = p.highWatermark;
-    if (to <= from) continue;
-    total += to - from;
-    cursors.push({ partition: index, from, to, it: p.chunks(from, to, direction) });
-  }
-
-  let scanned = 0;
-  let matches = 0;
-  let end: ScanEnd | null = null;
-  let sliceStart = performance.now();
-  let lastProgress = sliceStart;
-  const progress = (): ScanProgress => ({
-    scanned,
-    total,
-    matches,
-    elapsedMs: Math.round(performance.now() - started),
-  });
-  const topic = opts.topic;
-
-  type Found = { partition: number; r: BatchRecord; timestampType: DecodedRecord['timestampType'] };
-  /** Counts a match; returns false once the scan must end. */
-  const found = ({ partition, r, timestampType }: Found): boolean => {
-    matches++;
-    opts.onMatch?.({
-      topic,
-      partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      timestampType,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      sizeInBytes: r.sizeInBytes,
-    });
-    if (matches >= maxMatches) {
-      end = 'limit';
-      return false;
-    }
-    return true;
-  };
+  const scan = new PartitionScan(source, opts);
+  const direction = scan.direction;
 
   // A regular expression's tests run in a worker the deadline (or a stop) terminates.
   const worker = matcher.regex
@@ -469,23 +382,11 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
   let jobBatches: JobBatch[] = [];
   let jobOffsets = 0;
   const inFlight: Array<{ progress: JobProgress; batches: JobBatch[]; offsets: number }> = [];
-  let halt: ScanEnd | null = null;
-  let stopWaiting: (why: ScanEnd) => void = () => undefined;
-  const halted = new Promise<ScanEnd>((resolve) => (stopWaiting = resolve));
-  const stop = (why: ScanEnd) => {
-    halt ??= why;
-    stopWaiting(halt);
-  };
-  const onAbort = () => stop('stopped');
-  let deadline: NodeJS.Timeout | null = null;
-  if (worker) {
-    deadline = setTimeout(() => stop('timeout'), Math.max(0, budget - (performance.now() - started)));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-  }
+  if (worker) scan.watch();
 
   const dispatch = (): void => {
     if (builder.batches === 0) {
-      scanned += jobOffsets;
+      scan.scanned += jobOffsets;
     } else {
       inFlight.push({ progress: worker!.test(builder.take()), batches: jobBatches, offsets: jobOffsets });
       jobBatches = [];
@@ -493,7 +394,7 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
     jobOffsets = 0;
   };
 
-  /** Takes the oldest job's matches as the worker reports them, until it is done; returns false once the scan must end. */
+  /** Takes the oldest job's matches as the worker reports them, until it is done; false once the scan must end. */
   const settle = async (): Promise<boolean> => {
     const job = inFlight.shift()!;
     const { progress } = job;
@@ -505,32 +406,32 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
         const [b, index] = progress.batchHits[taken++]!;
         const { partition, batch } = job.batches[b]!;
         if (b !== decodedOf) {
-          decoded = await decode(batch);
+          decoded = await decodeBatch(batch);
           decodedOf = b;
         }
-        if (!found({ partition, r: decoded[index]!, timestampType: timestampTypeOf(batch) })) return false;
+        if (!scan.found({ partition, r: decoded[index]!, timestampType: timestampTypeOf(batch) })) return false;
       }
-      if (halt) {
-        end = halt;
+      if (scan.halt) {
+        scan.end = scan.halt;
         return false;
       }
       if (progress.error) throw progress.error;
       if (progress.done) break;
-      await Promise.race([progress.changed(), halted]);
+      await Promise.race([progress.changed(), scan.halted]);
     }
-    scanned += job.offsets;
+    scan.scanned += job.offsets;
     return true;
   };
 
   /** Scans one batch; returns false once the scan must end. */
-  const scanBatch = async (partition: number, batch: Buffer, from: number, to: number): Promise<boolean> => {
+  const batch = async (partition: number, batch: Buffer, from: number, to: number): Promise<boolean> => {
     const base = batchBaseOffset(batch);
     const last = batchLastOffset(batch);
     const lo = Math.max(base, from);
     const hi = Math.min(last, to - 1);
     if (hi < lo) return true;
     if (worker) jobOffsets += hi - lo + 1;
-    else scanned += hi - lo + 1;
+    else scan.scanned += hi - lo + 1;
     if (isControlBatch(batch)) return true;
     const codec = batchCompression(batch);
     if (codec === 0 && !matcher.mayMatch(batch.subarray(HEADER_SIZE, batchTotalSize(batch)))) return true;
@@ -543,74 +444,26 @@ export async function scanRecords(source: ScanSource, opts: RecordScanOptions): 
       }
       return true;
     }
-    const records = await decode(batch);
+    const records = await decodeBatch(batch);
     const timestampType = timestampTypeOf(batch);
     const n = records.length;
     for (let k = 0; k < n; k++) {
       const r = records[direction === 'backward' ? n - 1 - k : k]!;
       if (r.offset < lo || r.offset > hi) continue;
-      if (matcher.matches(r) && !found({ partition, r, timestampType })) return false;
+      if (matcher.matches(r) && !scan.found({ partition, r, timestampType })) return false;
     }
     return true;
   };
 
-  try {
-    let active = cursors.slice();
-    while (active.length > 0 && end === null) {
-      const next: Cursor[] = [];
-      for (const c of active) {
-        if (opts.signal?.aborted) {
-          end = 'stopped';
-          break;
-        }
-        let step: IteratorResult<Buffer[]>;
-        try {
-          step = await c.it.next();
-        } catch (err) {
-          skipped.push({ partition: c.partition, reason: (err as Error).message });
-          continue;
-        }
-        if (step.done) continue;
-        next.push(c);
-        for (const batch of step.value) {
-          if (!(await scanBatch(c.partition, batch, c.from, c.to))) break;
-          if (halt) {
-            end = halt;
-            break;
-          }
-          const now = performance.now();
-          if (now - started > budget) {
-            end = 'timeout';
-            break;
-          }
-          if (now - sliceStart >= SLICE_MS) {
-            if (opts.onProgress && now - lastProgress >= interval) {
-              lastProgress = now;
-              opts.onProgress(progress());
-            }
-            await yieldToLoop();
-            if (opts.signal?.aborted) {
-              end = 'stopped';
-              break;
-            }
-            sliceStart = performance.now();
-          }
-        }
-        if (end !== null) break;
-      }
-      active = next;
-    }
-    if (worker && end === null) {
+  return scan.run({
+    batch,
+    drain: async () => {
+      if (!worker) return;
       dispatch();
       while (inFlight.length > 0 && (await settle()));
-    }
-  } finally {
-    if (deadline) clearTimeout(deadline);
-    opts.signal?.removeEventListener('abort', onAbort);
-    await worker?.terminate();
-    await Promise.all(cursors.map((c) => c.it.return?.().catch(() => undefined)));
-  }
-  return { ...progress(), end: end ?? 'done', skipped };
+    },
+    close: async () => worker?.terminate(),
+  });
 }
 
 /** The engine's entry point: scans a topic of `cluster`. */
