@@ -109,10 +109,47 @@ export interface ClusterChange {
 
 /** Pushed (coalesced) when partitions change shape: leader, ISR, replicas, or a replica's broker going down or up. */
 export interface PartitionsChange {
-  /** The new state of each partition that changed in this window, in topic then partition order. */
+  /**
+   * The new state of each partition that changed in this window, in topic then partition order; at most
+   * MAX_PARTITIONS_PER_CHANGE of them. The changed partitions of topics past that bound are not sent: those
+   * topics are named in `resync` instead.
+   */
   partitions: PartitionState[];
+  /** Topics many of whose partitions changed (a broker stopping, say): re-read the partitions shown of them. */
+  resync: string[];
+  /** The new replica summary of every topic any partition of which changed in this window. */
+  topics: TopicReplicaSummary[];
   /** Topics deleted in this window: drop their partitions. */
   deletedTopics: string[];
+}
+
+/** Partitions states sent in one `partitions` event at most (a page's worth; the rest are named to re-read). */
+export const MAX_PARTITIONS_PER_CHANGE = 200;
+
+/** One broker's replicas of a topic, by what each is right now. */
+export interface BrokerReplicaCounts {
+  brokerId: number;
+  /** Replicas that lead their partition. */
+  leaders: number;
+  /** Followers in the ISR. */
+  inSync: number;
+  /** Followers whose broker is up but which are not in the ISR (catching up). */
+  outOfSync: number;
+  /** Replicas whose broker is down. */
+  offline: number;
+}
+
+/** A topic's replicas counted per broker: the replica map's row for it, without its partitions. */
+export interface TopicReplicaSummary {
+  topic: string;
+  internal: boolean;
+  partitions: number;
+  /** Partitions with a leader but fewer live in-sync replicas than replicas. */
+  underReplicated: number;
+  /** Partitions without a leader. */
+  offline: number;
+  /** Every broker holding a replica of the topic, by broker id. */
+  brokers: BrokerReplicaCounts[];
 }
 
 export interface LiveRecords {
@@ -599,6 +636,12 @@ export const API = {
     returns<PartitionState[]>(),
     'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a cluster-wide replica map in one call.',
   ),
+  getReplicaSummary: method(
+    'query',
+    z.strictObject({ includeInternal: z.boolean().optional() }),
+    returns<TopicReplicaSummary[]>(),
+    "Every topic's replicas counted per broker (leaders, in sync, out of sync, offline) and its under-replicated and offline partitions, in topic order: a cluster-wide replica map whose size grows with topics, not partitions. The `partitions` event carries the new summary of each topic that changed.",
+  ),
   describeConfigs: method(
     'query',
     z.strictObject({ topic: topicName }),
@@ -963,7 +1006,10 @@ export const API_EVENTS = {
   },
   partitions: {
     payload: returns<PartitionsChange>(),
-    doc: 'Partitions whose leader, ISR, replicas or replica availability changed (coalesced), with their new states; and deleted topics.',
+    doc:
+      'Partitions whose leader, ISR, replicas or replica availability changed (coalesced), with their new states ' +
+      '(at most MAX_PARTITIONS_PER_CHANGE; topics past it are named to re-read), the new replica summary of ' +
+      'their topics, and deleted topics.',
   },
   groups: {
     payload: returns<GroupsUpdate>(),

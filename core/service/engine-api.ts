@@ -21,6 +21,7 @@ import {
 } from '../api/api';
 import { ClusterFeed, type FeedOptions } from './cluster-feed';
 import { PartitionFeed } from './partition-feed';
+import { replicaSummaries } from './replica-summary';
 import { describeTopicConfigs, refuseInternalTopicCreation } from '../cluster/topic-configs';
 import { produceRecordsFromInput, recordToDto } from './dto';
 import type { ClusterPort, GroupsPort } from './engine-port';
@@ -267,6 +268,7 @@ export class EngineApi implements ApiHost {
       listPartitions: (i) => c.partitions(i.topic),
       listPartitionPage: (i) => c.partitionPage(i.topic, { offset: i.offset, limit: i.limit, filter: i.filter }),
       listAllPartitions: (i) => PartitionFeed.all(c, i.includeInternal ?? false),
+      getReplicaSummary: (i) => replicaSummaries(c, i.includeInternal ?? false),
       describeConfigs: (i) => c.describeConfigs(i.topic),
       describeDefaultConfigs: () => describeTopicConfigs({}),
       describeBrokerConfigs: (i) => c.describeBrokerConfigs(i.broker ?? null),

@@ -14,10 +14,18 @@
  *   left to send).
  * High-watermark movement is not a change here: offsets travel in the
  * `cluster` event's topic list and in listPartitions.
+ *
+ * Each event also carries the new replica summary (replica-summary.ts) of
+ * every topic it touches, so a cluster-wide map is kept by summaries alone.
+ * It sends at most MAX_PARTITIONS_PER_CHANGE partition states: a broker
+ * stopping under 10,000 partitions would otherwise push megabytes to every
+ * window; the topics whose states did not fit are named in `resync`, and a
+ * view re-reads the page it shows of them.
  */
 import type { ClusterEvents, PartitionState } from '../cluster/types';
-import type { PartitionsChange } from '../api/api';
+import { MAX_PARTITIONS_PER_CHANGE, type PartitionsChange, type TopicReplicaSummary } from '../api/api';
 import type { ClusterPort } from './engine-port';
+import { topicReplicaSummary } from './replica-summary';
 
 export interface PartitionFeedOptions {
   coalesceMs?: number;
@@ -27,7 +35,8 @@ export class PartitionFeed {
   /** topic -> partition indexes changed in this window. */
   private readonly dirty = new Map<string, Set<number>>();
   private readonly brokers = new Set<number>();
-  private known: Set<string> | null = null;
+  /** Topic name -> whether it is internal, as of the last window. */
+  private known: Map<string, boolean> | null = null;
   private topicsMayHaveChanged = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly coalesceMs: number;
@@ -80,9 +89,9 @@ export class PartitionFeed {
     return cluster.listTopics({ includeInternal }).flatMap((t) => cluster.partitions(t.name));
   }
 
-  private topicNames(): Set<string> | null {
+  private topicNames(): Map<string, boolean> | null {
     try {
-      return new Set(this.cluster.listTopics({ includeInternal: true }).map((t) => t.name));
+      return new Map(this.cluster.listTopics({ includeInternal: true }).map((t) => [t.name, t.internal]));
     } catch {
       return null; // no broker is running; the next change will tell
     }
@@ -107,25 +116,41 @@ export class PartitionFeed {
     try {
       const names = checkTopics || brokers.size > 0 || this.known === null ? this.topicNames() : this.known;
       if (!names) return;
-      const deletedTopics = this.known ? [...this.known].filter((n) => !names.has(n)) : [];
+      const deletedTopics = this.known ? [...this.known.keys()].filter((n) => !names.has(n)) : [];
       this.known = names;
       const partitions: PartitionState[] = [];
+      const resync: string[] = [];
+      const topics: TopicReplicaSummary[] = [];
+      const add = (topic: string, all: PartitionState[], changed: PartitionState[]) => {
+        if (changed.length === 0) return;
+        topics.push(topicReplicaSummary(topic, names.get(topic) ?? false, all));
+        if (partitions.length + changed.length > MAX_PARTITIONS_PER_CHANGE) resync.push(topic);
+        else partitions.push(...changed);
+      };
       if (brokers.size > 0) {
-        for (const topic of names) {
+        for (const topic of [...names.keys()].sort()) {
           const changed = dirty.get(topic);
-          for (const p of this.cluster.partitions(topic)) {
-            if (changed?.has(p.partition) || p.replicas.some((r) => brokers.has(r))) partitions.push(p);
-          }
+          const all = this.cluster.partitions(topic);
+          add(
+            topic,
+            all,
+            all.filter((p) => changed?.has(p.partition) || p.replicas.some((r) => brokers.has(r))),
+          );
         }
       } else {
-        for (const [topic, indexes] of dirty) {
+        for (const topic of [...dirty.keys()].sort()) {
           if (!names.has(topic)) continue;
           const all = this.cluster.partitions(topic);
-          for (const i of [...indexes].sort((a, b) => a - b)) if (all[i]) partitions.push(all[i]!);
+          const indexes = [...dirty.get(topic)!].sort((a, b) => a - b);
+          add(
+            topic,
+            all,
+            indexes.flatMap((i) => (all[i] ? [all[i]] : [])),
+          );
         }
       }
-      if (partitions.length === 0 && deletedTopics.length === 0) return;
-      change = { partitions, deletedTopics };
+      if (topics.length === 0 && deletedTopics.length === 0) return;
+      change = { partitions, resync, topics, deletedTopics };
     } catch {
       return; // the engine closed, or every broker stopped, inside the window
     }
