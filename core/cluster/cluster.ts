@@ -823,6 +823,17 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return this.reader.read(opts);
   }
 
+  /**
+   * Stored batches from the one holding `from` of a partition's leader (or any running replica), oldest first,
+   * at least up to the one holding `to - 1` (the last may reach past it: callers stop there); exports read these.
+   */
+  recordBatches(topic: string, partition: number, from: number, to: number): AsyncIterator<Buffer[]> | null {
+    this.assertOpen();
+    const p = clusterScanSource(this).open(topic, partition);
+    // The log reads whole batches below its bound: the bound is the high watermark so a batch across `to` comes too.
+    return p ? p.chunks(from, Math.max(to, p.highWatermark), 'forward') : null;
+  }
+
   /** The message browser's search: scans stored batches for text, a pattern (record-search.ts) or a filter expression (filter-scan.ts). */
   scanRecords(opts: RecordScanOptions): Promise<ScanOutcome> {
     this.assertOpen();

@@ -36,7 +36,7 @@ import {
 } from '../api/api';
 import { KafkaError } from '../errors';
 import type { ConnectionTestResult, RemoteCluster, RemoteConnectionConfig } from '../remote';
-import { EngineApi, type ApiHost, type ApiSession, type EmitFn } from '../service/engine-api';
+import { EngineApi, type ApiHost, type ApiSession, type EmitFn, type ExportJob, type ExportOptions } from '../service/engine-api';
 import type { ExportSpec } from '../service/record-export';
 import { parseCall, toApiError } from '../service/validate';
 import { toRemoteConfig, type ConnectionStore } from './connection-store';
@@ -114,14 +114,14 @@ export class ConnectionRouter implements ApiHost {
    * Exports come from the sandbox; on any other connection (the export link names it) they are refused in words
    * rather than answered with the sandbox's records.
    */
-  exportRecords(spec: ExportSpec, signal?: AbortSignal, connection?: string) {
-    if (connection !== undefined && connection !== SANDBOX_CONNECTION_ID) {
+  exportRecords(spec: ExportSpec, opts: ExportOptions = {}): Promise<ExportJob> {
+    if (opts.connection !== undefined && opts.connection !== SANDBOX_CONNECTION_ID) {
       throw new KafkaError(
         'INVALID_REQUEST',
         'Export is not available for remote connections yet: it streams from the Local sandbox only',
       );
     }
-    return this.opts.sandbox.exportRecords(spec, signal);
+    return this.opts.sandbox.exportRecords(spec, opts);
   }
 
   /** Closes every remote connection's API and client; the sandbox's API is its owner's to close. */

@@ -25,7 +25,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { asKafkaError, errorCodeOf } from '../errors';
 import { exportSpecFromQuery } from '../service/record-export';
 import { contentSecurityPolicy } from './csp';
-import type { ApiHost } from '../service/engine-api';
+import type { ApiHost, ExportJob } from '../service/engine-api';
 import { HttpGuard } from './http-guard';
 import { end, serveStatic } from './static-files';
 import { EXPORT_PATH, WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from '../api/ws-protocol';
@@ -110,10 +110,11 @@ async function serveExport(
   if (!g.tokenValid(url.searchParams.get('token'))) return end(res, 401, 'Missing or wrong token', noStore);
   const abort = new AbortController();
   res.on('close', () => abort.abort());
-  let job: ReturnType<ApiHost['exportRecords']>;
+  let job: ExportJob;
   try {
     const spec = exportSpecFromQuery(url.searchParams);
-    job = api.exportRecords(spec, abort.signal, url.searchParams.get('connection') ?? undefined);
+    const connection = url.searchParams.get('connection') ?? undefined;
+    job = await api.exportRecords(spec, { signal: abort.signal, connection });
     const name = `${spec.topic.replace(/[^\w.-]/g, '_')}.${spec.format}`;
     res.writeHead(200, {
       ...noStore,

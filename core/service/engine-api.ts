@@ -30,6 +30,20 @@ import { RecordWatches } from './record-watches';
 import { getRecord, readRecordPage } from './record-browser';
 import { checkFilter, ConnectionSearches } from './record-searches';
 import { exportChunks, planExport, type ExportSpec } from './record-export';
+
+/** A planned export: the records to expect and their bytes, pulled one chunk at a time (backpressure). */
+export interface ExportJob {
+  total: number;
+  chunks: AsyncGenerator<Buffer>;
+}
+
+export interface ExportOptions {
+  signal?: AbortSignal;
+  /** The connection it reads from, as a call frame's (the host's router picks). */
+  connection?: string;
+  /** Records written so far, after each chunk. */
+  onProgress?: (records: number) => void;
+}
 import { parseCall, toApiError } from './validate';
 
 export type EmitFn = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -44,11 +58,7 @@ export interface ApiSession {
 export interface ApiHost {
   openSession(emit: EmitFn): ApiSession;
   /** A streamed export of stored records (serve mode's GET /api/export); `connection` as a call frame's. */
-  exportRecords(
-    spec: ExportSpec,
-    signal?: AbortSignal,
-    connection?: string,
-  ): { total: number; chunks: AsyncGenerator<string> };
+  exportRecords(spec: ExportSpec, opts?: ExportOptions): Promise<ExportJob>;
 }
 
 interface SessionState {
@@ -154,10 +164,10 @@ export class EngineApi implements ApiHost {
     };
   }
 
-  /** Records of a topic as JSON Lines or CSV text chunks (record-export.ts), for serve mode's download endpoint. */
-  exportRecords(spec: ExportSpec, signal?: AbortSignal): { total: number; chunks: AsyncGenerator<string> } {
-    const { total } = planExport(this.cluster, spec); // a bad spec fails here, before any byte is sent
-    return { total, chunks: exportChunks(this.cluster, spec, signal) };
+  /** Records of a topic as JSON Lines or CSV chunks (record-export.ts), for the download and the desktop's save. */
+  async exportRecords(spec: ExportSpec, opts: ExportOptions = {}): Promise<ExportJob> {
+    const plan = await planExport(this.cluster, spec, opts.signal); // a bad spec fails here, before any byte is sent
+    return { total: plan.total, chunks: exportChunks(this.cluster, spec, plan, opts.signal, opts.onProgress) };
   }
 
   /** Serve mode hands over its access token once its server listens; until then (and in the desktop app) there is none. */

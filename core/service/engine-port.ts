@@ -71,6 +71,11 @@ export interface ClusterPort {
     opts?: { acks?: Acks; timeoutMs?: number },
   ): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;
   readRecords(opts: ReadRecordsOptions): Promise<DecodedRecord[]>;
+  /**
+   * Stored batches of a partition overlapping [from, to), oldest first, in chunks, as the wire carries them
+   * (exports format these); null when no running broker holds the partition. Optional: a remote cluster reads records.
+   */
+  recordBatches?(topic: string, partition: number, from: number, to: number): AsyncIterator<Buffer[]> | null;
   /** The message search's engine-side scan; optional so lightweight stand-ins may leave search out. */
   scanRecords?(opts: RecordScanOptions): Promise<ScanOutcome>;
   listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }>;
