@@ -182,6 +182,44 @@ export interface RecordPage {
 /** running, then one of: done (everything scanned), stopped, limit (maxMatches reached), timeout (time budget spent), failed. */
 export type SearchState = 'running' | 'done' | 'stopped' | 'limit' | 'timeout' | 'failed';
 
+/** Which records an export, a copy or a replay takes (core/service/record-export.ts says how each narrows). */
+export interface RecordSourceSpec {
+  topic: string;
+  partitions?: number[];
+  from?: number;
+  to?: number;
+  fromTimestamp?: number;
+  toTimestamp?: number;
+  selection?: Array<{ partition: number; offset: number }>;
+  search?: { pattern: string; mode: 'text' | 'regex' | 'filter'; caseSensitive?: boolean; scopes?: Array<'key' | 'value' | 'headers'> };
+}
+
+/** What a copy found and did (core/service/record-copy.ts); per partition of the target, null: keyless, spread by the producer. */
+export interface CopyReport {
+  source: string;
+  target: string;
+  dryRun: boolean;
+  records: number;
+  perPartition: Array<{ partition: number | null; records: number }>;
+  written: number;
+  skipped: number;
+  cancelled: boolean;
+  elapsedMs: number;
+}
+
+/** What an import of JSON Lines found and did (core/service/record-import.ts). */
+export interface ImportReport {
+  topic: string;
+  dryRun: boolean;
+  records: number;
+  perPartition: Array<{ partition: number | null; records: number }>;
+  badLines: number;
+  bad: Array<{ line: number; reason: string }>;
+  written: number;
+  cancelled: boolean;
+  elapsedMs: number;
+}
+
 export interface SearchStatus {
   searchId: string;
   topic: string;
@@ -432,6 +470,28 @@ const pageStart = z.discriminatedUnion('type', [
 const searchScope = z.enum(['key', 'value', 'headers']);
 /** Matches one search keeps (as positions; page them with getSearchResults). */
 export const MAX_SEARCH_MATCHES = 1_000_000;
+
+const recordSource = z.strictObject({
+  topic: topicName,
+  partitions: z.array(partitionIndex).min(1).max(MAX_PARTITIONS).optional(),
+  from: offset.min(0).optional(),
+  to: offset.min(0).optional(),
+  fromTimestamp: timestamp.optional(),
+  toTimestamp: timestamp.optional(),
+  selection: z
+    .array(z.strictObject({ partition: partitionIndex, offset: offset.min(0) }))
+    .min(1)
+    .max(10_000)
+    .optional(),
+  search: z
+    .strictObject({
+      pattern: z.string().min(1).max(1000),
+      mode: z.enum(['text', 'regex', 'filter']),
+      caseSensitive: z.boolean().optional(),
+      scopes: z.array(searchScope).min(1).max(3).optional(),
+    })
+    .optional(),
+});
 
 const groupId = kafkaCheck(
   z.string(),
@@ -857,6 +917,18 @@ export const API = {
     returns<SearchStatus>(),
     'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers, or for the records a filter expression (mode "filter", see checkFilter) holds for; progress arrives as searchProgress events on this connection.',
   ),
+  copyRecords: method(
+    'command',
+    z.strictObject({
+      source: recordSource,
+      target: topicName,
+      keepPartitions: z.boolean().optional(),
+      keepTimestamps: z.boolean().optional(),
+      dryRun: z.boolean().optional(),
+    }),
+    returns<CopyReport>(),
+    "Copy (replay) records of a topic (a range, a selection or a search's matches) to a topic, keys, values and headers kept, partitions and timestamps if asked; dryRun only counts.",
+  ),
   stopSearch: method(
     'command',
     z.strictObject({ searchId: z.string().min(1).max(64) }),
@@ -1090,6 +1162,7 @@ export const SANDBOX_ONLY_METHODS: readonly MethodName[] = [
   'startWorkload',
   'updateWorkload',
   'stopWorkload',
+  'copyRecords',
 ];
 
 /** Methods about this Noticeboard rather than a cluster: whatever the connection, the sandbox's API answers them. */

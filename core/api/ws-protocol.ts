@@ -8,6 +8,8 @@ import type { ApiErrorShape } from './api';
 export const WS_PATH = '/api';
 /** Serve mode's download of stored records as JSON Lines or CSV (GET, with the token): topic, partition (repeatable), from, to, format. */
 export const EXPORT_PATH = '/api/export';
+/** Serve mode's upload of a JSON Lines file to import (POST, with the token): core/host/import-upload.ts. */
+export const IMPORT_PATH = '/api/import';
 
 /** Client → server. `id` is echoed in the reply so calls may overlap. */
 export interface CallFrame {

@@ -32,12 +32,14 @@ import {
   type Envelope,
   type EventName,
   type KafkaSecurityInfo,
+  type ImportReport,
   type ParsedInput,
 } from '../api/api';
 import { KafkaError } from '../errors';
 import type { ConnectionTestResult, RemoteCluster, RemoteConnectionConfig } from '../remote';
 import { EngineApi, type ApiHost, type ApiSession, type EmitFn, type ExportJob, type ExportOptions } from '../service/engine-api';
 import type { ExportSpec } from '../service/record-export';
+import type { ImportOptions } from '../service/record-import';
 import { parseCall, toApiError } from '../service/validate';
 import { toRemoteConfig, type ConnectionStore } from './connection-store';
 
@@ -85,6 +87,8 @@ function sandboxOnlyReason(method: string): string {
     return `${method} applies to the Local sandbox only: Noticeboard never stops, kills or starts the brokers of a real cluster`;
   if (method.endsWith('Workload'))
     return `${method}: the workload simulator runs on the Local sandbox only, so it never writes to a real cluster`;
+  if (method === 'copyRecords')
+    return 'Copying messages works on the Local sandbox only for now: it is refused on remote connections';
   return `${method} applies to the Local sandbox only`;
 }
 
@@ -122,6 +126,16 @@ export class ConnectionRouter implements ApiHost {
       );
     }
     return this.opts.sandbox.exportRecords(spec, opts);
+  }
+
+  /** Imports go to the sandbox; on any other connection they are refused in words. */
+  importRecords(path: string, opts: ImportOptions & { connection?: string }): Promise<ImportReport> {
+    if (opts.connection !== undefined && opts.connection !== SANDBOX_CONNECTION_ID)
+      throw new KafkaError(
+        'INVALID_REQUEST',
+        'Import is not available for remote connections yet: it writes to the Local sandbox only',
+      );
+    return this.opts.sandbox.importRecords(path, opts);
   }
 
   /** Closes every remote connection's API and client; the sandbox's API is its owner's to close. */

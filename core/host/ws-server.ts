@@ -27,8 +27,9 @@ import { exportSpecFromQuery } from '../service/record-export';
 import { contentSecurityPolicy } from './csp';
 import type { ApiHost, ExportJob } from '../service/engine-api';
 import { HttpGuard } from './http-guard';
+import { serveImport } from './import-upload';
 import { end, serveStatic } from './static-files';
-import { EXPORT_PATH, WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from '../api/ws-protocol';
+import { EXPORT_PATH, IMPORT_PATH, WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from '../api/ws-protocol';
 
 /** Unsent bytes per connection past which events are dropped and no waiting call starts. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -159,6 +160,8 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!g.hostAllowed(req.headers.host)) return end(res, 403, 'Host not allowed');
     const headers = securityHeaders(req);
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    if (pathname === IMPORT_PATH) return void serveImport(opts.api, g, req, res, headers);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return end(res, 405, 'Method not allowed', { ...headers, Allow: 'GET, HEAD' });
     // A plain GET of the API path tells a page whether its token is still this server's (a restart keeps the

@@ -17,6 +17,7 @@ import {
   isConnectionMethod,
   type ConnectionMethodName,
   type KafkaSecurityInfo,
+  type ImportReport,
   type ServerInfo,
 } from '../api/api';
 import { ClusterFeed, type FeedOptions } from './cluster-feed';
@@ -30,6 +31,8 @@ import { RecordWatches } from './record-watches';
 import { getRecord, readRecordPage } from './record-browser';
 import { checkFilter, ConnectionSearches } from './record-searches';
 import { exportChunks, planExport, type ExportSpec } from './record-export';
+import { copyRecords } from './record-copy';
+import { importJsonLines, type ImportOptions } from './record-import';
 
 /** A planned export: the records to expect and their bytes, pulled one chunk at a time (backpressure). */
 export interface ExportJob {
@@ -59,6 +62,8 @@ export interface ApiHost {
   openSession(emit: EmitFn): ApiSession;
   /** A streamed export of stored records (serve mode's GET /api/export); `connection` as a call frame's. */
   exportRecords(spec: ExportSpec, opts?: ExportOptions): Promise<ExportJob>;
+  /** An import of a JSON Lines file into a topic (serve mode's POST /api/import, the desktop's open dialog). */
+  importRecords(path: string, opts: ImportOptions & { connection?: string }): Promise<ImportReport>;
 }
 
 interface SessionState {
@@ -168,6 +173,11 @@ export class EngineApi implements ApiHost {
   async exportRecords(spec: ExportSpec, opts: ExportOptions = {}): Promise<ExportJob> {
     const plan = await planExport(this.cluster, spec, opts.signal); // a bad spec fails here, before any byte is sent
     return { total: plan.total, chunks: exportChunks(this.cluster, spec, plan, opts.signal, opts.onProgress) };
+  }
+
+  /** Imports a JSON Lines file (record-import.ts): serve mode's upload (spooled to a file), the desktop's chosen file. */
+  importRecords(path: string, opts: ImportOptions): Promise<ImportReport> {
+    return importJsonLines(this.cluster, path, opts);
   }
 
   /** Serve mode hands over its access token once its server listens; until then (and in the desktop app) there is none. */
@@ -341,6 +351,7 @@ export class EngineApi implements ApiHost {
         (s.searches ??= new ConnectionSearches(c, (status) => s.emit('searchProgress', status))).start(i),
       stopSearch: (i, s) => searchesOf(s).stop(i.searchId),
       getSearchResults: (i, s) => searchesOf(s).results(i.searchId, i.from ?? 0, i.limit),
+      copyRecords: (i) => copyRecords(c, i),
       checkFilter: (i) => checkFilter(i.expression),
 
       listGroups: () => this.groupsApi.listGroups(),
