@@ -191,7 +191,12 @@ export interface RecordSourceSpec {
   fromTimestamp?: number;
   toTimestamp?: number;
   selection?: Array<{ partition: number; offset: number }>;
-  search?: { pattern: string; mode: 'text' | 'regex' | 'filter'; caseSensitive?: boolean; scopes?: Array<'key' | 'value' | 'headers'> };
+  search?: {
+    pattern: string;
+    mode: 'text' | 'regex' | 'filter';
+    caseSensitive?: boolean;
+    scopes?: Array<'key' | 'value' | 'headers'>;
+  };
 }
 
 /** What a copy found and did (core/service/record-copy.ts); per partition of the target, null: keyless, spread by the producer. */

@@ -37,7 +37,14 @@ import {
 } from '../api/api';
 import { KafkaError } from '../errors';
 import type { ConnectionTestResult, RemoteCluster, RemoteConnectionConfig } from '../remote';
-import { EngineApi, type ApiHost, type ApiSession, type EmitFn, type ExportJob, type ExportOptions } from '../service/engine-api';
+import {
+  EngineApi,
+  type ApiHost,
+  type ApiSession,
+  type EmitFn,
+  type ExportJob,
+  type ExportOptions,
+} from '../service/engine-api';
 import type { ExportSpec } from '../service/record-export';
 import type { ImportOptions } from '../service/record-import';
 import { parseCall, toApiError } from '../service/validate';

@@ -29,7 +29,14 @@ import type { ApiHost, ExportJob } from '../service/engine-api';
 import { HttpGuard } from './http-guard';
 import { serveImport } from './import-upload';
 import { end, serveStatic } from './static-files';
-import { EXPORT_PATH, IMPORT_PATH, WS_PATH, type CallFrame, type EventFrame, type ReplyFrame } from '../api/ws-protocol';
+import {
+  EXPORT_PATH,
+  IMPORT_PATH,
+  WS_PATH,
+  type CallFrame,
+  type EventFrame,
+  type ReplyFrame,
+} from '../api/ws-protocol';
 
 /** Unsent bytes per connection past which events are dropped and no waiting call starts. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
