@@ -42,7 +42,7 @@ import type { AbstractBatchOperation } from 'abstract-level';
 import { KafkaError } from '../errors';
 import { requireNative } from '../record/native';
 import { BrokerCheckpoint, CHECKPOINT_FILE } from './broker-checkpoint';
-import { salvageTables } from './table-check';
+import { forgetVerifiedTables, salvageTables } from './table-check';
 import { FORMAT_VERSION, KEY_FORMAT, KEY_INCARNATION, metadataKey, metadataOffsetOfKey, metadataRange } from './keys';
 
 export type Db = ClassicLevel<Buffer, Buffer>;
@@ -248,7 +248,8 @@ export class BrokerStore {
   static async repair(path: string, reason: string): Promise<void> {
     await BrokerCheckpoint.markRepaired(path, reason);
     // LevelDB's repair copies every entry of a damaged table in file order and aborts on the first out of order.
-    await BrokerStore.checkTables(path, reason);
+    // Every table is checked, verified before or not: the damage LevelDB reported may have come since.
+    await BrokerStore.checkTables(path, reason, true);
     await classicLevel().ClassicLevel.repair(path);
   }
 
@@ -257,10 +258,10 @@ export class BrokerStore {
    * marks the store repaired (its replicas are refilled); one moved aside needs LevelDB's repair to rebuild the
    * MANIFEST, unless the caller (`repairing`: the reason it repairs for) runs that repair itself next.
    */
-  private static async checkTables(path: string, repairing: string | null): Promise<void> {
+  private static async checkTables(path: string, repairing: string | null, recheckAll = false): Promise<void> {
     let salvage;
     try {
-      salvage = await salvageTables(path);
+      salvage = await salvageTables(path, recheckAll);
     } catch (err) {
       throw new StoreOpenError(
         `Cannot check the table files of broker store ${path}: ${(err as Error).message}`,
@@ -270,6 +271,15 @@ export class BrokerStore {
     if (!salvage) return;
     await BrokerCheckpoint.markRepaired(path, repairing ? `${repairing}; ${salvage.reason}` : salvage.reason);
     if (salvage.needsRepair && repairing === null) await classicLevel().ClassicLevel.repair(path);
+  }
+
+  /**
+   * A read found one replica's data damaged: the owner is told, and the tables' verification is forgotten, since
+   * a table damaged after it was verified may hold more (the next open or repair checks every table again).
+   */
+  replicaDamaged(log: DamagedReplica, reason: string): void {
+    void forgetVerifiedTables(this.path).catch(() => undefined);
+    this.onReplicaDamaged?.(log, reason);
   }
 
   /** Takes the store offline after an I/O failure (once; later failures keep the first reason). */

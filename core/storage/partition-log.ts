@@ -597,7 +597,7 @@ export class PartitionLog {
     const reason = `Replica of partition ${this.partition} (topic id ${this.topicId.toString('base64url')}) is damaged: ${detail}`;
     const first = this.unclean === null;
     this.markUnclean(reason);
-    if (first) this.store.onReplicaDamaged?.(this, reason);
+    if (first) this.store.replicaDamaged(this, reason);
     return new KafkaError('KAFKA_STORAGE_ERROR', reason);
   }
 

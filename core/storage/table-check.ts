@@ -31,13 +31,14 @@
  * - Table files never change once LevelDB has written them, so a verified one is remembered in
  *   `table-checks.json` by name, size, modification and change time and inode; it is read again only when one
  *   of those changed (anything that writes the file changes its change time). A file damaged in place without
- *   any of them changing (a failing disk flipping bits) is not looked at again: see the README's limits.
+ *   any of them changing (a failing disk flipping bits) is not looked at again at open; but a batch that fails
+ *   its CRC on a read forgets every verification (`forgetVerifiedTables`), and a repair checks every table.
  * - The check runs before LevelDB takes the store's LOCK (LevelDB may start a compaction as it opens, which would
  *   read a damaged table). It writes only to a table it found damaged, which a live LevelDB would abort on anyway;
  *   a table another process is still writing has no footer yet and is left alone.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '../record/crc32c';
 import { requireNative } from '../record/native';
@@ -301,11 +302,11 @@ function loadVerified(dir: string): Verified {
 }
 
 /**
- * Checks every table file of the store in `dir` not verified before, before LevelDB opens it (or repairs it),
- * and salvages the damaged ones (rules above). Returns null when all were sound.
+ * Checks every table file of the store in `dir` not verified before (`recheckAll`: every one), before LevelDB
+ * opens it (or repairs it), and salvages the damaged ones (rules above). Returns null when all were sound.
  */
-export async function salvageTables(dir: string): Promise<StoreSalvage | null> {
-  const verified = loadVerified(dir);
+export async function salvageTables(dir: string, recheckAll = false): Promise<StoreSalvage | null> {
+  const verified = recheckAll ? {} : loadVerified(dir);
   const next: Verified = {};
   const damaged: TableCheck[] = [];
   const notes: string[] = [];
@@ -350,4 +351,9 @@ export async function salvageTables(dir: string): Promise<StoreSalvage | null> {
   }
   if (damaged.length === 0) return null;
   return { reason: `Corruption found by the table check: ${notes.join('; ')}`, needsRepair, checks: damaged };
+}
+
+/** Forgets which tables were verified: the next check reads every table file again. */
+export async function forgetVerifiedTables(dir: string): Promise<void> {
+  await rm(join(dir, TABLE_CHECKS_FILE), { force: true });
 }

@@ -6,10 +6,20 @@
  * each in its own child process.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BrokerStore, STORE_OPTIONS } from '../../../core/storage/broker-store';
 import { checkTable, salvageTables, TABLE_CHECKS_FILE } from '../../../core/storage/table-check';
 import { tempDir } from '../../helpers/temp-cluster';
@@ -165,6 +175,52 @@ describe('the table check', () => {
       flipByte(file, Math.floor(statSync(file).size / 3));
       expect((await salvageTables(dir.path))?.checks).toHaveLength(1);
       expect(await salvageTables(dir.path)).toBeNull();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('checks every table before a repair, also one damaged after it was verified', async () => {
+    const dir = tempDir();
+    try {
+      await writeStore(dir.path);
+      const file = tableOf(dir.path);
+      const name = file.split('/').pop()!;
+      flipByte(file, Math.floor(statSync(file).size / 2));
+      // A disk that flips bits under an unchanged file: the verification record still matches it.
+      const s = statSync(file);
+      const record = { v: 1, tables: { [name]: `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}` } };
+      writeFileSync(join(dir.path, TABLE_CHECKS_FILE), JSON.stringify(record));
+      expect(await salvageTables(dir.path)).toBeNull();
+      // LevelDB reported corruption at run time, so the store is repaired: the table check runs on every table.
+      await BrokerStore.repair(dir.path, 'Corruption: bad entry in block');
+      const store = await BrokerStore.open(dir.path);
+      try {
+        expect(store.lostData).toMatch(/bad entry in block; Corruption found by the table check: table file/);
+      } finally {
+        await store.close();
+      }
+      expect(await checkTable(file)).toMatchObject({ structural: null, badBlocks: [] });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('forgets every verification once a read finds a damaged batch', async () => {
+    const dir = tempDir();
+    try {
+      await writeStore(dir.path);
+      const store = await BrokerStore.open(dir.path);
+      try {
+        expect(existsSync(join(dir.path, TABLE_CHECKS_FILE))).toBe(true);
+        const told: string[] = [];
+        store.onReplicaDamaged = (log, reason) => told.push(`${log.key}: ${reason}`);
+        store.replicaDamaged({ key: 'topic:0', markUnclean: () => undefined }, 'a batch failed its CRC-32C');
+        expect(told).toEqual(['topic:0: a batch failed its CRC-32C']);
+        await vi.waitFor(() => expect(existsSync(join(dir.path, TABLE_CHECKS_FILE))).toBe(false), 10_000);
+      } finally {
+        await store.close();
+      }
     } finally {
       dir.remove();
     }
