@@ -165,9 +165,12 @@ export class Broker implements MetadataReplica {
         await rm.removeTopic(record.topicId);
         break;
       case 'BrokerConfig':
-        // log.segment.bytes / log.roll.ms may have changed what topics inherit.
-        for (const p of rm.partitions.values())
+        // log.segment.bytes / log.roll.ms may have changed what topics inherit; so may retention, which the
+        // cleaner then has to look at on every replica.
+        for (const p of rm.partitions.values()) {
           p.log.settings = { segmentBytes: p.topic.config.segmentBytes, segmentMs: p.topic.config.segmentMs };
+          rm.cleanerQueue.mark(p);
+        }
         break;
       default:
         break;

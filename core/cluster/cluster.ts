@@ -37,6 +37,7 @@ import { RecordReader } from './record-reader';
 import type { ReadableReplicas, RunningReplicas } from './replica-access';
 import { clusterScanSource, scanClusterRecords, type RecordScanOptions, type ScanOutcome } from './record-search';
 import { scanFiltered } from './filter-scan';
+import type { CleanerQueue } from './cleaner-queue';
 import { LogCleaner } from './log-cleaner';
 import { ReplicationScheduler } from './replication-scheduler';
 import { ThroughputMeter, type ThroughputRates } from './throughput';
@@ -81,6 +82,8 @@ export interface ClusterOptions {
   logFile?: string | null;
   /** Fewest metadata records between two metadata snapshots (default 1,000; see metadata-log.ts). */
   metadataSnapshotIntervalRecords?: number;
+  /** The time the ISR check measures replica.lag.time.max.ms against (default Date.now; tests inject one). */
+  clock?: () => number;
 }
 
 const MAX_BROKERS = 9;
@@ -150,6 +153,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       defaultReplicationFactor: opts.defaultReplicationFactor ?? Math.min(3, count),
       logFile: opts.logFile === undefined ? join(opts.dataDir, 'logs', 'noticeboard.log') : opts.logFile,
       metadataSnapshotIntervalRecords: opts.metadataSnapshotIntervalRecords ?? DEFAULT_SNAPSHOT_INTERVAL_RECORDS,
+      clock: opts.clock ?? Date.now,
     });
     await cluster.boot();
     return cluster;
@@ -172,6 +176,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       onReplicaDamaged: (b, log, reason) => this.onReplicaDamaged(b, log, reason),
       onStoreFailure: (b, reason) => this.onStoreFailure(b, reason),
       replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
+      clock: this.options.clock,
       meter: this.meter,
       logger: this.logger,
       scheduler: this.replication,
@@ -1033,10 +1038,19 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return this.requireController().balanceLeaders();
   }
 
-  /** Runs retention and compaction on every running broker now (also runs on a timer). */
-  runLogCleaner(): Promise<void> {
+  /** Runs retention and compaction on every running broker now (also runs on a timer); returns the replicas due. */
+  runLogCleaner(): Promise<number> {
     this.assertOpen();
     return this.cleaner.runOnce();
+  }
+
+  /**
+   * Runs the ISR check and the high watermark checkpoint now, as their timers do; returns how many replicas each
+   * looked at (both 0 on an idle cluster).
+   */
+  async runReplicationChecks(): Promise<{ isrChecked: number; checkpointed: number }> {
+    this.assertOpen();
+    return { isrChecked: this.replication.checkIsrNow(), checkpointed: await this.replication.checkpointNow() };
   }
 
   async close(): Promise<void> {
@@ -1066,7 +1080,15 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return this.closed;
   }
 
-  /** Every running broker's replica of every partition (for the cleaner and consistency checks). */
+  /** Each running broker's queue of replicas for the log cleaner. */
+  *cleanerQueues(): Iterable<CleanerQueue> {
+    for (const b of this.brokersList) {
+      if (b.status !== 'running' && b.status !== 'stopping') continue;
+      yield b.replicas.cleanerQueue;
+    }
+  }
+
+  /** Every running broker's replica of every partition (for consistency checks). */
   *runningReplicas(): Iterable<{ broker: Broker; partition: Partition }> {
     for (const b of this.brokersList) {
       if (b.status !== 'running' && b.status !== 'stopping') continue;

@@ -1,6 +1,9 @@
 /**
- * LogCleaner: retention and compaction, run on a timer over every replica of
- * every running broker (each broker cleans its own replicas, as in Kafka).
+ * LogCleaner: retention and compaction, run on a timer over the replicas of
+ * every running broker (each broker cleans its own replicas, as in Kafka)
+ * that are due: changed since their last cleaning, or at a time their last
+ * cleaning set (cleaner-queue.ts). A replica that did not change costs a run
+ * nothing, so an idle cluster of any size is cleaned for free.
  *
  * Retention (cleanup.policy contains delete) drops whole segments: those whose
  * newest record is older than retention.ms, then the oldest while the
@@ -23,7 +26,7 @@ import type { Partition } from './partition';
 
 export class LogCleaner {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private running: Promise<number> | null = null;
 
   constructor(
     private readonly cluster: RunningReplicas,
@@ -43,25 +46,65 @@ export class LogCleaner {
     if (this.running) await this.running.catch(() => undefined);
   }
 
-  runOnce(): Promise<void> {
+  /** One run over the replicas due; resolves to how many there were. */
+  runOnce(): Promise<number> {
     if (!this.running) {
       this.running = (async () => {
-        for (const { partition } of [...this.cluster.runningReplicas()]) {
-          if (partition.log.isClosed) continue;
-          try {
-            await this.clean(partition);
-          } catch (e) {
-            // A replica closed under the cleaner (broker stopped, topic deleted) is expected: try next time.
-            if (!partition.log.isClosed) {
-              this.cluster.logger.warn('log-cleaner', `Cleaning ${partition.topic.name}-${partition.index} failed`, e);
+        let touched = 0;
+        for (const queue of [...this.cluster.cleanerQueues()]) {
+          for (const partition of queue.take(Date.now())) {
+            touched++;
+            if (partition.log.isClosed) {
+              queue.forget(partition);
+              continue;
+            }
+            try {
+              await this.clean(partition);
+              queue.schedule(partition, this.nextDue(partition, Date.now()));
+            } catch (e) {
+              // A replica closed under the cleaner (broker stopped, topic deleted) is expected; else try next run.
+              if (partition.log.isClosed) {
+                queue.forget(partition);
+              } else {
+                queue.mark(partition);
+                this.cluster.logger.warn(
+                  'log-cleaner',
+                  `Cleaning ${partition.topic.name}-${partition.index} failed`,
+                  e,
+                );
+              }
             }
           }
         }
+        return touched;
       })().finally(() => {
         this.running = null;
       });
     }
     return this.running;
+  }
+
+  /**
+   * When cleaning `p` could do something without its data changing (null: never): its oldest segment expiring
+   * under retention.ms, or its youngest segment under min.compaction.lag.ms coming of age.
+   */
+  nextDue(p: Partition, now: number): number | null {
+    const cfg = p.topic.config;
+    const log = p.log;
+    let due: number | null = null;
+    const live = log.segments.filter((s) => !s.isEmpty && s.lastOffset >= log.logStartOffset);
+    const oldest = live[0];
+    // A segment not wholly below the HW waits for the HW, whose moves queue the replica anyway.
+    if (cfg.cleanupDelete && cfg.retentionMs >= 0 && oldest && oldest.lastOffset < log.highWatermark)
+      due = Math.max(now, oldest.maxTimestamp + cfg.retentionMs + 1);
+    if (cfg.cleanupCompact && cfg.minCompactionLagMs > 0) {
+      const young = live.find((s) => s.maxTimestamp > now - cfg.minCompactionLagMs);
+      if (young) {
+        const at = young.maxTimestamp + cfg.minCompactionLagMs + 1;
+        if (due === null || at < due) due = at;
+      }
+    }
+    return due;
   }
 
   async clean(p: Partition): Promise<void> {

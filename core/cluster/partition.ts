@@ -18,6 +18,14 @@
  *   moves or the role changes; they fetch then and otherwise not at all. A
  *   linked follower whose last fetch reached the log end is caught up now,
  *   so an idle partition keeps its ISR without any fetch (replica-fetcher.ts).
+ * - The ISR check (replica.lag.time.max.ms) looks only at leaders that may
+ *   have a follower to drop or add: one gets watched (onIsrCheckNeeded) when
+ *   its log end moves, its image or links change, or a follower fetches short
+ *   of the end, and is let go (isrSettled) once every in-sync follower is
+ *   linked and at the log end with no expansion due. While let go its
+ *   followers count as caught up, so when it is watched again they are caught
+ *   up as of that moment: an idle partition costs nothing, and a follower that
+ *   stops fetching while data arrives still leaves the ISR after the lag time.
  * - Waiters (acks=all producers, consumer long polls) are removed when they
  *   complete, time out or give up: none outlives its request.
  * - acks=all completes when the HW passes the batch; the ISR size is checked
@@ -66,7 +74,11 @@ export class Partition {
   private readonly followerLinks = new Map<number, () => void>();
   private followersKickQueued = false;
   private pendingIsr: string | null = null;
+  /** Set while the ISR check watches this replica (see isrSettled). */
+  private isrWatched = false;
   onHighWatermark: ((p: Partition) => void) | null = null;
+  /** Asks the ISR check to look at this leader on its next ticks, until isrSettled() says it may stop. */
+  onIsrCheckNeeded: ((p: Partition) => void) | null = null;
 
   constructor(
     readonly brokerId: number,
@@ -124,6 +136,7 @@ export class Partition {
       this.maybeAdvanceHighWatermark();
       this.checkAckWaiters();
       this.kickFollowers();
+      this.watchIsr();
       return { becameLeader: !wasLeader || epochChanged, becameFollower: false, leaderChanged };
     }
     this.role = 'follower';
@@ -234,6 +247,7 @@ export class Partition {
 
   private onLocalAppend(): void {
     if (this.role === 'leader') {
+      this.watchIsr();
       this.maybeAdvanceHighWatermark();
       this.kickFollowers();
     }
@@ -266,11 +280,49 @@ export class Partition {
   }
 
   linkFollower(brokerId: number, kick: () => void): void {
+    this.watchIsr();
     this.followerLinks.set(brokerId, kick);
   }
 
   unlinkFollower(brokerId: number, kick: () => void): void {
-    if (this.followerLinks.get(brokerId) === kick) this.followerLinks.delete(brokerId);
+    if (this.followerLinks.get(brokerId) !== kick) return;
+    // Watched first, while still linked: caught up until this moment, lagging from now on.
+    this.watchIsr();
+    this.followerLinks.delete(brokerId);
+  }
+
+  /**
+   * Has the ISR check watch this leader. While it was not watched (settled), every in-sync follower was linked and
+   * at the log end, that is caught up: as of now, since nothing has told otherwise until this call.
+   */
+  private watchIsr(): void {
+    if (this.isrWatched || this.role !== 'leader' || this.followers.size === 0 || !this.onIsrCheckNeeded) return;
+    const now = this.now();
+    for (const [id, f] of this.followers) {
+      if (this.isr.includes(id) && this.followerLinks.has(id) && f.logEndOffset >= 0) f.lastCaughtUpTime = now;
+    }
+    this.isrWatched = true;
+    this.onIsrCheckNeeded(this);
+  }
+
+  /**
+   * After an ISR check: whether it may stop watching this replica (not a leader, or every in-sync follower linked
+   * and at the log end, no follower due to join and no ISR change in flight). Until something calls watchIsr again,
+   * the check has nothing to do here.
+   */
+  isrSettled(): boolean {
+    if (this.role === 'leader' && !this.log.isClosed) {
+      if (this.pendingIsr !== null) return false;
+      const end = this.log.logEndOffset;
+      for (const [id, f] of this.followers) {
+        const linked = this.followerLinks.has(id);
+        if (this.isr.includes(id)) {
+          if (!linked || f.logEndOffset < end) return false;
+        } else if (linked && f.logEndOffset >= 0 && f.logEndOffset >= this.log.highWatermark) return false;
+      }
+    }
+    this.isrWatched = false;
+    return true;
   }
 
   /** Tells linked followers something changed (log end, HW, log start, role); once per microtask. */
@@ -342,6 +394,7 @@ export class Partition {
     f.lastFetchLeaderEnd = leaderEnd;
     f.lastFetchTime = now;
     f.logEndOffset = fetchOffset;
+    if (fetchOffset < leaderEnd || !this.isr.includes(id)) this.watchIsr();
     this.maybeExpandIsr(id, fetchOffset);
     this.maybeAdvanceHighWatermark();
   }

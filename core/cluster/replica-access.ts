@@ -5,6 +5,7 @@
  */
 import type { EngineLogger } from '../logger';
 import type { TopicImage } from './metadata-image';
+import type { CleanerQueue } from './cleaner-queue';
 import type { Partition } from './partition';
 
 /** What people's reads need: a topic's image and the replica to read each partition from. */
@@ -15,8 +16,8 @@ export interface ReadableReplicas {
   readableReplica(topic: string | TopicImage, partition: number): Partition | null;
 }
 
-/** What the log cleaner needs: every replica of every running broker, and where failures go. */
+/** What the log cleaner needs: each running broker's queue of replicas to look at, and where failures go. */
 export interface RunningReplicas {
   readonly logger: EngineLogger;
-  runningReplicas(): Iterable<{ partition: Partition }>;
+  cleanerQueues(): Iterable<CleanerQueue>;
 }

@@ -15,6 +15,7 @@ import type { BatchOp, BrokerStore } from '../storage/broker-store';
 import { partitionKey, topicRanges } from '../storage/keys';
 import { PartitionLog } from '../storage/partition-log';
 import type { MetadataImage, PartitionImage, TopicImage } from './metadata-image';
+import { CleanerQueue } from './cleaner-queue';
 import { Partition, type IsrChangeRequester } from './partition';
 import { ReplicaFetcher, type LeaderLookup } from './replica-fetcher';
 import type { ReplicationScheduler, ScheduledReplicas } from './replication-scheduler';
@@ -27,6 +28,8 @@ export interface ReplicaManagerDeps {
   isr: IsrChangeRequester;
   onHighWatermark: (p: Partition) => void;
   replicaLagTimeMaxMs: number;
+  /** What the ISR check measures replica.lag.time.max.ms against (default Date.now). */
+  clock?: () => number;
   meter: ThroughputMeter;
   logger: EngineLogger;
   /** The cluster-wide ISR check, HW checkpoint and fetch retry timers. */
@@ -64,6 +67,13 @@ const CHECKPOINTS_PER_WRITE = 1000;
 
 export class ReplicaManager implements ScheduledReplicas {
   readonly partitions = new Map<string, Partition>();
+  /** Leaders the ISR check looks at: those that asked (Partition.onIsrCheckNeeded) and have not settled yet. */
+  private readonly isrWatch = new Set<Partition>();
+  /** Replicas whose high watermark moved since the last checkpoint (PartitionLog.onHighWatermarkChange). */
+  private readonly hwMoved = new Set<Partition>();
+  /** Replicas the log cleaner is to look at (see cleaner-queue.ts). */
+  readonly cleanerQueue = new CleanerQueue();
+  private readonly watchIsr = (p: Partition): void => void this.isrWatch.add(p);
   private readonly fetchers = new Map<string, ReplicaFetcher>();
   /** Per partition, the turn of the latest produce call still waiting to append (see appendInCallOrder). */
   private readonly appendTurns = new Map<Partition, Promise<void>>();
@@ -93,9 +103,15 @@ export class ReplicaManager implements ScheduledReplicas {
     }
   }
 
-  /** Called by the scheduler's ISR check. */
-  checkLaggingFollowers(maxLagMs: number): void {
-    for (const p of this.partitions.values()) p.checkLaggingFollowers(maxLagMs);
+  /** Called by the scheduler's ISR check: only leaders that may have a follower to drop or add are looked at. */
+  checkLaggingFollowers(maxLagMs: number): number {
+    let n = 0;
+    for (const p of this.isrWatch) {
+      n++;
+      if (this.partitions.get(p.key) === p) p.checkLaggingFollowers(maxLagMs);
+      if (this.partitions.get(p.key) !== p || p.isrSettled()) this.isrWatch.delete(p);
+    }
+    return n;
   }
 
   /** Acks=all producers and long-polling consumer fetches waiting on this broker's replicas. */
@@ -139,6 +155,8 @@ export class ReplicaManager implements ScheduledReplicas {
       if (p.topic.topicId === topic.topicId) {
         p.topic = topic;
         p.log.settings = { segmentBytes: topic.config.segmentBytes, segmentMs: topic.config.segmentMs };
+        // Its configs may have changed (retention, cleanup.policy): the cleaner looks again.
+        this.cleanerQueue.mark(p);
       }
     }
   }
@@ -169,8 +187,15 @@ export class ReplicaManager implements ScheduledReplicas {
         (created
           ? PartitionLog.createEmpty(this.store, topic.idBytes, image.partition, settings)
           : await PartitionLog.load(this.store, topic.idBytes, image.partition, settings));
-      p = new Partition(this.brokerId, topic, image.partition, log, this.deps.isr);
-      p.onHighWatermark = this.deps.onHighWatermark;
+      const replica = new Partition(this.brokerId, topic, image.partition, log, this.deps.isr, this.deps.clock);
+      replica.onHighWatermark = this.deps.onHighWatermark;
+      replica.onIsrCheckNeeded = this.watchIsr;
+      log.onHighWatermarkChange = () => {
+        this.hwMoved.add(replica);
+        this.cleanerQueue.mark(replica);
+      };
+      this.cleanerQueue.mark(replica);
+      p = replica;
       this.partitions.set(key, p);
     }
     p.topic = topic;
@@ -208,6 +233,13 @@ export class ReplicaManager implements ScheduledReplicas {
     );
     await p.log.close(false);
     this.partitions.delete(key);
+    this.forget(p);
+  }
+
+  private forget(p: Partition): void {
+    this.isrWatch.delete(p);
+    this.hwMoved.delete(p);
+    this.cleanerQueue.forget(p);
   }
 
   /** Deletes every replica and every stored byte of a removed topic. */
@@ -218,6 +250,7 @@ export class ReplicaManager implements ScheduledReplicas {
       p.failWaiters(new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${p.topic.name} was deleted`));
       await p.log.close(true);
       this.partitions.delete(key);
+      this.forget(p);
     }
     const idBytes = Buffer.from(topicId, 'base64url');
     for (const range of topicRanges(idBytes)) await this.store.db.clear(range);
@@ -228,19 +261,17 @@ export class ReplicaManager implements ScheduledReplicas {
       );
   }
 
-  private readonly checkpointedHw = new Map<string, number>();
-
   /**
-   * Writes down high watermarks that moved since the last checkpoint (called by the scheduler), many per store write.
+   * Writes down high watermarks that moved since the last checkpoint (called by the scheduler), many per store write;
+   * replicas whose HW did not move are not looked at.
    */
-  async checkpointHighWatermarks(): Promise<void> {
+  async checkpointHighWatermarks(): Promise<number> {
     const ops: Array<BatchOp | null> = [];
-    for (const [key, p] of this.partitions) {
-      if (this.checkpointedHw.get(key) === p.log.highWatermark) continue;
-      this.checkpointedHw.set(key, p.log.highWatermark);
-      ops.push(p.log.checkpointOp());
-    }
+    for (const p of this.hwMoved) ops.push(p.log.checkpointOp());
+    const n = this.hwMoved.size;
+    this.hwMoved.clear();
     if (!this.stopped) await this.writeCheckpoints(ops);
+    return n;
   }
 
   /** The local replica; throws the error a client would get from this broker. */

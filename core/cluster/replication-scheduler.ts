@@ -18,8 +18,10 @@ import type { EngineLogger } from '../logger';
 /** What the scheduler drives on each broker (a ReplicaManager). */
 export interface ScheduledReplicas {
   readonly brokerId: number;
-  checkLaggingFollowers(maxLagMs: number): void;
-  checkpointHighWatermarks(): Promise<void>;
+  /** Returns the replicas it looked at (only leaders that may have a follower to drop or add). */
+  checkLaggingFollowers(maxLagMs: number): number;
+  /** Returns the replicas it wrote (only those whose HW moved). */
+  checkpointHighWatermarks(): Promise<number>;
 }
 
 /** A fetcher waiting to try again. */
@@ -92,22 +94,36 @@ export class ReplicationScheduler {
   }
 
   private lagTick(): void {
+    this.checkIsrNow();
+    if (Date.now() - this.lastCheckpoint < HW_CHECKPOINT_INTERVAL_MS) return;
+    void this.checkpointNow();
+  }
+
+  /** The ISR check of every broker; returns the replicas looked at. */
+  checkIsrNow(): number {
+    let n = 0;
     for (const rm of this.managers) {
       try {
-        rm.checkLaggingFollowers(this.replicaLagTimeMaxMs);
+        n += rm.checkLaggingFollowers(this.replicaLagTimeMaxMs);
       } catch (e) {
         this.logger.warn('replication', `ISR check on broker ${rm.brokerId} failed`, e);
       }
     }
-    if (Date.now() - this.lastCheckpoint < HW_CHECKPOINT_INTERVAL_MS) return;
+    return n;
+  }
+
+  /** The HW checkpoint of every broker; resolves to the replicas written. Never rejects. */
+  async checkpointNow(): Promise<number> {
     this.lastCheckpoint = Date.now();
-    for (const rm of this.managers) {
-      void rm
-        .checkpointHighWatermarks()
-        .catch((e: unknown) =>
-          this.logger.warn('replication', `High watermark checkpoint on broker ${rm.brokerId} failed`, e),
-        );
-    }
+    const written = await Promise.all(
+      [...this.managers].map((rm) =>
+        rm.checkpointHighWatermarks().catch((e: unknown) => {
+          this.logger.warn('replication', `High watermark checkpoint on broker ${rm.brokerId} failed`, e);
+          return 0;
+        }),
+      ),
+    );
+    return written.reduce((a, b) => a + b, 0);
   }
 
   private retryTick(): void {

@@ -98,13 +98,28 @@ export class PartitionLog {
   logEndOffset = 0;
   /** Next offset to assign: includes writes still in flight. */
   nextOffset = 0;
-  highWatermark = 0;
+  private hw = 0;
   cleanedTo = 0;
   segments: LogSegment[] = [];
   epochs: EpochEntry[] = [];
   readonly producers = new ProducerStateTable();
   /** Called after each durable append; the replica layer wakes waiters from here. */
   onAppend: (() => void) | null = null;
+  /**
+   * Called when the high watermark takes a new value: the replica layer checkpoints only the logs whose HW moved
+   * since its last checkpoint, instead of looking at every log on every tick.
+   */
+  onHighWatermarkChange: (() => void) | null = null;
+
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  set highWatermark(offset: number) {
+    if (offset === this.hw) return;
+    this.hw = offset;
+    this.onHighWatermarkChange?.();
+  }
   /** Why this replica cannot be trusted (lost or corrupt data); null when clean. */
   unclean: string | null = null;
   /** Set with `unclean`: the log must be emptied (`resetTo`) before it follows a leader. */
