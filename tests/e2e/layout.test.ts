@@ -33,6 +33,8 @@ const PAGES = [
   { name: 'topics', path: '#/topics', ready: null },
   { name: 'topic', path: '#/topics/customer-orders.eu-west.v2', ready: 'Partitions' },
   { name: 'group', path: `#/groups/${GROUP}`, ready: 'Assignor' },
+  // The message browser with a message open: its JSON value in the detail panel.
+  { name: 'messages', path: '#/topics/payments/messages', ready: null, detail: true },
   { name: 'workload', path: '#/workload', ready: null },
 ] as const;
 
@@ -90,6 +92,22 @@ beforeAll(async () => {
     replicationFactor: 1,
   });
   await script.api.produce({
+    topic: 'payments',
+    records: Array.from({ length: 40 }, (_, i) => ({
+      key: `payment-${i}`,
+      value: JSON.stringify({
+        id: `pay-${i}`,
+        amount: { value: 1250 + i, currency: 'EUR' },
+        customer: { id: `c-${i % 7}`, name: 'Grace Hopper', address: { city: 'Arlington', country: 'US' } },
+        lines: [
+          { sku: 'A-1', qty: 2 },
+          { sku: 'B-7', qty: 1 },
+        ],
+        captured: i % 2 === 0,
+      }),
+    })),
+  });
+  await script.api.produce({
     topic: 'customer-orders.eu-west.v2',
     records: Array.from({ length: 5000 }, (_, i) => ({ key: `order-${i}`, value: JSON.stringify({ i }) })),
   });
@@ -124,6 +142,10 @@ describe('layout from 1024x768 to 2560x1440', () => {
         await page.goto(`${base}${p.path}`);
         if (p.ready) await page.getByRole('group', { name: p.ready, exact: true }).first().waitFor();
         else await page.locator('.n-data-table, .n-card').first().waitFor();
+        if ('detail' in p) {
+          await page.locator('.message-table tbody tr[data-row-key]').first().click();
+          await page.getByTestId('json-view').waitFor();
+        }
         // Numbers arrive with the first events; let them settle before measuring.
         await page.waitForTimeout(500);
         await screenshot(page, `layout-${p.name}-${size.width}x${size.height}`);
