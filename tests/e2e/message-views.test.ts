@@ -245,7 +245,11 @@ describe('JSON values in the detail panel', () => {
         '}',
       ].join('\n'),
     );
-    const colour = (l: Locator) => l.evaluate((e) => getComputedStyle(e as never).color);
+    const colour = (l: Locator) =>
+      l.evaluate(
+        (e) =>
+          (globalThis as unknown as { getComputedStyle(el: unknown): { color: string } }).getComputedStyle(e).color,
+      );
     const keyColour = await colour(line('$.big').locator('.j-key'));
     const numberColour = await colour(line('$.big').locator('.j-number'));
     const stringColour = await colour(line('$.order.id').locator('.j-string'));
@@ -265,7 +269,13 @@ describe('JSON values in the detail panel', () => {
   });
 
   it('copies a subtree and the whole value as pretty JSON, scalars as written', async () => {
-    const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    // Runs in the page; typed loosely because the tests compile without the DOM library.
+    const clipboard = () =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+        ).navigator.clipboard.readText(),
+      );
     await line('$.order.customer').hover();
     await drawer().getByRole('button', { name: 'Copy $.order.customer', exact: true }).click();
     await page.getByText('Value at $.order.customer copied').waitFor();
