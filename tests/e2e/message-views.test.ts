@@ -205,8 +205,8 @@ describe('start at a timestamp', () => {
   it('picks a day and time from a calendar, in the local zone, and jumps there', async () => {
     const time = page.getByLabel('Start time', { exact: true });
     await time.fill('2025-03-10 10:30');
-    await page.getByRole('button', { name: 'Pick the start time from a calendar' }).click();
-    const picker = page.getByRole('dialog', { name: 'Pick the start time' });
+    await page.getByRole('button', { name: 'Pick a date and time from a calendar' }).click();
+    const picker = page.getByRole('dialog', { name: 'Calendar: pick where to start' });
     await picker.waitFor();
     expect(await picker.innerText()).toMatch(/Times in \S+/);
     await picker.locator('.n-date-panel-date:not(.n-date-panel-date--excluded)', { hasText: /^9$/ }).click();
