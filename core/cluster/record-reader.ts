@@ -82,7 +82,7 @@ export class RecordReader {
       const batches = await log.read(Math.max(offset, log.logStartOffset), READ_CHUNK_BYTES, log.highWatermark);
       if (batches.length === 0) break;
       for (const batch of batches) {
-        await this.decodeInto(p, batch, out, (o) => o >= from && o >= log.logStartOffset, limit);
+        await decodeBatchInto(p.topic.name, p.index, batch, out, (o) => o >= from && o >= log.logStartOffset, limit);
         if (out.length >= limit) break;
       }
       offset = batchLastOffset(batches[batches.length - 1]!) + 1;
@@ -103,63 +103,77 @@ export class RecordReader {
     }
     for await (const batch of log.batchesBetween(log.logStartOffset, upper, true)) {
       const recs: DecodedRecord[] = [];
-      await this.decodeInto(p, batch, recs, (o) => o <= end && o >= log.logStartOffset, Number.MAX_SAFE_INTEGER);
+      await decodeBatchInto(
+        p.topic.name,
+        p.index,
+        batch,
+        recs,
+        (o) => o <= end && o >= log.logStartOffset,
+        Number.MAX_SAFE_INTEGER,
+      );
       for (let i = recs.length - 1; i >= 0 && out.length < limit; i--) out.push(recs[i]!);
       if (out.length >= limit) break;
     }
     return out;
   }
+}
 
-  private async decodeInto(
-    p: Partition,
-    batch: Buffer,
-    out: DecodedRecord[],
-    keep: (offset: number) => boolean,
-    limit: number,
-  ): Promise<void> {
-    const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
-    let records;
-    try {
-      records = await decodeRecords(batch);
-    } catch (err) {
-      // A batch that does not decode (written before the LogValidator existed, or damaged on disk) is
-      // reported as one entry at its base offset and skipped, so the rest of the partition stays readable.
-      const base = batchBaseOffset(batch);
-      if (keep(base)) {
-        out.push({
-          topic: p.topic.name,
-          partition: p.index,
-          offset: base,
-          timestamp: batchMaxTimestamp(batch),
-          timestampType,
-          key: null,
-          value: null,
-          headers: [],
-          sizeInBytes: batch.length,
-          corrupt: `Offsets ${base}-${batchLastOffset(batch)} are unreadable: ${asKafkaError(err).message}`,
-        });
-      }
-      return;
-    }
-    for (const r of records) {
-      if (!keep(r.offset)) continue;
+/**
+ * Decodes one stored batch into `out`: the records whose offsets `keep` takes,
+ * until `out` holds `limit`. A batch that does not decode (written before the
+ * LogValidator existed, or damaged) becomes one entry at its base offset with
+ * `corrupt` set, so the rest of the partition stays readable. The remote
+ * cluster's reads (core/remote/records.ts) decode with it too.
+ */
+export async function decodeBatchInto(
+  topic: string,
+  partition: number,
+  batch: Buffer,
+  out: DecodedRecord[],
+  keep: (offset: number) => boolean,
+  limit: number,
+): Promise<void> {
+  const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
+  let records;
+  try {
+    records = await decodeRecords(batch);
+  } catch (err) {
+    const base = batchBaseOffset(batch);
+    if (keep(base)) {
       out.push({
-        topic: p.topic.name,
-        partition: p.index,
-        offset: r.offset,
-        timestamp: r.timestamp,
+        topic,
+        partition,
+        offset: base,
+        timestamp: batchMaxTimestamp(batch),
         timestampType,
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        sizeInBytes: r.sizeInBytes,
+        key: null,
+        value: null,
+        headers: [],
+        sizeInBytes: batch.length,
+        corrupt: `Offsets ${base}-${batchLastOffset(batch)} are unreadable: ${asKafkaError(err).message}`,
       });
-      if (out.length >= limit) return;
     }
+    return;
+  }
+  for (const r of records) {
+    if (!keep(r.offset)) continue;
+    out.push({
+      topic,
+      partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      timestampType,
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      sizeInBytes: r.sizeInBytes,
+    });
+    if (out.length >= limit) return;
   }
 }
 
-function validateStart(start: ReadStart): void {
+/** Checks a read's start position: INVALID_REQUEST, OFFSET_OUT_OF_RANGE or INVALID_TIMESTAMP says what is wrong. */
+export function validateStart(start: ReadStart): void {
   if (!start || typeof start !== 'object')
     throw new KafkaError('INVALID_REQUEST', 'start must be {type: earliest|latest|offset|timestamp}');
   switch (start.type) {

@@ -20,21 +20,13 @@
  *   never after a timeout; acks=0 is sent as acks=1, since Kafka does not
  *   answer acks=0 and the port returns offsets.
  */
-import { KafkaError, asKafkaError } from '../errors';
+import { KafkaError } from '../errors';
 import type { TopicImage } from '../cluster/metadata-image';
 import { Partitioner } from '../cluster/partitioner';
+import { decodeBatchInto, validateStart } from '../cluster/record-reader';
 import type { ScanPartition, ScanSource } from '../cluster/record-search';
 import type { Acks, DecodedRecord, ProduceRecord, ReadRecordsOptions, ReadStart } from '../cluster/types';
-import {
-  batchBaseOffset,
-  batchLastOffset,
-  batchMaxTimestamp,
-  batchTimestampType,
-  buildBatch,
-  decodeRecords,
-  isControlBatch,
-  splitBatches,
-} from '../record';
+import { batchBaseOffset, batchLastOffset, buildBatch, isControlBatch, splitBatches } from '../record';
 import { API_KEYS } from '../protocol/index';
 import { check, isWriteRetriable, type KafkaClient } from './client';
 import { listOffsets, topicOf, type CachedTopic, type Snapshot } from './metadata-cache';
@@ -135,42 +127,6 @@ export async function fetchBatches(
   );
 }
 
-async function decodeInto(
-  topic: string,
-  partition: number,
-  batch: Buffer,
-  out: DecodedRecord[],
-  keep: (offset: number) => boolean,
-  limit: number,
-): Promise<void> {
-  const timestampType = batchTimestampType(batch) === 1 ? 'LogAppendTime' : 'CreateTime';
-  let records;
-  try {
-    records = await decodeRecords(batch);
-  } catch (err) {
-    const base = batchBaseOffset(batch);
-    if (keep(base))
-      out.push({
-        topic,
-        partition,
-        offset: base,
-        timestamp: batchMaxTimestamp(batch),
-        timestampType,
-        key: null,
-        value: null,
-        headers: [],
-        sizeInBytes: batch.length,
-        corrupt: `Offsets ${base}-${batchLastOffset(batch)} are unreadable: ${asKafkaError(err).message}`,
-      });
-    return;
-  }
-  for (const r of records) {
-    if (!keep(r.offset)) continue;
-    out.push({ topic, partition, timestampType, ...r });
-    if (out.length >= limit) return;
-  }
-}
-
 /** Records in [from, to), oldest first, at most `limit`. */
 async function readRange(
   ctx: RecordsContext,
@@ -187,7 +143,7 @@ async function readRange(
     const end = Math.min(to, f.highWatermark);
     for (const b of f.batches) {
       if (batchBaseOffset(b) >= end) break;
-      await decodeInto(topic, partition, b, out, (o) => o >= from && o < end, limit);
+      await decodeBatchInto(topic, partition, b, out, (o) => o >= from && o < end, limit);
       if (out.length >= limit) break;
     }
     if (f.next <= offset || f.next >= end) break;
@@ -236,15 +192,7 @@ function validate(opts: ReadRecordsOptions): void {
     throw new KafkaError('INVALID_REQUEST', 'readRecords needs {topic, start, limit}');
   if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > MAX_LIMIT)
     throw new KafkaError('INVALID_REQUEST', `limit must be an integer from 1 to ${MAX_LIMIT}; got ${opts.limit}`);
-  const s = opts.start;
-  if (!s || typeof s !== 'object')
-    throw new KafkaError('INVALID_REQUEST', 'start must be {type: earliest|latest|offset|timestamp}');
-  if (s.type === 'offset' && (!Number.isInteger(s.offset) || s.offset < 0))
-    throw new KafkaError('OFFSET_OUT_OF_RANGE', `Start offset must be a non-negative integer; got ${s.offset}`);
-  if (s.type === 'timestamp' && !Number.isFinite(s.timestamp))
-    throw new KafkaError('INVALID_TIMESTAMP', `Start timestamp must be a number of milliseconds; got ${s.timestamp}`);
-  if (!['earliest', 'latest', 'offset', 'timestamp'].includes(s.type))
-    throw new KafkaError('INVALID_REQUEST', `Unknown start type ${(s as { type: unknown }).type}`);
+  validateStart(opts.start);
   const d = opts.direction ?? 'forward';
   if (d !== 'forward' && d !== 'backward')
     throw new KafkaError('INVALID_REQUEST', `direction must be 'forward' or 'backward'; got ${String(d)}`);
