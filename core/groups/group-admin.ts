@@ -42,6 +42,42 @@ export interface MemberDescription {
   subscription: string[];
 }
 
+/**
+ * A member as described to people: a consumer group's member has its
+ * subscription and assignment decoded from the consumer protocol's bytes;
+ * bytes that are not that protocol's (or another protocol type) leave them
+ * empty. The remote cluster's groups (core/remote/remote-groups.ts) use it too.
+ */
+export function describeMember(
+  m: Pick<MemberDescription, 'memberId' | 'groupInstanceId' | 'clientId' | 'clientHost'>,
+  consumer: boolean,
+  metadata: Buffer,
+  assignmentBytes: Buffer,
+): MemberDescription {
+  let assignment: TopicPartitions[] = [];
+  let subscription: string[] = [];
+  if (consumer) {
+    try {
+      assignment = decodeAssignment(assignmentBytes);
+    } catch {
+      /* not the consumer protocol's bytes */
+    }
+    try {
+      subscription = metadata.length > 0 ? decodeSubscription(metadata).topics : [];
+    } catch {
+      /* idem */
+    }
+  }
+  return {
+    memberId: m.memberId,
+    groupInstanceId: m.groupInstanceId,
+    clientId: m.clientId,
+    clientHost: m.clientHost,
+    assignment,
+    subscription,
+  };
+}
+
 export interface GroupDescription {
   groupId: string;
   state: GroupState;
@@ -107,30 +143,7 @@ export class GroupAdmin {
   async describeGroup(groupId: string): Promise<GroupDescription> {
     const group = await this.group(groupId);
     const consumer = group.protocolType === 'consumer';
-    const members = group.memberList().map((m): MemberDescription => {
-      let assignment: TopicPartitions[] = [];
-      let subscription: string[] = [];
-      if (consumer) {
-        try {
-          assignment = decodeAssignment(m.assignment);
-        } catch {
-          /* not the consumer protocol's bytes */
-        }
-        try {
-          subscription = m.metadata.length > 0 ? decodeSubscription(m.metadata).topics : [];
-        } catch {
-          /* idem */
-        }
-      }
-      return {
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        assignment,
-        subscription,
-      };
-    });
+    const members = group.memberList().map((m) => describeMember(m, consumer, m.metadata, m.assignment));
     return {
       groupId,
       state: group.state,

@@ -27,13 +27,13 @@
  *   at is dropped), every `intervalMs`, keeping the last 360 samples.
  */
 import { KafkaError, errorNameOf } from '../errors';
-import { decodeAssignment, decodeSubscription, type TopicPartitions } from '../groups/assignors';
-import type {
-  GroupDescription,
-  GroupSummary,
-  MemberDescription,
-  OffsetResetPlan,
-  ResetOffsetsOptions,
+import {
+  describeMember,
+  type GroupDescription,
+  type GroupSummary,
+  type MemberDescription,
+  type OffsetResetPlan,
+  type ResetOffsetsOptions,
 } from '../groups/group-admin';
 import type { GroupLag, LagHistory, PartitionLag } from '../groups/lag';
 import { GROUP_STATES, type GroupState } from '../groups/types';
@@ -125,30 +125,8 @@ export class RemoteGroupAdmin {
       memberAssignment: Buffer;
     }>,
   ): MemberDescription[] {
-    return members.map((m) => {
-      let assignment: TopicPartitions[] = [];
-      let subscription: string[] = [];
-      if (protocolType === 'consumer') {
-        try {
-          assignment = decodeAssignment(m.memberAssignment);
-        } catch {
-          /* not the consumer protocol's bytes */
-        }
-        try {
-          subscription = m.memberMetadata.length > 0 ? decodeSubscription(m.memberMetadata).topics : [];
-        } catch {
-          /* idem */
-        }
-      }
-      return {
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        assignment,
-        subscription,
-      };
-    });
+    const consumer = protocolType === 'consumer';
+    return members.map((m) => describeMember(m, consumer, m.memberMetadata, m.memberAssignment));
   }
 
   private async describeAt(
