@@ -3,11 +3,10 @@
  * next to it, and keeps the form's action disabled; nothing is clamped, rounded or replaced behind the user's back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Locator, Page } from 'playwright-core';
-import { createConnection, type Connection } from '../../core/api/client';
-import { createWsTransport } from '../../core/api/ws-transport';
-import { launchBrowser, type Browser } from './support/browser';
+import type { Connection } from '../../core/api/client';
+import { openAppPage, scriptConnection } from './support/app-page';
+import type { Browser } from './support/browser';
 import { startServeProcess, type ServeProcess } from './support/serve-process';
 import { eventually, screenshot } from './support/screens';
 
@@ -22,13 +21,10 @@ const text = async (l: Locator) => (await l.innerText()).replace(/\s+/g, ' ').tr
 beforeAll(async () => {
   serve = await startServeProcess(['--brokers', '1']);
   base = serve.url.replace(/\?token=.*$/, '');
-  script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
+  script = scriptConnection(serve);
   await script.api.createTopic({ name: 'orders', partitions: 6, replicationFactor: 1 });
   await script.api.produce({ topic: 'orders', records: [{ key: 'k', value: 'v' }] });
-  browser = await launchBrowser();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(serve.url);
+  ({ browser, page } = await openAppPage(serve.url, { viewport: { width: 1440, height: 900 } }));
 });
 
 afterAll(async () => {

@@ -13,13 +13,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { SearchStatus } from '../../core/api/api';
-import { createConnection, type Connection } from '../../core/api/client';
-import { createWsTransport } from '../../core/api/ws-transport';
-import { launchBrowser, type Browser } from './support/browser';
+import type { Connection } from '../../core/api/client';
+import { openAppPage, screenshotFailures, scriptConnection } from './support/app-page';
+import type { Browser } from './support/browser';
 import { bulkLoadNiced, type BulkLoadResult } from './support/bulk-load';
 import { startServeProcess, type ServeProcess } from './support/serve-process';
 import { eventually, screenshot } from './support/screens';
@@ -168,7 +167,7 @@ beforeAll(async () => {
 
   serve = await startServeProcess(['--data-dir', dataDir, '--brokers', '3']);
   base = serve.url.replace(/\?token=.*$/, '');
-  script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
+  script = scriptConnection(serve);
   await script.api.createTopic({ name: 'orders', partitions: 3, replicationFactor: 3 });
   // 60 orders, one a second, spread over the three partitions: order n is offset n / 3 of partition n % 3.
   await script.api.produce({
@@ -198,22 +197,11 @@ beforeAll(async () => {
     records: [{ key: 'report-2025-01', value: JSON.stringify({ rows: 'r'.repeat(1_500_000) }) }],
   });
 
-  browser = await launchBrowser();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  await page.goto(serve.url);
-  await page.getByRole('status', { name: 'Connection: Connected' }).waitFor();
+  ({ browser, page } = await openAppPage(serve.url, { timeoutMs: 10_000, errors: pageErrors, connected: true }));
 }, 180_000);
 
-afterEach(async ({ task }) => {
-  // A failed step leaves a picture of what the page showed, for whoever reads the failure.
-  if (task.result?.state === 'fail' && page)
-    await screenshot(page, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+// A failed step leaves a picture of what the page showed, for whoever reads the failure.
+screenshotFailures(() => page);
 
 afterAll(async () => {
   if (pageErrors.length) console.log(`errors in the page:\n${pageErrors.join('\n')}`);

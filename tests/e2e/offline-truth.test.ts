@@ -5,11 +5,10 @@
  * topic's count is called an offset span; the Overview says how many of its topics are internal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Locator, Page } from 'playwright-core';
-import { createConnection, type Connection } from '../../core/api/client';
-import { createWsTransport } from '../../core/api/ws-transport';
-import { launchBrowser, type Browser } from './support/browser';
+import type { Connection } from '../../core/api/client';
+import { openAppPage, scriptConnection } from './support/app-page';
+import type { Browser } from './support/browser';
 import { startServeProcess, type ServeProcess } from './support/serve-process';
 import { eventually, screenshot } from './support/screens';
 import { readTable, rowOf } from './support/tables-and-labels';
@@ -27,7 +26,7 @@ const rows = () => page.locator('.message-table tbody tr[data-row-key]');
 beforeAll(async () => {
   serve = await startServeProcess(['--brokers', '3']);
   base = serve.url.replace(/\?token=.*$/, '');
-  script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
+  script = scriptConnection(serve);
   // Partition 0 only on broker 2, partition 1 only on broker 0, partition 2 only on broker 1.
   await script.api.createTopic({ name: 'split', replicationFactor: 1, assignments: [[2], [0], [1]] });
   await script.api.produce({
@@ -46,10 +45,7 @@ beforeAll(async () => {
   });
   await script.api.createTopic({ name: '__audit', partitions: 2, replicationFactor: 3 });
   await script.api.stopBroker({ id: 2 });
-  browser = await launchBrowser();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(serve.url);
+  ({ browser, page } = await openAppPage(serve.url, { viewport: { width: 1440, height: 900 } }));
 });
 
 afterAll(async () => {

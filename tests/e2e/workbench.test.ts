@@ -6,12 +6,11 @@
  * and the detail panel. Screenshots go to tests/artifacts/screenshots.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { createConnection, type Connection } from '../../core/api/client';
-import { createWsTransport } from '../../core/api/ws-transport';
-import { launchBrowser, type Browser } from './support/browser';
+import type { Connection } from '../../core/api/client';
+import { openAppPage, screenshotFailures, scriptConnection } from './support/app-page';
+import type { Browser } from './support/browser';
 import { startServeProcess, type ServeProcess } from './support/serve-process';
 import { eventually, screenshot } from './support/screens';
 import { readTable } from './support/tables-and-labels';
@@ -52,7 +51,7 @@ async function openMessages(topic: string): Promise<void> {
 beforeAll(async () => {
   serve = await startServeProcess(['--brokers', '1']);
   base = serve.url.replace(/\?token=.*$/, '');
-  script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
+  script = scriptConnection(serve);
   await script.api.createTopic({ name: 'orders', partitions: 3, replicationFactor: 1 });
   // 60 orders: order n is in partition n % 3, from customer c-(n % 7), source web for odd n.
   await script.api.produce({
@@ -77,22 +76,16 @@ beforeAll(async () => {
       })),
     });
 
-  browser = await launchBrowser();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  await page.setViewportSize({ width: 1440, height: 900 });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-  await page.goto(serve.url);
-  await page.getByRole('status', { name: 'Connection: Connected' }).waitFor();
+  const viewport = { width: 1440, height: 900 };
+  ({ browser, page } = await openAppPage(serve.url, {
+    viewport,
+    timeoutMs: 10_000,
+    errors: pageErrors,
+    connected: true,
+  }));
 }, 120_000);
 
-afterEach(async ({ task }) => {
-  if (task.result?.state === 'fail' && page)
-    await screenshot(page, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+screenshotFailures(() => page);
 
 afterAll(async () => {
   if (pageErrors.length) console.log(`errors in the page:\n${pageErrors.join('\n')}`);
