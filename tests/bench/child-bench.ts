@@ -6,27 +6,45 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** In the parent: runs `moduleUrl` (the bench module's import.meta.url) as a child and returns its figures. */
-export function benchInChild(moduleUrl: string, marker: string, label: string): Promise<Record<string, number>> {
+export interface ChildOptions {
+  /** Set in the child's environment, besides the parent's own. */
+  env: Record<string, string>;
+  /** Names the child in errors. */
+  label: string;
+  /** Sees the child's stdout so far after each chunk (for marks the child prints while it runs). */
+  onStdout?: (out: string) => void;
+  /** Keeps the child's stderr for the error instead of passing it through. */
+  captureStderr?: boolean;
+}
+
+/** In the parent: runs `moduleUrl` (a module's import.meta.url) as a child and resolves with its last stdout line. */
+export function runChild(moduleUrl: string, opts: ChildOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(moduleUrl)], {
-      env: { ...process.env, [marker]: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', opts.captureStderr ? 'pipe' : 'inherit'],
     });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => {
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
+      opts.onStdout?.(out);
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${label} bench child exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>);
-      } catch (err) {
-        reject(err as Error);
-      }
+      if (code !== 0) return reject(new Error(`${opts.label} exited with ${code}${err ? `: ${err.trim()}` : ''}`));
+      resolve(out.trim().split('\n').at(-1)!);
     });
   });
+}
+
+/** In the parent: runs `moduleUrl` (the bench module's import.meta.url) as a child and returns its figures. */
+export async function benchInChild(moduleUrl: string, marker: string, label: string): Promise<Record<string, number>> {
+  const line = await runChild(moduleUrl, { env: { [marker]: '1' }, label: `${label} bench child` });
+  return JSON.parse(line) as Record<string, number>;
 }
 
 /**

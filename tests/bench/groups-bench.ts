@@ -15,10 +15,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Cluster } from '../../core/cluster/cluster';
 import { Groups } from '../../core/groups';
+import { benchInChild } from './child-bench';
 import { makeBatches } from './engine-bench';
 
 const RECORDS = 1_000_000;
@@ -99,25 +99,7 @@ async function groupFigures(): Promise<{ commit_per_s: number; group_consume_rps
 }
 
 export function benchGroups(): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, GROUPS_BENCH_CHILD: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`groups bench child exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>);
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-  });
+  return benchInChild(import.meta.url, 'GROUPS_BENCH_CHILD', 'groups');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -20,11 +20,11 @@
  * wire_produce_client_cpu_pct, wire_consume_broker_cpu_pct,
  * wire_consume_client_cpu_pct.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChild } from './child-bench';
 
 const RECORDS = Number(process.env.WIRE_BENCH_RECORDS ?? 2_000_000);
 const PARTITIONS = 3;
@@ -129,34 +129,25 @@ if (process.env.WIRE_BENCH_CHILD) {
 // ---------------------------------------------------------------------------
 // Parent: the brokers.
 
-function runChild(mode: 'produce' | 'consume', brokers: string): Promise<{ result: ChildResult; brokerCpuMs: number }> {
-  return new Promise((resolve, reject) => {
-    const self = fileURLToPath(import.meta.url);
-    const child = spawn(process.execPath, ['--import', 'tsx', self], {
-      env: { ...process.env, WIRE_BENCH_CHILD: mode, WIRE_BENCH_BROKERS: brokers },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let cpuAtStart: NodeJS.CpuUsage | null = null;
-    let brokerCpuMs = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
+async function runClientChild(
+  mode: 'produce' | 'consume',
+  brokers: string,
+): Promise<{ result: ChildResult; brokerCpuMs: number }> {
+  let cpuAtStart: NodeJS.CpuUsage | null = null;
+  let brokerCpuMs = 0;
+  const line = await runChild(import.meta.url, {
+    env: { WIRE_BENCH_CHILD: mode, WIRE_BENCH_BROKERS: brokers },
+    label: `wire bench ${mode} client`,
+    captureStderr: true,
+    onStdout(out) {
       if (!cpuAtStart && /^start$/m.test(out)) cpuAtStart = process.cpuUsage();
       if (cpuAtStart && brokerCpuMs === 0 && /^end$/m.test(out)) {
         const cpu = process.cpuUsage(cpuAtStart);
         brokerCpuMs = (cpu.user + cpu.system) / 1000;
       }
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`wire bench ${mode} client failed (${code}): ${err.trim()}`));
-      const line = out.trim().split('\n').pop()!;
-      resolve({ result: JSON.parse(line) as ChildResult, brokerCpuMs });
-    });
+    },
   });
+  return { result: JSON.parse(line) as ChildResult, brokerCpuMs };
 }
 
 export async function benchWire(): Promise<Record<string, number>> {
@@ -179,14 +170,14 @@ export async function benchWire(): Promise<Record<string, number>> {
       replicationFactor: 1,
       assignments: [[0], [1], [2]],
     });
-    const produced = await runChild('produce', kafka.bootstrapServers());
+    const produced = await runClientChild('produce', kafka.bootstrapServers());
     out.wire_produce_rps = Math.round(produced.result.records / produced.result.secs);
     out.wire_produce_broker_cpu_pct = Math.round((produced.brokerCpuMs / (produced.result.secs * 1000)) * 100);
     out.wire_produce_client_cpu_pct = Math.round((produced.result.cpuMs / (produced.result.secs * 1000)) * 100);
     out.wire_broker_cpu_share = Number(
       (produced.brokerCpuMs / (produced.brokerCpuMs + produced.result.cpuMs)).toFixed(2),
     );
-    const consumed = await runChild('consume', kafka.bootstrapServers());
+    const consumed = await runClientChild('consume', kafka.bootstrapServers());
     out.wire_consume_rps = Math.round(consumed.result.records / consumed.result.secs);
     out.wire_consume_broker_cpu_pct = Math.round((consumed.brokerCpuMs / (consumed.result.secs * 1000)) * 100);
     out.wire_consume_client_cpu_pct = Math.round((consumed.result.cpuMs / (consumed.result.secs * 1000)) * 100);
