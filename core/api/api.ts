@@ -49,7 +49,9 @@ export interface RecordDto {
   sizeInBytes: number;
   /** Set when the key or value was cut to a read's maxValueBytes: the full size in bytes of each field that was cut. */
   truncated?: { key?: number; value?: number };
-  /** Set on the one entry standing for a stored batch that does not decode: its offsets and why (key and value null). */
+  /**
+   * Set on the one entry standing for a stored batch that does not decode: its offsets and why (key and value null).
+   */
   corrupt?: string;
 }
 
@@ -179,7 +181,10 @@ export interface RecordPage {
   offline: Array<{ partition: number; reason: string }>;
 }
 
-/** running, then one of: done (everything scanned), stopped, limit (maxMatches reached), timeout (time budget spent), failed. */
+/**
+ * running, then one of: done (everything scanned), stopped, limit (maxMatches reached), timeout (time budget spent),
+ * failed.
+ */
 export type SearchState = 'running' | 'done' | 'stopped' | 'limit' | 'timeout' | 'failed';
 
 /** Which records an export, a copy or a replay takes (core/service/record-export.ts says how each narrows). */
@@ -231,7 +236,9 @@ export interface SearchStatus {
   /** null when every partition is searched. */
   partition: number | null;
   state: SearchState;
-  /** Offsets covered so far, of `total` (log start to high watermark of the searched partitions when the search began). */
+  /**
+   * Offsets covered so far, of `total` (log start to high watermark of the searched partitions when the search began).
+   */
   scanned: number;
   total: number;
   matches: number;
@@ -291,7 +298,10 @@ export interface GroupsUpdate {
   groups: GroupOverview[];
 }
 
-/** Pushed once a second to a connection watching a group: its description with per-partition lag, or null while it does not exist. */
+/**
+ * Pushed once a second to a connection watching a group: its description with per-partition lag, or null while it does
+ * not exist.
+ */
 export interface GroupLagUpdate {
   subscriptionId: string;
   groupId: string;
@@ -426,7 +436,8 @@ function isBase64(s: string): boolean {
   if (/[^A-Za-z0-9+/_-]/.test(bare) || bare.length % 4 === 1 || (bare.length !== s.length && s.length % 4 !== 0))
     return false;
   if (bare.length % 4 === 0) return true;
-  // The last character's leftover bits must be zero, or decoding drops them (no Buffer here: the renderer loads this file).
+  // The last character's leftover bits must be zero, or decoding drops them (no Buffer here: the renderer loads this
+  // file).
   const last = BASE64_DIGITS.indexOf(bare[bare.length - 1]!.replace('-', '+').replace('_', '/'));
   return (last & (bare.length % 4 === 2 ? 0x0f : 0x03)) === 0;
 }
@@ -602,7 +613,8 @@ export const API = {
     'query',
     none,
     returns<ConnectionList>(),
-    'Every connection, the Local sandbox first, and the one this session uses; secrets show only as hasPassword / hasKey.',
+    'Every connection, the Local sandbox first, and the one this session uses; secrets show only as hasPassword ' +
+      '/ hasKey.',
   ),
   addConnection: method(
     'command',
@@ -614,25 +626,29 @@ export const API = {
     'command',
     z.strictObject({ id: connectionId, ...z.strictObject(connectionFields).partial().shape }),
     returns<ConnectionSummary>(),
-    'Change a saved connection; fields left out (and a password or key left out) keep what is saved. Its open cluster client is closed and reopened on next use.',
+    'Change a saved connection; fields left out (and a password or key left out) keep what is saved. Its open ' +
+      'cluster client is closed and reopened on next use.',
   ),
   removeConnection: method(
     'command',
     z.strictObject({ id: connectionId }),
     returns<null>(),
-    'Forget a connection and its secrets, and close its cluster client; sessions using it go back to the Local sandbox.',
+    'Forget a connection and its secrets, and close its cluster client; sessions using it go back to the Local ' +
+      'sandbox.',
   ),
   testConnection: method(
     'command',
     z.strictObject({ id: connectionId.optional(), draft: newConnection.optional() }),
     returns<ConnectionTest>(),
-    'Try a saved connection (id), or a draft before saving it (with id, the draft falls back to its saved secrets): DNS, TCP, TLS, SASL, versions, metadata, and what failed in words.',
+    'Try a saved connection (id), or a draft before saving it (with id, the draft falls back to its saved ' +
+      'secrets): DNS, TCP, TLS, SASL, versions, metadata, and what failed in words.',
   ),
   selectConnection: method(
     'command',
     z.strictObject({ id: connectionId }),
     returns<ConnectionSummary>(),
-    "Send this session's calls (and its cluster events) to a connection; a call frame's own `connection` overrides it for that call.",
+    "Send this session's calls (and its cluster events) to a connection; a call frame's own `connection` " +
+      'overrides it for that call.',
   ),
 
   // queries
@@ -646,7 +662,8 @@ export const API = {
     'query',
     none,
     returns<{ fileName: string; pem: string }>(),
-    "The PEM of the CA the sandbox's TLS listeners are signed by (what a Kafka client trusts); INVALID_REQUEST while TLS is off.",
+    "The PEM of the CA the sandbox's TLS listeners are signed by (what a Kafka client trusts); INVALID_REQUEST " +
+      'while TLS is off.',
   ),
   getCluster: method(
     'query',
@@ -676,7 +693,8 @@ export const API = {
     'query',
     z.strictObject({ name: topicName }),
     returns<TopicDetails>(),
-    'One topic with its configs, without partition states (page them with listPartitionPage): what a view of a large topic loads first.',
+    'One topic with its configs, without partition states (page them with listPartitionPage): what a view of a ' +
+      'large topic loads first.',
   ),
   listPartitions: method(
     'query',
@@ -699,7 +717,8 @@ export const API = {
     'query',
     z.strictObject({ includeInternal: z.boolean().optional() }),
     returns<PartitionState[]>(),
-    'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a cluster-wide replica map in one call.',
+    'Every partition of every topic (internal topics only when asked), shaped as listPartitions returns them: a ' +
+      'cluster-wide replica map in one call.',
   ),
   getReplicaSummary: method(
     'query',
@@ -717,13 +736,15 @@ export const API = {
     'query',
     none,
     returns<ConfigEntry[]>(),
-    'The configs a new topic gets unless told otherwise: every topic config at its default, with type and documentation.',
+    'The configs a new topic gets unless told otherwise: every topic config at its default, with type and ' +
+      'documentation.',
   ),
   describeBrokerConfigs: method(
     'query',
     z.strictObject({ broker: brokerId.optional() }),
     returns<ConfigEntry[]>(),
-    "A broker's configs, or without broker the cluster-wide level (num.partitions, default.replication.factor, ...): value, default, source, read-only flag and synonyms.",
+    "A broker's configs, or without broker the cluster-wide level (num.partitions, default.replication.factor, " +
+      '...): value, default, source, read-only flag and synonyms.',
   ),
   readRecords: method(
     'query',
@@ -815,7 +836,8 @@ export const API = {
     'command',
     none,
     returns<{ token: string; file: string }>(),
-    'Serve mode: replace the access token (stored in the data folder) with a new random one; every open connection is closed and must use the new token. The desktop app has none: INVALID_REQUEST.',
+    'Serve mode: replace the access token (stored in the data folder) with a new random one; every open ' +
+      'connection is closed and must use the new token. The desktop app has none: INVALID_REQUEST.',
   ),
   alterBrokerConfigs: method(
     'command',
@@ -826,7 +848,8 @@ export const API = {
       validateOnly: z.boolean().optional(),
     }),
     returns<ConfigEntry[]>(),
-    "Set or reset (delete) dynamic broker configs of one broker, or without broker cluster-wide (kept across restarts); returns that level's configs.",
+    'Set or reset (delete) dynamic broker configs of one broker, or without broker cluster-wide (kept across ' +
+      "restarts); returns that level's configs.",
   ),
   deleteRecords: method(
     'command',
@@ -892,7 +915,8 @@ export const API = {
       maxValueBytes: maxValueBytes.optional(),
     }),
     returns<RecordPage>(),
-    'A page of the message browser: one partition, or all merged by timestamp; with the offsets it covers per partition, so the pages before and after it can be read from them.',
+    'A page of the message browser: one partition, or all merged by timestamp; with the offsets it covers per ' +
+      'partition, so the pages before and after it can be read from them.',
   ),
   getRecord: method(
     'query',
@@ -920,7 +944,9 @@ export const API = {
       maxValueBytes: maxValueBytes.optional(),
     }),
     returns<SearchStatus>(),
-    'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers, or for the records a filter expression (mode "filter", see checkFilter) holds for; progress arrives as searchProgress events on this connection.',
+    'Scan a topic (or one partition) in the engine for text or a regular expression in keys, values and headers, ' +
+      'or for the records a filter expression (mode "filter", see checkFilter) holds for; progress arrives as ' +
+      'searchProgress events on this connection.',
   ),
   copyRecords: method(
     'command',
@@ -948,13 +974,16 @@ export const API = {
       limit: z.number().int().min(1).max(1000).optional(),
     }),
     returns<SearchResults>(),
-    "A search's status and its matches from index `from` on (`limit`, default and at most 1000 per call): page through every match of a search this way.",
+    "A search's status and its matches from index `from` on (`limit`, default and at most 1000 per call): page " +
+      'through every match of a search this way.',
   ),
   checkFilter: method(
     'query',
     z.strictObject({ expression: z.string().max(1000) }),
     returns<FilterCheck>(),
-    'Check a filter expression without scanning: ok, or the fault with its column, for showing it inline. Names: key, value, headers.<name>, partition, offset, timestamp; value.a.b reads JSON; operators == != < <= > >= && || ! contains startsWith endsWith matches.',
+    'Check a filter expression without scanning: ok, or the fault with its column, for showing it inline. Names: ' +
+      'key, value, headers.<name>, partition, offset, timestamp; value.a.b reads JSON; operators == != < <= > >= ' +
+      '&& || ! contains startsWith endsWith matches.',
   ),
 
   // consumer groups
@@ -979,7 +1008,8 @@ export const API = {
       seconds: z.number().int().min(1).max(3600).optional(),
     }),
     returns<GroupLagHistory>(),
-    "A group's lag over the last `seconds` (default 300, at most 3600), total and per partition, as [time, lag] points.",
+    "A group's lag over the last `seconds` (default 300, at most 3600), total and per partition, as [time, lag] " +
+      'points.',
   ),
   resetGroupOffsets: method(
     'command',
@@ -994,7 +1024,8 @@ export const API = {
       dryRun: z.boolean().optional(),
     }),
     returns<OffsetResetPlan[]>(),
-    'Move the committed offsets of a group without active members (earliest, latest, a timestamp, an offset, or a shift); dryRun previews the plan and commits nothing.',
+    'Move the committed offsets of a group without active members (earliest, latest, a timestamp, an offset, or ' +
+      'a shift); dryRun previews the plan and commits nothing.',
   ),
   deleteGroup: method(
     'command',
@@ -1049,7 +1080,8 @@ export const API = {
       sensors: z.number().int().min(1).max(100_000).optional(),
     }),
     returns<WorkloadStatus>(),
-    'Start producing sensor readings at ratePerSec to a topic (created when missing) and consuming them with a group of engine consumers that spend processingDelayMs per record.',
+    'Start producing sensor readings at ratePerSec to a topic (created when missing) and consuming them with a ' +
+      'group of engine consumers that spend processingDelayMs per record.',
   ),
   updateWorkload: method(
     'command',

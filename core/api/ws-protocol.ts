@@ -6,7 +6,10 @@ import type { ApiErrorShape } from './api';
 
 /** Path of the WebSocket endpoint; the token goes in its query string. */
 export const WS_PATH = '/api';
-/** Serve mode's download of stored records as JSON Lines or CSV (GET, with the token): topic, partition (repeatable), from, to, format. */
+/**
+ * Serve mode's download of stored records as JSON Lines or CSV (GET, with the token): topic, partition (repeatable),
+ * from, to, format.
+ */
 export const EXPORT_PATH = '/api/export';
 /** Serve mode's upload of a JSON Lines file to import (POST, with the token): core/host/import-upload.ts. */
 export const IMPORT_PATH = '/api/import';

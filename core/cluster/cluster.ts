@@ -839,7 +839,10 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return p ? p.chunks(from, Math.max(to, p.highWatermark), 'forward') : null;
   }
 
-  /** The message browser's search: scans stored batches for text, a pattern (record-search.ts) or a filter expression (filter-scan.ts). */
+  /**
+   * The message browser's search: scans stored batches for text, a pattern (record-search.ts) or a filter expression
+   * (filter-scan.ts).
+   */
   scanRecords(opts: RecordScanOptions): Promise<ScanOutcome> {
     this.assertOpen();
     return opts.query.mode === 'filter' ? scanFiltered(clusterScanSource(this), opts) : scanClusterRecords(this, opts);

@@ -403,14 +403,18 @@ export interface CompiledFilter {
   regexes: Array<{ source: string; flags: string }>;
   /** Bytes that every matching record holds somewhere in its key, value or headers (a batch without one is skipped). */
   needles: Buffer[];
-  /** Whether a needle comes from a JSON path (JSON may escape characters, so a batch with a backslash is not skipped). */
+  /**
+   * Whether a needle comes from a JSON path (JSON may escape characters, so a batch with a backslash is not skipped).
+   */
   needlesFromJson: boolean;
   /**
    * Evaluates the expression for one record; without `answers` (or while a
    * slot is unanswered) a `matches` is UNKNOWN, and so may be the result.
    */
   evaluate(r: FilterRecord, partition: number, answers?: RegexAnswers): boolean | typeof UNKNOWN;
-  /** The operand of each `matches` slot for a record: the text the worker tests, or null when it is not text (false). */
+  /**
+   * The operand of each `matches` slot for a record: the text the worker tests, or null when it is not text (false).
+   */
   regexOperands(r: FilterRecord, partition: number): Array<string | null>;
 }
 
@@ -582,7 +586,9 @@ function evaluate(n: FilterNode, e: Evaluation): Value {
   }
 }
 
-/** Literal bytes every match must contain: from the top-level && chain's ==, contains, startsWith and endsWith on text. */
+/**
+ * Literal bytes every match must contain: from the top-level && chain's ==, contains, startsWith and endsWith on text.
+ */
 function needlesOf(root: FilterNode): { needles: Buffer[]; fromJson: boolean } {
   const needles: Buffer[] = [];
   let fromJson = false;

@@ -46,7 +46,10 @@ export interface BatchJob {
   meta: Float64Array;
 }
 
-/** The fields of a run of records: field i is data[fieldEnds[i-1] .. fieldEnds[i]), record r has fields [recordEnds[r-1], recordEnds[r]). */
+/**
+ * The fields of a run of records: field i is data[fieldEnds[i-1] .. fieldEnds[i]), record r has fields
+ * [recordEnds[r-1], recordEnds[r]).
+ */
 export interface FieldJob {
   data: Uint8Array;
   fieldEnds: Uint32Array;

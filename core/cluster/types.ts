@@ -135,7 +135,10 @@ export interface ConfigEntry {
   sensitive: boolean;
   type: 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list';
   documentation: string;
-  /** Every level with a value, the effective one first (DescribeConfigs' synonyms); absent when only the default applies. */
+  /**
+   * Every level with a value, the effective one first (DescribeConfigs' synonyms); absent when only the default
+   * applies.
+   */
   synonyms?: ConfigSynonym[];
   /** A config Kafka still accepts but has deprecated (it has no effect here). */
   deprecated?: boolean;

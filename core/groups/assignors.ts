@@ -139,7 +139,8 @@ export class RoundRobinAssignor implements PartitionAssignor {
     for (const topic of topics) {
       const count = partitionsPerTopic.get(topic)!;
       for (let p = 0; p < count; p++) {
-        // Advance circularly to the next member subscribed to this topic (one exists: the topic came from a subscription).
+        // Advance circularly to the next member subscribed to this topic (one exists: the topic came from a
+        // subscription).
         while (!sorted[next % sorted.length]!.topics.includes(topic)) next++;
         const m = sorted[next % sorted.length]!;
         next++;

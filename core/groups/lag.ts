@@ -376,7 +376,9 @@ export class LagSampler {
     this.cluster.off('metadata', this.onMetadata);
   }
 
-  /** Takes one sample of every group's lag (the timer calls this every interval); see the module header for its cost. */
+  /**
+   * Takes one sample of every group's lag (the timer calls this every interval); see the module header for its cost.
+   */
   sampleOnce(now = this.clock.now()): void {
     const started = performance.now();
     const tick = this.tick;

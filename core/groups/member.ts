@@ -65,7 +65,10 @@ export function subscribedTopicsOf(
   return topics.size > 0 ? topics : null;
 }
 
-/** What a group stores (GroupMetadataValue): its generation and, per member, the selected protocol's metadata and the given assignment. */
+/**
+ * What a group stores (GroupMetadataValue): its generation and, per member, the selected protocol's metadata and the
+ * given assignment.
+ */
 export function storedGroupValue(
   g: {
     protocolType: string | null;

@@ -211,7 +211,8 @@ async function main(): Promise<void> {
     fail(`--advertised-host must be a host name or IP address clients can reach (got "${advertisedRaw}")`);
   }
   const advertisedHost = advertisedRaw ?? (wildcard ? '127.0.0.1' : kafkaHost);
-  // Sandbox settings: stored as dynamic cluster-wide broker configs, so the Settings page shows and changes the same values.
+  // Sandbox settings: stored as dynamic cluster-wide broker configs, so the Settings page shows and changes the same
+  // values.
   const settings: Record<string, string> = {};
   if (values['num-partitions'] !== undefined)
     settings['num.partitions'] = String(intOption('num-partitions', values['num-partitions'], 1, 1, 10_000));

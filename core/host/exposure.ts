@@ -20,7 +20,8 @@ export function exposureWarnings(uiHost: string, kafkaHost: string, sasl = false
   if (!isLoopback(uiHost)) {
     out.push(
       `Warning: the UI and its WebSocket API listen on ${described(uiHost)}. Anyone on another machine who can reach it ` +
-        'and has the token in the URL can drive the cluster: stop brokers, delete topics, read and write every message.',
+        'and has the token in the URL can drive the cluster: stop brokers, delete topics, read and write every ' +
+        'message.',
     );
   }
   if (!isLoopback(kafkaHost)) {

@@ -104,7 +104,10 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
   };
 }
 
-/** Downloads of stored records (EXPORT_PATH, core/service/record-export.ts): GET with the token, from a script or this server's page. */
+/**
+ * Downloads of stored records (EXPORT_PATH, core/service/record-export.ts): GET with the token, from a script or this
+ * server's page.
+ */
 async function serveExport(
   api: ApiHost,
   g: HttpGuard,
@@ -159,7 +162,8 @@ export async function startWsServer(opts: WsServerOptions): Promise<RunningServe
       resolveListen();
     });
   });
-  // The guard needs the real port (0 means "pick one"), so it exists only once listening; no request is handled before this continuation runs.
+  // The guard needs the real port (0 means "pick one"), so it exists only once listening; no request is handled before
+  // this continuation runs.
   const port = (http.address() as AddressInfo).port;
   const g = new HttpGuard(opts.host, port, token);
   const loads = new Set<() => ConnectionLoad>();

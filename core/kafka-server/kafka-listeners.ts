@@ -85,7 +85,10 @@ export interface KafkaListenersOptions {
   maxConnectionsPerIpOverrides?: Record<string, number> | string;
   /** max.connections: connections one broker accepts in all (default 10,000; Kafka's default is unlimited). */
   maxConnections?: number;
-  /** Receives connection-level events (malformed frames, unsupported requests, SASL...), unthrottled. Default: warnings and errors to stderr, at most 5 lines per event type every 10 s plus a count of the rest. */
+  /**
+   * Receives connection-level events (malformed frames, unsupported requests, SASL...), unthrottled. Default: warnings
+   * and errors to stderr, at most 5 lines per event type every 10 s plus a count of the rest.
+   */
   log?: ServerLog;
 }
 

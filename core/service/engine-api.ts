@@ -90,9 +90,14 @@ export interface EngineApiOptions {
   dataDir: string;
   version: string;
   feed?: FeedOptions;
-  /** Consumer groups (core/groups' `Groups`); without them the group and workload methods answer COORDINATOR_NOT_AVAILABLE. */
+  /**
+   * Consumer groups (core/groups' `Groups`); without them the group and workload methods answer
+   * COORDINATOR_NOT_AVAILABLE.
+   */
   groups?: GroupsPort | null;
-  /** The sandbox's Kafka listener security, shown by getServerInfo (default: PLAINTEXT, or null for a remote cluster). */
+  /**
+   * The sandbox's Kafka listener security, shown by getServerInfo (default: PLAINTEXT, or null for a remote cluster).
+   */
   kafkaSecurity?: KafkaSecurityInfo | null;
   /** How often group lists, watched groups' lag and the workload are pushed, in ms (default 1000). */
   groupsIntervalMs?: number;
@@ -180,7 +185,9 @@ export class EngineApi implements ApiHost {
     return importJsonLines(this.cluster, path, opts);
   }
 
-  /** Serve mode hands over its access token once its server listens; until then (and in the desktop app) there is none. */
+  /**
+   * Serve mode hands over its access token once its server listens; until then (and in the desktop app) there is none.
+   */
   useAccessToken(control: AccessTokenControl): void {
     this.accessToken = control;
   }

@@ -22,7 +22,9 @@ import type { ParsedInput, RecordDto, RecordPage, RecordPosition } from '../api/
 import { recordToDto } from './dto';
 import type { ClusterPort } from './engine-port';
 
-/** A record as a DTO with key and value cut to `maxBytes` (flagged in `truncated`); whole when maxBytes is undefined. */
+/**
+ * A record as a DTO with key and value cut to `maxBytes` (flagged in `truncated`); whole when maxBytes is undefined.
+ */
 export function recordToCappedDto(r: DecodedRecord, maxBytes: number | undefined): RecordDto {
   if (maxBytes === undefined) return recordToDto(r);
   const keyCut = r.key !== null && r.key.length > maxBytes;

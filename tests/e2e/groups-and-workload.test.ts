@@ -377,7 +377,8 @@ describe('consumer groups', () => {
 describe('performance', () => {
   it('keeps updating the lag chart of a 100-partition group with 101 series (frame figures: npm run bench)', async () => {
     await script.api.stopWorkload();
-    // 2,000 records a second over 100 partitions; 4 consumers at 2.5 ms a record manage 1,600: lag grows on every partition.
+    // 2,000 records a second over 100 partitions; 4 consumers at 2.5 ms a record manage 1,600: lag grows on every
+    // partition.
     await script.api.startWorkload({
       topic: 'clicks-100',
       partitions: 100,

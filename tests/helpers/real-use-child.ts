@@ -138,7 +138,10 @@ function buildRecords(topic: string, partition: number): Buffer {
   return buildBatchSync(Array.from({ length: RECORDS_PER_PARTITION }, (_, i) => `${topic}/${partition}/${i}`));
 }
 
-/** `acked`: a JSON file of [partition, offset, value] the reopened cluster must still hold ('lost' counts those it does not). */
+/**
+ * `acked`: a JSON file of [partition, offset, value] the reopened cluster must still hold ('lost' counts those it does
+ * not).
+ */
 async function reopen(dataDir: string, acked?: string): Promise<void> {
   const t0 = performance.now();
   const { cluster, groups } = await openReady(dataDir);

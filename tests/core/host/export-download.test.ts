@@ -1,4 +1,7 @@
-/** Serve mode's export download (GET /api/export): token and origin guarded, JSON Lines and CSV streamed from the engine. */
+/**
+ * Serve mode's export download (GET /api/export): token and origin guarded, JSON Lines and CSV streamed from the
+ * engine.
+ */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApi } from '../../../core/service/engine-api';
@@ -91,7 +94,8 @@ describe('export download', () => {
     expect(rows[0]).toBe('partition,offset,timestamp,timestamp_type,key,key_encoding,value,value_encoding,headers');
     expect(rows).toHaveLength(1 + 30 + 1); // header, 30 records, the empty string after the last CRLF
     expect(rows[1]).toBe(
-      '0,0,1700000000000,CreateTime,k0,utf8,"{""n"":0,""note"":""a, \\""quoted\\"" value""}",utf8,"[{""key"":""source"",""value"":""mobile""}]"',
+      '0,0,1700000000000,CreateTime,k0,utf8,"{""n"":0,""note"":""a, \\""quoted\\"" ' +
+        'value""}",utf8,"[{""key"":""source"",""value"":""mobile""}]"',
     );
   });
 

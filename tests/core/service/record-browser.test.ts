@@ -142,7 +142,8 @@ describe('readRecordPage', () => {
         await ok('readRecordPage', { topic: 'orders', partition: 2, start: { type: 'offset', offset: 8 }, limit: 5 }),
       ),
     ).toEqual(['2:8', '2:9']);
-    // Record n = 3 * offset + partition has timestamp T0 + n: the first in partition 0 at or after T0 + 10 is offset 4 (n = 12).
+    // Record n = 3 * offset + partition has timestamp T0 + n: the first in partition 0 at or after T0 + 10 is offset 4
+    // (n = 12).
     expect(
       ids(
         await ok('readRecordPage', {

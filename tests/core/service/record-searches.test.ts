@@ -237,7 +237,8 @@ describe('paging through every match', () => {
     const page = await ok<SearchResults>('getSearchResults', { searchId: all.searchId, from: 1500, limit: 300 });
     expect(page.matches).toHaveLength(300);
     expect(page.gone).toBeUndefined();
-    // Forward, partitions taking turns chunk by chunk: whatever the order, each is a status=500 record, cut to 12 bytes.
+    // Forward, partitions taking turns chunk by chunk: whatever the order, each is a status=500 record, cut to 12
+    // bytes.
     for (const m of page.matches) {
       expect(m.offset % 50).toBe(0);
       expect(Buffer.from(m.value!, 'base64').toString()).toBe('GET /items/' + String(m.offset % 1000)[0]);
