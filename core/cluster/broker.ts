@@ -27,12 +27,21 @@ export class Broker implements MetadataReplica {
   image: MetadataImage;
   private _store: BrokerStore | null = null;
   private _replicas: ReplicaManager | null = null;
-  /** Listener port of the Kafka protocol server, set by it. */
-  port: number | null = null;
+  private listenerPort: number | null = null;
   /** Why the broker is down against the user's will (store cannot open, log dir offline); null otherwise. */
   failure: string | null = null;
   /** Set while the failure is a store that went offline while running (writes failed). */
   logDirOffline = false;
+
+  /** Listener port of the Kafka protocol server, null while it has none open (Cluster.setListenerPort). */
+  get port(): number | null {
+    return this.listenerPort;
+  }
+
+  /** Only the cluster calls this, for the Kafka listeners (Cluster.setListenerPort). */
+  setListenerPort(port: number | null): void {
+    this.listenerPort = port;
+  }
 
   constructor(
     readonly id: number,

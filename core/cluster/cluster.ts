@@ -332,7 +332,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
   /** The Kafka listeners report the port broker `id` listens on (null: not listening); brokers() shows it. */
   setListenerPort(id: number, port: number | null): void {
     const b = this.brokersList[id];
-    if (b) b.port = port;
+    b?.setListenerPort(port);
   }
 
   /**
