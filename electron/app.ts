@@ -22,6 +22,7 @@ import {
   safeStorage,
   session,
   shell,
+  type IpcMainInvokeEvent,
 } from 'electron';
 import { clusterDir, PRODUCT_NAME } from '../core/host/paths';
 import type { OwnedGroups } from '../core/service/engine-port';
@@ -35,6 +36,7 @@ import type { RemoteClients } from '../core/host/connection-router';
 import { SafeStorageSecretStore } from './connection-secrets';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { registerApiHandlers, type IpcBinding } from './ipc';
+import { registerFileHandlers, type FileBinding } from './files';
 import { menuTemplate } from './menu';
 import { installContentSecurityPolicy, isTrustedSender, lockDownContents, type AppPage } from './security';
 import { loadPage, windowOptions } from './window';
@@ -78,6 +80,7 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
   let win: BrowserWindow | null = null;
   let nb: Noticeboard<C> | null = null;
   let ipc: IpcBinding | null = null;
+  let files: FileBinding | null = null;
   let shutdown: 'running' | 'closing' | 'closed' = 'running';
 
   const focus = () => {
@@ -120,6 +123,7 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
     shutdown = 'closing';
     // The window's calls stop first; then the engine's parts close in the composition root's order.
     ipc?.dispose();
+    files?.dispose();
     nb.close()
       .catch((err: Error) => console.error('Noticeboard: error while closing the engine:', err))
       .finally(() => {
@@ -166,10 +170,12 @@ export function startDesktopApp<C extends OwnedCluster>(opts: DesktopOptions<C>)
       app.exit(1);
       return;
     }
-    ipc = registerApiHandlers(ipcMain, nb.router, (event) => {
+    const trusted = (event: IpcMainInvokeEvent) => {
       const own = (id: number) => win !== null && !win.isDestroyed() && win.webContents.id === id;
       return isTrustedSender(event.senderFrame, opts.page, own, event.sender.id);
-    });
+    };
+    ipc = registerApiHandlers(ipcMain, nb.router, trusted);
+    files = registerFileHandlers(ipcMain, dialog, nb.router, trusted, () => win);
     createWindow();
   });
 

@@ -9,7 +9,16 @@
  * modules at run time and should not carry a schema library it does not use.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { BRIDGE_KEY, EVENT_CHANNEL, methodChannel, type ApiManifest, type NoticeboardBridge } from './ipc-contract';
+import {
+  BRIDGE_KEY,
+  EVENT_CHANNEL,
+  FILE_CHANNELS,
+  FILE_PROGRESS_CHANNEL,
+  methodChannel,
+  type ApiManifest,
+  type FileProgress,
+  type NoticeboardBridge,
+} from './ipc-contract';
 
 declare const __NOTICEBOARD_API_MANIFEST__: ApiManifest;
 
@@ -30,6 +39,20 @@ const bridge: NoticeboardBridge = {
     return () => {
       ipcRenderer.off(EVENT_CHANNEL, handler);
     };
+  },
+  // Save / open dialogs and the file's bytes stay in the main process (electron/files.ts).
+  files: {
+    exportToFile: (input) => ipcRenderer.invoke(FILE_CHANNELS.export, input),
+    pickImportFile: () => ipcRenderer.invoke(FILE_CHANNELS.pickImport),
+    importFile: (input) => ipcRenderer.invoke(FILE_CHANNELS.import, input),
+    cancel: (jobId) => ipcRenderer.invoke(FILE_CHANNELS.cancel, { jobId }),
+    onProgress(listener) {
+      const handler = (_e: IpcRendererEvent, p: FileProgress) => listener(p);
+      ipcRenderer.on(FILE_PROGRESS_CHANNEL, handler);
+      return () => {
+        ipcRenderer.off(FILE_PROGRESS_CHANNEL, handler);
+      };
+    },
   },
 };
 

@@ -159,7 +159,9 @@ describe('message workbench', () => {
       page.waitForEvent('download'),
       (async () => {
         await page.getByRole('button', { name: 'Export all partitions' }).click();
-        await page.getByText('JSON Lines (.jsonl)').click();
+        const dialog = page.getByRole('dialog', { name: 'Export messages' });
+        await dialog.getByText('A range of offsets or times').click();
+        await dialog.getByRole('button', { name: 'Export', exact: true }).click();
       })(),
     ]);
     expect(jsonl.suggestedFilename()).toBe('orders.jsonl');

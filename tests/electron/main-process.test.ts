@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES } from '../../core/api/api';
-import { EVENT_CHANNEL, methodChannel } from '../../electron/ipc-contract';
+import { EVENT_CHANNEL, FILE_CHANNELS, methodChannel } from '../../electron/ipc-contract';
 import type { FakeElectron } from '../support/fake-electron';
 import { FakeCluster } from '../support/fake-cluster';
 
@@ -190,9 +190,11 @@ describe('desktop main process: window', () => {
 });
 
 describe('desktop main process: IPC', () => {
-  it('registers exactly one handler per API method', async () => {
+  it('registers exactly one handler per API method, and the file transfers (electron/files.ts)', async () => {
     await bootReady();
-    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(METHOD_NAMES.map(methodChannel).sort());
+    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(
+      [...METHOD_NAMES.map(methodChannel), ...Object.values(FILE_CHANNELS)].sort(),
+    );
   });
 
   it("answers calls from the app's own page", async () => {

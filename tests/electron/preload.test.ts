@@ -19,9 +19,16 @@ beforeEach(async () => {
 });
 
 describe('preload bridge', () => {
-  it('exposes one global with exactly the API methods and an event subscription', () => {
+  it('exposes one global with exactly the API methods, an event subscription and the file transfers', () => {
     expect(Object.keys(electron.exposed)).toEqual([BRIDGE_KEY]);
-    expect(Object.keys(bridge).sort()).toEqual(['api', 'on']);
+    expect(Object.keys(bridge).sort()).toEqual(['api', 'files', 'on']);
+    expect(Object.keys(bridge.files!).sort()).toEqual([
+      'cancel',
+      'exportToFile',
+      'importFile',
+      'onProgress',
+      'pickImportFile',
+    ]);
     expect(Object.keys(bridge.api).sort()).toEqual([...METHOD_NAMES].sort());
   });
 

@@ -176,9 +176,21 @@ export function createFakeElectron() {
     openExternal: async (u: string) => void shell.opened.push(u),
     openPath: async (p: string) => (shell.opened.push(p), ''),
   };
+  // Save / open dialogs answer what the test set (electron/files.ts); each call is recorded with its options.
   const dialog = {
     errors: [] as Array<[string, string]>,
     showErrorBox: (t: string, c: string) => void dialog.errors.push([t, c]),
+    asked: [] as Array<['save' | 'open', Record<string, any>]>,
+    saveAnswer: { canceled: true, filePath: undefined } as { canceled: boolean; filePath?: string },
+    openAnswer: { canceled: true, filePaths: [] } as { canceled: boolean; filePaths: string[] },
+    showSaveDialog: async (...args: unknown[]) => {
+      dialog.asked.push(['save', args.at(-1) as Record<string, any>]);
+      return dialog.saveAnswer;
+    },
+    showOpenDialog: async (...args: unknown[]) => {
+      dialog.asked.push(['open', args.at(-1) as Record<string, any>]);
+      return dialog.openAnswer;
+    },
   };
 
   // safeStorage: a reversible stand-in (XOR + marker) that a test can switch off, as on a Linux without a keyring.
@@ -232,6 +244,9 @@ export function createFakeElectron() {
     Menu.current = null;
     shell.opened = [];
     dialog.errors = [];
+    dialog.asked = [];
+    dialog.saveAnswer = { canceled: true, filePath: undefined };
+    dialog.openAnswer = { canceled: true, filePaths: [] };
     ipcRenderer.invoked = [];
     rendererListeners.clear();
     safeStorage.available = true;
