@@ -138,7 +138,12 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
       touch: (t) => this.touch(t),
     };
     this.producer = new RemoteProducer(this.ctx);
-    this.admin = new RemoteGroupAdmin({ client, snapshot: () => this.snapshot(), touch: (t) => this.touch(t) });
+    this.admin = new RemoteGroupAdmin({
+      client,
+      snapshot: () => this.snapshot(),
+      touch: (t) => this.touch(t),
+      records: this.ctx,
+    });
     const lagMs = opts.lagSampleIntervalMs ?? 5000;
     this.lagSampler = lagMs > 0 ? new RemoteLagSampler(this.admin, lagMs, opts.maxSampledGroups ?? 20) : null;
     // A described group is one being looked at: sample its lag from then on.

@@ -20,6 +20,8 @@
  *   with OffsetCommit as an admin (generation -1, no member); a dry run
  *   commits nothing. Earliest, latest and timestamps are asked of the
  *   leaders afresh.
+ * - describeGroup adds what only __consumer_offsets holds (offsets-topic.ts): commit times, generation, leader;
+ *   without it they stay unknown (null, -1, ''). The lag sampler's lag() does not read it.
  * - Coordinators are found with FindCoordinator and kept per group; a
  *   NOT_COORDINATOR answer finds it again (client.retry).
  * - The lag sampler records only the groups being looked at (described or
@@ -40,6 +42,8 @@ import { GROUP_STATES, type GroupState } from '../groups/types';
 import { API_KEYS } from '../protocol/index';
 import { check, type KafkaClient } from './client';
 import { leadersOf, listOffsets, type Snapshot } from './metadata-cache';
+import { readGroupHistory, type GroupHistory } from './offsets-topic';
+import type { RecordsContext } from './records';
 
 const COMMITTED_TTL_MS = 2000;
 const HISTORY_POINTS = 360;
@@ -71,11 +75,15 @@ export interface GroupsContext {
   client: KafkaClient;
   snapshot(): Snapshot;
   touch(topic: string): void;
+  /** Reads of `__consumer_offsets` for commit times, generation and leader (offsets-topic.ts). */
+  records?: RecordsContext;
 }
 
 export class RemoteGroupAdmin {
   private readonly coordinators = new Map<string, number>();
   private readonly committed = new Map<string, Committed>();
+  /** What `__consumer_offsets` said of each described group, continued on the next describe. */
+  private readonly histories = new Map<string, GroupHistory>();
   /** Descriptions from the last list, for the lag of each listed group (the API asks right after listing). */
   private readonly described = new Map<string, { at: number; d: Awaited<ReturnType<RemoteGroupAdmin['group']>> }>();
 
@@ -279,7 +287,7 @@ export class RemoteGroupAdmin {
         topic,
         partition,
         committedOffset: c ? c.offset : null,
-        // OffsetFetch does not carry when an offset was committed.
+        // OffsetFetch does not carry when an offset was committed; describeGroup reads it from __consumer_offsets.
         commitTimestamp: null,
         metadata: c ? c.metadata : null,
         logStartOffset: logStart,
@@ -303,13 +311,22 @@ export class RemoteGroupAdmin {
     const committed = await this.committedOffsets(groupId, true);
     const lag = this.computeLag(groupId, g.state, g.members, committed);
     for (const t of new Set(lag.partitions.map((p) => p.topic))) this.ctx.touch(t);
+    const h = this.ctx.records
+      ? await readGroupHistory(this.ctx.records, groupId, this.histories.get(groupId) ?? null)
+      : null;
+    if (h) {
+      this.histories.set(groupId, h);
+      for (const p of lag.partitions)
+        p.commitTimestamp = p.committedOffset === null ? null : (h.commitTimes.get(key(p.topic, p.partition)) ?? null);
+    }
     return {
       groupId,
       state: g.state,
       protocolType: g.protocolType,
-      protocol: g.protocol,
-      generationId: g.generationId,
-      leader: g.leader,
+      protocol: g.protocol || (h?.protocol ?? ''),
+      // -1 and '' say unknown: DescribeGroups carries neither, only __consumer_offsets does.
+      generationId: h?.generationId ?? g.generationId,
+      leader: h?.leader ?? g.leader,
       coordinator: g.coordinator,
       members: g.members,
       lag,
