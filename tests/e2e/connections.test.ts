@@ -145,6 +145,10 @@ describe('connections to another cluster', () => {
     expect((await page.getByRole('navigation', { name: 'Main' }).innerText()).replace(/\s+/g, ' ')).toContain(
       'Workload simulator (sandbox only)',
     );
+    // What its consumers read is not observable from outside the remote cluster: said in words, not as 0 msg/s.
+    await nav('Overview');
+    await page.locator('[data-testid="out-rate-unknown"]').waitFor();
+    expect(await page.getByLabel('Current throughput').innerText()).not.toContain('msg/s out');
   });
 
   it("resets a group's offsets on the remote cluster only after the connection's name is typed", async () => {
