@@ -122,17 +122,16 @@ export class ConnectionRouter implements ApiHost {
   }
 
   /**
-   * Exports come from the sandbox; on any other connection (the export link names it) they are refused in words
-   * rather than answered with the sandbox's records.
+   * Exports come from the connection the export link names: the sandbox's at once, a remote one's once its cluster
+   * is open (its records are fetched from the partition leaders as raw batches, core/remote/records.ts, and
+   * formatted by the same record-export.ts), never the sandbox's records in place of a remote's.
    */
-  exportRecords(spec: ExportSpec, opts: ExportOptions = {}): Promise<ExportJob> {
-    if (opts.connection !== undefined && opts.connection !== SANDBOX_CONNECTION_ID) {
-      throw new KafkaError(
-        'INVALID_REQUEST',
-        'Export is not available for remote connections yet: it streams from the Local sandbox only',
-      );
-    }
-    return this.opts.sandbox.exportRecords(spec, opts);
+  async exportRecords(spec: ExportSpec, opts: ExportOptions = {}): Promise<ExportJob> {
+    const id = opts.connection;
+    if (id === undefined || id === SANDBOX_CONNECTION_ID) return this.opts.sandbox.exportRecords(spec, opts);
+    if (this.closed) throw new KafkaError('BROKER_NOT_AVAILABLE', 'Noticeboard is shutting down');
+    const api = await this.remoteApi(id, await this.summaryOf(id));
+    return api.exportRecords(spec, opts);
   }
 
   /** Imports go to the sandbox; on any other connection they are refused in words. */

@@ -72,8 +72,12 @@ import {
   readRecords,
   remoteScanSource,
   RemoteProducer,
+  type FetchedBatches,
   type RecordsContext,
 } from './records';
+
+/** Bytes per Fetch of an export: large enough that a wide partition streams in few round trips. */
+const EXPORT_FETCH_BYTES = 8 * 1024 * 1024;
 import { RemoteGroupAdmin, RemoteLagSampler } from './remote-groups';
 import type { RemoteCluster, RemoteClusterOptions, RemoteConnectionConfig } from './types';
 
@@ -560,6 +564,29 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition} of topic ${topic} does not exist`);
     const ts = spec === 'earliest' ? -2 : spec === 'latest' ? -1 : spec.timestamp;
     return offsetForTimestamp(this.ctx, topic, partition, ts);
+  }
+
+  /**
+   * The raw batches of [from, to), fetched from the leader a few MB at a time: the export
+   * (core/service/record-export.ts) formats them without decoding records into objects. null when the partition
+   * is unknown or has no leader.
+   */
+  recordBatches(topic: string, partition: number, from: number, to: number): AsyncIterator<Buffer[]> | null {
+    const p = this.snapshot().topics.get(topic)?.partitions[partition];
+    if (!p || p.leader < 0) return null;
+    const ctx = this.ctx;
+    return (async function* () {
+      let offset = from;
+      while (offset < to) {
+        const f = (await fetchBatches(ctx, topic, partition, offset, EXPORT_FETCH_BYTES)) as FetchedBatches & {
+          next: number;
+        };
+        if (f.batches.length > 0) yield f.batches;
+        // Nothing further (the end, or a high watermark below `to` now): stop rather than ask again.
+        if (f.next <= offset || f.next >= f.highWatermark) return;
+        offset = f.next;
+      }
+    })();
   }
 
   /** Raw batches from an offset (the bench and tests look at what the wire carries). */
