@@ -24,6 +24,7 @@ import type {
   ConfigEntry,
   PartitionPage,
   PartitionState,
+  PreferredElection,
   TopicDescription,
   TopicDetails,
   TopicSummary,
@@ -851,6 +852,12 @@ export const API = {
     'Set or reset (delete) dynamic broker configs of one broker, or without broker cluster-wide (kept across ' +
       "restarts); returns that level's configs.",
   ),
+  electPreferredLeaders: method(
+    'command',
+    z.strictObject({ topics: z.array(topicName).min(1).max(10_000).optional() }),
+    returns<PreferredElection>(),
+    'Preferred leader election: each partition of the topics given (or of every topic) whose first replica is running and in sync gets it back as leader; returns which moved, how many were led by it already, and which could not and why.',
+  ),
   deleteRecords: method(
     'command',
     z.strictObject({ topic: topicName, partition: partitionIndex, beforeOffset: offset }),
@@ -1183,6 +1190,7 @@ export const CLUSTER_CHANGING_METHODS: readonly MethodName[] = [
   'createPartitions',
   'alterConfigs',
   'alterBrokerConfigs',
+  'electPreferredLeaders',
   'deleteRecords',
   'produce',
   'resetGroupOffsets',

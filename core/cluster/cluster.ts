@@ -56,6 +56,7 @@ import type {
   PartitionFilter,
   PartitionPage,
   PartitionState,
+  PreferredElection,
   ProduceRecord,
   ReadRecordsOptions,
   ReplicaState,
@@ -1039,6 +1040,16 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
   /** Moves leaders back to preferred replicas now (also runs on a timer). */
   balanceLeaders(): Promise<number> {
     return this.requireController().balanceLeaders();
+  }
+
+  /** Preferred leader election for the partitions of `topics` (each must exist), or of every topic without. */
+  electPreferredLeaders(topics?: string[]): Promise<PreferredElection> {
+    const controller = this.requireController();
+    const image = this.anyImage();
+    for (const t of topics ?? [])
+      if (!image.topicsByName.has(t))
+        throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${t} does not exist`, { field: 'topics' });
+    return controller.electPreferredLeaders(topics ? new Set(topics) : null);
   }
 
   /** Runs retention and compaction on every running broker now (also runs on a timer); returns the replicas due. */

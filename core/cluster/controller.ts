@@ -26,7 +26,7 @@ import type { Partition } from './partition';
 import { brokerResource, validateBrokerConfigChange } from './broker-configs';
 import { MAX_PARTITIONS } from './limits';
 import { describeTopicConfigs, effectiveConfig, validateTopicConfigs, validateTopicName } from './topic-configs';
-import type { ConfigEntry, CreateTopicOptions } from './types';
+import type { ConfigEntry, CreateTopicOptions, PreferredElection } from './types';
 
 export interface ControllerContext {
   log: MetadataLog;
@@ -507,22 +507,46 @@ export class Controller {
   }
 
   /** Moves leadership back to each partition's preferred replica where it is live and in sync. */
-  balanceLeaders(): Promise<number> {
+  async balanceLeaders(): Promise<number> {
+    return (await this.electPreferredLeaders(null)).moved.length;
+  }
+
+  /**
+   * Preferred leader election (Kafka's ElectLeaders with PREFERRED), for the partitions of `topics` or, with null,
+   * of every topic: each partition whose first replica is live, in the ISR and clean takes it as leader; the others
+   * say why not (PREFERRED_LEADER_NOT_AVAILABLE), and those it leads already are counted.
+   */
+  electPreferredLeaders(topics: ReadonlySet<string> | null): Promise<PreferredElection> {
     return this.run(async () => {
       const live = new Set(this.unfencedLive());
       const records: MetadataRecordBody[] = [];
+      const result: PreferredElection = { moved: [], alreadyPreferred: 0, failed: [] };
       for (const t of this.image.topicsById.values()) {
+        if (topics && !topics.has(t.name)) continue;
         for (const p of t.partitions) {
           const preferred = p?.replicas[0];
-          if (
-            !p ||
-            preferred === undefined ||
-            p.leader === preferred ||
-            !live.has(preferred) ||
-            !p.isr.includes(preferred)
-          )
+          if (!p || preferred === undefined) continue;
+          if (p.leader === preferred) {
+            result.alreadyPreferred++;
             continue;
-          if (this.isUnclean(preferred, t.topicId, p.partition)) continue;
+          }
+          const why = !live.has(preferred)
+            ? `broker ${preferred} is not running`
+            : !p.isr.includes(preferred)
+              ? `broker ${preferred} is not in the ISR (catching up)`
+              : this.isUnclean(preferred, t.topicId, p.partition)
+                ? `broker ${preferred}'s replica may have lost data (unclean)`
+                : null;
+          if (why) {
+            result.failed.push({
+              topic: t.name,
+              partition: p.partition,
+              preferred,
+              errorName: 'PREFERRED_LEADER_NOT_AVAILABLE',
+              reason: `The preferred leader is not available: ${why}`,
+            });
+            continue;
+          }
           records.push({
             type: 'PartitionChange',
             topicId: t.topicId,
@@ -532,10 +556,15 @@ export class Controller {
             leaderEpoch: p.leaderEpoch + 1,
             partitionEpoch: p.partitionEpoch + 1,
           });
+          result.moved.push({ topic: t.name, partition: p.partition, from: p.leader, to: preferred });
         }
       }
       await this.write(records);
-      return records.length;
+      const order = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) =>
+        a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
+      result.moved.sort(order);
+      result.failed.sort(order);
+      return result;
     });
   }
 }

@@ -38,6 +38,22 @@ export interface BrokerState {
   logDir: { path: string; error: 'KAFKA_STORAGE_ERROR' | null };
 }
 
+/** What a preferred leader election did (Cluster.electPreferredLeaders), partitions in topic then partition order. */
+export interface PreferredElection {
+  /** Partitions whose leadership moved to their preferred (first) replica. */
+  moved: Array<{ topic: string; partition: number; from: number; to: number }>;
+  /** Partitions their preferred replica leads already (Kafka: ELECTION_NOT_NEEDED). */
+  alreadyPreferred: number;
+  /** Partitions whose preferred replica cannot lead now, with Kafka's error and why. */
+  failed: Array<{
+    topic: string;
+    partition: number;
+    preferred: number;
+    errorName: 'PREFERRED_LEADER_NOT_AVAILABLE';
+    reason: string;
+  }>;
+}
+
 export interface ReplicaState {
   brokerId: number;
   /** Log end offset of this replica; null when its broker is down. */

@@ -328,6 +328,11 @@ export class EngineApi implements ApiHost {
       alterConfigs: (i) => c.alterConfigs(i.topic, { set: i.set, delete: i.delete }, i.validateOnly),
       alterBrokerConfigs: (i) =>
         c.alterBrokerConfigs(i.broker ?? null, { set: i.set, delete: i.delete }, i.validateOnly),
+      electPreferredLeaders: (i) => {
+        if (!c.electPreferredLeaders)
+          throw new KafkaError('UNSUPPORTED_VERSION', 'This connection cannot run a preferred leader election');
+        return c.electPreferredLeaders(i.topics);
+      },
       deleteRecords: (i) => c.deleteRecords(i.topic, i.partition, i.beforeOffset),
       produce: (i) => c.produce(i.topic, produceRecordsFromInput(i), { acks: i.acks, timeoutMs: i.timeoutMs }),
       stopBroker: async (i) => {

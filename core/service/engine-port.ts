@@ -16,6 +16,7 @@ import type {
   PartitionFilter,
   PartitionPage,
   PartitionState,
+  PreferredElection,
   ProduceRecord,
   ReadRecordsOptions,
   TopicDescription,
@@ -65,6 +66,8 @@ export interface ClusterPort {
     validateOnly?: boolean,
   ): Promise<ConfigEntry[]>;
   deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }>;
+  /** Preferred leader election; optional: a remote cluster's port may not offer it (the API then says so). */
+  electPreferredLeaders?(topics?: string[]): Promise<PreferredElection>;
   produce(
     topic: string,
     records: ProduceRecord[],

@@ -284,6 +284,18 @@ describe('consumer groups', () => {
     );
     expect(await chart.getAttribute('data-series')).toBe('7');
     await page.getByText('Last 5 minutes, live, updated every second').waitFor();
+    // An hour of history: the engine's (thinned to 10 s before the last 5 minutes), then back to 5 minutes.
+    const range = page.getByRole('radiogroup', { name: 'Lag chart range' });
+    await range.getByText('1 h', { exact: true }).click();
+    await page.getByText('Last 1 hour, live, updated every second').waitFor();
+    const hourly = Number(await chart.getAttribute('data-updates'));
+    await eventually(
+      async () => expect(Number(await chart.getAttribute('data-updates'))).toBeGreaterThan(hourly),
+      6000,
+    );
+    expect(await chart.getAttribute('data-series')).toBe('7');
+    await range.getByText('5 min', { exact: true }).click();
+    await page.getByText('Last 5 minutes, live, updated every second').waitFor();
     await settle();
     await tallScreenshot('group-detail', 1360);
     await expectNoUnlabelled('the group page');

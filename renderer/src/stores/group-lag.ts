@@ -4,7 +4,8 @@
  * and per partition, kept live by the engine's `groupLag` events.
  *
  * The lag series start from the engine's history (getLagHistory, the last
- * WINDOW_SECONDS) and grow by one point a second. They are arrays mutated in
+ * `rangeSeconds`: 5 minutes unless the page asks for an hour) and grow by one
+ * point a second, trimmed and thinned to that range (lag-window.ts). They are arrays mutated in
  * place, and `version` counts the changes: a chart watching `version` redraws
  * once per update, with no copy of 100 partitions x 300 points each second.
  * A watch belongs to the connection, so a reconnect opens it again.
@@ -14,8 +15,10 @@ import { markRaw, ref, shallowRef, watch } from 'vue';
 import type { GroupDescription, GroupLagUpdate, LagPointTuple } from '@core/api/api';
 import { ApiError } from '@core/api/client';
 import { useConnectionStore } from './connection';
+import { LAG_RANGES, trimLagPoints, type LagRange } from './lag-window';
 
-export const WINDOW_SECONDS = 300;
+/** The default range: the last 5 minutes. */
+export const WINDOW_SECONDS: LagRange = LAG_RANGES[0];
 
 export interface LagSeries {
   topic: string;
@@ -36,6 +39,8 @@ export const useGroupLagStore = defineStore('groupLag', () => {
   const series = markRaw(new Map<string, LagSeries>());
   const version = ref(0);
   const lastUpdate = ref<number | null>(null);
+  /** How far back the series reach, in seconds (one of LAG_RANGES). */
+  const rangeSeconds = ref<LagRange>(WINDOW_SECONDS);
 
   let subscriptionId: string | null = null;
   let seq = 0;
@@ -46,20 +51,15 @@ export const useGroupLagStore = defineStore('groupLag', () => {
     version.value++;
   }
 
-  function trim(points: LagPointTuple[], since: number): void {
-    let i = 0;
-    while (i < points.length && points[i]![0] < since) i++;
-    if (i > 0) points.splice(0, i);
-  }
-
   function append(u: GroupLagUpdate): void {
     const g = u.group;
     if (!g) return;
-    const since = u.time - WINDOW_SECONDS * 1000;
+    const rangeMs = rangeSeconds.value * 1000;
+    const trim = (points: LagPointTuple[]) => trimLagPoints(points, u.time, rangeMs);
     const last = total[total.length - 1];
     if (last && last[0] >= u.time) return;
     total.push([u.time, g.lag.totalLag]);
-    trim(total, since);
+    trim(total);
     const seen = new Set<string>();
     for (const p of g.lag.partitions) {
       const key = `${p.topic}\u0000${p.partition}`;
@@ -67,10 +67,10 @@ export const useGroupLagStore = defineStore('groupLag', () => {
       let s = series.get(key);
       if (!s) series.set(key, (s = { topic: p.topic, partition: p.partition, points: [] }));
       s.points.push([u.time, p.lag]);
-      trim(s.points, since);
+      trim(s.points);
     }
     for (const [key, s] of series) {
-      if (!seen.has(key)) trim(s.points, since);
+      if (!seen.has(key)) trim(s.points);
       if (s.points.length === 0) series.delete(key);
     }
     version.value++;
@@ -100,14 +100,17 @@ export const useGroupLagStore = defineStore('groupLag', () => {
         return;
       }
       subscriptionId = w.subscriptionId;
+      const range = rangeSeconds.value;
       const [d, h] = await Promise.all([
         api.describeGroup({ groupId: id }),
-        api.getLagHistory({ groupId: id, seconds: WINDOW_SECONDS }),
+        api.getLagHistory({ groupId: id, seconds: range }),
       ]);
       if (mine !== seq) return;
       group.value = d;
       notFound.value = false;
       error.value = null;
+      // The range changed meanwhile: setRange's own read fills the series.
+      if (range !== rangeSeconds.value) return;
       clearSeries();
       total.push(...h.total);
       for (const p of h.partitions)
@@ -127,10 +130,11 @@ export const useGroupLagStore = defineStore('groupLag', () => {
     }
   }
 
-  /** Shows `id`, live; keeps what is shown when the same group is opened again. */
-  function open(id: string): void {
-    if (groupId.value === id && subscriptionId) return;
+  /** Shows `id`, live; keeps what is shown when the same group is opened again (at the same range). */
+  function open(id: string, range: LagRange = WINDOW_SECONDS): void {
+    if (groupId.value === id && subscriptionId && rangeSeconds.value === range) return;
     close();
+    rangeSeconds.value = range;
     groupId.value = id;
     void load(id, ++seq);
   }
@@ -157,6 +161,26 @@ export const useGroupLagStore = defineStore('groupLag', () => {
     loading.value = false;
     lastUpdate.value = null;
     clearSeries();
+  }
+
+  /** Looks back `range` seconds instead: the history is read again from the engine, the watch stays. */
+  async function setRange(range: LagRange): Promise<void> {
+    if (range === rangeSeconds.value) return;
+    rangeSeconds.value = range;
+    const id = groupId.value;
+    if (!id || !subscriptionId) return;
+    const mine = seq;
+    try {
+      const h = await connection.api().getLagHistory({ groupId: id, seconds: range });
+      if (mine !== seq || range !== rangeSeconds.value) return;
+      clearSeries();
+      total.push(...h.total);
+      for (const p of h.partitions)
+        series.set(`${p.topic}\u0000${p.partition}`, { topic: p.topic, partition: p.partition, points: p.points });
+      version.value++;
+    } catch (err) {
+      if (mine === seq) error.value = (err as Error).message;
+    }
   }
 
   /** Reads the description again now (after a reset or a delete). */
@@ -186,5 +210,20 @@ export const useGroupLagStore = defineStore('groupLag', () => {
     },
   );
 
-  return { groupId, group, loading, error, notFound, total, series, version, lastUpdate, open, close, refresh };
+  return {
+    groupId,
+    group,
+    loading,
+    error,
+    notFound,
+    total,
+    series,
+    version,
+    lastUpdate,
+    rangeSeconds,
+    open,
+    close,
+    refresh,
+    setRange,
+  };
 });
