@@ -262,6 +262,62 @@ export interface SearchResults {
 export type FilterCheck =
   { ok: true; usesRegex: boolean } | { ok: false; message: string; column: number; length: number };
 
+// ---- the broker detail page (core/service/broker-detail.ts) and the topic list's live columns (topic-activity.ts)
+
+export type BrokerPartitionRole = 'leader' | 'follower';
+
+/** One replica on the broker. */
+export interface BrokerReplica {
+  topic: string;
+  partition: number;
+  /** The partition's leader (-1: offline). */
+  leader: number;
+  role: BrokerPartitionRole;
+  inSync: boolean;
+  /** The broker is down: the replica is assigned to it but not served. */
+  offline: boolean;
+  logEndOffset: number | null;
+  highWatermark: number;
+  bytesOnDisk: number | null;
+}
+
+export interface BrokerDetail {
+  broker: BrokerState;
+  /** Per second, this broker only; null where the connection does not measure per broker (a remote cluster). */
+  throughput: Omit<MetricsSample, 'time'> | null;
+  logDir: {
+    /** '' where the connection does not know it (Metadata names no path). */
+    path: string;
+    error: 'KAFKA_STORAGE_ERROR' | null;
+    offline: boolean;
+    totalBytes: number;
+    /** Bytes per topic on this broker, largest first (at most MAX_LOG_DIR_TOPICS; `otherTopics` counts the rest). */
+    topics: Array<{ topic: string; replicas: number; bytes: number }>;
+    otherTopics: number;
+  };
+  replicas: {
+    led: number;
+    followed: number;
+    /** Replicas of this broker out of its partitions' ISR (and up): catching up. */
+    outOfSync: number;
+    role: BrokerPartitionRole | 'all';
+    offset: number;
+    /** Replicas the role keeps (led, followed or both): `items` is a page of them, in topic then partition order. */
+    matching: number;
+    items: BrokerReplica[];
+  };
+}
+
+export interface TopicActivityRow {
+  topic: string;
+  /** Messages appended per second, over the last complete second; null where the connection does not count it. */
+  messagesInPerSec: number | null;
+  /** Epoch ms of the last append seen since the app started; null when none (or not counted). */
+  lastAppendMs: number | null;
+  /** Consumer groups with committed offsets for the topic or partitions of it assigned, sorted. */
+  groups: string[];
+}
+
 /** A consumer group in the groups list: its state, members, topics and total lag. */
 export interface GroupOverview {
   groupId: string;
@@ -311,6 +367,8 @@ export interface GroupLagUpdate {
 }
 
 export type { GroupDescription, MemberDescription, OffsetResetPlan, PartitionLag, WorkloadMember, WorkloadStatus };
+/** Replicas per getBrokerDetail page. */
+export const MAX_BROKER_REPLICA_PAGE = 1000;
 
 // ---------------------------------------------------------------------------
 // Connections: the embedded sandbox and the user's own Kafka clusters
@@ -746,6 +804,23 @@ export const API = {
     returns<ConfigEntry[]>(),
     "A broker's configs, or without broker the cluster-wide level (num.partitions, default.replication.factor, " +
       '...): value, default, source, read-only flag and synonyms.',
+  ),
+  getBrokerDetail: method(
+    'query',
+    z.strictObject({
+      broker: brokerId,
+      role: z.enum(['leader', 'follower', 'all']).optional(),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(MAX_BROKER_REPLICA_PAGE),
+    }),
+    returns<BrokerDetail>(),
+    'One broker: its state, its log dir (offline or not) with bytes per topic, how many partitions it leads and follows with a page of them (role: leader, follower or all), and its messages and bytes in and out per second (null where the connection does not measure per broker).',
+  ),
+  listTopicActivity: method(
+    'query',
+    z.strictObject({ includeInternal: z.boolean().optional() }),
+    returns<TopicActivityRow[]>(),
+    "Every topic's messages in per second, last append time (both since the app started; null where the connection does not count them) and the consumer groups that read it.",
   ),
   readRecords: method(
     'query',

@@ -40,7 +40,7 @@ import { scanFiltered } from './filter-scan';
 import type { CleanerQueue } from './cleaner-queue';
 import { LogCleaner } from './log-cleaner';
 import { ReplicationScheduler } from './replication-scheduler';
-import { ThroughputMeter, type ThroughputRates } from './throughput';
+import { ThroughputMeter, type ThroughputRates, type TopicActivity } from './throughput';
 import { describeBrokerConfigs, topicConfigSynonyms, type StaticBrokerConfigs } from './broker-configs';
 import { describeTopicConfigs, isInternalTopic } from './topic-configs';
 import { buildBatch } from '../record';
@@ -105,6 +105,8 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
   /** Broker `id` at index id. Private: other layers reach brokers and replicas through the accessors below. */
   private readonly brokersList: Broker[] = [];
   readonly meter = new ThroughputMeter();
+  /** Each broker's share of `meter` (its counts go to both), by broker id. */
+  private readonly brokerMeters = new Map<number, ThroughputMeter>();
   readonly host: string;
   /** Where background failures go (see core/logger.ts). */
   readonly logger: EngineLogger;
@@ -160,6 +162,12 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return cluster;
   }
 
+  private brokerMeter(id: number): ThroughputMeter {
+    let m = this.brokerMeters.get(id);
+    if (!m) this.brokerMeters.set(id, (m = new ThroughputMeter(this.meter)));
+    return m;
+  }
+
   private newBroker(id: number): Broker {
     return new Broker(id, this.options.dataDir, {
       // Brokers open in any order: a leader whose broker is not up yet is "not available yet", never an error.
@@ -178,7 +186,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       onStoreFailure: (b, reason) => this.onStoreFailure(b, reason),
       replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
       clock: this.options.clock,
-      meter: this.meter,
+      meter: this.brokerMeter(id),
       logger: this.logger,
       scheduler: this.replication,
     });
@@ -668,6 +676,16 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     return this.meter.rates();
   }
 
+  /** One broker's rates: messages and bytes appended to the partitions it leads, and fetched from it. */
+  brokerMetrics(id: number): ThroughputRates | null {
+    return this.brokerMeters.get(id)?.rates() ?? null;
+  }
+
+  /** A topic's messages in per second and its last append since the app started (ThroughputMeter). */
+  topicActivity(topic: string): TopicActivity {
+    return this.meter.topicActivity(topic);
+  }
+
   // ---- administration ----------------------------------------------------
 
   /** The new topic without its partition states (page them with partitionPage). */
@@ -699,6 +717,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
 
   async deleteTopic(name: string): Promise<void> {
     await this.requireController().deleteTopic(name);
+    this.meter.forgetTopic(name);
   }
 
   /** Grows a topic; `assignments` optionally places the new partitions' replicas (one broker list each). */

@@ -335,7 +335,7 @@ export class ReplicaManager implements ScheduledReplicas {
     const r = await this.appendInCallOrder(p, pending, () => p.appendAsLeader(batches, acks, timeoutMs));
     let messages = 0;
     for (const b of batches) messages += batchRecordCount(b);
-    this.deps.meter.recordIn(messages, records.length);
+    this.deps.meter.recordIn(messages, records.length, topicName);
     return { baseOffset: r.baseOffset, logAppendTime: r.logAppendTime, logStartOffset: p.log.logStartOffset };
   }
 

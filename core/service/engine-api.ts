@@ -48,6 +48,8 @@ export interface ExportOptions {
   onProgress?: (records: number) => void;
 }
 import { parseCall, toApiError } from './validate';
+import { brokerDetail } from './broker-detail';
+import { topicActivity } from './topic-activity';
 
 export type EmitFn = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -299,6 +301,12 @@ export class EngineApi implements ApiHost {
       describeConfigs: (i) => c.describeConfigs(i.topic),
       describeDefaultConfigs: () => describeTopicConfigs({}),
       describeBrokerConfigs: (i) => c.describeBrokerConfigs(i.broker ?? null),
+      getBrokerDetail: (i) => brokerDetail(c, i),
+      listTopicActivity: async (i) => {
+        // Without consumer groups (or while their coordinator cannot answer) the columns still show the rates.
+        const groups = await this.groupsApi.listGroups().catch(() => []);
+        return topicActivity(c, groups, i.includeInternal ?? false);
+      },
       readRecords: async (i) =>
         (
           await c.readRecords({

@@ -86,6 +86,10 @@ export interface ClusterPort {
   killBroker(id: number): Promise<void>;
   startBroker(id: number): Promise<void>;
   metrics(): EngineMetrics;
+  /** One broker's rates; optional: a remote cluster does not measure per broker. */
+  brokerMetrics?(id: number): EngineMetrics | null;
+  /** A topic's messages in per second and last append; optional: a remote cluster's port may not know them. */
+  topicActivity?(topic: string): { messagesInPerSec: number; lastAppendMs: number | null };
 }
 
 /**
