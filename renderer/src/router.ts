@@ -8,6 +8,12 @@ import OverviewPage from './pages/OverviewPage.vue';
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'overview', component: OverviewPage, meta: { title: 'Overview' } },
   { path: '/brokers', name: 'brokers', component: () => import('./pages/BrokersPage.vue'), meta: { title: 'Brokers' } },
+  {
+    path: '/brokers/:id(\\d+)',
+    name: 'broker',
+    component: () => import('./pages/BrokerDetailPage.vue'),
+    meta: { title: 'Brokers', nav: 'brokers' },
+  },
   { path: '/topics', name: 'topics', component: () => import('./pages/TopicsPage.vue'), meta: { title: 'Topics' } },
   {
     // One topic; its tabs are child routes rendered inside TopicDetailPage.

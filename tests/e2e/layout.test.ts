@@ -32,10 +32,13 @@ const PAGES = [
   { name: 'brokers', path: '#/brokers', ready: 'Brokers up' },
   { name: 'topics', path: '#/topics', ready: null },
   { name: 'topic', path: '#/topics/customer-orders.eu-west.v2', ready: 'Partitions' },
+  { name: 'groups', path: '#/groups', ready: null },
   { name: 'group', path: `#/groups/${GROUP}`, ready: 'Assignor' },
   // The message browser with a message open: its JSON value in the detail panel.
   { name: 'messages', path: '#/topics/payments/messages', ready: null, detail: true },
+  { name: 'broker', path: '#/brokers/1', ready: 'Partitions led' },
   { name: 'workload', path: '#/workload', ready: null },
+  { name: 'settings', path: '#/settings', ready: null },
 ] as const;
 
 interface LayoutProblem {

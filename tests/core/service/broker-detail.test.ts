@@ -4,8 +4,11 @@
  * bytes per topic add up to its replicas' sizes, a stopped broker shows its replicas offline, a broker's rates
  * count only what its partitions took in; and each topic's rate, last append and reading groups are reported.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerDetail, TopicActivityRow } from '../../../core/api/api';
+import { Cluster } from '../../../core/cluster/cluster';
 import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
 import { openEnv, type Env } from '../groups/helpers';
 
@@ -92,6 +95,22 @@ describe('getBrokerDetail', () => {
     const e = await session.call('getBrokerDetail', { broker: 7, limit: 10 });
     expect(e.ok).toBe(false);
     if (!e.ok) expect(e.error).toMatchObject({ errorName: 'BROKER_NOT_AVAILABLE', field: 'broker' });
+  });
+
+  it('shows a log dir that cannot open as offline with KAFKA_STORAGE_ERROR', async () => {
+    const { env } = await open();
+    await env.cluster.createTopic({ name: 'dirs', partitions: 3, replicationFactor: 3 });
+    api!.close();
+    await env.groups.close();
+    await env.cluster.close();
+    rmSync(join(env.dir, 'broker-1', 'CURRENT'));
+    env.cluster = await Cluster.open({ dataDir: env.dir });
+    api = new EngineApi(env.cluster, { transport: 'websocket', dataDir: env.dir, version: 't' });
+    const session = api.openSession(() => undefined);
+    const d = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: 1, limit: 10 });
+    expect(d.broker.status).toBe('failed');
+    expect(d.logDir).toMatchObject({ path: join(env.dir, 'broker-1'), error: 'KAFKA_STORAGE_ERROR', offline: true });
+    expect(d.replicas.items.filter((r) => r.topic === 'dirs').every((r) => r.offline)).toBe(true);
   });
 
   it("counts a broker's messages in from the partitions it leads only", async () => {
