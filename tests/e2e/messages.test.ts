@@ -532,7 +532,7 @@ describe('message browser', () => {
     const value = dialog.getByLabel('Value', { exact: true });
     await value.fill('{"id": 100, "customer": "Barbara Liskov",');
     await dialog.getByText(/^Not valid JSON: /).waitFor();
-    expect(await dialog.getByRole('button', { name: 'Produce' }).isDisabled()).toBe(true);
+    expect(await dialog.getByRole('button', { name: 'Produce', exact: true }).isDisabled()).toBe(true);
     await value.fill('{"id": 100, "customer": "Barbara Liskov", "total": 99.5}');
     await dialog.getByRole('button', { name: 'Add header' }).click();
     await dialog.getByLabel('Header 1 name').fill('source');

@@ -358,6 +358,7 @@ describe('topics', () => {
   });
 
   it('creates a topic with any topic config, set with the config editor controls and checked inline', async () => {
+    await nav('Topics');
     await page.getByRole('button', { name: 'Create topic' }).first().click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Topic name' }).fill('archive');
