@@ -39,6 +39,8 @@ const PAGES = [
   { name: 'broker', path: '#/brokers/1', ready: 'Partitions led' },
   { name: 'workload', path: '#/workload', ready: null },
   { name: 'settings', path: '#/settings', ready: null },
+  { name: 'replica-map', path: '#/replicas', ready: null },
+  { name: 'connections', path: '#/connections', ready: null },
 ] as const;
 
 interface LayoutProblem {
