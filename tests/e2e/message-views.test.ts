@@ -429,8 +429,10 @@ describe('producing keys and values as text, JSON or base64', () => {
   });
 
   it('copies a message with a binary key to a new one as base64, so its bytes come through', async () => {
-    // Read afresh from another page: the browser opened on the empty topic.
+    // Read afresh from another page: the browser opened on the empty topic. The Topics list is on screen before
+    // the browser opens again, so the router really left the messages page.
     await page.goto(`${base}#/topics`);
+    await page.locator('td', { hasText: 'produced' }).first().waitFor();
     await openMessages('produced');
     await page.locator('.message-table tbody tr[data-row-key="0:0"]').click();
     await drawer().getByText('Partition 0 · offset 0').waitFor();

@@ -265,10 +265,23 @@ export const useMessagesStore = defineStore('messages', () => {
     },
   );
 
+  /**
+   * Leaves the topic. The topic is forgotten before the live tail is unsubscribed (which waits for the engine),
+   * so a page opening the same topic at once reads it afresh instead of taking the old page for its own.
+   */
   async function close(): Promise<void> {
     seq++;
-    await setLive(false);
     topic.value = '';
+    await setLive(false);
+  }
+
+  /**
+   * A message was just produced from the browser: the newest page on screen reads again so it shows it. Any
+   * other view (an offset, a time, a page further on) stays as the person left it; a live tail gets it anyway.
+   */
+  function produced(): Promise<void> {
+    if (live.value || !topic.value || shownStart.value.mode !== 'latest') return Promise.resolve();
+    return read({ type: 'latest' }, 'backward', 'newest', { mode: 'latest' });
   }
 
   return {
@@ -304,5 +317,6 @@ export const useMessagesStore = defineStore('messages', () => {
     prevPage,
     setLive,
     close,
+    produced,
   };
 });
