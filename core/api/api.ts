@@ -284,7 +284,7 @@ export interface BrokerReplica {
 export interface BrokerDetail {
   broker: BrokerState;
   /** Per second, this broker only; null where the connection does not measure per broker (a remote cluster). */
-  throughput: Omit<MetricsSample, 'time'> | null;
+  throughput: BrokerThroughput | null;
   logDir: {
     /** '' where the connection does not know it (Metadata names no path). */
     path: string;
@@ -308,11 +308,30 @@ export interface BrokerDetail {
   };
 }
 
+/**
+ * A broker's messages and bytes in (appended as leader) and out (fetched from it) per second. A figure is null
+ * while it is being measured, or for good where the connection cannot know it: then `notes` says why in words
+ * (out rates of a remote cluster are not observable from outside it).
+ */
+export interface BrokerThroughput {
+  messagesInPerSec: number | null;
+  bytesInPerSec: number | null;
+  messagesOutPerSec: number | null;
+  bytesOutPerSec: number | null;
+  notes?: { bytesIn?: string; out?: string };
+}
+
 export interface TopicActivityRow {
   topic: string;
-  /** Messages appended per second, over the last complete second; null where the connection does not count it. */
+  /**
+   * Messages appended per second, over the last complete second (the sandbox) or between the last two samples of
+   * its high watermarks (a remote cluster); null where the connection does not count it or is still measuring.
+   */
   messagesInPerSec: number | null;
-  /** Epoch ms of the last append seen since the app started; null when none (or not counted). */
+  /**
+   * Epoch ms of the last append: seen since the app started (the sandbox), or the newest record's timestamp (a
+   * remote cluster); null when none (or not counted).
+   */
   lastAppendMs: number | null;
   /** Consumer groups with committed offsets for the topic or partitions of it assigned, sorted. */
   groups: string[];

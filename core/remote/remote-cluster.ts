@@ -23,7 +23,10 @@
  *   asked of the cluster each time (the port allows a promise there).
  * - metrics(): messages in per second from high watermark growth between
  *   snapshots, bytes in from log-dir size growth; out rates are not
- *   observable from outside the cluster and read 0.
+ *   observable from outside the cluster and read 0 (the Overview says so).
+ *   topicActivity() and brokerMetrics() come from the rate sampler
+ *   (rate-sampler.ts), which samples only what they were asked about in the
+ *   last minute; brokerMetrics' out rates are null with words.
  */
 import { EventEmitter } from 'node:events';
 import { KafkaError } from '../errors';
@@ -79,6 +82,8 @@ import {
 /** Bytes per Fetch of an export: large enough that a wide partition streams in few round trips. */
 const EXPORT_FETCH_BYTES = 8 * 1024 * 1024;
 import { RemoteGroupAdmin, RemoteLagSampler } from './remote-groups';
+import { OUT_NOT_OBSERVABLE, RemoteRateSampler, remoteRateIo } from './rate-sampler';
+import type { BrokerThroughput } from '../api/api';
 import type { RemoteCluster, RemoteClusterOptions, RemoteConnectionConfig } from './types';
 
 const HOT_POLL_MS = 1000;
@@ -112,6 +117,7 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
   readonly logger?: EngineLogger;
   readonly admin: RemoteGroupAdmin;
   readonly lagSampler: RemoteLagSampler | null;
+  readonly rateSampler: RemoteRateSampler;
   private snap!: Snapshot;
   private readonly seen = new Map<number, KnownBroker>();
   private metadataOffset = 0;
@@ -142,6 +148,23 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
       touch: (t) => this.touch(t),
     };
     this.producer = new RemoteProducer(this.ctx);
+    const io = remoteRateIo(this.ctx);
+    this.rateSampler = new RemoteRateSampler(
+      () => this.snap,
+      {
+        ...io,
+        // What a round reads moves the cached high watermarks too (live tail, lag).
+        latestOffsets: async (leader, parts) => {
+          const latest = await io.latestOffsets(leader, parts);
+          for (const p of parts) {
+            const o = latest.get(`${p.topic}\u0000${p.partition}`);
+            if (o !== undefined) this.updateOffsets(p.topic, p.partition, o, -1);
+          }
+          return latest;
+        },
+      },
+      { intervalMs: opts.rateSampleMs },
+    );
     this.admin = new RemoteGroupAdmin({
       client,
       snapshot: () => this.snapshot(),
@@ -388,6 +411,23 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
     return { ...this.rates };
   }
 
+  topicActivity(topic: string): { messagesInPerSec: number | null; lastAppendMs: number | null } {
+    this.rateSampler.lookAtTopic(topic);
+    return this.rateSampler.topicRates(topic);
+  }
+
+  brokerMetrics(id: number): BrokerThroughput | null {
+    this.rateSampler.lookAtBroker(id);
+    const r = this.rateSampler.brokerRates(id);
+    return {
+      messagesInPerSec: r.messagesInPerSec,
+      bytesInPerSec: r.bytesInPerSec,
+      messagesOutPerSec: null,
+      bytesOutPerSec: null,
+      notes: { out: OUT_NOT_OBSERVABLE, ...(r.bytesInNote ? { bytesIn: r.bytesInNote } : {}) },
+    };
+  }
+
   // ---- ClusterPort: administration -----------------------------------------------------------
 
   async createTopic(opts: CreateTopicOptions): Promise<TopicDetails> {
@@ -618,6 +658,7 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
     if (this.timer) clearInterval(this.timer);
     if (this.hotTimer) clearInterval(this.hotTimer);
     this.lagSampler?.stop();
+    this.rateSampler.stop();
     this.removeAllListeners();
     await this.client.close();
   }

@@ -47,6 +47,8 @@ export interface RemoteClusterOptions {
   metadataRefreshMs?: number;
   /** How often the lag of watched groups is sampled, in ms (default 5,000); 0 turns sampling off. */
   lagSampleIntervalMs?: number;
+  /** How often the rates of topics and brokers being looked at are sampled, in ms (default 3,000). */
+  rateSampleMs?: number;
   /** Groups whose lag is sampled at most at once (default 20): the groups being looked at. */
   maxSampledGroups?: number;
   logger?: EngineLogger;

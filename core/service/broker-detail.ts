@@ -4,8 +4,9 @@
  * messages and bytes go in (appended as leader) and out (fetched from it) per second.
  *
  * Everything comes from the ClusterPort, so the sandbox and a remote connection answer alike with what they know:
- * a remote cluster's sizes come from DescribeLogDirs and its log dir has no path, and it has no per-broker rates
- * (throughput is null there). Replicas are read from every partition of every topic, internal ones included (a
+ * a remote cluster's sizes come from DescribeLogDirs and its log dir has no path; its per-broker rates are sampled
+ * in the app while this is asked for (core/remote/rate-sampler.ts), with null and words for the out rates, which
+ * are not observable from outside it. Replicas are read from every partition of every topic, internal ones included (a
  * broker's disk holds those too); the cost is one pass over the partitions per call, on the engine side.
  */
 import { KafkaError } from '../errors';

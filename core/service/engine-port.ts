@@ -3,6 +3,7 @@
  * as an interface so the API can be exercised against a small fake, and so a
  * change to the engine that would break the UI fails to type-check here.
  */
+import type { BrokerThroughput } from '../api/api';
 import type { EngineLogger } from '../logger';
 import type {
   Acks,
@@ -86,10 +87,16 @@ export interface ClusterPort {
   killBroker(id: number): Promise<void>;
   startBroker(id: number): Promise<void>;
   metrics(): EngineMetrics;
-  /** One broker's rates; optional: a remote cluster does not measure per broker. */
-  brokerMetrics?(id: number): EngineMetrics | null;
-  /** A topic's messages in per second and last append; optional: a remote cluster's port may not know them. */
-  topicActivity?(topic: string): { messagesInPerSec: number; lastAppendMs: number | null };
+  /**
+   * One broker's rates; optional. A remote cluster samples them while asked (a call marks the broker as looked at)
+   * and answers null figures, with notes, for what it cannot observe.
+   */
+  brokerMetrics?(id: number): BrokerThroughput | null;
+  /**
+   * A topic's messages in per second and last append; optional. A remote cluster samples them while asked (a call
+   * marks the topic as looked at); null while measuring.
+   */
+  topicActivity?(topic: string): { messagesInPerSec: number | null; lastAppendMs: number | null };
 }
 
 /**

@@ -3,8 +3,10 @@
  * consumer groups with offsets for (or assigned) each topic. Summaries the engine already keeps (its throughput
  * meter, core/cluster/throughput.ts, and the groups' lag), so the renderer never reads partitions per topic.
  *
- * Rates and last appends are counted since the app started; a connection whose port does not count them per topic
- * (a remote cluster) answers null for both, and an engine without consumer groups lists no groups.
+ * On the sandbox rates and last appends are counted since the app started. A remote cluster samples them in the
+ * app (core/remote/rate-sampler.ts): asking marks the topic as looked at, and the answer is null until two samples
+ * of its high watermarks came (a few seconds); its last append is the newest record's timestamp. A port that does
+ * not count them per topic answers null for both, and an engine without consumer groups lists no groups.
  */
 import type { TopicActivityRow } from '../api/api';
 import type { ClusterPort } from './engine-port';
