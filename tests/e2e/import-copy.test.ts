@@ -149,6 +149,54 @@ describe('export, import and copy', () => {
     await page.getByRole('button', { name: 'Clear the search and go back to browsing' }).click();
   });
 
+  it('exports the messages ticked in two views of the topic, and counts them in a copy dry run', async () => {
+    await openMessages('orders');
+    // A row's tick box, by "partition:offset".
+    const tick = (id: string) => {
+      const [p, o] = id.split(':');
+      return page.getByRole('checkbox', { name: `Tick partition ${p}, offset ${o}`, exact: true });
+    };
+    await tick('2:9').click();
+    await tick('0:9').click();
+    // Ticking does not open the message.
+    expect(await page.getByRole('dialog', { name: /^Message details/ }).count()).toBe(0);
+    const ticked = page.getByRole('status', { name: 'Messages ticked' });
+    await eventually(async () => expect(await ticked.innerText()).toMatch(/^2 messages ticked/));
+    // Another view of the topic: the ticks made in the first are kept.
+    await pick('Partition', 'Partition 1');
+    await tick('1:0').click();
+    await eventually(async () => expect(await ticked.innerText()).toMatch(/^3 messages ticked/));
+    await screenshot(page, 'workbench-ticked-messages');
+
+    const file = await exportDownload(async (dialog) => {
+      // Ticked messages are what the dialog offers first.
+      expect(await dialog.getByRole('radio', { name: 'The 3 messages ticked' }).isChecked()).toBe(true);
+    });
+    const lines = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.partition, l.offset, l.key])).toEqual([
+      [0, 9, 'order-27'],
+      [1, 0, 'order-1'],
+      [2, 9, 'order-29'],
+    ]);
+
+    await page.getByRole('button', { name: 'Copy messages to a topic' }).click();
+    const copy = page.getByRole('dialog', { name: 'Copy messages' });
+    expect(await copy.getByRole('radio', { name: 'The 3 messages ticked' }).isChecked()).toBe(true);
+    await pick('Target topic', 'strict');
+    await copy.getByRole('button', { name: 'Dry run' }).click();
+    await eventually(async () =>
+      expect(await copy.getByRole('status', { name: 'Dry run result' }).innerText()).toMatch(
+        /3 messages would be copied to strict/,
+      ),
+    );
+    await page.keyboard.press('Escape');
+    await ticked.getByRole('button', { name: 'Clear ticks' }).click();
+    await eventually(async () => expect(await ticked.count()).toBe(0));
+  });
+
   it('imports an export into another topic after a dry run: kcat reads the same records', async () => {
     await openMessages('orders');
     const whole = await exportDownload(async (dialog) => {

@@ -27,6 +27,13 @@ export type DisplayOrder = 'newest' | 'oldest';
 
 export const PAGE_SIZES = [50, 100, 200, 500] as const;
 export const LIVE_LIMIT = 1000;
+/** Messages that may be ticked at once: what one export or copy of a selection takes (the API's limit). */
+export const MAX_TICKED = 10_000;
+
+export interface TickedMessage {
+  partition: number;
+  offset: number;
+}
 
 /** A live record cut to a preview here, as the engine does for pages, so the live buffer stays small. */
 function capLive(r: RecordDto): RecordDto {
@@ -80,6 +87,13 @@ export const useMessagesStore = defineStore('messages', () => {
   let liveOff: (() => void) | null = null;
   let liveQueue: LiveRecords[] | null = null;
 
+  /**
+   * Messages ticked in the table, by row id ("partition:offset"), kept across pages, searches and views of the
+   * topic until cleared or another topic opens; an export or copy of "the messages ticked" takes them.
+   */
+  const ticked = shallowRef<ReadonlyMap<string, TickedMessage>>(new Map());
+  const tickProblem = ref<string | null>(null);
+
   let seq = 0;
 
   const hw = (p: number) => page.value?.partitions.find((x) => x.partition === p)?.highWatermark ?? 0;
@@ -111,6 +125,7 @@ export const useMessagesStore = defineStore('messages', () => {
     page.value = null;
     error.value = null;
     partitionCount.value = 0;
+    clearTicked();
     const mine = ++seq;
     void connection
       .api()
@@ -266,6 +281,32 @@ export const useMessagesStore = defineStore('messages', () => {
   );
 
   /**
+   * The table's ticks changed: `visible` are the rows it shows, `checked` the ids it has ticked now. Rows not
+   * shown keep their tick. More than MAX_TICKED is refused, in words, and nothing changes.
+   */
+  function tick(visible: ReadonlyArray<{ id: string } & TickedMessage>, checked: Iterable<string>): void {
+    const on = new Set(checked);
+    const next = new Map(ticked.value);
+    for (const r of visible) {
+      if (on.has(r.id)) next.set(r.id, { partition: r.partition, offset: r.offset });
+      else next.delete(r.id);
+    }
+    if (next.size > MAX_TICKED) {
+      tickProblem.value =
+        `At most ${MAX_TICKED.toLocaleString('en-US')} messages can be ticked at once; ` +
+        "export a range or a search's matches instead.";
+      return;
+    }
+    tickProblem.value = null;
+    ticked.value = next;
+  }
+
+  function clearTicked(): void {
+    if (ticked.value.size > 0) ticked.value = new Map();
+    tickProblem.value = null;
+  }
+
+  /**
    * Leaves the topic. The topic is forgotten before the live tail is unsubscribed (which waits for the engine),
    * so a page opening the same topic at once reads it afresh instead of taking the old page for its own.
    */
@@ -318,5 +359,9 @@ export const useMessagesStore = defineStore('messages', () => {
     setLive,
     close,
     produced,
+    ticked,
+    tickProblem,
+    tick,
+    clearTicked,
   };
 });

@@ -1,13 +1,13 @@
 /**
  * Which records an export or a copy takes, as the dialogs offer it: a range
- * (the partition shown or all, offsets and times optional), the messages shown
- * in the table (the selection), or the matches of the search that is running
- * or ran. Turned into the API's RecordSourceSpec, or a reason it cannot be.
+ * (the partition shown or all, offsets and times optional), the messages
+ * ticked in the table (on any page), the messages shown in the table, or the
+ * matches of the search that is running or ran. Turned into the API's RecordSourceSpec, or a reason it cannot be.
  */
 import type { RecordSourceSpec } from '@core/api/api';
 import type { SearchScope } from '../../stores/message-search';
 
-export type SourceKind = 'range' | 'shown' | 'search';
+export type SourceKind = 'range' | 'ticked' | 'shown' | 'search';
 
 export interface SourceForm {
   kind: SourceKind;
@@ -22,6 +22,8 @@ export interface SourceForm {
 export interface SourceContext {
   topic: string;
   shown: Array<{ partition: number; offset: number }>;
+  /** The messages ticked in the table, in partition and offset order. */
+  ticked: Array<{ partition: number; offset: number }>;
   search: { pattern: string; mode: 'text' | 'regex' | 'filter'; caseSensitive: boolean; scopes: SearchScope[] } | null;
 }
 
@@ -36,15 +38,21 @@ export function parseTime(t: string): number | null {
   return d.getTime();
 }
 
+/** The kind a dialog starts with: the ticked messages if any, else a search's matches if one ran, else a range. */
+export function defaultSourceKind(ctx: SourceContext): SourceKind {
+  return ctx.ticked.length > 0 ? 'ticked' : ctx.search ? 'search' : 'range';
+}
+
 export function sourceSpec(
   f: SourceForm,
   ctx: SourceContext,
 ): { spec: RecordSourceSpec | null; problem: string | null } {
   const fail = (problem: string) => ({ spec: null, problem });
-  if (f.kind === 'shown') {
-    if (ctx.shown.length === 0) return fail('No message is shown to take');
+  if (f.kind === 'shown' || f.kind === 'ticked') {
+    const taken = f.kind === 'shown' ? ctx.shown : ctx.ticked;
+    if (taken.length === 0) return fail(f.kind === 'shown' ? 'No message is shown to take' : 'Tick a message first');
     return {
-      spec: { topic: ctx.topic, selection: ctx.shown.map((m) => ({ partition: m.partition, offset: m.offset })) },
+      spec: { topic: ctx.topic, selection: taken.map((m) => ({ partition: m.partition, offset: m.offset })) },
       problem: null,
     };
   }
