@@ -27,6 +27,7 @@ import { KafkaError } from '../errors';
 import { FileLogger, nullLogger, type EngineLogger } from '../logger';
 import { Broker } from './broker';
 import { Controller } from './controller';
+import type { ElectionOutcome, ElectionSelection, ElectionType } from './leader-election';
 import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
 import type { MetadataRecord, PartitionImage, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
@@ -1069,6 +1070,14 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       if (!image.topicsByName.has(t))
         throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${t} does not exist`, { field: 'topics' });
     return controller.electPreferredLeaders(topics ? new Set(topics) : null);
+  }
+
+  /**
+   * Kafka's ElectLeaders: PREFERRED or UNCLEAN election for the selected partitions (null: every partition), one
+   * outcome each, unknown topics and partitions included (core/cluster/leader-election.ts has the rules).
+   */
+  electLeaders(type: ElectionType, selection: ElectionSelection): Promise<ElectionOutcome[]> {
+    return this.requireController().electLeadersFor(type, selection);
   }
 
   /** Runs retention and compaction on every running broker now (also runs on a timer); returns the replicas due. */

@@ -27,6 +27,7 @@ import { brokerResource, validateBrokerConfigChange } from './broker-configs';
 import { MAX_PARTITIONS } from './limits';
 import { describeTopicConfigs, effectiveConfig, validateTopicConfigs, validateTopicName } from './topic-configs';
 import type { ConfigEntry, CreateTopicOptions, PreferredElection } from './types';
+import { decideElection, type ElectionOutcome, type ElectionSelection, type ElectionType } from './leader-election';
 
 export interface ControllerContext {
   log: MetadataLog;
@@ -512,59 +513,58 @@ export class Controller {
   }
 
   /**
-   * Preferred leader election (Kafka's ElectLeaders with PREFERRED), for the partitions of `topics` or, with null,
-   * of every topic: each partition whose first replica is live, in the ISR and clean takes it as leader; the others
-   * say why not (PREFERRED_LEADER_NOT_AVAILABLE), and those it leads already are counted.
+   * Preferred leader election for the partitions of `topics` or, with null, of every topic, in the engine's own
+   * report shape: moved, led by their preferred replica already, and those whose preferred replica cannot lead.
    */
-  electPreferredLeaders(topics: ReadonlySet<string> | null): Promise<PreferredElection> {
+  async electPreferredLeaders(topics: ReadonlySet<string> | null): Promise<PreferredElection> {
+    const selection = topics
+      ? () =>
+          [...topics].map((topic) => ({
+            topic,
+            partitions: (this.image.topicsByName.get(topic)?.partitions ?? []).map((p) => p.partition),
+          }))
+      : null;
+    const outcomes = await this.electLeadersFor('PREFERRED', selection);
+    const result: PreferredElection = { moved: [], alreadyPreferred: 0, failed: [] };
+    for (const o of outcomes) {
+      if (!o.error) result.moved.push({ topic: o.topic, partition: o.partition, from: o.from!, to: o.to! });
+      else if (o.error.name === 'ELECTION_NOT_NEEDED') result.alreadyPreferred++;
+      else if (o.error.name === 'PREFERRED_LEADER_NOT_AVAILABLE')
+        result.failed.push({
+          topic: o.topic,
+          partition: o.partition,
+          preferred: o.preferred,
+          errorName: 'PREFERRED_LEADER_NOT_AVAILABLE',
+          reason: o.error.message,
+        });
+    }
+    const order = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) =>
+      a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
+    result.moved.sort(order);
+    result.failed.sort(order);
+    return result;
+  }
+
+  /**
+   * Kafka's ElectLeaders (leader-election.ts has the rules): one outcome per selected partition, the changes
+   * committed before it resolves. `selection` may be a function, read inside the queue on the image then current.
+   */
+  electLeadersFor(
+    type: ElectionType,
+    selection: ElectionSelection | (() => ElectionSelection),
+  ): Promise<ElectionOutcome[]> {
     return this.run(async () => {
-      const live = new Set(this.unfencedLive());
-      const records: MetadataRecordBody[] = [];
-      const result: PreferredElection = { moved: [], alreadyPreferred: 0, failed: [] };
-      for (const t of this.image.topicsById.values()) {
-        if (topics && !topics.has(t.name)) continue;
-        for (const p of t.partitions) {
-          const preferred = p?.replicas[0];
-          if (!p || preferred === undefined) continue;
-          if (p.leader === preferred) {
-            result.alreadyPreferred++;
-            continue;
-          }
-          const why = !live.has(preferred)
-            ? `broker ${preferred} is not running`
-            : !p.isr.includes(preferred)
-              ? `broker ${preferred} is not in the ISR (catching up)`
-              : this.isUnclean(preferred, t.topicId, p.partition)
-                ? `broker ${preferred}'s replica may have lost data (unclean)`
-                : null;
-          if (why) {
-            result.failed.push({
-              topic: t.name,
-              partition: p.partition,
-              preferred,
-              errorName: 'PREFERRED_LEADER_NOT_AVAILABLE',
-              reason: `The preferred leader is not available: ${why}`,
-            });
-            continue;
-          }
-          records.push({
-            type: 'PartitionChange',
-            topicId: t.topicId,
-            partition: p.partition,
-            leader: preferred,
-            isr: p.isr,
-            leaderEpoch: p.leaderEpoch + 1,
-            partitionEpoch: p.partitionEpoch + 1,
-          });
-          result.moved.push({ topic: t.name, partition: p.partition, from: p.leader, to: preferred });
-        }
-      }
+      const { records, outcomes } = decideElection(
+        {
+          image: this.image,
+          live: new Set(this.unfencedLive()),
+          isUnclean: (b, t, p) => this.isUnclean(b, t, p),
+        },
+        type,
+        typeof selection === 'function' ? selection() : selection,
+      );
       await this.write(records);
-      const order = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) =>
-        a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
-      result.moved.sort(order);
-      result.failed.sort(order);
-      return result;
+      return outcomes;
     });
   }
 }

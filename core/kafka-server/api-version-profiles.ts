@@ -3,8 +3,9 @@
  * older or different broker in tests of Kafka clients (core/remote among
  * them): a listener started with a profile advertises, and serves, only the
  * versions inside the profile's ranges, intersected with its own. APIs the
- * profile leaves out keep their own ranges; an empty intersection drops the
- * API from the answer.
+ * profile leaves out keep their own ranges; an API the profile sets to null
+ * (the broker does not have it) or an empty intersection is dropped from the
+ * answer.
  *
  * The ranges are the brokers' published ApiVersions answers for the APIs
  * this server has: Apache Kafka 2.8.x, and Redpanda 23.x (whose Produce
@@ -14,7 +15,7 @@ import { API_KEYS, type ApiName } from '../protocol/index';
 
 export type VersionLimits = ReadonlyMap<number, { min: number; max: number }>;
 
-type Profile = Partial<Record<ApiName, [number, number]>>;
+type Profile = Partial<Record<ApiName, [number, number] | null>>;
 
 const PROFILES: Record<string, Profile> = {
   'kafka-2.8': {
@@ -43,6 +44,7 @@ const PROFILES: Record<string, Profile> = {
     SaslAuthenticate: [0, 2],
     CreatePartitions: [0, 3],
     DeleteGroups: [0, 2],
+    ElectLeaders: [0, 2],
     IncrementalAlterConfigs: [0, 1],
     OffsetDelete: [0, 0],
     DescribeCluster: [0, 0],
@@ -75,6 +77,8 @@ const PROFILES: Record<string, Profile> = {
     DeleteGroups: [0, 2],
     IncrementalAlterConfigs: [0, 1],
     OffsetDelete: [0, 0],
+    // Redpanda balances leaders itself and has no ElectLeaders.
+    ElectLeaders: null,
   },
 };
 
@@ -86,8 +90,9 @@ export const API_VERSION_PROFILES = Object.keys(PROFILES);
  */
 export function parseVersionLimits(spec: string): VersionLimits {
   const profile = PROFILES[spec];
+  // A range that ends below its start drops the API (the router serves no version of it).
   const entries: Array<[string, number, number]> = profile
-    ? Object.entries(profile).map(([name, [min, max]]) => [name, min, max])
+    ? Object.entries(profile).map(([name, range]) => (range ? [name, range[0], range[1]] : [name, 0, -1]))
     : spec.split(',').map((part) => {
         const m = /^\s*([A-Za-z]+):(\d+)-(\d+)\s*$/.exec(part);
         if (!m)
@@ -100,7 +105,7 @@ export function parseVersionLimits(spec: string): VersionLimits {
   for (const [name, min, max] of entries) {
     const key = (API_KEYS as Record<string, number>)[name];
     if (key === undefined) throw new RangeError(`Unknown API ${name} in the version limits`);
-    if (max < min) throw new RangeError(`${name}:${min}-${max} is an empty range`);
+    if (max < min && !profile) throw new RangeError(`${name}:${min}-${max} is an empty range`);
     out.set(key, { min, max });
   }
   return out;

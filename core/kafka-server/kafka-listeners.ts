@@ -32,6 +32,7 @@ import { Connection } from './connection';
 import { throttleLog } from './log-throttle';
 import type { ApiHandler, Endpoint, ResolvedServerOptions, ServerContext, ServerLog, ServerLogEvent } from './context';
 import { adminHandlers } from './handlers/admin';
+import { electHandlers } from './handlers/elect';
 import { configHandlers, listenerStaticConfigs } from './handlers/configs';
 import { fetchHandlers } from './handlers/fetch';
 import { groupHandlers } from './handlers/groups';
@@ -196,6 +197,7 @@ export class KafkaListeners {
       ...fetchHandlers,
       ...adminHandlers,
       ...configHandlers,
+      ...electHandlers,
     ];
     if (groups) handlers.push(...groupHandlers);
     if (sasl) handlers.push(...saslHandlers);

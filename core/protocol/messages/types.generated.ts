@@ -505,6 +505,43 @@ export interface DescribeLogDirsResponse {
   }>;
 }
 
+/** ElectLeadersRequest: valid versions 0-2, flexible 2+. */
+export interface ElectLeadersRequest {
+  /** Type of elections to conduct for the partition. A value of '0' elects the preferred replica. A value of '1' elects the first live replica if there are no in-sync replica. (Versions 1+.) */
+  electionType: number;
+  /** The topic partitions to elect leaders. (Versions 0+.) */
+  topicPartitions: Array<{
+    /** The name of a topic. (Versions 0+.) */
+    topic: string;
+    /** The partitions of this topic whose leader should be elected. (Versions 0+.) */
+    partitions: Array<number>;
+  }> | null;
+  /** The time in ms to wait for the election to complete. (Versions 0+, default "60000".) */
+  timeoutMs: number;
+}
+
+/** ElectLeadersResponse: valid versions 0-2, flexible 2+. */
+export interface ElectLeadersResponse {
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (Versions 0+.) */
+  throttleTimeMs: number;
+  /** The top level response error code. (Versions 1+.) */
+  errorCode: number;
+  /** The election results, or an empty array if the requester did not have permission and the request asks for all partitions. (Versions 0+.) */
+  replicaElectionResults: Array<{
+    /** The topic name (Versions 0+.) */
+    topic: string;
+    /** The results for each partition (Versions 0+.) */
+    partitionResult: Array<{
+      /** The partition id (Versions 0+.) */
+      partitionId: number;
+      /** The result error, or zero if there was no error. (Versions 0+.) */
+      errorCode: number;
+      /** The result message, or null if there was no error. (Versions 0+.) */
+      errorMessage: string | null;
+    }>;
+  }>;
+}
+
 /** FetchRequest: valid versions 0-17, flexible 12+. */
 export interface FetchRequest {
   /** The clusterId if known. This is used to validate metadata fetches prior to broker registration. (Versions 12+, tag 0, default "null".) */
@@ -1356,6 +1393,7 @@ export interface RequestBodies {
   36: SaslAuthenticateRequest;
   37: CreatePartitionsRequest;
   42: DeleteGroupsRequest;
+  43: ElectLeadersRequest;
   44: IncrementalAlterConfigsRequest;
   47: OffsetDeleteRequest;
   60: DescribeClusterRequest;
@@ -1388,6 +1426,7 @@ export interface ResponseBodies {
   36: SaslAuthenticateResponse;
   37: CreatePartitionsResponse;
   42: DeleteGroupsResponse;
+  43: ElectLeadersResponse;
   44: IncrementalAlterConfigsResponse;
   47: OffsetDeleteResponse;
   60: DescribeClusterResponse;

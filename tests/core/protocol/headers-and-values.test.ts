@@ -27,8 +27,8 @@ import {
 } from '../../../core/protocol/index';
 
 describe('API table', () => {
-  it('has the 28 APIs the project uses, with keys, valid and flexible versions from the definitions', () => {
-    expect(Object.keys(API_KEYS)).toHaveLength(28);
+  it('has the 29 APIs the project uses, with keys, valid and flexible versions from the definitions', () => {
+    expect(Object.keys(API_KEYS)).toHaveLength(29);
     expect(API_KEYS).toMatchObject({
       Produce: 0,
       Fetch: 1,
@@ -55,6 +55,7 @@ describe('API table', () => {
       SaslAuthenticate: 36,
       CreatePartitions: 37,
       DeleteGroups: 42,
+      ElectLeaders: 43,
       IncrementalAlterConfigs: 44,
       OffsetDelete: 47,
       DescribeCluster: 60,
