@@ -28,7 +28,7 @@ export function throughputCards(t: BrokerThroughput | null): ThroughputCards {
     t.messagesOutPerSec !== null && t.bytesOutPerSec !== null
       ? `${formatBytes(t.bytesOutPerSec)}/s fetched from it`
       : t.notes?.out
-        ? `Out: ${t.notes.out}`
+        ? t.notes.out.charAt(0).toUpperCase() + t.notes.out.slice(1)
         : 'Measuring…';
   return {
     inValue: t.messagesInPerSec === null ? '—' : rate(t.messagesInPerSec),

@@ -29,7 +29,7 @@ describe('broker throughput cards', () => {
       inValue: '50/s',
       inHint: 'Bytes in: not offered by this broker',
       outValue: '—',
-      outHint: 'Out: not observable on a remote cluster',
+      outHint: 'Not observable on a remote cluster',
     });
   });
 
