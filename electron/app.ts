@@ -33,6 +33,7 @@ import {
   type OwnedCluster,
 } from '../core/host/noticeboard';
 import type { RemoteClients } from '../core/host/connection-router';
+import type { ListenerSecurityOptions } from '../core/kafka-server/kafka-listeners';
 import { SafeStorageSecretStore } from './connection-secrets';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { registerApiHandlers, type IpcBinding } from './ipc';
@@ -46,8 +47,11 @@ export interface DesktopOptions<C extends OwnedCluster = OwnedCluster> {
   openCluster(opts: { dataDir: string; logFile: string }): Promise<C>;
   /** Consumer groups over the opened cluster (`Groups.attach`); closed after the API and before the cluster. */
   attachGroups?(cluster: C): Promise<OwnedGroups>;
-  /** Kafka listeners for the user's own clients (`KafkaListeners.start`); closed first on quit. */
-  startKafka?(cluster: C, groups: OwnedGroups | null): Promise<KafkaListenersHandle>;
+  /**
+   * Kafka listeners for the user's own clients (`KafkaListeners.start`), speaking `security` (the data folder's
+   * setting, core/host/listener-security.ts); closed first on quit.
+   */
+  startKafka?(cluster: C, groups: OwnedGroups | null, security: ListenerSecurityOptions): Promise<KafkaListenersHandle>;
   /** How real Kafka clusters are reached (default: core/remote's client; null: their calls fail with words). */
   remote?: RemoteClients | null;
   page: AppPage;

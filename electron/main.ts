@@ -22,9 +22,15 @@ const page: AppPage = devUrl ? { kind: 'url', url: devUrl } : { kind: 'file', pa
 startDesktopApp({
   openCluster: (opts) => Cluster.open(opts),
   attachGroups: (cluster) => Groups.attach(cluster),
-  // Brokers listen on 127.0.0.1:9092, 9093, ... as a local Kafka would.
-  startKafka: (cluster, groups) =>
-    KafkaListeners.start(cluster, { basePort: 9092, groups: (groups as Groups | null) ?? undefined }),
+  // Brokers listen on 127.0.0.1:9092, 9093, ... as a local Kafka would, speaking what Settings → Kafka security
+  // keeps in the data folder (core/host/listener-security.ts; Settings restarts them in place when it changes).
+  startKafka: (cluster, groups, security) =>
+    KafkaListeners.start(cluster, {
+      basePort: 9092,
+      groups: (groups as Groups | null) ?? undefined,
+      users: security.users,
+      tls: security.tls,
+    }),
   page,
   preload: here('../preload/index.cjs'),
   // macOS and Windows take the icon from the app bundle; Linux windows need it set.

@@ -94,6 +94,27 @@ export interface KafkaSecurityInfo {
   clientKeyPath: string | null;
 }
 
+/**
+ * The sandbox's Kafka listener security as Settings shows and changes it (getListenerSecurity,
+ * setListenerSecurity; kept by the host, core/host/listener-security.ts).
+ */
+export interface ListenerSecurityState extends KafkaSecurityInfo {
+  /** SASL users by name; their passwords never leave the host (it keeps only SCRAM credentials). */
+  users: string[];
+  /** host:port list for Kafka clients, or null while no broker listens. */
+  bootstrapServers: string | null;
+  /** 'settings': set in Settings (or never set: plaintext); 'flags': fixed by serve-mode flags, which win. */
+  source: 'settings' | 'flags';
+  /** The flags that fix it (e.g. "--kafka-security sasl_ssl --kafka-user"), or null. */
+  fixedBy: string | null;
+  /** Where the setting is kept (mode 0600). */
+  file: string;
+  /** False when the Kafka listeners are not running: a change is saved and applies when they next start. */
+  listening: boolean;
+}
+
+export const SANDBOX_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+
 export interface ProducedRecord {
   partition: number;
   offset: number;
@@ -623,6 +644,18 @@ const hostPort = kafkaCheck(
   'Bootstrap servers are host:port (port 1 to 65535), e.g. kafka-1.example.com:9092',
 );
 const pem = z.string().max(1024 * 1024);
+const saslUserName = kafkaCheck(
+  z.string(),
+  (s) => /^[A-Za-z0-9._@+-]{1,64}$/.test(s),
+  'INVALID_REQUEST',
+  'SASL user names are 1 to 64 letters, digits, and . _ @ + -',
+);
+const saslPassword = kafkaCheck(
+  z.string(),
+  (s) => s.length >= 1 && s.length <= 1000 && !/[\u0000-\u001f\u007f]/.test(s),
+  'INVALID_REQUEST',
+  'A password is 1 to 1000 characters without control characters',
+);
 /** A connection's fields; in editConnection each may be left out to keep what is saved. */
 const connectionFields = {
   name: z.string().trim().min(1).max(100),
@@ -742,6 +775,20 @@ export const API = {
     returns<{ fileName: string; pem: string }>(),
     "The PEM of the CA the sandbox's TLS listeners are signed by (what a Kafka client trusts); INVALID_REQUEST " +
       'while TLS is off.',
+  ),
+  getSandboxClientCertificate: method(
+    'query',
+    none,
+    returns<{ certFileName: string; cert: string; keyFileName: string; key: string }>(),
+    "A client certificate and its private key (PEM), signed by the sandbox's CA, for a Kafka client of listeners " +
+      'that require client certificates (mTLS); INVALID_REQUEST while TLS is off.',
+  ),
+  getListenerSecurity: method(
+    'query',
+    none,
+    returns<ListenerSecurityState>(),
+    "The Local sandbox's Kafka listener security: protocol, client certificates required or not, SASL user names " +
+      '(never passwords), bootstrap servers, and whether serve-mode flags fix it.',
   ),
   getCluster: method(
     'query',
@@ -945,6 +992,21 @@ export const API = {
     returns<ConfigEntry[]>(),
     'Set or reset (delete) dynamic broker configs of one broker, or without broker cluster-wide (kept across ' +
       "restarts); returns that level's configs.",
+  ),
+  setListenerSecurity: method(
+    'command',
+    z.strictObject({
+      protocol: z.enum(SANDBOX_SECURITY_PROTOCOLS),
+      clientAuth: z.boolean().optional(),
+      users: z
+        .array(z.strictObject({ name: saslUserName, password: saslPassword.optional() }))
+        .max(100)
+        .optional(),
+    }),
+    returns<ListenerSecurityState>(),
+    "Change what the Local sandbox's Kafka ports speak, without restarting: each listener closes (with its client " +
+      'connections) and opens again on its port. users is the whole list (a password left out keeps the saved ' +
+      'one; users not listed are removed); a bad setting is refused naming its field and nothing changes.',
   ),
   electPreferredLeaders: method(
     'command',
@@ -1302,6 +1364,8 @@ export const SANDBOX_ONLY_METHODS: readonly MethodName[] = [
   'updateWorkload',
   'stopWorkload',
   'copyRecords',
+  'getListenerSecurity',
+  'setListenerSecurity',
 ];
 
 /** Methods about this Noticeboard rather than a cluster: whatever the connection, the sandbox's API answers them. */
@@ -1309,6 +1373,7 @@ export const HOST_METHODS: readonly MethodName[] = [
   'getServerInfo',
   'regenerateAccessToken',
   'getSandboxCaCertificate',
+  'getSandboxClientCertificate',
 ];
 
 export function isEventName(name: unknown): name is EventName {

@@ -9,10 +9,9 @@ import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
 import { Cluster } from '../cluster/cluster';
 import { Groups } from '../groups';
-import type { KafkaSecurityInfo } from '../api/api';
-import { KafkaListeners, type KafkaListenersOptions, type SaslUser } from '../kafka-server/kafka-listeners';
+import { KafkaListeners, type SaslUser } from '../kafka-server/kafka-listeners';
 import { parseVersionLimits, type VersionLimits } from '../kafka-server/api-version-profiles';
-import { ensureSandboxTls, type SandboxTls } from './sandbox-tls';
+import type { FlagSecurity } from './listener-security';
 import { exposureWarnings } from './exposure';
 import { defaultDataDir } from './paths';
 import { startServe, type ServeHandle } from './serve';
@@ -105,14 +104,21 @@ const PROTOCOLS = {
 
 /**
  * --kafka-security, --kafka-user, --sasl-users-file and --kafka-client-auth, checked together (one makes no sense
- * without another). Users from a file alone mean sasl_plaintext.
+ * without another). Users from a file alone mean sasl_plaintext. None given: null, and the data folder's setting
+ * (Settings → Kafka security, core/host/listener-security.ts) applies; any given: they win over it.
  */
-function kafkaSecurityOptions(
+function kafkaSecurityFlags(
   values: { 'kafka-security'?: string; 'kafka-user'?: string[]; 'kafka-client-auth'?: string },
   fileUsers: SaslUser[],
-  dataDir: string,
-  advertisedHost: string,
-): { users?: SaslUser[]; tls?: KafkaListenersOptions['tls']; info: KafkaSecurityInfo } {
+  usersFile: boolean,
+): FlagSecurity | null {
+  const given = [
+    values['kafka-security'] !== undefined ? `--kafka-security ${values['kafka-security'].toLowerCase()}` : null,
+    values['kafka-user']?.length ? '--kafka-user' : null,
+    usersFile ? '--sasl-users-file' : null,
+    values['kafka-client-auth'] !== undefined ? '--kafka-client-auth' : null,
+  ].filter((f): f is string => f !== null);
+  if (given.length === 0) return null;
   const raw = (values['kafka-security'] ?? (fileUsers.length ? 'sasl_plaintext' : 'plaintext')).toLowerCase();
   if (!Object.prototype.hasOwnProperty.call(PROTOCOLS, raw))
     fail(`--kafka-security must be one of ${Object.keys(PROTOCOLS).join(', ')} (got "${raw}")`);
@@ -135,36 +141,7 @@ function kafkaSecurityOptions(
   if (clientAuth !== undefined && clientAuth !== 'required')
     fail(`--kafka-client-auth takes only "required" (got "${clientAuth}")`);
   if (clientAuth && !tls) fail('--kafka-client-auth needs --kafka-security ssl or sasl_ssl');
-  const info: KafkaSecurityInfo = {
-    protocol,
-    clientAuth: clientAuth === 'required',
-    saslMechanisms: sasl ? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] : [],
-    caCertPath: null,
-    clientCertPath: null,
-    clientKeyPath: null,
-  };
-  if (!tls) return { users: sasl ? users : undefined, info };
-  let material: SandboxTls;
-  try {
-    material = ensureSandboxTls(dataDir, advertisedHost);
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  return {
-    users: sasl ? users : undefined,
-    tls: {
-      cert: material.brokerCert,
-      key: material.brokerKey,
-      ca: material.caCert,
-      requireClientCert: info.clientAuth,
-    },
-    info: {
-      ...info,
-      caCertPath: material.caCertPath,
-      clientCertPath: material.clientCertPath,
-      clientKeyPath: material.clientKeyPath,
-    },
-  };
+  return { protocol, clientAuth: clientAuth === 'required', users, flags: given.join(' ') };
 }
 
 async function main(): Promise<void> {
@@ -228,8 +205,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`--api-versions: ${(err as Error).message}`);
   }
-  const security = kafkaSecurityOptions(values, fileUsers, dataDir, advertisedHost);
-  const users = security.users;
+  const flags = kafkaSecurityFlags(values, fileUsers, values['sasl-users-file'] !== undefined);
   const staticDir = findRenderer();
   if (!staticDir)
     process.stderr.write('noticeboard: the UI is not built (run `npm run build`); serving the WebSocket API only\n');
@@ -249,7 +225,7 @@ async function main(): Promise<void> {
       onTokenChange: (url) =>
         process.stdout.write(`\nAccess token regenerated from Settings. Open in your browser: ${url}\n`),
       attachGroups: (c) => Groups.attach(c),
-      startKafka: (c, groups) =>
+      startKafka: (c, groups, security) =>
         KafkaListeners.start(c, {
           host: kafkaHost,
           advertisedHost,
@@ -259,7 +235,7 @@ async function main(): Promise<void> {
           tls: security.tls,
           apiVersionLimits,
         }),
-      kafkaSecurity: security.info,
+      listenerSecurity: { advertisedHost, flags },
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -283,6 +259,8 @@ async function main(): Promise<void> {
     }
   }
 
+  const security = handle.listenerSecurity?.state() ?? null;
+  const saslUsers = security && security.saslMechanisms.length > 0 ? security.users.length : 0;
   const lines = [
     '',
     `Noticeboard ${version}: a ${brokers}-broker cluster, data in ${dataDir}`,
@@ -291,11 +269,12 @@ async function main(): Promise<void> {
     `  Access token:          kept in ${join(dataDir, 'access-token')} (the same on every start)`,
     `  WebSocket API:         ${handle.server.wsUrl}`,
     `  Kafka bootstrap:       ${handle.bootstrapServers ?? 'none (no broker is listening)'}`,
-    `  Kafka security:        ${security.info.protocol}${security.info.clientAuth ? ' with client certificates (mTLS)' : ''}`,
-    ...(security.info.caCertPath ? [`  Kafka clients trust:   ${security.info.caCertPath}`] : []),
+    `  Kafka security:        ${security?.protocol ?? 'PLAINTEXT'}${security?.clientAuth ? ' with client certificates (mTLS)' : ''}` +
+      (security?.source === 'flags' ? ' (set by flags)' : ' (Settings → Kafka security changes it)'),
+    ...(security?.caCertPath ? [`  Kafka clients trust:   ${security.caCertPath}`] : []),
     '',
-    users ? `  Kafka ports require SASL for ${users.length} user${users.length === 1 ? '' : 's'}.\n` : '',
-    ...exposureWarnings(host, kafkaHost, users !== undefined).map((w) => `  ${w}\n`),
+    saslUsers ? `  Kafka ports require SASL for ${saslUsers} user${saslUsers === 1 ? '' : 's'}.\n` : '',
+    ...exposureWarnings(host, kafkaHost, saslUsers > 0).map((w) => `  ${w}\n`),
     wildcard && advertisedRaw === undefined
       ? `  Kafka clients are told to connect to ${advertisedHost}; pass --advertised-host for clients on other machines.\n`
       : '',

@@ -9,7 +9,7 @@
  * - A read-only connection refuses every call that changes the cluster (CLUSTER_CHANGING_METHODS) with
  *   CLUSTER_AUTHORIZATION_FAILED, except their dry runs (dryRun / validateOnly). Checked here, before the
  *   cluster is reached, so no client of a real cluster ever sees the request.
- * - The sandbox-only methods (chaos on brokers, the workload simulator) are refused on any other connection with
+ * - The sandbox-only methods (chaos on brokers, the workload simulator, its listener security) are refused on any other connection with
  *   INVALID_REQUEST and words saying why; the host methods (the access token, the sandbox CA) always go to the
  *   sandbox's API, whatever the connection.
  * - Cluster events (cluster, metrics, partitions, groups, workload) reach a session only from the connection it
@@ -65,7 +65,7 @@ export interface ConnectionRouterOptions {
   version: string;
   /** The sandbox's Kafka bootstrap servers and listener security, for its entry in the list. */
   sandboxBootstrap(): string | null;
-  sandboxSecurity: KafkaSecurityInfo | undefined;
+  sandboxSecurity?: () => KafkaSecurityInfo | undefined;
 }
 
 const CLUSTER_EVENTS = new Set<EventName>(['cluster', 'metrics', 'partitions', 'groups', 'workload']);
@@ -96,6 +96,11 @@ function sandboxOnlyReason(method: string): string {
     return `${method}: the workload simulator runs on the Local sandbox only, so it never writes to a real cluster`;
   if (method === 'copyRecords')
     return 'Copying messages works on the Local sandbox only for now: it is refused on remote connections';
+  if (method.endsWith('ListenerSecurity'))
+    return (
+      `${method} applies to the Local sandbox only: a real cluster's listeners are set in its brokers' own ` +
+      'configuration; switch to the Local sandbox to change what its Kafka ports speak'
+    );
   return `${method} applies to the Local sandbox only`;
 }
 
@@ -263,7 +268,7 @@ export class ConnectionRouter implements ApiHost {
   }
 
   private sandboxSummary(): ConnectionSummary {
-    const security = this.opts.sandboxSecurity;
+    const security = this.opts.sandboxSecurity?.();
     const bootstrap = this.opts.sandboxBootstrap();
     return {
       id: SANDBOX_CONNECTION_ID,

@@ -9,6 +9,9 @@
  * - A part that fails to open closes what was already open, in the closing order below, and the error goes to the
  *   caller. The exception is the Kafka listeners when the host passes `onKafkaError` (the desktop app): it is told
  *   why, and the rest runs without listeners.
+ * - The Kafka listeners' security comes from the host's ListenerSecurity (listener-security.ts: the data folder's
+ *   setting, or serve-mode flags), opened just before them; when it cannot be read the listeners do not start, as if
+ *   they had failed, and the API says why when asked for it.
  * - Transports serve the connection router (one API per connection, the sandbox's first), made last.
  * - close(): the Kafka listeners first (clients go before the engine), then the remote connections' clients, then
  *   the API (the workload's consumers
@@ -17,13 +20,14 @@
  *   Calling close() again returns the same promise. The host stops its own transport (IPC handlers, HTTP and
  *   WebSocket server) before calling it, so no call arrives at an engine that is closing.
  */
-import type { KafkaSecurityInfo } from '../api/api';
+import type { ListenerSecurityOptions } from '../kafka-server/kafka-listeners';
 import type { FeedOptions } from '../service/cluster-feed';
 import { EngineApi } from '../service/engine-api';
 import type { ClusterPort, OwnedGroups } from '../service/engine-port';
 import { openRemoteCluster, testConnection } from '../remote';
 import { ConnectionRouter, type RemoteClients } from './connection-router';
 import { ConnectionStore, FileSecretStore, type SecretStore } from './connection-store';
+import { ListenerSecurity, type FlagSecurity } from './listener-security';
 
 export interface OwnedCluster extends ClusterPort {
   close(): Promise<void>;
@@ -32,6 +36,8 @@ export interface OwnedCluster extends ClusterPort {
 /** What a host needs of the Kafka listeners (core/kafka-server/kafka-listeners.ts). */
 export interface KafkaListenersHandle {
   bootstrapServers(): string;
+  /** Restarts the listeners in place speaking `security` (Settings' changes); without it they cannot change. */
+  setSecurity?(security: ListenerSecurityOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,13 +48,16 @@ export interface NoticeboardOptions<C extends OwnedCluster = OwnedCluster> {
   openCluster(opts: { dataDir: string }): Promise<C>;
   /** Consumer groups over the opened cluster (`Groups.attach`); without it, group methods answer unavailable. */
   attachGroups?(cluster: C): Promise<OwnedGroups>;
-  /** The Kafka listeners over the cluster (`KafkaListeners.start`). */
-  startKafka?(cluster: C, groups: OwnedGroups | null): Promise<KafkaListenersHandle>;
+  /** The Kafka listeners over the cluster (`KafkaListeners.start`), speaking `security` (TLS and SASL users). */
+  startKafka?(cluster: C, groups: OwnedGroups | null, security: ListenerSecurityOptions): Promise<KafkaListenersHandle>;
   /** Given: a listener failure is reported here and the rest opens without them. Absent: it fails the open. */
   onKafkaError?(err: Error): void;
   feed?: FeedOptions;
-  /** The Kafka listeners' security, as getServerInfo reports it (default PLAINTEXT). */
-  kafkaSecurity?: KafkaSecurityInfo;
+  /**
+   * The Kafka listeners' security: the host name their certificate must name (default 127.0.0.1) and serve-mode
+   * flags, which win over the data folder's setting (listener-security.ts).
+   */
+  listenerSecurity?: { advertisedHost?: string; flags?: FlagSecurity | null };
   /**
    * Saved connections to real clusters: where their secrets go (default: `<dataDir>/connection-secrets.json`,
    * mode 0600) and how real clusters are reached (default: core/remote's client; null: remote calls fail with words).
@@ -62,6 +71,8 @@ export interface Noticeboard<C extends OwnedCluster = OwnedCluster> {
   groups: OwnedGroups | null;
   /** The Kafka listeners, or null when opened without them (or they failed under `onKafkaError`). */
   kafka: KafkaListenersHandle | null;
+  /** Their security as Settings changes it, or null without listeners (or when it could not be read). */
+  listenerSecurity: ListenerSecurity | null;
   /** The sandbox's API. */
   api: EngineApi;
   /** What transports serve: every connection's API, the sandbox's first (core/host/connection-router.ts). */
@@ -91,6 +102,8 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
   const cluster = await opts.openCluster({ dataDir: opts.dataDir });
   let groups: OwnedGroups | null = null;
   let kafka: KafkaListenersHandle | null = null;
+  let security: ListenerSecurity | null = null;
+  let securityProblem: string | undefined;
   let api: EngineApi | null = null;
   let router: ConnectionRouter | null = null;
   const steps = (): Step[] => [
@@ -104,11 +117,17 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
     groups = opts.attachGroups ? await opts.attachGroups(cluster) : null;
     if (opts.startKafka) {
       try {
-        kafka = await opts.startKafka(cluster, groups);
+        security = await ListenerSecurity.open({ dataDir: opts.dataDir, ...opts.listenerSecurity });
+        kafka = await opts.startKafka(cluster, groups, security.listenerOptions());
       } catch (err) {
         if (!opts.onKafkaError) throw err;
+        if (!security) securityProblem = (err as Error).message;
         opts.onKafkaError(err as Error);
       }
+      const k = kafka;
+      security?.attach(
+        k?.setSecurity ? { setSecurity: (s) => k.setSecurity!(s), bootstrapServers: () => k.bootstrapServers() } : null,
+      );
     }
     api = new EngineApi(cluster, {
       transport: opts.transport,
@@ -116,7 +135,8 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
       version: opts.version,
       feed: opts.feed,
       groups,
-      kafkaSecurity: opts.kafkaSecurity,
+      listenerSecurity: security,
+      listenerSecurityUnavailable: securityProblem,
     });
   } catch (err) {
     await closeInOrder(steps()).catch(() => undefined);
@@ -143,13 +163,14 @@ export async function openNoticeboard<C extends OwnedCluster>(opts: NoticeboardO
     dataDir: opts.dataDir,
     version: opts.version,
     sandboxBootstrap: bootstrap,
-    sandboxSecurity: opts.kafkaSecurity,
+    sandboxSecurity: () => security?.info(),
   });
   let closing: Promise<void> | null = null;
   return {
     cluster,
     groups,
     kafka,
+    listenerSecurity: security,
     api,
     router,
     connections,

@@ -5,12 +5,13 @@
  * the whole stack on a fake.
  */
 import { join } from 'node:path';
-import type { KafkaSecurityInfo } from '../api/api';
+import type { ListenerSecurityOptions } from '../kafka-server/kafka-listeners';
 import type { EngineApi } from '../service/engine-api';
 import type { OwnedGroups } from '../service/engine-port';
 import type { FeedOptions } from '../service/cluster-feed';
 import { accessTokenPath, loadAccessToken, newAccessToken, storeAccessToken } from './access-token';
 import type { ConnectionRouter, RemoteClients } from './connection-router';
+import type { FlagSecurity, ListenerSecurity } from './listener-security';
 import { openNoticeboard, type KafkaListenersHandle, type OwnedCluster } from './noticeboard';
 import { startWsServer, type RunningServer } from './ws-server';
 
@@ -29,15 +30,22 @@ export interface ServeOptions<C extends OwnedCluster = OwnedCluster> {
   openCluster: (opts: { dataDir: string; brokers: number; host: string; logFile: string }) => Promise<C>;
   /** Consumer groups over the opened cluster (`Groups.attach`); closed after the API and before the cluster. */
   attachGroups?: (cluster: C) => Promise<OwnedGroups>;
-  /** The Kafka listeners over the cluster (`KafkaListeners.start`); closed first, so clients go before the engine. */
-  startKafka?: (cluster: C, groups: OwnedGroups | null) => Promise<KafkaListenersHandle>;
+  /**
+   * The Kafka listeners over the cluster (`KafkaListeners.start`) speaking `security`; closed first, so clients go
+   * before the engine.
+   */
+  startKafka?: (
+    cluster: C,
+    groups: OwnedGroups | null,
+    security: ListenerSecurityOptions,
+  ) => Promise<KafkaListenersHandle>;
   /** The access token; without it, the one stored in the data folder (created on first start, see access-token.ts). */
   token?: string;
   /** Told the new browser URL when the token is regenerated from Settings (the CLI prints it). */
   onTokenChange?: (url: string) => void;
   feed?: FeedOptions;
-  /** The Kafka listeners' security, as getServerInfo reports it. */
-  kafkaSecurity?: KafkaSecurityInfo;
+  /** The Kafka listeners' security: their certificate's host name, and the flags that fix it (listener-security.ts). */
+  listenerSecurity?: { advertisedHost?: string; flags?: FlagSecurity | null };
   /** How real clusters are reached (core/remote); secrets go to `<dataDir>/connection-secrets.json`, mode 0600. */
   remote?: RemoteClients | null;
 }
@@ -51,6 +59,8 @@ export interface ServeHandle {
   groups: OwnedGroups | null;
   /** Kafka bootstrap servers, or null until the wire protocol listens. */
   bootstrapServers: string | null;
+  /** The Kafka listeners' security (Settings changes it), or null without listeners. */
+  listenerSecurity: ListenerSecurity | null;
   close(): Promise<void>;
 }
 
@@ -70,7 +80,7 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
     attachGroups: opts.attachGroups,
     startKafka: opts.startKafka,
     feed: opts.feed,
-    kafkaSecurity: opts.kafkaSecurity,
+    listenerSecurity: opts.listenerSecurity,
     connections: { remote: opts.remote },
   });
   let server: RunningServer;
@@ -104,6 +114,7 @@ export async function startServe<C extends OwnedCluster>(opts: ServeOptions<C>):
     cluster: nb.cluster,
     groups: nb.groups,
     bootstrapServers: nb.bootstrapServers,
+    listenerSecurity: nb.listenerSecurity,
     // Stop taking calls first, then the engine's parts in the composition root's order.
     close: () =>
       (closing ??= (async () => {

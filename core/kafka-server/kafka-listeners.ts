@@ -14,6 +14,11 @@
  * its listener and every connection to it close (clients then find the new
  * leaders through Metadata, as with a real cluster); when it starts again the
  * same port opens again. `broker.port` is set (Cluster.setListenerPort) while a listener is open.
+ *
+ * setSecurity() changes what every port speaks (TLS, SASL users, client certificates) while the cluster runs:
+ * the new settings are checked first (a bad one throws and nothing changes), then each open listener closes with
+ * its connections and opens again on the same port speaking the new protocol. A port that cannot open again puts
+ * the old settings back on every port and throws.
  * A failed broker (its store cannot open, its log dir went offline) keeps
  * its listener for DescribeLogDirs (its dir with KAFKA_STORAGE_ERROR),
  * Metadata and ApiVersions only; see router.ts.
@@ -22,7 +27,7 @@
  * table, ApiVersions, errors), handlers/* (one module per domain), sasl.ts (the authenticator).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Broker } from '../cluster/broker';
 import type { Cluster } from '../cluster/cluster';
 import type { BrokerState } from '../cluster/types';
@@ -43,6 +48,12 @@ import { SaslAuthenticator, type SaslUser } from './sasl';
 import { saslHandlers } from './handlers/sasl';
 
 export type { ServerLogEvent, ServerLog, SaslUser, AdvertisedApi };
+
+/** What a listener speaks: TLS material (see KafkaListenersOptions.tls) and SASL users. */
+export interface ListenerSecurityOptions {
+  users?: SaslUser[];
+  tls?: { cert: string; key: string; ca?: string; requireClientCert?: boolean };
+}
 
 export interface KafkaListenersOptions {
   /** Address to bind (default: the cluster's host, 127.0.0.1). */
@@ -166,31 +177,25 @@ class BrokerListener {
 
 export class KafkaListeners {
   private readonly listeners: BrokerListener[];
-  private readonly router: Router;
-  private readonly context: ServerContext;
+  private router: Router;
+  private context: ServerContext;
+  private options: ResolvedServerOptions;
+  /** Every handler but the SASL ones, which are added while the listeners have users. */
+  private readonly baseHandlers: ApiHandler[];
   private closed = false;
   private readonly onBroker = (s: BrokerState): void => this.brokerChanged(s);
   private removeStaticConfigs: () => void = () => undefined;
 
   private constructor(
     private readonly cluster: Cluster,
-    private readonly options: ResolvedServerOptions,
-    groups: GroupCoordinator | null,
+    options: ResolvedServerOptions,
+    private readonly groups: GroupCoordinator | null,
     sasl: SaslAuthenticator | null,
-    limits?: ReadonlyMap<number, { min: number; max: number }>,
+    private readonly limits?: ReadonlyMap<number, { min: number; max: number }>,
   ) {
     this.listeners = cluster.allBrokers().map((b) => new BrokerListener(b.id));
-    this.context = {
-      cluster,
-      options,
-      groups,
-      sasl,
-      creatingTopics: new Map(),
-      endpoint: (id) => this.endpoint(id),
-      liveEndpoints: () =>
-        this.listeners.map((l) => this.endpoint(l.brokerId)).filter((e): e is Endpoint => e !== null),
-      controllerId: () => cluster.brokers().find((b) => b.isController)?.id ?? -1,
-    };
+    this.options = options;
+    this.context = this.makeContext(options, sasl, new Map());
     const handlers: ApiHandler[] = [
       ...metadataHandlers,
       ...produceHandlers,
@@ -200,8 +205,32 @@ export class KafkaListeners {
       ...electHandlers,
     ];
     if (groups) handlers.push(...groupHandlers);
-    if (sasl) handlers.push(...saslHandlers);
-    this.router = new Router(this.context, (id) => cluster.broker(id), handlers, limits);
+    this.baseHandlers = handlers;
+    this.router = this.makeRouter();
+  }
+
+  private makeContext(
+    options: ResolvedServerOptions,
+    sasl: SaslAuthenticator | null,
+    creatingTopics: Map<string, Promise<void>>,
+  ): ServerContext {
+    const cluster = this.cluster;
+    return {
+      cluster,
+      options,
+      groups: this.groups,
+      sasl,
+      creatingTopics,
+      endpoint: (id) => this.endpoint(id),
+      liveEndpoints: () =>
+        this.listeners.map((l) => this.endpoint(l.brokerId)).filter((e): e is Endpoint => e !== null),
+      controllerId: () => cluster.brokers().find((b) => b.isController)?.id ?? -1,
+    };
+  }
+
+  private makeRouter(): Router {
+    const handlers = this.context.sasl ? [...this.baseHandlers, ...saslHandlers] : this.baseHandlers;
+    return new Router(this.context, (id) => this.cluster.broker(id), handlers, this.limits);
   }
 
   static async start(cluster: Cluster, opts: KafkaListenersOptions = {}): Promise<KafkaListeners> {
@@ -231,22 +260,16 @@ export class KafkaListeners {
       maxConnectionsPerIp: count('maxConnectionsPerIp', opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP, 1),
       maxConnectionsPerIpOverrides: parseOverrides(opts.maxConnectionsPerIpOverrides),
       log: opts.log ?? throttleLog(defaultLog),
-      securityProtocol: opts.tls
-        ? opts.users?.length
-          ? 'SASL_SSL'
-          : 'SSL'
-        : opts.users?.length
-          ? 'SASL_PLAINTEXT'
-          : 'PLAINTEXT',
+      securityProtocol: protocolOf(opts),
     };
-    if (opts.tls?.requireClientCert && !opts.tls.ca)
-      throw new RangeError('tls.requireClientCert needs tls.ca: the CA whose client certificates are accepted');
+    checkTls(opts.tls);
     tlsOptions.set(options, opts.tls ?? null);
     const g = opts.groups ?? null;
     const coordinator = g === null ? null : 'coordinator' in g ? g.coordinator : g;
     const sasl = opts.users && opts.users.length > 0 ? new SaslAuthenticator(opts.users) : null;
     const kl = new KafkaListeners(cluster, options, coordinator, sasl, opts.apiVersionLimits);
     cluster.on('broker', kl.onBroker);
+    // kl.context is read on each call: setSecurity replaces it.
     kl.removeStaticConfigs = cluster.addStaticBrokerConfigs((id) => listenerStaticConfigs(kl.context, id));
     try {
       for (const l of kl.listeners) {
@@ -258,6 +281,48 @@ export class KafkaListeners {
       throw err;
     }
     return kl;
+  }
+
+  /** What every port speaks now. */
+  securityProtocol(): ResolvedServerOptions['securityProtocol'] {
+    return this.options.securityProtocol;
+  }
+
+  /**
+   * Makes every port speak `security` from now on (see the header): checked first, then each open listener closes
+   * (its connections with it) and opens again on its port; brokers that are down listen that way when they start.
+   */
+  async setSecurity(security: ListenerSecurityOptions): Promise<void> {
+    if (this.closed) throw new Error('The Kafka listeners are closed');
+    checkTls(security.tls);
+    const sasl = security.users && security.users.length > 0 ? new SaslAuthenticator(security.users) : null;
+    const previous = { options: this.options, context: this.context, router: this.router };
+    const wasOpen = this.listeners.filter((l) => l.server !== null);
+    /** Each listener that was open closes with its connections and opens on its port with what is set now. */
+    const reopen = () =>
+      Promise.allSettled(
+        wasOpen.map((l) =>
+          this.serial(l, async () => {
+            if (l.server) await this.shut(l);
+            if (!this.closed && listens(this.cluster.broker(l.brokerId))) await this.open(l, true);
+          }),
+        ),
+      );
+    const options: ResolvedServerOptions = { ...this.options, securityProtocol: protocolOf(security) };
+    tlsOptions.set(options, security.tls ?? null);
+    this.options = options;
+    this.context = this.makeContext(options, sasl, previous.context.creatingTopics);
+    this.router = this.makeRouter();
+    const failed = (await reopen()).find((r) => r.status === 'rejected');
+    if (!failed) return;
+    // A port that would not open again: every port goes back to what it spoke, so clients keep their settings.
+    this.options = previous.options;
+    this.context = previous.context;
+    this.router = previous.router;
+    await reopen();
+    throw new Error(`The Kafka listeners kept their security: ${(failed.reason as Error).message}`, {
+      cause: failed.reason,
+    });
   }
 
   /** host:port of every listening broker, comma-separated (what clients take as bootstrap servers). */
@@ -441,6 +506,24 @@ export class KafkaListeners {
     this.cluster.off('broker', this.onBroker);
     this.removeStaticConfigs();
     await Promise.all(this.listeners.map((l) => this.serial(l, () => this.shut(l))));
+  }
+}
+
+function protocolOf(s: ListenerSecurityOptions): ResolvedServerOptions['securityProtocol'] {
+  const sasl = (s.users?.length ?? 0) > 0;
+  if (s.tls) return sasl ? 'SASL_SSL' : 'SSL';
+  return sasl ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+}
+
+/** TLS settings that cannot work are refused before any port changes: a key that is not the certificate's, say. */
+function checkTls(tls: ListenerSecurityOptions['tls']): void {
+  if (!tls) return;
+  if (tls.requireClientCert && !tls.ca)
+    throw new RangeError('tls.requireClientCert needs tls.ca: the CA whose client certificates are accepted');
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca });
+  } catch (err) {
+    throw new RangeError(`The TLS certificate and key cannot be used: ${(err as Error).message}`, { cause: err });
   }
 }
 

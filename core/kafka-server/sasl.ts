@@ -7,7 +7,11 @@
  *
  * SCRAM credentials are derived once at start (random salt, 4096
  * iterations) and kept as StoredKey/ServerKey, as a Kafka broker keeps them;
- * passwords are compared in constant time. A failed authentication is
+ * passwords are compared in constant time. A user may be given by its stored
+ * credentials alone (`credentials`, from deriveSaslCredentials), never its
+ * password: then PLAIN checks the password it is sent by deriving the
+ * SCRAM-SHA-512 StoredKey with the stored salt and comparing that, so no
+ * password needs to be kept anywhere. A failed authentication is
  * answered with SASL_AUTHENTICATION_FAILED and the connection is closed.
  *
  * This module is the authenticator only; the two requests that drive it are
@@ -22,22 +26,31 @@ export const SASL_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-25
 
 export interface SaslUser {
   username: string;
-  password: string;
+  /** The password, or leave it out and give `credentials` (what a host stores instead of the password). */
+  password?: string;
+  credentials?: SaslCredentials;
   /** Mechanisms this user may use (default: all three). */
   mechanisms?: SaslMechanism[];
 }
 
 const SCRAM_ITERATIONS = 4096;
 
-interface ScramCredential {
+export interface ScramCredential {
   salt: Buffer;
   iterations: number;
   storedKey: Buffer;
   serverKey: Buffer;
 }
 
+/** A user's SCRAM credentials for both hashes: enough to check PLAIN and SCRAM without the password. */
+export interface SaslCredentials {
+  'SCRAM-SHA-256': ScramCredential;
+  'SCRAM-SHA-512': ScramCredential;
+}
+
 interface UserEntry {
-  password: Buffer;
+  /** The password when it was given; else PLAIN checks against the SCRAM-SHA-512 credential. */
+  password: Buffer | null;
   mechanisms: Set<SaslMechanism>;
   scram: Map<SaslMechanism, ScramCredential>;
 }
@@ -57,26 +70,54 @@ export interface SaslSession {
 const hashOf = (m: SaslMechanism) => (m === 'SCRAM-SHA-512' ? 'sha512' : 'sha256');
 const hashLen = (m: SaslMechanism) => (m === 'SCRAM-SHA-512' ? 64 : 32);
 
-function scramCredential(mechanism: SaslMechanism, password: string): ScramCredential {
-  const salt = randomBytes(16);
-  const salted = pbkdf2Sync(
-    Buffer.from(password, 'utf8'),
-    salt,
-    SCRAM_ITERATIONS,
-    hashLen(mechanism),
-    hashOf(mechanism),
-  );
+function scramCredential(
+  mechanism: SaslMechanism,
+  password: string,
+  salt: Buffer = randomBytes(16),
+  iterations = SCRAM_ITERATIONS,
+): ScramCredential {
+  const salted = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, hashLen(mechanism), hashOf(mechanism));
   const clientKey = createHmac(hashOf(mechanism), salted).update('Client Key').digest();
   return {
     salt,
-    iterations: SCRAM_ITERATIONS,
+    iterations,
     storedKey: createHash(hashOf(mechanism)).update(clientKey).digest(),
     serverKey: createHmac(hashOf(mechanism), salted).update('Server Key').digest(),
   };
 }
 
+/** SCRAM-SHA-256 and SCRAM-SHA-512 credentials of a password (fresh random salts), to store instead of it. */
+export function deriveSaslCredentials(password: string): SaslCredentials {
+  return {
+    'SCRAM-SHA-256': scramCredential('SCRAM-SHA-256', password),
+    'SCRAM-SHA-512': scramCredential('SCRAM-SHA-512', password),
+  };
+}
+
+function validCredential(c: ScramCredential | undefined, m: SaslMechanism): boolean {
+  return (
+    c !== undefined &&
+    Buffer.isBuffer(c.salt) &&
+    c.salt.length > 0 &&
+    Number.isInteger(c.iterations) &&
+    c.iterations >= SCRAM_ITERATIONS &&
+    Buffer.isBuffer(c.storedKey) &&
+    c.storedKey.length === hashLen(m) &&
+    Buffer.isBuffer(c.serverKey) &&
+    c.serverKey.length === hashLen(m)
+  );
+}
+
 function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** PLAIN's check: the password itself when it is kept, else the SCRAM-SHA-512 StoredKey it derives. */
+function plainMatches(u: UserEntry, password: string): boolean {
+  if (u.password) return safeEqual(u.password, Buffer.from(password, 'utf8'));
+  const stored = u.scram.get('SCRAM-SHA-512')!;
+  const derived = scramCredential('SCRAM-SHA-512', password, stored.salt, stored.iterations);
+  return safeEqual(derived.storedKey, stored.storedKey);
 }
 
 const fail = (message: string): SaslStep => ({ response: Buffer.alloc(0), outcome: { ok: false, message } });
@@ -86,7 +127,8 @@ export class SaslAuthenticator {
 
   constructor(users: SaslUser[]) {
     for (const u of users) {
-      if (!u || typeof u.username !== 'string' || u.username.length === 0 || typeof u.password !== 'string') {
+      const hasPassword = typeof u?.password === 'string';
+      if (!u || typeof u.username !== 'string' || u.username.length === 0 || (!hasPassword && !u.credentials)) {
         throw new KafkaError('INVALID_REQUEST', 'Every SASL user needs a non-empty username and a password');
       }
       const mechanisms = new Set<SaslMechanism>(u.mechanisms ?? SASL_MECHANISMS);
@@ -94,8 +136,20 @@ export class SaslAuthenticator {
         if (!SASL_MECHANISMS.includes(m))
           throw new KafkaError('INVALID_REQUEST', `Unknown SASL mechanism ${m}; use ${SASL_MECHANISMS.join(', ')}`);
       const scram = new Map<SaslMechanism, ScramCredential>();
-      for (const m of mechanisms) if (m !== 'PLAIN') scram.set(m, scramCredential(m, u.password));
-      this.users.set(u.username, { password: Buffer.from(u.password, 'utf8'), mechanisms, scram });
+      if (hasPassword) {
+        for (const m of mechanisms) if (m !== 'PLAIN') scram.set(m, scramCredential(m, u.password!));
+      } else {
+        for (const m of ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
+          if (!validCredential(u.credentials![m], m))
+            throw new KafkaError('INVALID_REQUEST', `SASL user ${u.username}: its stored ${m} credential is not valid`);
+          scram.set(m, u.credentials![m]);
+        }
+      }
+      this.users.set(u.username, {
+        password: hasPassword ? Buffer.from(u.password!, 'utf8') : null,
+        mechanisms,
+        scram,
+      });
     }
   }
 
@@ -119,7 +173,7 @@ export class SaslAuthenticator {
         if (authzid !== '' && authzid !== username)
           return fail('Authentication failed: Client requested an authorization id that is different from username');
         const u = this.users.get(username);
-        if (!u || !u.mechanisms.has('PLAIN') || !safeEqual(u.password, Buffer.from(password, 'utf8'))) {
+        if (!u || !u.mechanisms.has('PLAIN') || !plainMatches(u, password)) {
           return fail('Authentication failed: Invalid username or password');
         }
         return { response: Buffer.alloc(0), outcome: { ok: true, principal: username } };

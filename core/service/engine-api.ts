@@ -17,6 +17,7 @@ import {
   isConnectionMethod,
   type ConnectionMethodName,
   type KafkaSecurityInfo,
+  type ListenerSecurityState,
   type ImportReport,
   type ServerInfo,
 } from '../api/api';
@@ -101,8 +102,23 @@ export interface EngineApiOptions {
    * The sandbox's Kafka listener security, shown by getServerInfo (default: PLAINTEXT, or null for a remote cluster).
    */
   kafkaSecurity?: KafkaSecurityInfo | null;
+  /**
+   * The host's control of the sandbox's listener security (Settings); it then answers getServerInfo's
+   * kafkaSecurity too. Without it getListenerSecurity and setListenerSecurity say this host has none.
+   * `unavailable`: why the host has none (the listeners' setting could not be read), for those answers.
+   */
+  listenerSecurity?: ListenerSecurityPort | null;
+  listenerSecurityUnavailable?: string;
   /** How often group lists, watched groups' lag and the workload are pushed, in ms (default 1000). */
   groupsIntervalMs?: number;
+}
+
+/** The sandbox's Kafka listener security, as its host keeps it (core/host/listener-security.ts). */
+export interface ListenerSecurityPort {
+  info(): KafkaSecurityInfo;
+  state(): ListenerSecurityState;
+  set(input: ParsedInput<'setListenerSecurity'>): Promise<ListenerSecurityState>;
+  clientCertificate(): Promise<MethodOutput<'getSandboxClientCertificate'>>;
 }
 
 /** Serve mode's access token, as the host keeps it (core/host/access-token.ts). */
@@ -247,6 +263,7 @@ export class EngineApi implements ApiHost {
   }
 
   private kafkaSecurity(): KafkaSecurityInfo | null {
+    if (this.opts.listenerSecurity) return this.opts.listenerSecurity.info();
     if (this.opts.kafkaSecurity !== undefined) return this.opts.kafkaSecurity;
     return {
       protocol: 'PLAINTEXT',
@@ -256,6 +273,17 @@ export class EngineApi implements ApiHost {
       clientCertPath: null,
       clientKeyPath: null,
     };
+  }
+
+  private listenerSecurity(): ListenerSecurityPort {
+    const port = this.opts.listenerSecurity;
+    if (!port)
+      throw new KafkaError(
+        'INVALID_REQUEST',
+        this.opts.listenerSecurityUnavailable ??
+          'This Noticeboard runs no Kafka listeners of its own, so it has no listener security to show or change',
+      );
+    return port;
   }
 
   private createHandlers(): Handlers {
@@ -284,11 +312,14 @@ export class EngineApi implements ApiHost {
           throw new KafkaError(
             'INVALID_REQUEST',
             "The sandbox's Kafka ports do not use TLS, so there is no CA certificate; " +
-              'start serve mode with --kafka-security ssl or sasl_ssl',
+              'choose SSL or SASL_SSL in Settings → Kafka security (or start serve mode with --kafka-security ssl)',
           );
         }
         return { fileName: basename(path), pem: await readFile(path, 'utf8') };
       },
+      getSandboxClientCertificate: () => this.listenerSecurity().clientCertificate(),
+      getListenerSecurity: () => this.listenerSecurity().state(),
+      setListenerSecurity: (i) => this.listenerSecurity().set(i),
       getCluster: () => c.describeCluster(),
       listBrokers: () => c.brokers(),
       listTopics: (i) => c.listTopics({ includeInternal: i.includeInternal ?? false }),
