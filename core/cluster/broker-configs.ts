@@ -40,6 +40,8 @@ interface BrokerConfigDef {
   mode: BrokerConfigMode;
   /** The topic config this one is the broker-wide default of (value checks are that config's). */
   topicConfig?: string;
+  /** Why a read-only one is (default: READ_ONLY_REASON). */
+  why?: string;
   /** Range check for configs that are not topic defaults; returns the reason. */
   check?: (value: string, ctx: { brokerCount: number }) => string | undefined;
 }
@@ -55,11 +57,20 @@ const topicDefault = (topicConfig: string, mode: BrokerConfigMode, doc?: string)
   };
 };
 
-const readOnly = (type: ConfigEntry['type'], def: string, doc: string): BrokerConfigDef => ({
+/** Kafka's reason a broker config is read-only, in the words the config editor shows. */
+export const READ_ONLY_REASON =
+  'Read-only: set in server.properties (here: how the sandbox was started), needs a broker restart';
+/** A config Kafka can change at run time but this engine does not honour. */
+const NOT_HONOURED = 'Read-only here: this engine does not honour a changed value (Kafka can change it at run time)';
+/** A 'cluster' config described for one broker. */
+export const CLUSTER_ONLY_REASON = 'Changeable only cluster-wide: edit it in the cluster-wide defaults';
+
+const readOnly = (type: ConfigEntry['type'], def: string, doc: string, why?: string): BrokerConfigDef => ({
   type,
   default: def,
   doc,
   mode: 'read-only',
+  ...(why ? { why } : {}),
 });
 
 export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
@@ -79,6 +90,7 @@ export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
     'string',
     'producer',
     'Default of the topic config compression.type; batches are stored as the producer sent them.',
+    NOT_HONOURED,
   ),
   'default.replication.factor': {
     type: 'int',
@@ -102,6 +114,7 @@ export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
     'long',
     TOPIC_CONFIG_DEFS['max.compaction.lag.ms']!.default,
     'Default of the topic config max.compaction.lag.ms (not enforced by this engine).',
+    NOT_HONOURED,
   ),
   'log.cleaner.min.cleanable.ratio': topicDefault('min.cleanable.dirty.ratio', 'dynamic'),
   'log.cleaner.min.compaction.lag.ms': topicDefault('min.compaction.lag.ms', 'dynamic'),
@@ -213,13 +226,21 @@ export function describeBrokerConfigs(
   return Object.entries(BROKER_CONFIG_DEFS).map(([name, def]) => {
     const synonyms = levelsOf(name, def, levels, statics, brokerId);
     const top = synonyms[0]!;
+    // A cluster-only config is read-only where it is described for one broker, as Kafka marks what it cannot set.
+    const readOnlyReason =
+      def.mode === 'read-only'
+        ? (def.why ?? READ_ONLY_REASON)
+        : def.mode === 'cluster' && brokerId !== null
+          ? CLUSTER_ONLY_REASON
+          : undefined;
     return {
       name,
       value: top.value,
       defaultValue: def.default,
       isDefault: top.source === 'DEFAULT_CONFIG',
       source: top.source,
-      readOnly: def.mode === 'read-only',
+      readOnly: readOnlyReason !== undefined,
+      ...(readOnlyReason ? { readOnlyReason } : {}),
       sensitive: false,
       type: def.type,
       documentation: def.mode === 'cluster' ? `${def.doc} Changeable cluster-wide only.` : def.doc,
@@ -287,10 +308,13 @@ export function validateBrokerConfigChange(
 ): Record<string, string> {
   const names = [...Object.keys(set), ...remove];
   const unknown = names.filter((n) => !BROKER_CONFIG_DEFS[n]);
-  if (unknown.length) throw new KafkaError('INVALID_REQUEST', `Unknown broker config name: ${unknown.join(', ')}`);
+  if (unknown.length)
+    throw new KafkaError('INVALID_REQUEST', `Unknown broker config name: ${unknown.join(', ')}`, { field: unknown[0] });
   const fixed = names.filter((n) => BROKER_CONFIG_DEFS[n]!.mode === 'read-only');
   if (fixed.length)
-    throw new KafkaError('INVALID_REQUEST', `Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
+    throw new KafkaError('INVALID_REQUEST', `Cannot update these configs dynamically: Set(${fixed.join(', ')})`, {
+      field: fixed[0],
+    });
   if (resource !== '') {
     const clusterOnly = names.filter((n) => BROKER_CONFIG_DEFS[n]!.mode === 'cluster');
     if (clusterOnly.length) {
@@ -298,6 +322,7 @@ export function validateBrokerConfigChange(
         'INVALID_REQUEST',
         `Cannot update these configs for one broker, only at the cluster-wide default (empty broker name): ` +
           `Set(${clusterOnly.join(', ')})`,
+        { field: clusterOnly[0] },
       );
     }
   }
@@ -305,7 +330,9 @@ export function validateBrokerConfigChange(
   for (const [name, raw] of Object.entries(set)) {
     const def = BROKER_CONFIG_DEFS[name]!;
     if (typeof raw !== 'string')
-      throw new KafkaError('INVALID_REQUEST', `Invalid value for configuration ${name}: expected a string`);
+      throw new KafkaError('INVALID_REQUEST', `Invalid value for configuration ${name}: expected a string`, {
+        field: name,
+      });
     if (def.topicConfig) {
       try {
         out[name] = validateTopicConfigs({ [def.topicConfig]: raw })[def.topicConfig]!;
@@ -313,15 +340,21 @@ export function validateBrokerConfigChange(
         throw new KafkaError(
           'INVALID_REQUEST',
           (err as Error).message.replace(`configuration ${def.topicConfig}`, `configuration ${name}`),
+          { field: name },
         );
       }
       continue;
     }
     const value = raw.trim();
     if (def.type === 'int' && !/^-?\d+$/.test(value))
-      throw new KafkaError('INVALID_REQUEST', `Invalid value ${raw} for configuration ${name}: not a number`);
+      throw new KafkaError('INVALID_REQUEST', `Invalid value ${raw} for configuration ${name}: not a number`, {
+        field: name,
+      });
     const reason = def.check?.(value, ctx);
-    if (reason) throw new KafkaError('INVALID_REQUEST', `Invalid value ${raw} for configuration ${name}: ${reason}`);
+    if (reason)
+      throw new KafkaError('INVALID_REQUEST', `Invalid value ${raw} for configuration ${name}: ${reason}`, {
+        field: name,
+      });
     out[name] = value;
   }
   return out;

@@ -148,6 +148,8 @@ export interface ConfigEntry {
   isDefault: boolean;
   source: ConfigSource;
   readOnly: boolean;
+  /** Why a read-only config cannot change here, in words (broker configs). */
+  readOnlyReason?: string;
   sensitive: boolean;
   type: 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list';
   documentation: string;

@@ -11,8 +11,14 @@
  *   it (core/cluster/topic-configs.ts), or '' (unknown).
  * - Sources Kafka has and the engine's shape has not (dynamic logger
  *   configs, client metrics, group configs) show as DYNAMIC_BROKER_CONFIG.
- * - Broker configs are asked of that broker (as Kafka's admin client does);
- *   the cluster-wide level (broker null, resource name '') of any broker.
+ * - Broker configs are asked of that broker (as Kafka's admin client does).
+ *   The cluster-wide level (broker null) is resource name '' of any broker,
+ *   which Kafka answers with only the values set there; so that level is
+ *   shown as every config of one broker seen without its per-broker values
+ *   (its DYNAMIC_BROKER_CONFIG synonym dropped): what a broker with no values
+ *   of its own gets, and the list a person edits the cluster-wide level in.
+ * - Kafka marks read-only every broker config it cannot change while running
+ *   (KIP-226's dynamic ones are the rest): those say so in words.
  */
 import type { ConfigEntry, ConfigSource } from '../cluster/types';
 import { TOPIC_CONFIG_DEFS } from '../cluster/topic-configs';
@@ -106,9 +112,54 @@ export async function describeTopicConfigs(client: KafkaClient, topic: string): 
   );
 }
 
-export async function describeBrokerConfigs(client: KafkaClient, brokerId: number | null): Promise<ConfigEntry[]> {
-  const conn = brokerId === null ? await client.any() : await client.connection(brokerId);
-  return describe(conn, RESOURCE_BROKER, brokerId === null ? '' : String(brokerId));
+export const REMOTE_READ_ONLY_REASON = 'Read-only: set in server.properties, needs a broker restart';
+
+const withReason = (c: ConfigEntry): ConfigEntry =>
+  c.readOnly
+    ? { ...c, readOnlyReason: c.sensitive ? `${REMOTE_READ_ONLY_REASON} (sensitive)` : REMOTE_READ_ONLY_REASON }
+    : c;
+
+/**
+ * A broker's configs, or with brokerId null the cluster-wide level, read from
+ * broker `via` (any running broker of the cluster).
+ */
+export async function describeBrokerConfigs(
+  client: KafkaClient,
+  brokerId: number | null,
+  via: number,
+): Promise<ConfigEntry[]> {
+  const conn = await client.connection(brokerId ?? via);
+  if (brokerId !== null) return (await describe(conn, RESOURCE_BROKER, String(brokerId))).map(withReason);
+  const [set, broker] = await Promise.all([
+    describe(conn, RESOURCE_BROKER, ''),
+    describe(conn, RESOURCE_BROKER, String(via)),
+  ]);
+  const setByName = new Map(set.map((c) => [c.name, c]));
+  const out = broker.map((c) => clusterLevel(c, setByName.get(c.name)));
+  for (const c of set) if (!broker.some((b) => b.name === c.name)) out.push(c);
+  return out.map(withReason).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One broker's entry as the cluster-wide level sees it: its per-broker value left out. */
+function clusterLevel(c: ConfigEntry, set: ConfigEntry | undefined): ConfigEntry {
+  if (set)
+    return {
+      ...c,
+      value: set.value,
+      source: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+      isDefault: false,
+      synonyms: set.synonyms ?? c.synonyms?.filter((s) => s.source !== 'DYNAMIC_BROKER_CONFIG'),
+    };
+  if (c.source !== 'DYNAMIC_BROKER_CONFIG') return c;
+  const below = c.synonyms?.filter((s) => s.source !== 'DYNAMIC_BROKER_CONFIG') ?? [];
+  const top = below[0];
+  return {
+    ...c,
+    value: top?.value ?? c.defaultValue,
+    source: top?.source ?? 'DEFAULT_CONFIG',
+    isDefault: (top?.source ?? 'DEFAULT_CONFIG') === 'DEFAULT_CONFIG',
+    synonyms: below,
+  };
 }
 
 /** Sets and deletes configs of a topic or broker; validateOnly checks without applying. */

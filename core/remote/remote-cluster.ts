@@ -404,7 +404,16 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
     this.snapshot();
     if (brokerId !== null && !this.snap.brokers.has(brokerId))
       return Promise.reject(new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${brokerId} is not running`));
-    return describeBrokerConfigs(this.client, brokerId);
+    return describeBrokerConfigs(this.client, brokerId, this.anyBroker());
+  }
+
+  /** A broker to ask about the cluster-wide level: the controller when known, else the lowest id. */
+  private anyBroker(): number {
+    const s = this.snapshot();
+    if (s.brokers.has(s.controllerId)) return s.controllerId;
+    const first = Math.min(...s.brokers.keys());
+    if (!Number.isFinite(first)) throw new KafkaError('BROKER_NOT_AVAILABLE', 'No broker of the cluster is known');
+    return first;
   }
 
   metrics(): EngineMetrics {
@@ -541,7 +550,7 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
       changes ?? {},
       validateOnly,
     );
-    return describeBrokerConfigs(this.client, brokerId);
+    return this.describeBrokerConfigs(brokerId);
   }
 
   async deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }> {

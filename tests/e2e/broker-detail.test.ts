@@ -114,7 +114,7 @@ describe('broker detail', () => {
     const configs = table('Configs of broker 1');
     await rowOf(configs, /log\.retention\.ms/).waitFor();
     const retention = (await readTable(configs)).find((r) => r.Config!.startsWith('log.retention.ms'))!;
-    expect(retention.Source).toBe('Default');
+    expect(retention.Source).toBe('Default DEFAULT_CONFIG');
     expect(retention.Default).toMatch(/604800000/);
     expect(await unlabelledControls(page)).toEqual([]);
   });

@@ -1,12 +1,11 @@
 /**
  * The broker the broker detail page shows: its detail (getBrokerDetail: state, log dir, rates, one page of its
- * replicas) read again every REFRESH_MS while open (its rates change every second) and on reconnect, and its configs
- * (describeBrokerConfigs), read on open. A broker may hold thousands of replicas: only the page shown travels.
+ * replicas) read again every REFRESH_MS while open (its rates change every second) and on reconnect. A broker may
+ * hold thousands of replicas: only the page shown travels. Its configs are BrokerConfigs.vue's (two levels, edited).
  */
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
 import type { BrokerDetail, BrokerPartitionRole } from '@core/api/api';
-import type { ConfigEntry } from '@core/cluster/types';
 import { useConnectionStore } from './connection';
 
 export const REFRESH_MS = 2000;
@@ -16,8 +15,6 @@ export const useBrokerDetailStore = defineStore('brokerDetail', () => {
   const connection = useConnectionStore();
   const brokerId = ref<number | null>(null);
   const detail = shallowRef<BrokerDetail | null>(null);
-  const configs = shallowRef<ConfigEntry[] | null>(null);
-  const configsError = ref<string | null>(null);
   const error = ref<string | null>(null);
   const role = ref<BrokerPartitionRole | 'all'>('all');
   const offset = ref(0);
@@ -41,30 +38,15 @@ export const useBrokerDetailStore = defineStore('brokerDetail', () => {
     }
   }
 
-  async function loadConfigs(): Promise<void> {
-    const id = brokerId.value;
-    if (id === null) return;
-    try {
-      const c = await connection.api().describeBrokerConfigs({ broker: id });
-      if (id !== brokerId.value) return;
-      configs.value = c;
-      configsError.value = null;
-    } catch (err) {
-      if (id === brokerId.value) configsError.value = (err as Error).message;
-    }
-  }
-
   /** Shows broker `id`, refreshed every REFRESH_MS until close(). */
   function open(id: number): void {
     if (brokerId.value !== id) {
       detail.value = null;
-      configs.value = null;
       offset.value = 0;
       role.value = 'all';
     }
     brokerId.value = id;
     void load();
-    void loadConfigs();
     if (!timer) timer = setInterval(() => void load(), REFRESH_MS);
   }
 
@@ -92,15 +74,12 @@ export const useBrokerDetailStore = defineStore('brokerDetail', () => {
     () => {
       if (brokerId.value === null) return;
       void load();
-      void loadConfigs();
     },
   );
 
   return {
     brokerId,
     detail,
-    configs,
-    configsError,
     error,
     role,
     offset,
@@ -108,6 +87,5 @@ export const useBrokerDetailStore = defineStore('brokerDetail', () => {
     open,
     close,
     setPage,
-    reloadConfigs: loadConfigs,
   };
 });

@@ -4,7 +4,29 @@
  * the choices of the configs that take one of a few words, and which field an
  * engine error is about.
  */
-import type { ConfigEntry } from '@core/cluster/types';
+import type { ConfigEntry, ConfigSource } from '@core/cluster/types';
+import { ApiError } from '@core/api/client';
+
+/** Where a value comes from, in words (Kafka's DescribeConfigs sources). */
+export const SOURCE_WORDS: Record<ConfigSource, string> = {
+  DEFAULT_CONFIG: 'Default',
+  DYNAMIC_TOPIC_CONFIG: 'Set on topic',
+  DYNAMIC_BROKER_CONFIG: 'Set on broker',
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 'Cluster-wide',
+  STATIC_BROKER_CONFIG: 'Broker start-up',
+};
+
+/**
+ * The config an engine error is about: the field it names, else the one a
+ * Kafka broker's message names ("Invalid value x for configuration y: ...",
+ * "Cannot update these configs dynamically: Set(y)"); null when neither.
+ */
+export function configNamedBy(err: unknown): string | null {
+  if (err instanceof ApiError && err.field !== undefined) return err.field;
+  const text = err instanceof Error ? err.message : '';
+  const m = /configuration ([\w.-]+)|Set\(([\w.-]+)/.exec(text);
+  return m ? (m[1] ?? m[2]!) : null;
+}
 
 /** Configs whose value is one of a few words, offered as a list rather than typed. */
 export const CONFIG_CHOICES: Record<string, Array<{ label: string; value: string }>> = {

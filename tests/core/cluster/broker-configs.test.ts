@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCluster } from '../../helpers/temp-cluster';
+import { buildBatch } from '../../../core/record';
+import { CLUSTER_ONLY_REASON, READ_ONLY_REASON } from '../../../core/cluster/broker-configs';
 
 let env: Awaited<ReturnType<typeof openCluster>>;
 
@@ -12,17 +14,29 @@ afterEach(() => env.cleanup());
 const entry = (entries: Array<{ name: string }>, name: string) => entries.find((e) => e.name === name) as any;
 
 describe('broker configs', () => {
-  it("reports Kafka's names and defaults, the sandbox's static settings, and which ones are read-only", () => {
+  it("reports Kafka's names and defaults, the sandbox's static settings, and which ones are read-only and why", () => {
     const b1 = env.cluster.describeBrokerConfigs(1);
-    expect(entry(b1, 'broker.id')).toMatchObject({ value: '1', source: 'STATIC_BROKER_CONFIG', readOnly: true });
+    expect(entry(b1, 'broker.id')).toMatchObject({
+      value: '1',
+      source: 'STATIC_BROKER_CONFIG',
+      readOnly: true,
+      readOnlyReason: READ_ONLY_REASON,
+    });
+    expect(READ_ONLY_REASON).toContain('needs a broker restart');
     expect(entry(b1, 'log.dirs').value).toMatch(/broker-1$/);
+    // num.partitions changes cluster-wide only: read-only for one broker, with the reason, editable at the default.
     expect(entry(b1, 'num.partitions')).toMatchObject({
       value: '1',
       defaultValue: '1',
       isDefault: true,
       source: 'DEFAULT_CONFIG',
-      readOnly: false,
+      readOnly: true,
+      readOnlyReason: CLUSTER_ONLY_REASON,
     });
+    expect(entry(env.cluster.describeBrokerConfigs(null), 'num.partitions')).toMatchObject({ readOnly: false });
+    expect(entry(env.cluster.describeBrokerConfigs(null), 'num.partitions').readOnlyReason).toBeUndefined();
+    expect(entry(b1, 'log.retention.ms').readOnlyReason).toBeUndefined();
+    expect(entry(b1, 'compression.type').readOnlyReason).toMatch(/this engine does not honour/);
     // The sandbox starts with default.replication.factor = min(3, brokers): a static setting over Kafka's 1.
     expect(entry(b1, 'default.replication.factor')).toMatchObject({
       value: '3',
@@ -98,6 +112,39 @@ describe('broker configs', () => {
     // A topic created later inherits as well.
     await env.cluster.createTopic({ name: 'later', partitions: 1, replicationFactor: 1 });
     expect(env.cluster.broker(0).image.topic('later')!.config.retentionMs).toBe(3600000);
+  });
+
+  it('enforces message.max.bytes set cluster-wide on topics without their own, and a reset takes it away', async () => {
+    await env.cluster.createTopic({ name: 'sized', partitions: 1, replicationFactor: 1 });
+    const big = buildBatch({ records: [{ value: Buffer.alloc(3000) }] });
+    await env.cluster.alterBrokerConfigs(null, { set: { 'message.max.bytes': '2000' } });
+    await expect(env.cluster.produceBatch('sized', 0, big)).rejects.toMatchObject({ errorName: 'MESSAGE_TOO_LARGE' });
+    // The value is deleted (reset), so Kafka's default (1 MB) applies again.
+    await env.cluster.alterBrokerConfigs(null, { delete: ['message.max.bytes'] });
+    expect(entry(env.cluster.describeBrokerConfigs(0), 'message.max.bytes')).toMatchObject({
+      source: 'DEFAULT_CONFIG',
+      isDefault: true,
+    });
+    await expect(env.cluster.produceBatch('sized', 0, big)).resolves.toBeDefined();
+    expect(env.cluster.broker(0).image.topic('sized')!.config.maxMessageBytes).toBe(1048588);
+  });
+
+  it("names the config at fault in a refused change and gives Kafka's range reason", async () => {
+    await expect(env.cluster.alterBrokerConfigs(0, { set: { 'log.retention.ms': '-5' } })).rejects.toMatchObject({
+      errorName: 'INVALID_REQUEST',
+      field: 'log.retention.ms',
+      message: expect.stringContaining('Invalid value -5 for configuration log.retention.ms'),
+    });
+    await expect(
+      env.cluster.alterBrokerConfigs(null, { set: { 'log.cleaner.min.cleanable.ratio': '1.5' } }),
+    ).rejects.toMatchObject({ field: 'log.cleaner.min.cleanable.ratio' });
+    await expect(env.cluster.alterBrokerConfigs(1, { set: { 'num.partitions': '3' } })).rejects.toMatchObject({
+      field: 'num.partitions',
+      message: expect.stringContaining('only at the cluster-wide default'),
+    });
+    await expect(env.cluster.alterBrokerConfigs(1, { set: { 'log.dirs': '/x' } })).rejects.toMatchObject({
+      field: 'log.dirs',
+    });
   });
 
   it('creates topics without a partition count or replication factor with num.partitions and default.replication.factor', async () => {
