@@ -3,6 +3,7 @@
  * protocol and the GUI see of the cluster. Everything here is plain data
  * (JSON-serialisable except Buffers), so it can cross IPC and WebSocket.
  */
+import type { ErrorName } from '../errors';
 
 /**
  * 'failed': down against the user's will (its store cannot open, or its log
@@ -44,12 +45,15 @@ export interface PreferredElection {
   moved: Array<{ topic: string; partition: number; from: number; to: number }>;
   /** Partitions their preferred replica leads already (Kafka: ELECTION_NOT_NEEDED). */
   alreadyPreferred: number;
-  /** Partitions whose preferred replica cannot lead now, with Kafka's error and why. */
+  /**
+   * Partitions whose preferred replica cannot lead now, with Kafka's error and why: PREFERRED_LEADER_NOT_AVAILABLE
+   * (a remote cluster may answer another, e.g. a partition deleted meanwhile).
+   */
   failed: Array<{
     topic: string;
     partition: number;
     preferred: number;
-    errorName: 'PREFERRED_LEADER_NOT_AVAILABLE';
+    errorName: ErrorName;
     reason: string;
   }>;
 }

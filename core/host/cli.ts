@@ -46,6 +46,9 @@ Options:
   --sasl-users-file <file>
                       require SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) on the Kafka ports for the users in
                       this file, one username:password per line (# starts a comment)
+  --leader-imbalance-check-interval <seconds>
+                      how often leadership moves back to the preferred replicas by itself (Kafka's
+                      leader.imbalance.check.interval.seconds; default: 10)
   --api-versions <profile>
                       advertise and serve only the API versions of kafka-2.8 or redpanda, or of a list
                       such as Produce:0-7,Fetch:4-11 (for testing clients against older brokers)
@@ -163,6 +166,7 @@ async function main(): Promise<void> {
         'default-replication-factor': { type: 'string' },
         'sasl-users-file': { type: 'string' },
         'api-versions': { type: 'string' },
+        'leader-imbalance-check-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -198,6 +202,8 @@ async function main(): Promise<void> {
       intOption('default-replication-factor', values['default-replication-factor'], 1, 1, 9),
     );
   }
+  const leaderBalanceIntervalMs =
+    intOption('leader-imbalance-check-interval', values['leader-imbalance-check-interval'], 10, 1, 86_400) * 1000;
   const fileUsers = values['sasl-users-file'] === undefined ? [] : readUsers(values['sasl-users-file']);
   let apiVersionLimits: VersionLimits | undefined;
   try {
@@ -221,7 +227,7 @@ async function main(): Promise<void> {
       port,
       staticDir,
       version,
-      openCluster: (o) => Cluster.open({ ...o, host: advertisedHost }),
+      openCluster: (o) => Cluster.open({ ...o, host: advertisedHost, leaderBalanceIntervalMs }),
       onTokenChange: (url) =>
         process.stdout.write(`\nAccess token regenerated from Settings. Open in your browser: ${url}\n`),
       attachGroups: (c) => Groups.attach(c),

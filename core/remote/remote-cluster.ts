@@ -44,6 +44,7 @@ import type {
   PartitionFilter,
   PartitionPage,
   PartitionState,
+  PreferredElection,
   ProduceRecord,
   ReadRecordsOptions,
   TopicDescription,
@@ -55,6 +56,7 @@ import type { EngineMetrics } from '../service/engine-port';
 import { API_KEYS, ZERO_UUID } from '../protocol/index';
 import { check, KafkaClient, type KnownBroker } from './client';
 import { alterConfigs, describeBrokerConfigs, describeTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC } from './configs';
+import { electPreferredLeaders } from './elect';
 import {
   brokerStates,
   clusterState,
@@ -551,6 +553,14 @@ class RemoteClusterImpl extends EventEmitter implements RemoteCluster {
       validateOnly,
     );
     return this.describeBrokerConfigs(brokerId);
+  }
+
+  /** Through ElectLeaders, sent to the controller (elect.ts). */
+  electPreferredLeaders(topics?: string[]): Promise<PreferredElection> {
+    return electPreferredLeaders(
+      { client: this.client, snapshot: () => this.snapshot(), refresh: () => this.refreshMetadata() },
+      topics,
+    );
   }
 
   async deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }> {

@@ -67,7 +67,7 @@ export interface ClusterPort {
     validateOnly?: boolean,
   ): Promise<ConfigEntry[]>;
   deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{ lowWatermark: number }>;
-  /** Preferred leader election; optional: a remote cluster's port may not offer it (the API then says so). */
+  /** Preferred leader election; optional: a stand-in port may not offer it (the API then says so). */
   electPreferredLeaders?(topics?: string[]): Promise<PreferredElection>;
   produce(
     topic: string,
