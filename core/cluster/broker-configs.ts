@@ -12,9 +12,11 @@
  *
  * Modes:
  * - 'dynamic': changeable per broker and cluster-wide, as Kafka's dynamic
- *   configs. Here these are the broker-wide defaults of topic configs
+ *   configs. Most are the broker-wide defaults of topic configs
  *   (log.retention.ms for retention.ms, ...): a topic that does not set the
  *   topic config inherits the broker's value, on each broker from its own image.
+ *   The others (max.connections, max.connections.per.ip) are read by the
+ *   wire server's listeners on each new connection.
  * - 'cluster': changeable only cluster-wide. num.partitions and
  *   default.replication.factor are static in Kafka; the sandbox lets them change
  *   at run time because they are its settings (the Settings page, the serve
@@ -71,6 +73,19 @@ const readOnly = (type: ConfigEntry['type'], def: string, doc: string, why?: str
   doc,
   mode: 'read-only',
   ...(why ? { why } : {}),
+});
+
+/**
+ * Kafka's dynamic connection caps (per broker and cluster-wide): the listeners read the dynamic value on every new
+ * connection, so a change applies to the next connection; open ones stay, as in Kafka.
+ */
+const connectionCap = (doc: string): BrokerConfigDef => ({
+  type: 'int',
+  default: '2147483647',
+  doc,
+  mode: 'dynamic',
+  check: (v) =>
+    Number(v) < 0 || Number(v) > 2147483647 ? 'must be from 0 to 2147483647 (an int, at least 0)' : undefined,
 });
 
 export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
@@ -140,14 +155,10 @@ export const BROKER_CONFIG_DEFS: Record<string, BrokerConfigDef> = {
       'segment starts.',
   ),
   'log.segment.bytes': topicDefault('segment.bytes', 'dynamic'),
-  'max.connections': readOnly(
-    'int',
-    '2147483647',
+  'max.connections': connectionCap(
     'Connections one broker accepts in all; more are closed at once (the sandbox default is 10000).',
   ),
-  'max.connections.per.ip': readOnly(
-    'int',
-    '2147483647',
+  'max.connections.per.ip': connectionCap(
     'Connections one broker accepts from one client address; more are closed at once (the sandbox default is 1000).',
   ),
   'max.connections.per.ip.overrides': readOnly(

@@ -455,15 +455,24 @@ export class KafkaListeners {
     const ip = normalizeIp(socket.remoteAddress);
     const o = this.options;
     const fromIp = l.perIp.get(ip) ?? 0;
-    const perIpLimit = o.maxConnectionsPerIpOverrides.get(ip) ?? o.maxConnectionsPerIp;
-    if (l.connections.size >= o.maxConnections || fromIp >= perIpLimit) {
+    // A dynamic broker config (this broker's, else cluster-wide) wins over the option the listeners started with.
+    const own = this.cluster.brokerConfigOverrides(l.brokerId);
+    const all = this.cluster.brokerConfigOverrides();
+    const dynamic = (name: string) => {
+      const v = own[name] ?? all[name];
+      return v === undefined ? undefined : Number(v);
+    };
+    const maxConnections = dynamic('max.connections') ?? o.maxConnections;
+    const perIpLimit =
+      o.maxConnectionsPerIpOverrides.get(ip) ?? dynamic('max.connections.per.ip') ?? o.maxConnectionsPerIp;
+    if (l.connections.size >= maxConnections || fromIp >= perIpLimit) {
       // Kafka's ConnectionQuotas: closed at once, before a byte is read.
       socket.on('error', () => undefined);
       socket.destroy();
       l.refused++;
       const why =
-        l.connections.size >= o.maxConnections
-          ? `max.connections (${o.maxConnections}) reached`
+        l.connections.size >= maxConnections
+          ? `max.connections (${maxConnections}) reached`
           : `max.connections.per.ip (${perIpLimit}) reached for ${ip}`;
       this.log({
         level: 'warn',
