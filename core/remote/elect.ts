@@ -34,7 +34,8 @@ const NEEDS =
   '2.4); Redpanda balances leaders by itself and does not offer it';
 
 export async function electPreferredLeaders(ctx: ElectionContext, topics?: string[]): Promise<PreferredElection> {
-  await ctx.refresh();
+  // A broker that just went away can fail one load: retried, as the other requests are.
+  await ctx.client.retry(() => ctx.refresh());
   const snap = ctx.snapshot();
   for (const t of topics ?? [])
     if (!snap.topics.has(t))
@@ -102,6 +103,6 @@ export async function electPreferredLeaders(ctx: ElectionContext, topics?: strin
     a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
   result.moved.sort(order);
   result.failed.sort(order);
-  await ctx.refresh();
+  await ctx.client.retry(() => ctx.refresh());
   return result;
 }

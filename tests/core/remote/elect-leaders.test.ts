@@ -104,7 +104,15 @@ describe('electPreferredLeaders on a remote cluster', () => {
   it("says which partitions cannot move while their preferred broker is down, and why, in the cluster's words", async () => {
     await nb.api.stopBroker({ id: 2 });
     try {
-      await c.remote.refreshMetadata();
+      // Wait until the remote metadata shows broker 2 gone and its leaderships moved.
+      await eventually(
+        async () => {
+          await c.remote.refreshMetadata();
+          return c.remote.partitions('elect').every((p) => p.leader !== 2 && !p.isr.includes(2));
+        },
+        30_000,
+        'broker 2 out of the ISRs',
+      );
       const preferred2 = c.remote.partitions('elect').filter((p) => p.replicas[0] === 2);
       const r = await elect(c.session, { topics: ['elect'] });
       expect(r.moved).toEqual([]);
