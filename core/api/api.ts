@@ -882,6 +882,13 @@ export const API = {
     returns<BrokerDetail>(),
     'One broker: its state, its log dir (offline or not) with bytes per topic, how many partitions it leads and follows with a page of them (role: leader, follower or all), and its messages and bytes in and out per second (null where the connection does not measure per broker).',
   ),
+  listBrokerRates: method(
+    'query',
+    none,
+    returns<Array<{ broker: number; throughput: BrokerThroughput | null }>>(),
+    "Every broker's messages and bytes in and out per second, as getBrokerDetail gives them (the Brokers page's " +
+      'column; on a remote connection sampled while asked for).',
+  ),
   listTopicActivity: method(
     'query',
     z.strictObject({ includeInternal: z.boolean().optional() }),

@@ -10,7 +10,7 @@
  * broker's disk holds those too); the cost is one pass over the partitions per call, on the engine side.
  */
 import { KafkaError } from '../errors';
-import type { BrokerDetail, BrokerPartitionRole, BrokerReplica } from '../api/api';
+import type { BrokerDetail, BrokerPartitionRole, BrokerReplica, BrokerThroughput } from '../api/api';
 import type { PartitionState } from '../cluster/types';
 import type { ClusterPort } from './engine-port';
 
@@ -66,6 +66,11 @@ export function brokerDetail(
     },
     replicas: { led, followed, outOfSync, role, offset, matching, items },
   };
+}
+
+/** Every broker's rates (the Brokers page's column): what getBrokerDetail's throughput says, for each. */
+export function brokerRates(cluster: ClusterPort): Array<{ broker: number; throughput: BrokerThroughput | null }> {
+  return cluster.brokers().map((b) => ({ broker: b.id, throughput: cluster.brokerMetrics?.(b.id) ?? null }));
 }
 
 function replicaOf(p: PartitionState, brokerId: number, down: boolean): BrokerReplica {

@@ -49,7 +49,7 @@ export interface ExportOptions {
   onProgress?: (records: number) => void;
 }
 import { parseCall, toApiError } from './validate';
-import { brokerDetail } from './broker-detail';
+import { brokerDetail, brokerRates } from './broker-detail';
 import { topicActivity } from './topic-activity';
 
 export type EmitFn = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -333,6 +333,7 @@ export class EngineApi implements ApiHost {
       describeDefaultConfigs: () => describeTopicConfigs({}),
       describeBrokerConfigs: (i) => c.describeBrokerConfigs(i.broker ?? null),
       getBrokerDetail: (i) => brokerDetail(c, i),
+      listBrokerRates: () => brokerRates(c),
       listTopicActivity: async (i) => {
         // Without consumer groups (or while their coordinator cannot answer) the columns still show the rates.
         const groups = await this.groupsApi.listGroups().catch(() => []);

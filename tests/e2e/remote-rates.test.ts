@@ -1,8 +1,9 @@
 /**
  * Rates on a remote connection, end to end: serve mode in Chromium connected to a second Noticeboard (3 brokers,
  * PLAINTEXT) that an independent producer (confluent_kafka) writes to at 50 messages a second. The Topics list shows
- * the topic's messages in per second and its last message (sampled in the app, not "—"), and a broker's page shows
- * its messages in per second and bytes in, and says its out rates are not observable on a remote cluster.
+ * the topic's messages in per second and its last message (sampled in the app, not "—"); the Brokers page shows the
+ * leader's messages in per second, and its broker page those with bytes in, saying its out rates are not
+ * observable on a remote cluster.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -96,6 +97,16 @@ describe('rates on a remote connection', () => {
 
   it("shows a broker's messages and bytes in, and says its out rates are not observable", async () => {
     await nav('Brokers');
+    const brokers = page.locator('[aria-label="Brokers"].n-data-table');
+    await eventually(async () => {
+      const rows = await readTable(brokers);
+      const leader = rows.find((r) => r.Broker?.startsWith(`Broker ${leaderOfLive}`))!;
+      expect(numberIn(leader['In/s']!)).toBeGreaterThanOrEqual(RATE * 0.7);
+      expect(numberIn(leader['In/s']!)).toBeLessThanOrEqual(RATE * 1.3);
+      // The others lead only the still topic.
+      expect(rows.filter((r) => r !== leader).map((r) => r['In/s'])).toEqual(['0', '0']);
+    }, 30_000);
+    await screenshot(page, 'remote-brokers-rates');
     await page
       .locator('[aria-label="Brokers"].n-data-table')
       .getByRole('link', { name: `Broker ${leaderOfLive}` })

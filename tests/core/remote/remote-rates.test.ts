@@ -118,6 +118,16 @@ function suite(name: string, opts: { brokers: number; apiVersions?: string }) {
               expect(t.bytesOutPerSec).toBeNull();
               expect(t.notes?.out).toBe('not observable on a remote cluster');
             }
+            // The Brokers page's column says the same as each broker's page.
+            const listed = await ok<Array<{ broker: number; throughput: BrokerDetail['throughput'] }>>(
+              session,
+              'listBrokerRates',
+            );
+            expect(listed.map((r) => r.broker).sort()).toEqual([...brokers].sort());
+            const listedSum = listed.reduce((n, r) => n + (r.throughput?.messagesInPerSec ?? 0), 0);
+            expect(listedSum).toBeGreaterThanOrEqual(RATE * 0.8);
+            expect(listedSum).toBeLessThanOrEqual(RATE * 1.2);
+            expect(listed.every((r) => r.throughput?.notes?.out === 'not observable on a remote cluster')).toBe(true);
             expect(sum).toBeGreaterThanOrEqual(RATE * 0.8);
             expect(sum).toBeLessThanOrEqual(RATE * 1.2);
             // Each message takes its value and at least a record header on disk, and batches of a few add little.

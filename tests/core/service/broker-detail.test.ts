@@ -139,6 +139,19 @@ describe('getBrokerDetail', () => {
       );
       const o = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: other, limit: 1 });
       expect(o.throughput!.messagesInPerSec).toBe(0);
+      // The Brokers page's column: every broker, the leader's rate where the producer writes.
+      await vi.waitFor(
+        async () => {
+          const rows = await ok<Array<{ broker: number; throughput: BrokerDetail['throughput'] }>>(
+            session,
+            'listBrokerRates',
+          );
+          expect(rows.map((r) => r.broker)).toEqual([0, 1, 2]);
+          expect(rows.find((r) => r.broker === leader)!.throughput!.messagesInPerSec).toBeGreaterThanOrEqual(250);
+          expect(rows.find((r) => r.broker === other)!.throughput!.messagesInPerSec).toBe(0);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
     } finally {
       running = false;
       await loop;
