@@ -2,11 +2,28 @@
  * PartitionLog: one replica's log in its broker's LevelDB.
  *
  * Rules a reader cannot see in the code below:
- * - Offsets are assigned synchronously (`nextOffset`), but a batch becomes
- *   readable only once its LevelDB write has completed (`logEndOffset`). At
- *   most one write per partition is in flight; appends that arrive meanwhile
- *   are group-committed in the next write, which keeps the 'S' (segment) value
- *   ordered with the data it describes and lets LevelDB see large writes.
+ * - Appends are pipelined, writes are not. Offsets are assigned synchronously,
+ *   in call order (`nextOffset`), so any number of appends may be queued; a
+ *   batch becomes readable (`logEndOffset`, the tail cache) only once its
+ *   LevelDB write has completed. Exactly one LevelDB write per partition is in
+ *   flight, and it takes every append queued when it starts (group commit):
+ *   classic-level runs each write on a libuv pool thread and LevelDB orders
+ *   concurrent writers by whichever thread takes its lock first, so a second
+ *   write in flight could reach the write-ahead log before the first; a
+ *   SIGKILL between the two would leave a hole below stored data, and the
+ *   overwritten 'S', 'R' and 'P' values could end older than the data they
+ *   describe. One write at a time keeps the stored log a prefix of the
+ *   assigned offsets, and the replica and producer state written with a group
+ *   describes exactly the appends in it and before it.
+ * - Completions are in order: appends are acknowledged, `logEndOffset` moves
+ *   and `onAppend` (the high watermark) runs strictly in offset order, one
+ *   write after the other.
+ * - A failed write fails its appends and every append queued behind it (they
+ *   would land after a hole), and the log takes no append after it
+ *   (`writeFailure`, KAFKA_STORAGE_ERROR): `logEndOffset` never moves past a
+ *   failed write. The store is offline by then for an I/O failure, and the
+ *   broker reloads the log from LevelDB when it starts again (recovery below),
+ *   so the next append lands right after what was stored.
  * - One write holds the batches, the segment records they change, and the
  *   replica state (epochs, producer state) when that changes, so a crash never
  *   leaves a torn append.
@@ -135,6 +152,8 @@ export class PartitionLog {
   private writing: Promise<void> | null = null;
   private stateDirty = false;
   private closed = false;
+  /** Why a write failed; once set, the log takes no append until it is loaded again. */
+  writeFailure: KafkaError | null = null;
 
   private constructor(
     private readonly store: BrokerStore,
@@ -331,7 +350,7 @@ export class PartitionLog {
    * write. Only header fields are touched; records are never read.
    */
   appendAsLeader(batches: Buffer[], leaderEpoch: number, logAppendTime: number | null): LeaderAppendResult {
-    this.assertOpen();
+    this.assertWritable();
     const infos: ProducerAppendInfo[] = [];
     for (const batch of batches) {
       const info = this.producers.check(batch, this.nextOffset);
@@ -365,6 +384,7 @@ export class PartitionLog {
   /** Follower append: batches carry the leader's offsets and epochs and must continue the log exactly. */
   appendAsFollower(batches: Buffer[]): Promise<void> {
     this.assertOpen();
+    if (this.writeFailure) return Promise.reject(this.writeFailure);
     for (const batch of batches) {
       const base = batchBaseOffset(batch);
       if (base !== this.nextOffset) {
@@ -432,8 +452,8 @@ export class PartitionLog {
       try {
         await this.store.write(ops);
       } catch (err) {
-        for (const w of work) w.reject(err);
-        continue;
+        this.failWrites(work, err);
+        break;
       }
       this.logEndOffset = last + 1;
       this.noteCheckpoint();
@@ -446,6 +466,25 @@ export class PartitionLog {
       const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The replica was closed before the write completed');
       for (const w of this.pending.splice(0)) w.reject(err);
     }
+  }
+
+  /**
+   * A write failed: it and every append queued behind it fail with its error, and the log takes no more appends
+   * (later ones would land past the hole). The store is offline already when the cause was I/O (BrokerStore.write).
+   */
+  private failWrites(work: PendingWrite[], err: unknown): void {
+    const failure =
+      err instanceof KafkaError
+        ? err
+        : new KafkaError(
+            'KAFKA_STORAGE_ERROR',
+            `A write to partition ${this.partition} failed, so the replica takes no more appends until it is ` +
+              `loaded again: ${(err as Error)?.message ?? String(err)}`,
+            { cause: err },
+          );
+    this.writeFailure ??= failure;
+    for (const w of work) w.reject(err);
+    for (const w of this.pending.splice(0)) w.reject(failure);
   }
 
   /**
@@ -843,5 +882,10 @@ export class PartitionLog {
   private assertOpen(): void {
     if (this.closed)
       throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Replica of partition ${this.partition} is offline`);
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
+    if (this.writeFailure) throw this.writeFailure;
   }
 }
