@@ -6,10 +6,10 @@
  * What the page asks is read from its own WebSocket frames.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Page } from 'playwright-core';
-import { createConnection, type Connection } from '../../core/api/client';
-import { createWsTransport } from '../../core/api/ws-transport';
+import type { Connection } from '../../core/api/client';
+import { watchApiFrames, type ApiFrames } from './support/api-frames';
+import { scriptConnection } from './support/app-page';
 import { launchBrowser, type Browser } from './support/browser';
 import { startServeProcess, type ServeProcess } from './support/serve-process';
 import { eventually } from './support/screens';
@@ -22,28 +22,17 @@ let browser: Browser;
 let page: Page;
 let script: Connection;
 /** Methods the page called over its WebSocket, in order, and the pages of partitions it asked for. */
-const calls: string[] = [];
-const pagesAsked: Array<{ offset: number; limit: number }> = [];
+let calls: ApiFrames['calls'];
+let pagesAsked: ApiFrames['pagesAsked'];
 
 beforeAll(async () => {
   serve = await startServeProcess(['--brokers', '3']);
-  script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
+  script = scriptConnection(serve);
   await script.api.createTopic({ name: 'wide', partitions: PARTITIONS, replicationFactor: 1 });
   browser = await launchBrowser();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   browser.context.setDefaultTimeout(20_000);
-  page.on('websocket', (ws) => {
-    ws.on('framesent', (f) => {
-      const text = typeof f.payload === 'string' ? f.payload : f.payload.toString();
-      const m = /"method":"([A-Za-z]+)"/.exec(text);
-      if (m) calls.push(m[1]!);
-      if (m?.[1] === 'listPartitionPage') {
-        const offset = /"offset":(\d+)/.exec(text);
-        const limit = /"limit":(\d+)/.exec(text);
-        pagesAsked.push({ offset: Number(offset?.[1] ?? 0), limit: Number(limit?.[1] ?? -1) });
-      }
-    });
-  });
+  ({ calls, pagesAsked } = watchApiFrames(page));
   await page.goto(serve.url);
   await page.getByRole('status', { name: 'Connection: Connected' }).waitFor();
 }, 120_000);

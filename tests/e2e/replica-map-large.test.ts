@@ -5,11 +5,11 @@
  * what travels is read from the page's own WebSocket frames, and it never asks for every partition.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Page } from 'playwright-core';
 import type { TopicReplicaSummary } from '../../core/api/api';
-import { createConnection, type Connection } from '../../core/api/client';
-import { createWsTransport } from '../../core/api/ws-transport';
+import type { Connection } from '../../core/api/client';
+import { watchApiFrames, type ApiFrames } from './support/api-frames';
+import { scriptConnection } from './support/app-page';
 import { launchBrowser, type Browser } from './support/browser';
 import { startServeProcess, type ServeProcess } from './support/serve-process';
 import { eventually, screenshot } from './support/screens';
@@ -24,38 +24,19 @@ let browser: Browser;
 let page: Page;
 let script: Connection;
 /** Methods the page called over its WebSocket, the pages it asked for, and what it received. */
-const calls: string[] = [];
-const pagesAsked: Array<{ offset: number; limit: number }> = [];
-const received = { bytes: 0, partitionStates: 0, largestFrameStates: 0 };
+let calls: ApiFrames['calls'];
+let pagesAsked: ApiFrames['pagesAsked'];
+let received: ApiFrames['received'];
 
 beforeAll(async () => {
   serve = await startServeProcess(['--brokers', '3']);
-  script = createConnection(createWsTransport({ url: serve.wsUrl, WebSocket: WebSocket as never, reconnect: false }));
+  script = scriptConnection(serve);
   await script.api.createTopic({ name: 'wide', partitions: PARTITIONS, replicationFactor: 2 });
   await script.api.createTopic({ name: 'small', partitions: 3, replicationFactor: 3 });
   browser = await launchBrowser();
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   browser.context.setDefaultTimeout(20_000);
-  page.on('websocket', (ws) => {
-    ws.on('framesent', (f) => {
-      const text = typeof f.payload === 'string' ? f.payload : f.payload.toString();
-      const m = /"method":"([A-Za-z]+)"/.exec(text);
-      if (m) calls.push(m[1]!);
-      if (m?.[1] === 'listPartitionPage') {
-        const offset = /"offset":(\d+)/.exec(text);
-        const limit = /"limit":(\d+)/.exec(text);
-        pagesAsked.push({ offset: Number(offset?.[1] ?? 0), limit: Number(limit?.[1] ?? -1) });
-      }
-    });
-    ws.on('framereceived', (f) => {
-      const text = typeof f.payload === 'string' ? f.payload : f.payload.toString();
-      received.bytes += text.length;
-      // Every partition state carries its replicas' states; a summary does not.
-      const states = text.split('"replicaStates"').length - 1;
-      received.partitionStates += states;
-      received.largestFrameStates = Math.max(received.largestFrameStates, states);
-    });
-  });
+  ({ calls, pagesAsked, received } = watchApiFrames(page));
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(serve.url);
   await page.getByRole('status', { name: 'Connection: Connected' }).waitFor();
@@ -102,7 +83,7 @@ async function topicRowMatchesEngine(topic: string) {
 }
 
 describe('the replica map of a 2,000-partition cluster', () => {
-  it('shows a row per topic, pages the open topic, follows a broker stopping, and never sends every partition', async () => {
+  it('shows a row per topic, pages the open topic, follows a broker stopping, never sends all partitions', async () => {
     await page.goto(serve.url.replace(/\?token=.*$/, '') + '#/replicas');
     await eventually(async () => expect(await summaryText()).toContain('2,003 partitions · 2 topics'), 20_000);
     await eventually(() => topicRowMatchesEngine('wide'), 20_000);
