@@ -86,3 +86,13 @@ export function sourceSpec(
     return fail('To time must be after From time');
   return { spec, problem: null };
 }
+
+/** The form as a dialog first shows it: every partition, no offsets or times. */
+export function emptySourceForm(): SourceForm {
+  return { kind: 'range', partition: null, fromOffset: '', toOffset: '', fromTime: '', toTime: '' };
+}
+
+/** The form as a dialog opens it: the partition the page shows, and the kind it starts with (defaultSourceKind). */
+export function reopenedSourceForm(f: SourceForm, partition: number | null, ctx: SourceContext): SourceForm {
+  return { ...f, partition, kind: defaultSourceKind(ctx) };
+}
