@@ -111,7 +111,7 @@ afterAll(async () => {
 });
 
 describe('workload simulator', () => {
-  it('builds lag with slow consumers, then spreads the partitions over more consumers and works the lag off', async () => {
+  it('builds lag with slow consumers, then spreads partitions over more consumers and works lag off', async () => {
     await nav('Workload simulator');
     await page.getByText('Start the workload to see its consumers here.').waitFor();
     await setNumber('Rate in messages per second', 300);
@@ -170,7 +170,7 @@ describe('workload simulator', () => {
 });
 
 describe('consumer groups', () => {
-  it('lists the groups with state, members, topics and lag, sorts them, and finds one with / and the arrow keys', async () => {
+  it('lists groups with state, members, topics and lag, sorts them, finds one with / and arrow keys', async () => {
     await nav('Consumer groups');
     const groups = table('Consumer groups');
     await rowOf(groups, 'sensor-processor').waitFor();
@@ -249,7 +249,7 @@ describe('consumer groups', () => {
     await page.getByRole('heading', { name: 'sensor-processor', exact: true }).waitFor();
   });
 
-  it('shows a group: members with client id, host and assignment, offsets and lag per partition, and its lag live', async () => {
+  it('shows a group: members (client id, host, assignment), offsets and lag per partition, lag live', async () => {
     const members = table('Members');
     await eventually(async () => {
       const rows = await readTable(members);
@@ -387,7 +387,7 @@ describe('consumer groups', () => {
 });
 
 describe('performance', () => {
-  it('keeps updating the lag chart of a 100-partition group with 101 series (frame figures: npm run bench)', async () => {
+  it('keeps updating the lag chart of a 100-partition group, 101 series (frame figures: npm run bench)', async () => {
     await script.api.stopWorkload();
     // 2,000 records a second over 100 partitions; 4 consumers at 2.5 ms a record manage 1,600: lag grows on every
     // partition.

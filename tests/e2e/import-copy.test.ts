@@ -246,7 +246,7 @@ describe('export, import and copy', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('copies a topic to another after a dry run, partitions and timestamps kept: kcat reads the same records', async () => {
+  it('copies a topic to another after a dry run, partitions and timestamps kept: kcat reads the same', async () => {
     await openMessages('orders');
     await page.getByRole('button', { name: 'Copy messages to a topic' }).click();
     const dialog = page.getByRole('dialog', { name: 'Copy messages' });

@@ -146,7 +146,7 @@ describe('start at a timestamp', () => {
     }
   });
 
-  it('jumps to the first offset at or after a local time per partition and says which have nothing after it', async () => {
+  it('jumps to the first offset at or after a local time per partition; says which have none after it', async () => {
     const time = page.getByLabel('Start time', { exact: true });
     await time.fill('2025-03-10 10:30');
     await eventually(async () =>

@@ -285,7 +285,7 @@ describe('message browser', () => {
     await choose('Messages per page', '100 per page');
   });
 
-  it('opens a message in a panel: key, value as text, JSON, hex and base64, headers, copy buttons; Esc closes it', async () => {
+  it('opens a message in a panel: key, value as text, JSON, hex, base64, headers, copy; Esc closes it', async () => {
     await openMessages('orders');
     await rowsLocator().first().click();
     await drawer().waitFor();
@@ -521,7 +521,7 @@ describe('message browser', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('produces a message with key, JSON value, headers and a chosen partition, sends it again, and a tombstone', async () => {
+  it('produces a message with key, JSON value, headers, chosen partition; sends it again; a tombstone', async () => {
     await openMessages('orders');
     await page.getByRole('button', { name: 'Produce message' }).click();
     const dialog = produceDialog();

@@ -85,7 +85,7 @@ describe('a tab across serve mode restarts', () => {
     expect(page.url()).not.toContain('token=');
   });
 
-  it('regenerates the token from Settings; this tab stays connected, another tab says where the new URL is', async () => {
+  it('regenerates the token in Settings; this tab stays connected, another says where the new URL is', async () => {
     const other = await browser.context.newPage();
     try {
       await other.goto(serve.url);

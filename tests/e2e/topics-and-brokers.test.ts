@@ -172,7 +172,7 @@ describe('topics', () => {
     expect(page.url()).toContain('#/topics/payments');
   });
 
-  it("creates a topic from the dialog, refusing what the cluster would refuse with the engine's reason, inline", async () => {
+  it('creates a topic from the dialog, refusing what the cluster refuses with its reason, inline', async () => {
     await nav('Topics');
     await page.getByRole('button', { name: 'Create topic' }).first().click();
     const dialog = page.getByRole('dialog');
@@ -475,7 +475,7 @@ describe('replica map and broker chaos', () => {
     await expectNoUnlabelled('the replica map', mapPage);
   });
 
-  it('stops a broker from the Brokers page: live, leaders move, ISRs shrink, and the Overview counts them', async () => {
+  it('stops a broker from the Brokers page: live, leaders move, ISRs shrink, Overview counts them', async () => {
     await page.bringToFront();
     await nav('Brokers');
     const row = page.locator('tr', { hasText: 'Broker 2' });

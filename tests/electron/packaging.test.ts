@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const root = new URL('../../', import.meta.url).pathname;
 
 describe('desktop packaging config', () => {
-  it("passes electron-builder's schema and sets the fuses: no run-as-node, NODE_OPTIONS or inspect, asar only", async () => {
+  it("passes electron-builder's schema, sets the fuses: no run-as-node, NODE_OPTIONS, inspect; asar only", async () => {
     const config = await getConfig(root, 'electron-builder.yml', null);
     await validateConfiguration(config, new DebugLogger(false));
     expect(config.electronFuses).toMatchObject({

@@ -77,7 +77,7 @@ describe('metadata log', () => {
       }
     });
 
-    it('fails with KAFKA_STORAGE_ERROR, applies nothing and cuts back the copies that took it when a running broker cannot persist', async () => {
+    it('fails with KAFKA_STORAGE_ERROR when a broker cannot persist: applies nothing, cuts back copies', async () => {
       const [s0, s1] = await stores(2);
       const log = new MetadataLog();
       const rs = [replica(0, s0!), replica(1, s1!)];
@@ -155,7 +155,7 @@ describe('metadata log', () => {
       }
     });
 
-    it('takes the copy whose last record has the higher epoch over a longer one, and cuts the longer one back', async () => {
+    it('takes the copy whose last record has the higher epoch over a longer one, cutting the longer back', async () => {
       const ss = await stores(2);
       await ss[0]!.appendMetadata([...range(0, 5, 1), ...range(5, 6, 2, 'new')]);
       await ss[1]!.appendMetadata([...range(0, 5, 1), ...range(5, 9, 1, 'old')]);
@@ -169,7 +169,7 @@ describe('metadata log', () => {
       expect((await ss[1]!.readMetadata()).map((x) => x.offset)).toEqual([0, 1, 2, 3, 4, 5]);
     });
 
-    it('takes a copy that is a snapshot plus a log over a longer-epoch-equal log without one, and installs the snapshot there', async () => {
+    it('prefers a snapshot-plus-log copy over an equally long log without one, installing the snapshot', async () => {
       const ss = await stores(2);
       const all = range(0, 8, 2);
       // Broker 0: snapshot at 6 and records 6..7; broker 1: only the log, up to 6.
@@ -187,7 +187,7 @@ describe('metadata log', () => {
       expect(await ss[1]!.readMetadata()).toEqual([]);
     });
 
-    it("keeps a copy's own snapshot when it ends in the same epoch as the winner, and refills only the log after it", async () => {
+    it("keeps a copy's snapshot that ends in the winner's epoch, and refills only the log after it", async () => {
       const ss = await stores(2);
       const all = range(0, 9, 3);
       await writeSnapshot(ss[0]!, 6, 3, imageOf(all.slice(0, 6).map((x) => x.record)).toRecords());
@@ -199,7 +199,7 @@ describe('metadata log', () => {
       expect(copies[0]!.image).toEqual(copies[1]!.image);
     });
 
-    it("replaces a copy whose snapshot belongs to another history (its last epoch differs from the winner's record there)", async () => {
+    it("replaces a copy whose snapshot is of another history (last epoch differs from the winner's)", async () => {
       const ss = await stores(2);
       const winner = [...range(0, 4, 1), ...range(4, 8, 3, 'w')];
       await ss[0]!.appendMetadata(winner);
@@ -215,7 +215,7 @@ describe('metadata log', () => {
       expect(copies[1]!.start).toBe(8);
     });
 
-    it('ignores a torn snapshot and a torn tail (a gap), using the previous snapshot and the contiguous log', async () => {
+    it('ignores a torn snapshot and a torn tail (a gap): uses the previous snapshot and contiguous log', async () => {
       const ss = await stores(3);
       const all = range(0, 10, 1);
       // Broker 0: valid snapshot at 4, log 4..6, a torn snapshot at 6 (no end marker).

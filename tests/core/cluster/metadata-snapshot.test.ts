@@ -320,7 +320,7 @@ describe('metadata log of a running cluster', () => {
     cleanup = undefined;
   });
 
-  it('keeps the stored record count and the records replayed on reopen bounded over 200 broker stop/start cycles', async () => {
+  it('keeps the stored record count and records replayed on reopen bounded over 200 stop/start cycles', async () => {
     const dir = tempDir();
     const interval = 100;
     let c = await Cluster.open({ dataDir: dir.path, brokers: 3, metadataSnapshotIntervalRecords: interval });

@@ -73,7 +73,7 @@ describe('persistence', () => {
     await c.produce('kept', [{ key: 'k0', value: 'after reopen' }], { acks: -1 });
   });
 
-  it('loses no acknowledged record and leaves no torn batch when the process is killed with SIGKILL during produce', async () => {
+  it('loses no acknowledged record and leaves no torn batch when SIGKILLed during produce', async () => {
     const dir = tempDir();
     cleanup = dir.remove;
     const child = spawn(

@@ -21,7 +21,7 @@ describe('produce and fetch', () => {
   });
   afterAll(() => env.cleanup());
 
-  it('puts keyed records where the Java client would (murmur2) and keeps key, value, headers and timestamp', async () => {
+  it('puts keyed records where the Java client would (murmur2), keeping key, value, headers, timestamp', async () => {
     const keys = Array.from({ length: 50 }, (_, i) => `sensor-${i}`);
     const res = await c.produce(
       'events',
@@ -113,7 +113,7 @@ describe('produce and fetch', () => {
     expect(rec!.timestamp).toBe(r!.timestamp);
   });
 
-  it('returns whole batches from the middle, bounded by max bytes, and waits for new data without polling', async () => {
+  it('returns whole batches from the middle, bounded by max bytes; waits for new data without polling', async () => {
     await c.createTopic({ name: 'paged', partitions: 1, replicationFactor: 3 });
     for (let i = 0; i < 10; i++)
       await c.produceBatch(

@@ -63,7 +63,7 @@ describe('a catastrophic regex search', () => {
     expect(found).toHaveLength(10);
   });
 
-  it('ends with "timeout" at its budget, keeps the matches found before the bad record, and the loop keeps ticking', async () => {
+  it('ends with "timeout" at its budget, keeps the matches before the bad record; the loop keeps ticking', async () => {
     const found: string[] = [];
     const {
       result: o,

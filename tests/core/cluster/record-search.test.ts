@@ -85,7 +85,7 @@ describe('record search', () => {
     expect((await scan({ query: { pattern: 'abc-123', mode: 'text', scopes: ['key', 'value'] } })).found).toEqual([]);
   });
 
-  it('a regex scan, parsed in its worker, finds what the engine-side matcher finds: every codec, scope and direction', async () => {
+  it('a regex scan in its worker finds what the engine-side matcher finds: every codec, scope, direction', async () => {
     // The worker parses the records sections itself; the reference is compileSearch().matches on decoded records.
     await c.createTopic({ name: 'codecs', partitions: 1, replicationFactor: 1 });
     const records = (tag: string) =>

@@ -89,7 +89,7 @@ describe('reopening a data folder', () => {
   }, 120_000);
   afterAll(() => dir.remove());
 
-  it('brings back every topic, record count, committed offset and ISR after 10 clean reopens of 300 partitions rf=3', async () => {
+  it('brings back every topic, record count, committed offset and ISR over 10 reopens of 300 partitions', async () => {
     expect(Object.keys(prepared.partitions)).toHaveLength(300);
     expect(
       Object.values(prepared.partitions).every(

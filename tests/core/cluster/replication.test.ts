@@ -18,7 +18,7 @@ describe('replication and failover', () => {
     expect(p.replicaStates.map((r) => r.logEndOffset)).toEqual([2, 2, 2]);
   });
 
-  it('refuses acks=all with NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas, while acks=1 still works', async () => {
+  it('refuses acks=all with NOT_ENOUGH_REPLICAS below min.insync.replicas, while acks=1 still works', async () => {
     env = await openCluster();
     const c = env.cluster;
     await c.createTopic({ name: 't', partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
@@ -36,7 +36,7 @@ describe('replication and failover', () => {
     await c.produce('t', [{ value: 'z' }], { acks: 0 });
   });
 
-  it('elects a new leader from the ISR when the leader is killed, bumping the epoch (time in npm run bench)', async () => {
+  it('elects a new leader from the ISR when the leader is killed, bumping the epoch (time: npm bench)', async () => {
     env = await openCluster();
     const c = env.cluster;
     await c.createTopic({ name: 't', partitions: 3, replicationFactor: 3 });
@@ -97,7 +97,7 @@ describe('replication and failover', () => {
     expect(all.length).toBeGreaterThanOrEqual(acked);
   });
 
-  it('drops a lagging follower from the ISR after replica.lag.time.max.ms and takes it back once caught up', async () => {
+  it('drops a lagging follower from the ISR after replica.lag.time.max.ms, takes it back once caught up', async () => {
     env = await openCluster({ replicaLagTimeMaxMs: 300 });
     const c = env.cluster;
     await c.createTopic({ name: 't', partitions: 1, replicationFactor: 3 });
@@ -143,7 +143,7 @@ describe('replication and failover', () => {
     expect(own).toHaveLength(2);
   });
 
-  it('leaves a partition offline rather than electing an out-of-sync replica, unless the topic allows unclean election', async () => {
+  it('leaves a partition offline rather than elect an out-of-sync replica, unless unclean election is on', async () => {
     env = await openCluster({ replicaLagTimeMaxMs: 200 });
     const c = env.cluster;
     await c.createTopic({ name: 'clean', partitions: 1, replicationFactor: 2, assignments: [[0, 1]] });

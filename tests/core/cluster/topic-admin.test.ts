@@ -23,7 +23,7 @@ describe('topic administration', () => {
     }
   });
 
-  it('refuses invalid names, duplicates and impossible partition counts or replication factors, changing nothing', async () => {
+  it('refuses bad names, duplicates, impossible partition counts or replication factors; changes nothing', async () => {
     const before = c.listTopics({ includeInternal: true }).length;
     await expect(c.createTopic({ name: 'bad name!' })).rejects.toMatchObject({
       errorName: 'INVALID_TOPIC_EXCEPTION',
@@ -110,7 +110,7 @@ describe('topic administration', () => {
     expect(res[0]!.partition).toBe(4);
   });
 
-  it('places new partitions on the replicas given, and refuses assignments Kafka refuses, changing nothing', async () => {
+  it('places new partitions on the replicas given; refuses assignments Kafka refuses, changing nothing', async () => {
     await c.createTopic({ name: 'placed', partitions: 1, replicationFactor: 2 });
     await c.createPartitions('placed', 3, false, [
       [2, 0],

@@ -17,7 +17,7 @@ const simpleCommit = (e: Env, groupId: string, offsets: Array<{ topic: string; p
   e.groups.coordinator.commitOffsets({ groupId, generationId: -1, memberId: '', offsets });
 
 describe('list, describe, delete', () => {
-  it('lists and describes groups with members, hosts and assignments; deletes an empty group with tombstones', async () => {
+  it('lists and describes groups with members, hosts, assignments; deletes an empty group (tombstones)', async () => {
     env = await openEnv();
     const { cluster, groups } = env;
     await cluster.createTopic({ name: 'ad', partitions: 2 });
@@ -72,7 +72,7 @@ describe('list, describe, delete', () => {
 });
 
 describe('reset offsets', () => {
-  it('to earliest, latest, a timestamp, an absolute offset, or a shift; chosen partitions; dry run sets nothing', async () => {
+  it('to earliest, latest, a timestamp, an offset or a shift; chosen partitions; dry run sets nothing', async () => {
     env = await openEnv();
     const { cluster, groups } = env;
     await cluster.createTopic({ name: 'r1', partitions: 2 });

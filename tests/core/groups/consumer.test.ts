@@ -91,7 +91,7 @@ describe('partitions and parallelism', () => {
 });
 
 describe('membership changes', () => {
-  it('unsubscribe hands the partitions over at once; a topic gaining partitions is rebalanced onto the group', async () => {
+  it('unsubscribe hands partitions over at once; a topic gaining partitions is rebalanced onto the group', async () => {
     await env.cluster.createTopic({ name: 'grow', partitions: 2 });
     const [a, b] = [make('g9'), make('g9')];
     a.subscribe(['grow']);
@@ -206,7 +206,7 @@ describe('auto.offset.reset, seek, pause and resume', () => {
 });
 
 describe('static membership with engine consumers', () => {
-  it('a static consumer restarted within its session keeps its partitions; the other member is not rebalanced', async () => {
+  it('a static consumer restarted within its session keeps its partitions; no rebalance for the other', async () => {
     await env.cluster.createTopic({ name: 'st', partitions: 2 });
     const a = make('g8', { groupInstanceId: 'a', sessionTimeoutMs: 3000 });
     const b = make('g8', { groupInstanceId: 'b', sessionTimeoutMs: 3000 });

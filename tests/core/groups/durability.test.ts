@@ -81,7 +81,7 @@ describe('whole-cluster restart', () => {
 });
 
 describe('coordinator failover', () => {
-  it("after the coordinator's broker is killed, the group continues with a new coordinator and its offsets", async () => {
+  it("after the coordinator's broker is killed, the group goes on with a new coordinator and its offsets", async () => {
     env = await openEnv();
     const { cluster, groups } = env;
     await cluster.createTopic({ name: 'events', partitions: 2 });

@@ -55,7 +55,7 @@ function parts(journal: string[], fail: { groups?: boolean; kafka?: boolean; clo
 }
 
 describe('openNoticeboard', () => {
-  it('opens cluster, groups, then Kafka listeners, binds the API, and closes listeners, API, groups, cluster', async () => {
+  it('opens cluster, groups, Kafka listeners, then the API; closes listeners, API, groups, then cluster', async () => {
     const journal: string[] = [];
     const { cluster, groups, kafka, options } = parts(journal);
     const nb = await openNoticeboard(options);

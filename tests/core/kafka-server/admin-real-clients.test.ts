@@ -113,7 +113,7 @@ const SOURCE = {
 };
 
 describe('BROKER config resources (confluent_kafka / librdkafka)', () => {
-  it('describes, alters per broker and cluster-wide, refuses read-only ones, and the engine applies the result', async () => {
+  it('describes, alters per broker and cluster-wide, refuses read-only ones; the engine applies it', async () => {
     type Described = Record<
       string,
       { value: string; source: number; read_only: boolean; default: boolean; synonyms: Array<[string, string, number]> }
@@ -203,7 +203,7 @@ describe('BROKER config resources (kafkajs and @platformatic/kafka)', () => {
     }
   });
 
-  it('@platformatic/kafka incrementalAlterConfigs sets num.partitions cluster-wide and appends to a broker list config', async () => {
+  it('@platformatic/kafka sets num.partitions cluster-wide and appends to a broker list config', async () => {
     const { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } = await import('@platformatic/kafka');
     const admin = new Admin({ clientId: 'admin-incremental', bootstrapBrokers: k.brokers });
     try {
@@ -260,7 +260,7 @@ describe('BROKER config resources (kafkajs and @platformatic/kafka)', () => {
 });
 
 describe('deprecated topic configs (kafkajs and @platformatic/kafka)', () => {
-  it('accepts the configs Kafka 3.x deprecated, stores them, says so in the documentation and logs a warning', async () => {
+  it('accepts configs Kafka 3.x deprecated, stores them, says so in the documentation, logs a warning', async () => {
     const { Kafka, logLevel, ConfigResourceTypes } = await import('kafkajs');
     const admin = new Kafka({ clientId: 'deprecated', brokers: k.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();

@@ -118,7 +118,7 @@ describe('@platformatic/kafka', () => {
     }
   });
 
-  it('lists topics, groups, offsets, configs and log dirs, deletes group offsets, through the admin client', async () => {
+  it('lists topics, groups, offsets, configs and log dirs, deletes group offsets, via the admin client', async () => {
     expect(await admin.listTopics()).toEqual(expect.arrayContaining(['plt', 'plt-keys']));
     const groups = await admin.listGroups();
     expect(groups.get('plt-group')).toMatchObject({ id: 'plt-group', protocolType: 'consumer' });

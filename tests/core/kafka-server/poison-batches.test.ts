@@ -73,7 +73,7 @@ describe('poison-pill batches', () => {
     expect(recs.map((r) => r.value!.toString())).toEqual(['good-0', 'good-1']);
   });
 
-  it('a keyless record to a compacted topic fails the batch with INVALID_RECORD and a record error at its index', async () => {
+  it('a keyless record to a compacted topic fails its batch: INVALID_RECORD, a record error at its index', async () => {
     const r = await produce(
       'poison-compacted',
       buildBatch({
@@ -145,7 +145,7 @@ describe('transactional records without an ongoing transaction', () => {
     }
   };
 
-  it('without a transactional id, the whole request is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
+  it('without a transactional id, the request is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
     const before = k.cluster.partitions('poison')[0]!.logEndOffset;
     const code = errorCodeOf('TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
     // As KafkaApis does: one transactional batch fails every partition of the request, the plain one too.

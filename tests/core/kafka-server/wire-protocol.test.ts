@@ -60,7 +60,7 @@ describe('ApiVersions', () => {
     c.close();
   });
 
-  it('answers a too-new ApiVersions with UNSUPPORTED_VERSION and the supported ranges in a v0 response (KIP-511)', async () => {
+  it('answers a too-new ApiVersions with UNSUPPORTED_VERSION and the ranges in a v0 response (KIP-511)', async () => {
     const c = await clientTo(1);
     // Version 127 of ApiVersions, flexible header (v2) as a newer client would send it.
     const frame = encodeRequest(API_KEYS.ApiVersions, 4, 7, 'future-client', {
@@ -202,7 +202,7 @@ describe('Produce', () => {
     }
   });
 
-  it('gives every InitProducerId without a transactional id a fresh producer id at epoch 0, whatever id/epoch it carries', async () => {
+  it('gives each InitProducerId without a transactional id a fresh id at epoch 0, whatever it carries', async () => {
     const c = await clientTo(0);
     const ids = new Set<number>();
     // @platformatic/kafka sends producerId 0, epoch 0 (v5); kafkajs v1 carries no id; v4 with -1/-1 is librdkafka's.
@@ -355,7 +355,7 @@ describe('Fetch', () => {
     c.close();
   });
 
-  it('keeps to per-partition and response max bytes, always returning at least one batch, with HW and log start', async () => {
+  it('keeps to partition and response max bytes, always one batch at least, with HW and log start', async () => {
     await k.cluster.createTopic({ name: 'sizes', partitions: 2, replicationFactor: 1, assignments: [[0], [0]] });
     for (let i = 0; i < 10; i++) {
       await k.cluster.produceBatch('sizes', 0, await buildBatchAsync({ records: [{ value: Buffer.alloc(1000, i) }] }), {
@@ -455,7 +455,7 @@ describe('Metadata', () => {
 });
 
 describe('Broker lifecycle', () => {
-  it("closes a stopped broker's listener, reports its replicas offline, and reopens the same port on start", async () => {
+  it("closes a stopped broker's listener, reports its replicas offline, reopens the same port on start", async () => {
     const port1 = k.port(1);
     const c = await clientTo(1);
     await k.cluster.stopBroker(1);

@@ -41,7 +41,7 @@ describe('real clients against a fake broker speaking this codec', () => {
     checkFrames(await captureKafkajs());
   }, 20_000);
 
-  it('@platformatic/kafka completes admin, produce, consume, SASL flows with flexible versions; its frames round-trip', async () => {
+  it('@platformatic/kafka: admin, produce, consume, SASL at flexible versions; its frames round-trip', async () => {
     checkFrames(await capturePlatformatic());
   }, 20_000);
 });

@@ -195,7 +195,7 @@ describe('hostile lengths and counts are rejected before anything is allocated',
     expectDecodeError(() => decodeRequest(Buffer.concat([h, body, Buffer.from([1, 9, 100, 1, 2])])), 'tag size');
   });
 
-  it('unknown tagged fields are skipped; a known tagged field whose size disagrees with its content is rejected', () => {
+  it('skips unknown tagged fields; rejects a known tagged field whose size disagrees with its content', () => {
     // FetchRequest v12+: ClusterId is tag 0 (nullable compact string).
     const frame = encodeRequest(1, 12, 3, 'c', { clusterId: 'abc', topics: [] }).subarray(4);
     const decoded = decodeRequest(frame);

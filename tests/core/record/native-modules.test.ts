@@ -43,7 +43,7 @@ describe('native modules', () => {
     expect(report.snappy).toBe('compressed');
   });
 
-  it('starts without every addon: stores and snappy fail naming the module and platform, gzip and CRC-32C work', async () => {
+  it('starts without every addon: stores, snappy fail naming module and platform; gzip, CRC-32C work', async () => {
     const report = await runChild(NATIVE);
     expect(report.loadedAtImport).toEqual([]);
     const platform = `${process.platform}-${process.arch}`;

@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('a remote group read from __consumer_offsets', () => {
-  it('has the generation the cluster gave it, the leader kafkajs was told, and each partition’s commit time', async () => {
+  it("has the cluster's generation, the leader kafkajs was told, and each partition’s commit time", async () => {
     await vi.waitFor(() => expect(seen).toBe(30), { timeout: 30_000 });
     const theirs = await vi.waitFor(
       async () => {

@@ -307,7 +307,7 @@ describe('records', () => {
 });
 
 describe('consumer groups', () => {
-  it('shows members, assignments and lag as kafkajs reports them, and refuses resets while members are active', async () => {
+  it('shows members, assignments and lag as kafkajs reports them; refuses resets while members active', async () => {
     const consumer = kafka.consumer({ groupId: 'live', sessionTimeout: 10_000, heartbeatInterval: 500 });
     await consumer.connect();
     await consumer.subscribe({ topic: 'orders', fromBeginning: true });
@@ -381,7 +381,7 @@ describe('consumer groups', () => {
 });
 
 describe('the API over a remote cluster', () => {
-  it('serves the views through EngineApi unchanged: topics, topic detail, a page of records, search, groups', async () => {
+  it('serves the views through EngineApi unchanged: topics, topic detail, records, search, groups', async () => {
     const api = new EngineApi(remote, { transport: 'websocket', dataDir: '', version: 'test', groups: remote });
     const events: string[] = [];
     const session = api.openSession((e) => events.push(e));
@@ -432,7 +432,7 @@ describe('the API over a remote cluster', () => {
 });
 
 describe('live views', () => {
-  it('tails records produced by another client within the hot-topic poll (watchRecords through EngineApi)', async () => {
+  it('tails records produced by another client within the hot-topic poll (watchRecords via EngineApi)', async () => {
     const api = new EngineApi(remote, { transport: 'websocket', dataDir: '', version: 'test', groups: remote });
     const live: string[] = [];
     const session = api.openSession((event, payload) => {
@@ -484,7 +484,7 @@ describe('live views', () => {
 });
 
 describe('failover in the remote cluster', () => {
-  it('follows a leader that moves when its broker stops, keeps producing and reading, and sees it come back', async () => {
+  it('follows a leader that moves when its broker stops, keeps producing and reading, sees it return', async () => {
     await remote.produce('failover', [{ value: 'before' }]);
     const leader = remote.partitions('failover')[0]!.leader;
     const brokerEvents: Array<{ id: number; status: string }> = [];

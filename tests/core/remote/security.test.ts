@@ -45,7 +45,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('SASL_PLAINTEXT', () => {
-  it('authenticates with SCRAM-SHA-512 and manages the cluster; kafkajs with the same user sees the result', async () => {
+  it('authenticates with SCRAM-SHA-512 and manages the cluster; kafkajs as the same user sees it', async () => {
     const cfg: RemoteConnectionConfig = {
       bootstrapServers: nb.bootstrap,
       securityProtocol: 'SASL_PLAINTEXT',
@@ -112,7 +112,7 @@ describe('SASL_PLAINTEXT', () => {
 });
 
 describe('SASL_SSL', () => {
-  it('connects over TLS with the cluster CA (host name checked) and SCRAM-SHA-512, following Metadata on TLS', async () => {
+  it('connects over TLS with the cluster CA (host name checked) and SCRAM-SHA-512, Metadata on TLS', async () => {
     const cfg: RemoteConnectionConfig = {
       bootstrapServers: tlsProxy.bootstrap,
       securityProtocol: 'SASL_SSL',

@@ -83,7 +83,7 @@ describe('getBrokerDetail', () => {
     expect(d.logDir.totalBytes).toBe(d.logDir.topics.reduce((n, t) => n + t.bytes, 0));
   });
 
-  it('shows a stopped broker with every replica offline and none led, and refuses a broker that does not exist', async () => {
+  it('shows a stopped broker with every replica offline and none led; refuses a broker that is not there', async () => {
     const { env, session } = await open();
     await env.cluster.createTopic({ name: 't', partitions: 6, replicationFactor: 3 });
     await env.cluster.stopBroker(2);

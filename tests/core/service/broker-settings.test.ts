@@ -38,7 +38,7 @@ async function call<T>(method: string, input?: unknown): Promise<T> {
 const value = (entries: ConfigEntry[], name: string) => entries.find((c) => c.name === name);
 
 describe('broker settings through the API', () => {
-  it('sets num.partitions and default.replication.factor cluster-wide, applies them, and keeps them across a reopen', async () => {
+  it('sets num.partitions and default.replication.factor cluster-wide, applies, keeps them on reopen', async () => {
     const before = await call<ConfigEntry[]>('describeBrokerConfigs', {});
     expect(value(before, 'num.partitions')).toMatchObject({ value: '1', source: 'DEFAULT_CONFIG', readOnly: false });
     const after = await call<ConfigEntry[]>('alterBrokerConfigs', {

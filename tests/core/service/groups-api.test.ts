@@ -101,7 +101,7 @@ describe('groups API', () => {
     expect(await ok(session, 'listGroups')).toEqual([]);
   });
 
-  it('runs a workload, lists and describes its group, pushes lag, refuses resets while active, then resets with a preview and deletes', async () => {
+  it('runs a workload; its group: described, lag pushed, reset refused while active, reset, deleted', async () => {
     const { env, session, events } = await open();
     const started = await ok<WorkloadStatus>(session, 'startWorkload', {
       topic: 'readings',

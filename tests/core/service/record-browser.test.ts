@@ -81,7 +81,7 @@ describe('readRecordPage', () => {
     });
   });
 
-  it('merges all partitions newest first from the latest, and pages older and newer without gaps or repeats', async () => {
+  it('merges all partitions newest first from the latest; pages older and newer without gaps or repeats', async () => {
     const first = await ok<RecordPage>('readRecordPage', { topic: 'orders', start: { type: 'latest' }, limit: 7 });
     expect(first.records.map((r) => text(r.value))).toEqual(['v29', 'v28', 'v27', 'v26', 'v25', 'v24', 'v23']);
     expect(first.partitions).toEqual(

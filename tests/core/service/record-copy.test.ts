@@ -60,7 +60,7 @@ describe('copying messages to another topic', () => {
     expect((await all('mirror')).map(shape)).toEqual((await all('src')).map(shape));
   });
 
-  it("copies a search's matches, an offset range and a selection; without kept timestamps the write time is used", async () => {
+  it("copies a search's matches, an offset range, a selection; unkept timestamps become the write time", async () => {
     await env.cluster.createTopic({ name: 'picked', partitions: 1, replicationFactor: 1 });
     const before = Date.now();
     const search = await copyRecords(env.cluster, {

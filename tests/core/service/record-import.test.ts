@@ -81,7 +81,7 @@ afterAll(async () => {
 });
 
 describe('importing JSON Lines', () => {
-  it('imports an export back exactly, partitions and timestamps kept, after a dry run that writes nothing', async () => {
+  it('imports an export back exactly, partitions and timestamps kept, after a dry run writing nothing', async () => {
     const path = await exportToFile('src', 'src.jsonl');
     const dry = await importJsonLines(env.cluster, path, {
       topic: 'dst',

@@ -36,7 +36,7 @@ const highWatermarks = (e: Env, topic: string) => e.cluster.partitions(topic).re
 const assigned = (s: WorkloadStatus) => s.members.flatMap((m) => m.partitions).sort((a, b) => a - b);
 
 describe('workload simulator', () => {
-  it('creates the topic and produces JSON sensor readings keyed by sensor id, as many as the rate owes for the time passed', async () => {
+  it('creates the topic and produces JSON sensor readings by sensor id, as many as the rate owes', async () => {
     const clock = manualClock();
     const { env, sim } = await setup(clock);
     const status = await sim.start({ ratePerSec: 400, consumers: 0, processingDelayMs: 0, sensors: 20 });
@@ -147,7 +147,7 @@ describe('workload simulator', () => {
     );
   });
 
-  it('builds lag when the processing delay exceeds what the consumers can do, and works it off when they can', async () => {
+  it('builds lag when the delay exceeds what the consumers can do, and works it off when they can', async () => {
     const { env, sim } = await setup();
     // One consumer at 10 ms a record handles 100 a second; 400 a second arrive.
     const started = await sim.start({

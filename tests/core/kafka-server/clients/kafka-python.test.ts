@@ -80,7 +80,7 @@ describeClient(
       expect(await python(['times', 'kpy-times', String(Date.now() - 60_000)])).toEqual({ offsets: [2, -1] });
     });
 
-    it('KafkaAdminClient: create topic with configs, create partitions, describe configs, list/describe groups, group offsets, delete topic', async () => {
+    it('KafkaAdminClient: topics with configs, partitions, configs, groups, group offsets, delete topic', async () => {
       const r = await python<{
         created: boolean;
         retention: string;

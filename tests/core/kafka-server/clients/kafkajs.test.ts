@@ -76,7 +76,7 @@ describe('kafkajs (client matrix)', () => {
     });
   }
 
-  it('two idempotent producers at once: distinct producer ids, every acknowledged record stored exactly once', async () => {
+  it('two idempotent producers at once: distinct producer ids, each acknowledged record stored once', async () => {
     await k.cluster.createTopic({ name: 'kjs-idem', partitions: 3, replicationFactor: 3 });
     const producers = [0, 1].map(() => kafka.producer({ idempotent: true, maxInFlightRequests: 1 }));
     const acked: string[] = [];

@@ -91,7 +91,7 @@ describeClient('librdkafka via confluent_kafka (python3-confluent-kafka)', pytho
     expect(r).toEqual({ offsets: [2, -1] });
   });
 
-  it('AdminClient: create topic with configs, create partitions, list topics, describe configs, list groups, delete topic', async () => {
+  it('AdminClient: create topic with configs, add partitions, list topics, configs, groups, delete topic', async () => {
     const r = await python(['admin', bootstrap, 'rdk']);
     expect(r).toMatchObject({ partitions: 4, retention: '3600000', brokers: 3 });
     expect(r.groups).toContain('rdk-g');

@@ -78,7 +78,7 @@ async function runGroup(topic: string, group: string, expected: number, committe
 }
 
 describe('@platformatic/kafka (client matrix)', () => {
-  it('two idempotent producers at once: distinct producer ids, every acknowledged record stored exactly once', async () => {
+  it('two idempotent producers at once: distinct producer ids, each acknowledged record stored once', async () => {
     await admin.createTopics({ topics: ['plt-idem'], partitions: 3, replicas: 3 });
     const producers = [0, 1].map(
       (j) =>

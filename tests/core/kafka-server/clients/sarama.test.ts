@@ -35,7 +35,7 @@ describeClient('sarama (golang-github-shopify-sarama-dev)', saramaProbe, () => {
   });
 
   for (const codec of ['none', 'gzip', 'snappy', 'lz4']) {
-    it(`produces with ${codec}; the broker stores ${codec} batches with a real maxTimestamp, kept by retention`, async () => {
+    it(`produces with ${codec}; stored as ${codec} batches with a real maxTimestamp, kept by retention`, async () => {
       const topic = `sarama-${codec}`;
       // Small segments, so that retention has closed segments to judge by their max timestamp.
       await k.cluster.createTopic({
@@ -105,7 +105,7 @@ describeClient('sarama (golang-github-shopify-sarama-dev)', saramaProbe, () => {
     expect(await sarama(['times', 'sarama-times', String(base)])).toEqual({ offsets: [2, -1] });
   });
 
-  it('ClusterAdmin: create topic with configs, create partitions, list topics, describe configs, list/describe groups, delete topic', async () => {
+  it('ClusterAdmin: topic with configs, add partitions, list topics, configs, groups, delete topic', async () => {
     const r = await sarama<{ partitions: number; retention: string; groups: string[]; states: Record<string, string> }>(
       ['admin', 'sarama'],
     );
