@@ -8,7 +8,9 @@ import type { Session, WebContents, WebFrameMain } from 'electron';
 import { contentSecurityPolicy } from '../core/host/csp';
 import { APP_HOST, APP_SCHEME } from './app-protocol';
 
-/** The page the app loads: a built file (served as app://noticeboard/…) in production, the dev server in development. */
+/**
+ * The page the app loads: a built file (served as app://noticeboard/…) in production, the dev server in development.
+ */
 export type AppPage = { kind: 'file'; path: string } | { kind: 'url'; url: string };
 
 function samePage(url: string, page: AppPage): boolean {

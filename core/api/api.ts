@@ -226,7 +226,10 @@ export interface RecordSourceSpec {
   };
 }
 
-/** What a copy found and did (core/service/record-copy.ts); per partition of the target, null: keyless, spread by the producer. */
+/**
+ * What a copy found and did (core/service/record-copy.ts); per partition of the target, null: keyless, spread by the
+ * producer.
+ */
 export interface CopyReport {
   source: string;
   target: string;

@@ -198,7 +198,9 @@ export class EngineApi implements ApiHost {
     return { total: plan.total, chunks: exportChunks(this.cluster, spec, plan, opts.signal, opts.onProgress) };
   }
 
-  /** Imports a JSON Lines file (record-import.ts): serve mode's upload (spooled to a file), the desktop's chosen file. */
+  /**
+   * Imports a JSON Lines file (record-import.ts): serve mode's upload (spooled to a file), the desktop's chosen file.
+   */
   importRecords(path: string, opts: ImportOptions): Promise<ImportReport> {
     return importJsonLines(this.cluster, path, opts);
   }

@@ -74,7 +74,10 @@ function headersJson(r: DecodedRecord): Array<{ key: string; value: string | nul
   });
 }
 
-/** One record as a JSON Lines line (with its newline); written by hand, as JSON.stringify of an object costs twice as much. */
+/**
+ * One record as a JSON Lines line (with its newline); written by hand, as JSON.stringify of an object costs twice as
+ * much.
+ */
 export function jsonLine(r: DecodedRecord): string {
   const key = field(r.key);
   const value = field(r.value);

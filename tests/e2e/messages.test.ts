@@ -26,7 +26,8 @@ import { readTable, unlabelledControls } from './support/tables-and-labels';
 
 const BIG = Number(process.env.NB_E2E_BIG_RECORDS ?? 10_000_000);
 const AUDIT = 1_000_000;
-// Recent times, on whole minutes: records older than retention.ms (7 days) would be deleted by the log cleaner mid-test.
+// Recent times, on whole minutes: records older than retention.ms (7 days) would be deleted by the log cleaner
+// mid-test.
 const HOUR = 3_600_000;
 const T_ORDERS = Math.floor(Date.now() / 60_000) * 60_000 - HOUR;
 const T_AUDIT = T_ORDERS - HOUR;
@@ -127,7 +128,8 @@ async function jumpTo(offset: number): Promise<{ inPage: number; wall: number }>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'noticeboard-e2e-messages-'));
-  // One record a batch carries the batch's number ("batch":"B000123"), so a search has a few matches spread through the topic.
+  // One record a batch carries the batch's number ("batch":"B000123"), so a search has a few matches spread through
+  // the topic.
   const clicks = Array.from({ length: 1000 }, (_, i) => ({
     key: `session-${(i * 7919) % 10007}`,
     value: JSON.stringify({

@@ -55,7 +55,10 @@ const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 const LONG_LIMIT = 9223372036854775807n;
 
-/** A reason when `value` cannot be a value of this config's type; null when it might be (the engine has the last word). */
+/**
+ * A reason when `value` cannot be a value of this config's type; null when it might be (the engine has the last
+ * word).
+ */
 export function checkConfigType(type: ConfigEntry['type'], value: string): string | null {
   const v = value.trim();
   switch (type) {

@@ -1,4 +1,6 @@
-/** How long ago a moment was, in the fewest words a table cell needs: "just now", "42 s ago", "5 min ago", "3 h ago". */
+/**
+ * How long ago a moment was, in the fewest words a table cell needs: "just now", "42 s ago", "5 min ago", "3 h ago".
+ */
 export function formatAgo(ms: number, now: number): string {
   const s = Math.max(0, Math.floor((now - ms) / 1000));
   if (s < 5) return 'just now';

@@ -23,7 +23,10 @@ export interface TimeParse {
   absolute: boolean;
 }
 
-/** The largest timestamp Kafka and the API take (ListOffsets and record timestamps are int64, JS numbers are safe to 2^53). */
+/**
+ * The largest timestamp Kafka and the API take (ListOffsets and record timestamps are int64, JS numbers are safe to
+ * 2^53).
+ */
 const MAX_MS = Number.MAX_SAFE_INTEGER;
 const MONTHS = [
   'January',
