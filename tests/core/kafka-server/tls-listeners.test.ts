@@ -34,6 +34,12 @@ function run(cmd: string, args: string[], input?: string): Promise<{ code: numbe
   });
 }
 
+/** kcat's `-b broker` and one `-X name=value` a setting, the settings given as librdkafka names them. */
+function kcatArgs(broker: string, settings: Record<string, string>): string[] {
+  return ['-b', broker, ...Object.entries(settings).flatMap(([name, value]) => ['-X', `${name}=${value}`])];
+}
+const SSL = () => ({ 'security.protocol': 'ssl', 'ssl.ca.location': tls.caCertPath });
+
 /** Produces `count` values to `topic` partition 0 with librdkafka, then reads them back; prints JSON. */
 const PY_ROUND_TRIP = `
 import json, sys
@@ -96,14 +102,14 @@ describe('SSL listeners with the sandbox CA', () => {
   afterAll(async () => k?.stop());
 
   it('kcat lists the brokers and produces and consumes over SSL, verifying the broker certificate', async () => {
-    const ssl = ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${tls.caCertPath}`];
-    const md = await run('kcat', ['-b', k.brokers[0]!, ...ssl, '-L', '-J']);
+    const ssl = kcatArgs(k.brokers[0]!, SSL());
+    const md = await run('kcat', [...ssl, '-L', '-J']);
     expect(md.code, md.stderr).toBe(0);
     expect((JSON.parse(md.stdout) as { brokers: unknown[] }).brokers).toHaveLength(3);
-    const produced = await run('kcat', ['-b', k.brokers[0]!, ...ssl, '-P', '-t', 'tls-kcat', '-p', '0'], 'a\nb\n');
+    const produced = await run('kcat', [...ssl, '-P', '-t', 'tls-kcat', '-p', '0'], 'a\nb\n');
     expect(produced.code, produced.stderr).toBe(0);
     expect(k.cluster.partitions('tls-kcat')[0]!.highWatermark).toBe(2);
-    const consumed = await run('kcat', ['-b', k.brokers[0]!, ...ssl, '-C', '-t', 'tls-kcat', '-o', 'beginning', '-e']);
+    const consumed = await run('kcat', [...ssl, '-C', '-t', 'tls-kcat', '-o', 'beginning', '-e']);
     expect(consumed.code, consumed.stderr).toBe(0);
     expect(consumed.stdout.trim().split('\n')).toEqual(['a', 'b']);
     expect(k.cluster.describeBrokerConfigs(0).find((c) => c.name === 'listeners')?.value).toMatch(/^SSL:\/\//);
@@ -135,16 +141,7 @@ describe('SSL listeners with the sandbox CA', () => {
   it('a plaintext client on a TLS port gets no answer and the port keeps serving', async () => {
     const out = await python(PY_METADATA, JSON.stringify({ 'bootstrap.servers': k.brokers[0]! }));
     expect(out.error).toBeDefined();
-    const md = await run('kcat', [
-      '-b',
-      k.brokers[0]!,
-      '-X',
-      'security.protocol=ssl',
-      '-X',
-      `ssl.ca.location=${tls.caCertPath}`,
-      '-L',
-      '-J',
-    ]);
+    const md = await run('kcat', [...kcatArgs(k.brokers[0]!, SSL()), '-L', '-J']);
     expect(md.code, md.stderr).toBe(0);
   });
 });
@@ -182,20 +179,14 @@ describe('SASL_SSL with SCRAM-SHA-512', () => {
 
   it('kcat with a wrong password is refused with an authentication error', async () => {
     const r = await run('kcat', [
-      '-b',
-      k.brokers[0]!,
-      '-X',
-      'security.protocol=sasl_ssl',
-      '-X',
-      `ssl.ca.location=${tls.caCertPath}`,
-      '-X',
-      'sasl.mechanism=SCRAM-SHA-512',
-      '-X',
-      'sasl.username=alice',
-      '-X',
-      'sasl.password=wrong',
-      '-X',
-      'socket.timeout.ms=8000',
+      ...kcatArgs(k.brokers[0]!, {
+        ...SSL(),
+        'security.protocol': 'sasl_ssl',
+        'sasl.mechanism': 'SCRAM-SHA-512',
+        'sasl.username': 'alice',
+        'sasl.password': 'wrong',
+        'socket.timeout.ms': '8000',
+      }),
       '-m',
       '8',
       '-L',
@@ -234,24 +225,12 @@ describe('mTLS: client certificates required', () => {
       unsent: 0,
       values: ['v0', 'v1', 'v2'],
     });
-    const r = await run('kcat', [
-      '-b',
-      k.brokers[0]!,
-      '-X',
-      'security.protocol=ssl',
-      '-X',
-      `ssl.ca.location=${tls.caCertPath}`,
-      '-X',
-      `ssl.certificate.location=${tls.clientCertPath}`,
-      '-X',
-      `ssl.key.location=${tls.clientKeyPath}`,
-      '-C',
-      '-t',
-      'mtls',
-      '-o',
-      'beginning',
-      '-e',
-    ]);
+    const settings = {
+      ...SSL(),
+      'ssl.certificate.location': tls.clientCertPath,
+      'ssl.key.location': tls.clientKeyPath,
+    };
+    const r = await run('kcat', [...kcatArgs(k.brokers[0]!, settings), '-C', '-t', 'mtls', '-o', 'beginning', '-e']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['v0', 'v1', 'v2']);
   });
