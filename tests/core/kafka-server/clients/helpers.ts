@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { batchCompression, batchLastOffset, batchMaxTimestamp, batchProducerId } from '../../../../core/record/index';
 import type { TestKafka } from '../helpers';
 
@@ -191,6 +191,38 @@ export function duplicates(values: string[]): string[] {
   const dup = new Set<string>();
   for (const v of values) (seen.has(v) ? dup : seen).add(v);
   return [...dup];
+}
+
+/** The ten values producer `j` sends in `round` of an idempotence check, each naming both. */
+export const idempotentRound = (j: number, round: number): string[] =>
+  Array.from({ length: 10 }, (_, i) => `producer${j}-${round * 10 + i}`);
+
+/** Every acknowledged value is stored exactly once, written under `producerIds` distinct producer ids. */
+export async function expectStoredOnce(k: TestKafka, topic: string, acked: string[], producerIds: number) {
+  const stored = await storedValues(k, topic);
+  expect(duplicates(stored)).toEqual([]);
+  expect(stored.sort()).toEqual([...acked].sort());
+  expect(new Set((await storedBatches(k, topic)).map((b) => b.producerId)).size).toBe(producerIds);
+}
+
+/**
+ * A group of two reads 40 records and commits, then, restarted, reads the next 40 from where it stopped: each
+ * batch whole, nothing of the first read again. `consume` runs the client's group until it has `expected` new
+ * values and the group's committed offsets add up to `committedAfter`.
+ */
+export async function expectGroupResumes(
+  k: TestKafka,
+  topic: string,
+  consume: (expected: number, committedAfter: number) => Promise<string[][]>,
+) {
+  const first = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` }));
+  await k.cluster.produce(topic, first);
+  const a = await consume(40, 40);
+  expect(new Set(a.flat())).toEqual(new Set(first.map((r) => r.value)));
+  const second = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` }));
+  await k.cluster.produce(topic, second);
+  const b = await consume(40, 80);
+  expect(new Set(b.flat())).toEqual(new Set(second.map((r) => r.value)));
 }
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,14 @@ import { CompressionTypes, Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../helpers/temp-cluster';
 import { startKafka, type TestKafka } from '../helpers';
-import { CODEC_IDS, duplicates, storedBatches, storedValues } from './helpers';
+import {
+  CODEC_IDS,
+  expectGroupResumes,
+  expectStoredOnce,
+  idempotentRound,
+  storedBatches,
+  storedValues,
+} from './helpers';
 
 let k: TestKafka;
 let kafka: Kafka;
@@ -84,29 +91,21 @@ describe('kafkajs (client matrix)', () => {
       producers.map(async (p, j) => {
         await p.connect();
         for (let round = 0; round < 10; round++) {
-          const values = Array.from({ length: 10 }, (_, i) => `producer${j}-${round * 10 + i}`);
+          const values = idempotentRound(j, round);
           await p.send({ topic: 'kjs-idem', acks: -1, messages: values.map((value) => ({ value })) });
           acked.push(...values);
         }
         await p.disconnect();
       }),
     );
-    const stored = await storedValues(k, 'kjs-idem');
-    expect(duplicates(stored)).toEqual([]);
-    expect(stored.sort()).toEqual(acked.sort());
-    expect(new Set((await storedBatches(k, 'kjs-idem')).map((b) => b.producerId)).size).toBe(2);
+    await expectStoredOnce(k, 'kjs-idem', acked, 2);
   });
 
   it('a group of two consumes and commits, restarts and resumes where it stopped, losing nothing', async () => {
     await k.cluster.createTopic({ name: 'kjs-resume', partitions: 4, replicationFactor: 3 });
-    const first = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` }));
-    await k.cluster.produce('kjs-resume', first);
-    const a = await runGroup('kjs-resume', 'kjs-resume-g', 40, 40);
-    expect(new Set(a.flat())).toEqual(new Set(first.map((r) => r.value)));
-    const second = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` }));
-    await k.cluster.produce('kjs-resume', second);
-    const b = await runGroup('kjs-resume', 'kjs-resume-g', 40, 80);
-    expect(new Set(b.flat())).toEqual(new Set(second.map((r) => r.value)));
+    await expectGroupResumes(k, 'kjs-resume', (expected, committed) =>
+      runGroup('kjs-resume', 'kjs-resume-g', expected, committed),
+    );
   });
 
   it('finds records by timestamp (ListOffsets)', async () => {

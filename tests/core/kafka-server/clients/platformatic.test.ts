@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../helpers/temp-cluster';
 import { startKafka, type TestKafka } from '../helpers';
-import { duplicates, storedBatches, storedValues } from './helpers';
+import { expectGroupResumes, expectStoredOnce, idempotentRound } from './helpers';
 
 let k: TestKafka;
 let admin: Admin;
@@ -94,7 +94,7 @@ describe('@platformatic/kafka (client matrix)', () => {
     await Promise.all(
       producers.map(async (p, j) => {
         for (let round = 0; round < 10; round++) {
-          const values = Array.from({ length: 10 }, (_, i) => `producer${j}-${round * 10 + i}`);
+          const values = idempotentRound(j, round);
           await p.send({ messages: values.map((value) => ({ topic: 'plt-idem', value })) });
           acked.push(...values);
         }
@@ -102,22 +102,14 @@ describe('@platformatic/kafka (client matrix)', () => {
     );
     await Promise.all(producers.map((p) => p.close()));
     expect(acked.length).toBe(200);
-    const stored = await storedValues(k, 'plt-idem');
-    expect(duplicates(stored)).toEqual([]);
-    expect(stored.sort()).toEqual(acked.sort());
-    expect(new Set((await storedBatches(k, 'plt-idem')).map((b) => b.producerId)).size).toBe(2);
+    await expectStoredOnce(k, 'plt-idem', acked, 2);
   });
 
   it('a group of two consumes and commits, restarts and resumes where it stopped, losing nothing', async () => {
     await admin.createTopics({ topics: ['plt-resume'], partitions: 4, replicas: 3 });
-    const first = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` }));
-    await k.cluster.produce('plt-resume', first);
-    const a = await runGroup('plt-resume', 'plt-resume-g', 40, 40);
-    expect(new Set(a.flat())).toEqual(new Set(first.map((r) => r.value)));
-    const second = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` }));
-    await k.cluster.produce('plt-resume', second);
-    const b = await runGroup('plt-resume', 'plt-resume-g', 40, 80);
-    expect(new Set(b.flat())).toEqual(new Set(second.map((r) => r.value)));
+    await expectGroupResumes(k, 'plt-resume', (expected, committed) =>
+      runGroup('plt-resume', 'plt-resume-g', expected, committed),
+    );
   });
 
   it('finds records by timestamp (ListOffsets)', async () => {
