@@ -63,7 +63,9 @@ export function connectToEngine(): ConnectResult {
   if (!first) return { ok: false, reason: 'no-token' };
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   // Read on every attempt: a token regenerated from Settings is used by the next reconnect.
-  const url = () =>
-    `${scheme}://${window.location.host}${WS_PATH}?token=${encodeURIComponent(sessionStorage.getItem(TOKEN_KEY) ?? first)}`;
+  const url = () => {
+    const token = encodeURIComponent(sessionStorage.getItem(TOKEN_KEY) ?? first);
+    return `${scheme}://${window.location.host}${WS_PATH}?token=${token}`;
+  };
   return { ok: true, connection: createConnection(createWsTransport({ url })) };
 }

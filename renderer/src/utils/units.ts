@@ -42,7 +42,8 @@ export function formatDuration(ms: number): string {
     if (ms >= size) {
       const v = ms / size;
       const rounded = Math.round(v * 10) / 10;
-      return `${Number.isInteger(rounded) ? integer.format(rounded) : oneDecimal.format(rounded)} ${unit}${rounded === 1 ? '' : 's'}`;
+      const n = Number.isInteger(rounded) ? integer.format(rounded) : oneDecimal.format(rounded);
+      return `${n} ${unit}${rounded === 1 ? '' : 's'}`;
     }
   }
   return `${integer.format(ms)} ms`;

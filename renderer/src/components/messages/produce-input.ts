@@ -48,7 +48,9 @@ export function decodeBase64Strict(
   if (toBase64(bytes) !== v)
     return {
       bytes: null,
-      problem: `The last character before the padding has bits that are not zero: it would be read as ${toBase64(bytes).slice(-4)}, not ${v.slice(-4)}`,
+      problem:
+        'The last character before the padding has bits that are not zero: ' +
+        `it would be read as ${toBase64(bytes).slice(-4)}, not ${v.slice(-4)}`,
     };
   return { bytes, problem: null };
 }
