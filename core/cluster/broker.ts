@@ -114,7 +114,9 @@ export class Broker implements MetadataReplica {
       await log.syncReplica(store);
       this.image = log.cloneImage(this.id);
       if (store.fresh && this.hostsAnyReplica()) {
-        store.lostData = `broker ${this.id}'s store ${this.path} was created anew (incarnation ${store.incarnationId}) although the cluster had replicas on it`;
+        store.lostData =
+          `broker ${this.id}'s store ${this.path} was created anew (incarnation ${store.incarnationId}) ` +
+          'although the cluster had replicas on it';
       }
       this._replicas = new ReplicaManager(this.id, store, this.image, this.deps);
       try {

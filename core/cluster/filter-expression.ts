@@ -272,7 +272,8 @@ class Parser {
       if (nested)
         throw this.fault(
           p,
-          `The pattern repeats a group that itself repeats (${nested}), which can take exponential time; rewrite it without the nested repetition`,
+          `The pattern repeats a group that itself repeats (${nested}), which can take exponential time; ` +
+            'rewrite it without the nested repetition',
         );
       try {
         new RegExp(source);
@@ -292,7 +293,8 @@ class Parser {
         const ms = Date.parse(b.value);
         if (Number.isNaN(ms))
           throw new FilterSyntaxError(
-            `timestamp is compared with ${JSON.stringify(b.value)}, which is not a date (use ISO 8601, e.g. "2024-05-01T12:00:00Z", or epoch milliseconds)`,
+            `timestamp is compared with ${JSON.stringify(b.value)}, which is not a date ` +
+              '(use ISO 8601, e.g. "2024-05-01T12:00:00Z", or epoch milliseconds)',
             b.at + 1,
             JSON.stringify(b.value).length,
           );

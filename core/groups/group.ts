@@ -236,7 +236,8 @@ export class Group {
           memberId,
           this.members.size === 0
             ? 'A member must name a protocol type and at least one protocol'
-            : `Group ${this.groupId} uses protocol type ${this.protocolType} with protocols no member of this request supports`,
+            : `Group ${this.groupId} uses protocol type ${this.protocolType} ` +
+                'with protocols no member of this request supports',
         ),
       );
     }

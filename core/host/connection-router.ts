@@ -91,7 +91,10 @@ function isDryRun(raw: unknown): boolean {
 
 function sandboxOnlyReason(method: string): string {
   if (method.endsWith('Broker'))
-    return `${method} applies to the Local sandbox only: Noticeboard never stops, kills or starts the brokers of a real cluster`;
+    return (
+      `${method} applies to the Local sandbox only: ` +
+      'Noticeboard never stops, kills or starts the brokers of a real cluster'
+    );
   if (method.endsWith('Workload'))
     return `${method}: the workload simulator runs on the Local sandbox only, so it never writes to a real cluster`;
   if (method === 'copyRecords')

@@ -125,7 +125,8 @@ export class Connection {
       this.log(
         'warn',
         oversized ? 'oversized' : 'malformed',
-        `${oversized ? 'request larger than socket.request.max.bytes' : 'bad frame size'}: ${(err as Error).message}; closing the connection`,
+        (oversized ? 'request larger than socket.request.max.bytes' : 'bad frame size') +
+          `: ${(err as Error).message}; closing the connection`,
       );
       this.destroy();
       return;
@@ -166,7 +167,8 @@ export class Connection {
     this.log(
       'warn',
       'frame-timeout',
-      `a request frame stayed unfinished for ${this.server.options.requestFrameTimeoutMs} ms (${pending} bytes received); closing the connection`,
+      `a request frame stayed unfinished for ${this.server.options.requestFrameTimeoutMs} ms ` +
+        `(${pending} bytes received); closing the connection`,
     );
     this.destroy();
   }

@@ -238,7 +238,8 @@ export class KafkaListeners {
     const basePort = opts.basePort ?? 9092;
     if (!Number.isInteger(basePort) || basePort < 0 || basePort + cluster.brokerCount - 1 > 65535) {
       throw new RangeError(
-        `basePort must be 0 (free ports) or a port such that basePort + ${cluster.brokerCount - 1} <= 65535; got ${basePort}`,
+        `basePort must be 0 (free ports) or a port such that basePort + ${cluster.brokerCount - 1} <= 65535; ` +
+          `got ${basePort}`,
       );
     }
     const wildcard = host === '0.0.0.0' || host === '::' || host === '';
@@ -426,7 +427,8 @@ export class KafkaListeners {
         // A free port was taken meanwhile; any free port will do in ephemeral mode.
         await listen(server, 0, this.options.host);
       } else {
-        const message = `Broker ${l.brokerId} cannot listen on ${this.options.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}`;
+        const why = code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message;
+        const message = `Broker ${l.brokerId} cannot listen on ${this.options.host}:${port}: ${why}`;
         this.log({ level: 'error', type: 'listen-error', brokerId: l.brokerId, message });
         throw new Error(message, { cause: err });
       }

@@ -39,7 +39,10 @@ export function throttleLog(sink: ServerLog, opts: LogThrottleOptions = {}): Ser
       level: w.level,
       type: 'suppressed',
       brokerId: brokers[0] ?? -1,
-      message: `${w.suppressed} more '${type}' event${w.suppressed === 1 ? '' : 's'} in the last ${Math.round(intervalMs / 1000)} s not logged (broker${brokers.length === 1 ? '' : 's'} ${brokers.join(', ')})`,
+      message:
+        `${w.suppressed} more '${type}' event${w.suppressed === 1 ? '' : 's'} ` +
+        `in the last ${Math.round(intervalMs / 1000)} s not logged ` +
+        `(broker${brokers.length === 1 ? '' : 's'} ${brokers.join(', ')})`,
     });
   };
   return (e) => {

@@ -248,7 +248,8 @@ export class Router {
         conn,
         'warn',
         'broker-failed',
-        `${API_NAMES[apiKey]} needs broker ${broker.id}'s replicas, but its log dir is offline (${broker.failure}); closing the connection`,
+        `${API_NAMES[apiKey]} needs broker ${broker.id}'s replicas, ` +
+          `but its log dir is offline (${broker.failure}); closing the connection`,
         apiKey,
         apiVersion,
       );

@@ -97,7 +97,10 @@ function tlsWords(e: NodeJS.ErrnoException, where: string): string {
     case 'CERT_NOT_YET_VALID':
       return "TLS: the broker's certificate is not valid yet (check the clocks)";
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `TLS: the broker's certificate does not name ${where.replace(/:\d+$/, '')} (${e.message.replace(/^.*?: /, '')})`;
+      return (
+        `TLS: the broker's certificate does not name ${where.replace(/:\d+$/, '')} ` +
+        `(${e.message.replace(/^.*?: /, '')})`
+      );
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
       return `TLS: ${where} does not speak TLS (is its listener PLAINTEXT or SASL_PLAINTEXT?)`;
@@ -112,7 +115,10 @@ function tlsWords(e: NodeJS.ErrnoException, where: string): string {
       return `TLS: ${where} refused the client certificate (not signed by a CA it trusts?)`;
     default:
       if (/alert (certificate required|handshake failure|bad certificate)/i.test(e.message))
-        return `TLS: ${where} refused the handshake: ${e.message.replace(/^.*alert /i, 'alert ')} (client certificate missing or not trusted?)`;
+        return (
+          `TLS: ${where} refused the handshake: ${e.message.replace(/^.*alert /i, 'alert ')} ` +
+          '(client certificate missing or not trusted?)'
+        );
       return `TLS: handshake with ${where} failed (${e.code ?? e.message})`;
   }
 }
@@ -453,7 +459,8 @@ export class BrokerConnection {
         reject(
           new KafkaError(
             'REQUEST_TIMED_OUT',
-            `${API_NAMES[apiKey] ?? apiKey} to ${this.where} got no answer within ${Math.round(timeoutMs / 100) / 10} s`,
+            `${API_NAMES[apiKey] ?? apiKey} to ${this.where} ` +
+              `got no answer within ${Math.round(timeoutMs / 100) / 10} s`,
           ),
         );
         this.close();

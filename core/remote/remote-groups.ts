@@ -384,7 +384,8 @@ export class RemoteGroupAdmin {
     if (state !== 'Empty' && state !== 'Dead')
       throw new KafkaError(
         'NON_EMPTY_GROUP',
-        `Offsets of group ${groupId} can only be reset while it has no active members; it is ${state} with ${members} member(s). Stop its consumers first.`,
+        `Offsets of group ${groupId} can only be reset while it has no active members; ` +
+          `it is ${state} with ${members} member(s). Stop its consumers first.`,
       );
     const committed = state === 'Dead' ? new Map() : await this.committedOffsets(groupId, true);
     const snap = this.ctx.snapshot();

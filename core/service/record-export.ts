@@ -264,7 +264,8 @@ async function planSearch(
       throw new KafkaError(
         'INVALID_REQUEST',
         outcome.end === 'limit'
-          ? `The search matches more than ${MAX_SEARCH_EXPORT_MATCHES.toLocaleString('en')} messages: narrow it to export`
+          ? `The search matches more than ${MAX_SEARCH_EXPORT_MATCHES.toLocaleString('en')} messages: ` +
+              'narrow it to export'
           : 'The search did not finish in 10 minutes: narrow it (a partition, an offset range) to export',
         { field: 'search' },
       );
