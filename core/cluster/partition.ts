@@ -186,7 +186,9 @@ export class Partition {
         `Leadership of ${this.topic.name}-${this.index} moved away from broker ${this.brokerId} during the write`,
       );
     }
-    if (acks === -1 && !r.duplicate) {
+    // A retried batch waits as its first copy would (Kafka's DelayedProduce does the same): its first write may
+    // not have reached every in-sync replica yet.
+    if (acks === -1) {
       await this.waitForHighWatermark(r.lastOffset + 1, timeoutMs);
       if (this.isr.length < minIsr) {
         throw new KafkaError(

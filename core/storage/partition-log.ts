@@ -24,6 +24,9 @@
  *   failed write. The store is offline by then for an I/O failure, and the
  *   broker reloads the log from LevelDB when it starts again (recovery below),
  *   so the next append lands right after what was stored.
+ * - An idempotent producer's retry of a batch still queued or in flight is
+ *   answered when that batch's write is durable and fails with it
+ *   (`whenDurable`): a retry never hears "stored" before the first copy is.
  * - One write holds the batches, the segment records they change, and the
  *   replica state (epochs, producer state) when that changes, so a crash never
  *   leaves a torn append.
@@ -149,6 +152,8 @@ export class PartitionLog {
   private tail: Buffer[] = [];
   private tailBytes = 0;
   private pending: PendingWrite[] = [];
+  /** Retried batches waiting for the write of their first copy (whenDurable). */
+  private durableWaiters: Array<{ offset: number; resolve: () => void; reject: (err: unknown) => void }> = [];
   private writing: Promise<void> | null = null;
   private stateDirty = false;
   private closed = false;
@@ -355,11 +360,13 @@ export class PartitionLog {
     for (const batch of batches) {
       const info = this.producers.check(batch, this.nextOffset);
       if (info.duplicateOf) {
+        // A retry of a batch whose first write may still be queued or in flight: it is answered only once that
+        // write is durable, and fails with it, so a producer never hears "stored" for a batch that is not.
         return {
           baseOffset: info.duplicateOf.firstOffset,
           lastOffset: info.duplicateOf.lastOffset,
           duplicate: true,
-          done: Promise.resolve(),
+          done: this.whenDurable(info.duplicateOf.lastOffset),
         };
       }
       infos.push(info);
@@ -404,6 +411,26 @@ export class PartitionLog {
       if (batchProducerId(batch) >= 0) this.producers.replay(batch);
     }
     return this.enqueue(batches);
+  }
+
+  /**
+   * Resolves once `offset` is in a durable write (at once when it is already); rejects when the write holding it
+   * fails or the log closes first. Writes complete in offset order, so a waiter is done when the log end passes it.
+   */
+  private whenDurable(offset: number): Promise<void> {
+    if (offset < this.logEndOffset) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.durableWaiters.push({ offset, resolve, reject }));
+  }
+
+  private settleDurableWaiters(err?: unknown): void {
+    if (this.durableWaiters.length === 0) return;
+    const waiting = this.durableWaiters;
+    this.durableWaiters = [];
+    for (const w of waiting) {
+      if (err !== undefined) w.reject(err);
+      else if (w.offset < this.logEndOffset) w.resolve();
+      else this.durableWaiters.push(w);
+    }
   }
 
   private enqueue(batches: Buffer[]): Promise<void> {
@@ -459,12 +486,14 @@ export class PartitionLog {
       this.noteCheckpoint();
       for (const b of appended) this.addToTail(b);
       for (const w of work) w.resolve();
+      this.settleDurableWaiters();
       this.onAppend?.();
     }
     this.writing = null;
     if (this.closed) {
       const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The replica was closed before the write completed');
       for (const w of this.pending.splice(0)) w.reject(err);
+      this.settleDurableWaiters(err);
     }
   }
 
@@ -485,6 +514,7 @@ export class PartitionLog {
     this.writeFailure ??= failure;
     for (const w of work) w.reject(err);
     for (const w of this.pending.splice(0)) w.reject(failure);
+    this.settleDurableWaiters(failure);
   }
 
   /**
@@ -873,6 +903,7 @@ export class PartitionLog {
     if (this.writing) await this.writing.catch(() => undefined);
     const err = new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The replica was closed before the write completed');
     for (const w of this.pending.splice(0)) w.reject(err);
+    this.settleDurableWaiters(err);
   }
 
   get isClosed(): boolean {

@@ -220,4 +220,32 @@ describe('PartitionLog pipelined writes', () => {
     expect(retry.duplicate).toBe(true);
     expect([retry.baseOffset, retry.lastOffset]).toEqual([20, 24]);
   });
+
+  it('answers a retry of a batch still being written only when that write is durable, and fails it with it', async () => {
+    const log = await PartitionLog.load(store, topicId, 0, settings);
+    const held = holdWrites(store);
+    const producer = { id: 7, epoch: 0, seq: 0 };
+    const first = log.appendAsLeader([batchOf(4, producer)], 0, null);
+    const retry = log.appendAsLeader([batchOf(4, producer)], 0, null);
+    expect(retry.duplicate).toBe(true);
+    let answered = false;
+    void retry.done.then(() => (answered = true));
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    held[0]!.release();
+    await first.done;
+    await retry.done;
+    expect([retry.baseOffset, retry.lastOffset]).toEqual([0, 3]);
+
+    // The first copy's write fails: the retry hears the same failure, never "stored".
+    const next = { id: 7, epoch: 0, seq: 4 };
+    const third = log.appendAsLeader([batchOf(2, next)], 0, null);
+    const again = log.appendAsLeader([batchOf(2, next)], 0, null);
+    expect(again.duplicate).toBe(true);
+    const outcomes = [outcome(third.done), outcome(again.done)];
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    held[1]!.release(new Error('a write refused for no I/O reason'));
+    expect(await Promise.all(outcomes)).toEqual(['error: a write refused for no I/O reason', 'KAFKA_STORAGE_ERROR']);
+    expect(log.logEndOffset).toBe(4);
+  });
 });
