@@ -48,6 +48,8 @@ export interface ControllerContext {
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Metadata offset and live brokers of the last balance check that found nothing to do (balanceLeaders). */
+  private balancedState: string | null = null;
 
   constructor(private readonly ctx: ControllerContext) {}
 
@@ -509,7 +511,14 @@ export class Controller {
 
   /** Moves leadership back to each partition's preferred replica where it is live and in sync. */
   async balanceLeaders(): Promise<number> {
-    return (await this.electPreferredLeaders(null)).moved.length;
+    // A check that moved nothing and was refused nothing decides the same until the metadata or the live brokers
+    // change, so an idle cluster of any size skips it (it would build an outcome for every partition each time).
+    // A refused partition keeps the check running: its preferred replica may become clean without a record.
+    const state = `${this.ctx.log.nextOffset}/${this.unfencedLive().join(',')}`;
+    if (state === this.balancedState) return 0;
+    const result = await this.electPreferredLeaders(null);
+    this.balancedState = result.moved.length === 0 && result.failed.length === 0 ? state : null;
+    return result.moved.length;
   }
 
   /**

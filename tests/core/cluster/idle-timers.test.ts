@@ -3,9 +3,10 @@
  * did not change: on an idle cluster each run looks at no replica at all, a change brings back only the replicas it
  * touched, and Kafka's rules still hold: a follower that stops fetching while the leader takes data leaves the ISR
  * after replica.lag.time.max.ms (measured on an injected clock, so no test waits for it), however long the partition
- * was idle before.
+ * was idle before. The leader balancer decides nothing while neither the metadata nor the live brokers change.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Controller } from '../../../core/cluster/controller';
 import { LogCleaner } from '../../../core/cluster/log-cleaner';
 import { Partition } from '../../../core/cluster/partition';
 import { PartitionLog } from '../../../core/storage/partition-log';
@@ -145,5 +146,35 @@ describe('idle cluster timers', () => {
     await eventually(() => c.partitions('t')[0]!.isr.includes(stalled), 10_000, 'the follower to rejoin');
     await settle(c);
     expect(await c.runReplicationChecks()).toEqual({ isrChecked: 0, checkpointed: 0 });
+  });
+  it('skips the preferred-leader check while nothing changed, and moves leaders back once a broker returns', async () => {
+    // The timer is out of the way (an hour); the test runs each check itself.
+    env = await openCluster({ leaderBalanceIntervalMs: 3_600_000 });
+    const c = env.cluster;
+    await c.createTopic({ name: 'b', partitions: 30, replicationFactor: 3 });
+    await c.balanceLeaders();
+    const decided = vi.spyOn(Controller.prototype, 'electPreferredLeaders');
+    expect(await c.balanceLeaders()).toBe(0);
+    const after = decided.mock.calls.length;
+    for (let i = 0; i < 3; i++) expect(await c.balanceLeaders()).toBe(0);
+    expect(decided.mock.calls.length).toBe(after);
+    expect(c.partitions('b').every((p) => p.leader === p.replicas[0])).toBe(true);
+
+    // Broker 1 stops: its leaderships move, its partitions' preferred replica is not live, so every check decides
+    // again (and is refused for those partitions) rather than trusting the last one.
+    await c.stopBroker(1);
+    const moved = c.partitions('b').filter((p) => p.replicas[0] === 1);
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.every((p) => p.leader !== 1)).toBe(true);
+    const stopped = decided.mock.calls.length;
+    expect(await c.balanceLeaders()).toBe(0);
+    expect(await c.balanceLeaders()).toBe(0);
+    expect(decided.mock.calls.length).toBe(stopped + 2);
+
+    // It returns and catches up: the next check moves its leaderships back.
+    await c.startBroker(1);
+    await eventually(() => c.partitions('b').every((p) => p.isr.length === 3), 10_000, 'broker 1 to rejoin every ISR');
+    expect(await c.balanceLeaders()).toBe(moved.length);
+    expect(c.partitions('b').every((p) => p.leader === p.replicas[0])).toBe(true);
   });
 });
