@@ -12,10 +12,7 @@
  * - reopen_after_kill_ms_2000p: a producer (acks=all) killed with SIGKILL,
  *   then open until ready; reopen_after_kill_lost counts acknowledged records
  *   missing afterwards.
- * - idle_cpu_pct_2000p: CPU of the idle 2,000-partition process, percent of
- *   one core, over BENCH_IDLE_MINUTES (default 2; the issue's figure is over
- *   5: set BENCH_IDLE_MINUTES=5). idle_rss_growth_pct_2000p: RSS at the end
- *   of the window vs at its first fifth (minute 5 vs minute 1 with 5).
+ * - idle_*: idle-bench.ts (it runs beside the other benchmarks).
  * - rss_growth_mb_per_1m_rf3: anonymous memory (RssAnon) growth per million
  *   records produced at rf=3 (acks=all, 100-byte values), from the first
  *   fifth (caches warm) to BENCH_RF3_MILLIONS (default 10) million.
@@ -29,8 +26,8 @@ import { Cluster } from '../../core/cluster/cluster';
 import { buildBatch } from '../../core/record';
 
 const SELF = fileURLToPath(import.meta.url);
-const CHILD = fileURLToPath(new URL('../helpers/real-use-child.ts', import.meta.url));
-const PARTITIONS = 2000;
+export const CHILD = fileURLToPath(new URL('../helpers/real-use-child.ts', import.meta.url));
+export const PARTITIONS = 2000;
 const REOPENS = 20;
 
 interface Snapshot {
@@ -39,7 +36,7 @@ interface Snapshot {
   offsets: unknown;
 }
 
-function run(
+export function run(
   file: string,
   args: string[],
   onLine?: (line: string, kill: () => void) => void,
@@ -116,20 +113,6 @@ async function reopenFigures(dir: string): Promise<Record<string, number>> {
   };
 }
 
-async function idleFigures(dir: string): Promise<Record<string, number>> {
-  const minutes = Number(process.env.BENCH_IDLE_MINUTES ?? 2);
-  const r = JSON.parse((await run(CHILD, ['idle', dir, String(minutes * 60)])).out) as {
-    cpuPct: number;
-    rssMb: number[];
-    waiters: number;
-  };
-  return {
-    idle_cpu_pct_2000p: Math.round(r.cpuPct * 100) / 100,
-    idle_rss_growth_pct_2000p: Math.round(((r.rssMb[4]! - r.rssMb[0]!) / r.rssMb[0]!) * 1000) / 10,
-    idle_waiters_2000p: r.waiters,
-  };
-}
-
 function anonMb(): number {
   const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1048576;
@@ -169,7 +152,7 @@ export async function benchRealUse(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'noticeboard-real-use-'));
   const rf3Dir = mkdtempSync(join(tmpdir(), 'noticeboard-rf3-'));
   try {
-    const out = { ...(await reopenFigures(dir)), ...(await idleFigures(dir)) };
+    const out = await reopenFigures(dir);
     const r = JSON.parse((await run(SELF, ['rf3', rf3Dir])).out) as { millions: number; marks: [number, number] };
     const growth = (r.marks[1] - r.marks[0]) / Math.max(1, r.millions - Math.max(1, Math.floor(r.millions / 5)));
     return { ...out, rss_growth_mb_per_1m_rf3: Math.round(growth * 10) / 10 };

@@ -4,6 +4,7 @@
  * shared, so compare ratios rather than absolute numbers across runs.
  */
 import { benchEngine } from './engine-bench';
+import { startIdleBench } from './idle-bench';
 
 const started = Date.now();
 // The engine unrefs its timers so an idle embedded cluster never holds a process open. A bench script
@@ -12,6 +13,9 @@ const keepAlive = setInterval(() => {}, 1000);
 const figures: Record<string, number> = {};
 const failed: string[] = [];
 Object.assign(figures, await benchEngine());
+console.error(`benchEngine: ${Math.round((Date.now() - started) / 1000)} s`);
+// The idle cluster's minutes of waiting run beside everything else (idle-bench.ts says why that is fair).
+const idle = await startIdleBench();
 // The engine's own high-water mark, before the group and wire benchmarks add theirs.
 figures.engine_peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
 // One bench module a line, so benches added side by side merge cleanly.
@@ -37,13 +41,22 @@ for (const extra of EXTRA) {
   for (const fn of Object.values(mod)) {
     if (typeof fn !== 'function' || !fn.name.startsWith('bench')) continue;
     // One failing module must not cost the figures of all the others: it is named, and the run exits non-zero.
+    const t0 = Date.now();
     try {
       Object.assign(figures, await (fn as () => Promise<Record<string, number>>)());
+      // Where the run's time goes, on stderr so that stdout stays one JSON object.
+      console.error(`${fn.name}: ${Math.round((Date.now() - t0) / 1000)} s`);
     } catch (err) {
       console.error(`${fn.name} (${extra}) failed:`, err);
       failed.push(fn.name);
     }
   }
+}
+try {
+  Object.assign(figures, await idle());
+} catch (err) {
+  console.error('the idle bench (./idle-bench) failed:', err);
+  failed.push('idle');
 }
 figures.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
 figures.bench_seconds = Math.round((Date.now() - started) / 1000);

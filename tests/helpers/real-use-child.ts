@@ -10,8 +10,9 @@
  *   produce <dir>               opens, prints "ready", then produces numbered records with acks=all
  *                               and commits offsets, printing "ack <partition> <offset> <n>" and
  *                               "commit <group> <offset>" as each is acknowledged, until killed.
- *   idle <dir> <seconds>        opens, settles, then idles; prints {"cpuPct", "rssMb": [...per minute
- *                               fifth...], "heapMb", "waiters"} (CPU of this process over the window).
+ *   idle <dir> <seconds>        opens, settles, prints "settled", then idles; prints {"cpuPct", "rssMb":
+ *                               [...per fifth of the window...], "heapMb", "waiters"} (CPU of this
+ *                               process over the window).
  * Any unhandled rejection or uncaught exception exits with code 3 (a failed open counts).
  */
 import { readFileSync } from 'node:fs';
@@ -184,6 +185,7 @@ async function idle(dataDir: string, seconds: number): Promise<void> {
   const { cluster, groups } = await openReady(dataDir);
   // Let ISR and leadership settle, then measure only the idle process.
   await new Promise((r) => setTimeout(r, 3000));
+  process.stdout.write('settled\n');
   const fifth = (seconds * 1000) / 5;
   const rssMb: number[] = [];
   const cpu0 = process.cpuUsage();
