@@ -452,7 +452,8 @@ export class ReplicaManager implements ScheduledReplicas {
             messages += batchRecordCount(b);
           }
           budget -= bytes;
-          this.deps.meter.recordOut(messages, bytes);
+          // A consumer long-polling an idle partition reads nothing: no meter work for it.
+          if (bytes > 0) this.deps.meter.recordOut(messages, bytes);
         }
       } catch (err) {
         res.error = asKafkaError(err);
