@@ -50,8 +50,8 @@ Options:
                       how often leadership moves back to the preferred replicas by itself (Kafka's
                       leader.imbalance.check.interval.seconds; default: 10)
   --api-versions <profile>
-                      advertise and serve only the API versions of kafka-2.8 or redpanda, or of a list
-                      such as Produce:0-7,Fetch:4-11 (for testing clients against older brokers)
+                      advertise and serve only the API versions of kafka-2.2, kafka-2.8 or redpanda, or
+                      of a list such as Produce:0-7,Fetch:4-11 (for testing clients against older brokers)
   -h, --help          show this help
   -v, --version       show the version
 `;

@@ -10,6 +10,11 @@
  * The ranges are the brokers' published ApiVersions answers for the APIs
  * this server has: Apache Kafka 2.8.x, and Redpanda 23.x (whose Produce
  * 0-7, Fetch 4-11 and Metadata 0-7 are the narrowest a client meets).
+ * kafka-2.2 is the oldest Kafka core/remote manages: each API up to the
+ * last version released by 2.2 (the version history in each message's
+ * definition), without the APIs that came later (IncrementalAlterConfigs
+ * 2.3, OffsetDelete 2.4, DescribeCluster 2.8), and ElectLeaders only as
+ * 2.2's ElectPreferredLeaders (v0).
  */
 import { API_KEYS, type ApiName } from '../protocol/index';
 
@@ -48,6 +53,37 @@ const PROFILES: Record<string, Profile> = {
     IncrementalAlterConfigs: [0, 1],
     OffsetDelete: [0, 0],
     DescribeCluster: [0, 0],
+  },
+  'kafka-2.2': {
+    Produce: [0, 7],
+    Fetch: [0, 10],
+    ListOffsets: [0, 5],
+    Metadata: [0, 7],
+    OffsetCommit: [0, 6],
+    OffsetFetch: [0, 5],
+    FindCoordinator: [0, 2],
+    JoinGroup: [0, 4],
+    Heartbeat: [0, 2],
+    LeaveGroup: [0, 2],
+    SyncGroup: [0, 2],
+    DescribeGroups: [0, 2],
+    ListGroups: [0, 2],
+    SaslHandshake: [0, 1],
+    ApiVersions: [0, 2],
+    CreateTopics: [0, 3],
+    DeleteTopics: [0, 3],
+    DeleteRecords: [0, 1],
+    InitProducerId: [0, 1],
+    DescribeConfigs: [0, 2],
+    AlterConfigs: [0, 1],
+    DescribeLogDirs: [0, 1],
+    SaslAuthenticate: [0, 1],
+    CreatePartitions: [0, 1],
+    DeleteGroups: [0, 1],
+    ElectLeaders: [0, 0],
+    IncrementalAlterConfigs: null,
+    OffsetDelete: null,
+    DescribeCluster: null,
   },
   redpanda: {
     Produce: [0, 7],
