@@ -238,62 +238,42 @@ function fixed(size: number, decode: DecodeFn, write: WriteFn): TypeCodec {
   return { decode, size: () => size, write, fixedSize: size, minSize: size };
 }
 
+type ValueCheck = (v: Any) => boolean;
+
+/**
+ * The fixed-size primitives whose writer only checks the value and writes it: size, reader, the check, the type
+ * an encode error names when the check fails, writer. (int64 takes numbers and bigints, so it has its own codec.)
+ */
+const CHECKED_FIXED = new Map<string, [number, DecodeFn, ValueCheck, string, WriteFn]>([
+  ['bool', [1, (r) => r.bool(), (v) => typeof v === 'boolean', 'a boolean', (w, v) => w.bool(v)]],
+  ['int8', [1, (r) => r.int8(), (v) => (v << 24) >> 24 === v, 'an int8', (w, v) => w.int8(v)]],
+  ['int16', [2, (r) => r.int16(), (v) => (v << 16) >> 16 === v, 'an int16', (w, v) => w.int16(v)]],
+  ['uint16', [2, (r) => r.uint16(), (v) => (v & 0xffff) === v, 'a uint16', (w, v) => w.int16(v)]],
+  ['int32', [4, (r) => r.int32(), (v) => (v | 0) === v, 'an int32', (w, v) => w.int32(v)]],
+  ['uint32', [4, (r) => r.uint32(), (v) => v >>> 0 === v, 'a uint32', (w, v) => w.int32(v | 0)]],
+  ['float64', [8, (r) => r.float64(), (v) => typeof v === 'number', 'a number', (w, v) => w.float64(v)]],
+  [
+    'uuid',
+    [
+      16,
+      (r) => r.uuid(),
+      (v) => typeof v === 'string' && v.length === 22,
+      'a uuid (22 base64url characters)',
+      (w, v) => w.uuid(v),
+    ],
+  ],
+]);
+
 function primitiveCodec(type: string, flexible: boolean, nullable: boolean, path: string): TypeCodec {
+  const checked = CHECKED_FIXED.get(type);
+  if (checked) {
+    const [size, decode, valid, what, write] = checked;
+    return fixed(size, decode, (w, v) => {
+      if (!valid(v)) encErr(path, what, v);
+      write(w, v);
+    });
+  }
   switch (type) {
-    case 'bool':
-      return fixed(
-        1,
-        (r) => r.bool(),
-        (w, v) => {
-          if (typeof v !== 'boolean') encErr(path, 'a boolean', v);
-          w.bool(v);
-        },
-      );
-    case 'int8':
-      return fixed(
-        1,
-        (r) => r.int8(),
-        (w, v) => {
-          if ((v << 24) >> 24 !== v) encErr(path, 'an int8', v);
-          w.int8(v);
-        },
-      );
-    case 'int16':
-      return fixed(
-        2,
-        (r) => r.int16(),
-        (w, v) => {
-          if ((v << 16) >> 16 !== v) encErr(path, 'an int16', v);
-          w.int16(v);
-        },
-      );
-    case 'uint16':
-      return fixed(
-        2,
-        (r) => r.uint16(),
-        (w, v) => {
-          if ((v & 0xffff) !== v) encErr(path, 'a uint16', v);
-          w.int16(v);
-        },
-      );
-    case 'int32':
-      return fixed(
-        4,
-        (r) => r.int32(),
-        (w, v) => {
-          if ((v | 0) !== v) encErr(path, 'an int32', v);
-          w.int32(v);
-        },
-      );
-    case 'uint32':
-      return fixed(
-        4,
-        (r) => r.uint32(),
-        (w, v) => {
-          if (v >>> 0 !== v) encErr(path, 'a uint32', v);
-          w.int32(v | 0);
-        },
-      );
     case 'int64':
       return fixed(
         8,
@@ -313,24 +293,6 @@ function primitiveCodec(type: string, flexible: boolean, nullable: boolean, path
           } else {
             encErr(path, 'an int64 (number or bigint)', v);
           }
-        },
-      );
-    case 'float64':
-      return fixed(
-        8,
-        (r) => r.float64(),
-        (w, v) => {
-          if (typeof v !== 'number') encErr(path, 'a number', v);
-          w.float64(v);
-        },
-      );
-    case 'uuid':
-      return fixed(
-        16,
-        (r) => r.uuid(),
-        (w, v) => {
-          if (typeof v !== 'string' || v.length !== 22) encErr(path, 'a uuid (22 base64url characters)', v);
-          w.uuid(v);
         },
       );
     case 'string':
