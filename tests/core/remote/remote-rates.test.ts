@@ -13,6 +13,7 @@ import type { BrokerDetail, TopicActivityRow } from '../../../core/api/api';
 import { openRemoteCluster, type RemoteCluster } from '../../../core/remote';
 import type { RemoteRateSampler } from '../../../core/remote/rate-sampler';
 import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
+import { apiResult } from '../../helpers/api-session';
 import { SYSTEM_PYTHON } from '../kafka-server/clients/helpers';
 import { startSecondNoticeboard, type SecondNoticeboard } from './support/second-noticeboard';
 
@@ -47,12 +48,6 @@ async function produceSteadily(bootstrap: string[], topic: string, seconds: numb
   });
   await Promise.race([first, done]);
   return { child, done };
-}
-
-async function ok<T>(session: ApiSession, method: string, input?: unknown): Promise<T> {
-  const e = await session.call(method, input);
-  if (!e.ok) throw new Error(`${method} failed: ${e.error.errorName} ${e.error.message}`);
-  return e.result as T;
 }
 
 const samplerOf = (r: RemoteCluster) => (r as unknown as { rateSampler: RemoteRateSampler }).rateSampler;
@@ -93,7 +88,7 @@ function suite(name: string, opts: { brokers: number; apiVersions?: string }) {
         const brokers = remote.brokers().map((b) => b.id);
         await vi.waitFor(
           async () => {
-            const rows = await ok<TopicActivityRow[]>(session, 'listTopicActivity', {});
+            const rows = await apiResult<TopicActivityRow[]>(session, 'listTopicActivity', {});
             const steady = rows.find((r) => r.topic === 'steady')!;
             expect(steady.messagesInPerSec).toBeGreaterThanOrEqual(RATE * 0.8);
             expect(steady.messagesInPerSec).toBeLessThanOrEqual(RATE * 1.2);
@@ -102,7 +97,7 @@ function suite(name: string, opts: { brokers: number; apiVersions?: string }) {
             expect(rows.find((r) => r.topic === 'idle')).toMatchObject({ messagesInPerSec: 0, lastAppendMs: null });
 
             const details = await Promise.all(
-              brokers.map((broker) => ok<BrokerDetail>(session, 'getBrokerDetail', { broker, limit: 10 })),
+              brokers.map((broker) => apiResult<BrokerDetail>(session, 'getBrokerDetail', { broker, limit: 10 })),
             );
             let sum = 0;
             let bytes = 0;
@@ -119,7 +114,7 @@ function suite(name: string, opts: { brokers: number; apiVersions?: string }) {
               expect(t.notes?.out).toBe('not observable on a remote cluster');
             }
             // The Brokers page's column says the same as each broker's page.
-            const listed = await ok<Array<{ broker: number; throughput: BrokerDetail['throughput'] }>>(
+            const listed = await apiResult<Array<{ broker: number; throughput: BrokerDetail['throughput'] }>>(
               session,
               'listBrokerRates',
             );
@@ -141,7 +136,7 @@ function suite(name: string, opts: { brokers: number; apiVersions?: string }) {
         // Once it stopped: the newest record's own timestamp, and no messages coming in.
         await vi.waitFor(
           async () => {
-            const rows = await ok<TopicActivityRow[]>(session, 'listTopicActivity', {});
+            const rows = await apiResult<TopicActivityRow[]>(session, 'listTopicActivity', {});
             const steady = rows.find((r) => r.topic === 'steady')!;
             expect(steady.lastAppendMs).toBe(end.lastTimestamp);
             expect(steady.messagesInPerSec).toBe(0);

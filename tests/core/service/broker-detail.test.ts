@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerDetail, TopicActivityRow } from '../../../core/api/api';
 import { Cluster } from '../../../core/cluster/cluster';
 import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
+import { apiResult } from '../../helpers/api-session';
 import { openEnv, type Env } from '../groups/helpers';
 
 let env: Env | null = null;
@@ -24,12 +25,6 @@ async function open(): Promise<{ env: Env; session: ApiSession }> {
   env = await openEnv({ groups: { lagSampler: { intervalMs: 100 } } });
   api = new EngineApi(env.cluster, { transport: 'websocket', dataDir: env.dir, version: 't', groups: env.groups });
   return { env, session: api.openSession(() => undefined) };
-}
-
-async function ok<T>(session: ApiSession, method: string, input?: unknown): Promise<T> {
-  const e = await session.call(method, input);
-  if (!e.ok) throw new Error(`${method} failed: ${e.error.errorName} ${e.error.message}`);
-  return e.result as T;
 }
 
 describe('getBrokerDetail', () => {
@@ -47,7 +42,7 @@ describe('getBrokerDetail', () => {
     const mine = all.filter((p) => p.replicas.includes(1));
     const led = mine.filter((p) => p.leader === 1);
 
-    const d = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: 1, limit: 10 });
+    const d = await apiResult<BrokerDetail>(session, 'getBrokerDetail', { broker: 1, limit: 10 });
     expect(d.broker.id).toBe(1);
     expect(d.replicas.led).toBe(led.length);
     expect(d.replicas.followed).toBe(mine.length - led.length);
@@ -59,7 +54,12 @@ describe('getBrokerDetail', () => {
     // Paging through the led ones only gives each exactly once, in order.
     const seen: string[] = [];
     for (let offset = 0; ; offset += 7) {
-      const page = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: 1, role: 'leader', offset, limit: 7 });
+      const page = await apiResult<BrokerDetail>(session, 'getBrokerDetail', {
+        broker: 1,
+        role: 'leader',
+        offset,
+        limit: 7,
+      });
       expect(page.replicas.matching).toBe(led.length);
       expect(page.replicas.items.every((r) => r.role === 'leader' && r.leader === 1)).toBe(true);
       seen.push(...page.replicas.items.map((r) => `${r.topic}-${r.partition}`));
@@ -87,7 +87,7 @@ describe('getBrokerDetail', () => {
     const { env, session } = await open();
     await env.cluster.createTopic({ name: 't', partitions: 6, replicationFactor: 3 });
     await env.cluster.stopBroker(2);
-    const d = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: 2, limit: 100 });
+    const d = await apiResult<BrokerDetail>(session, 'getBrokerDetail', { broker: 2, limit: 100 });
     expect(d.broker.status).toBe('stopped');
     expect(d.replicas.led).toBe(0);
     expect(d.replicas.items.filter((r) => r.topic === 't')).toHaveLength(6);
@@ -107,7 +107,7 @@ describe('getBrokerDetail', () => {
     env.cluster = await Cluster.open({ dataDir: env.dir });
     api = new EngineApi(env.cluster, { transport: 'websocket', dataDir: env.dir, version: 't' });
     const session = api.openSession(() => undefined);
-    const d = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: 1, limit: 10 });
+    const d = await apiResult<BrokerDetail>(session, 'getBrokerDetail', { broker: 1, limit: 10 });
     expect(d.broker.status).toBe('failed');
     expect(d.logDir).toMatchObject({ path: join(env.dir, 'broker-1'), error: 'KAFKA_STORAGE_ERROR', offline: true });
     expect(d.replicas.items.filter((r) => r.topic === 'dirs').every((r) => r.offline)).toBe(true);
@@ -131,18 +131,18 @@ describe('getBrokerDetail', () => {
     try {
       await vi.waitFor(
         async () => {
-          const d = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: leader, limit: 1 });
+          const d = await apiResult<BrokerDetail>(session, 'getBrokerDetail', { broker: leader, limit: 1 });
           expect(d.throughput!.messagesInPerSec).toBeGreaterThanOrEqual(250);
           expect(d.throughput!.bytesInPerSec).toBeGreaterThan(0);
         },
         { timeout: 15_000, interval: 100 },
       );
-      const o = await ok<BrokerDetail>(session, 'getBrokerDetail', { broker: other, limit: 1 });
+      const o = await apiResult<BrokerDetail>(session, 'getBrokerDetail', { broker: other, limit: 1 });
       expect(o.throughput!.messagesInPerSec).toBe(0);
       // The Brokers page's column: every broker, the leader's rate where the producer writes.
       await vi.waitFor(
         async () => {
-          const rows = await ok<Array<{ broker: number; throughput: BrokerDetail['throughput'] }>>(
+          const rows = await apiResult<Array<{ broker: number; throughput: BrokerDetail['throughput'] }>>(
             session,
             'listBrokerRates',
           );
@@ -169,7 +169,7 @@ describe('listTopicActivity', () => {
     await c.produce('busy', [{ key: 'a', value: '1' }]);
     await env.groups.admin.resetOffsets({ groupId: 'readers', to: { type: 'earliest' }, topics: [{ topic: 'busy' }] });
     await env.groups.admin.resetOffsets({ groupId: 'auditors', to: { type: 'latest' }, topics: [{ topic: 'busy' }] });
-    const rows = await ok<TopicActivityRow[]>(session, 'listTopicActivity', {});
+    const rows = await apiResult<TopicActivityRow[]>(session, 'listTopicActivity', {});
     const busy = rows.find((r) => r.topic === 'busy')!;
     const quiet = rows.find((r) => r.topic === 'quiet')!;
     expect(rows.map((r) => r.topic).sort()).toEqual(['busy', 'quiet']);
@@ -192,7 +192,7 @@ describe('listTopicActivity', () => {
     try {
       await vi.waitFor(
         async () => {
-          const r = await ok<TopicActivityRow[]>(session, 'listTopicActivity', {});
+          const r = await apiResult<TopicActivityRow[]>(session, 'listTopicActivity', {});
           expect(r.find((x) => x.topic === 'busy')!.messagesInPerSec).toBeGreaterThanOrEqual(100);
           expect(r.find((x) => x.topic === 'quiet')!.messagesInPerSec).toBe(0);
         },

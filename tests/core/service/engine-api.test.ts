@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
+import { apiResult } from '../../helpers/api-session';
 import { API, METHOD_NAMES, type EventName, type LiveRecords } from '../../../core/api/api';
 import { FakeCluster } from '../../support/fake-cluster';
 
@@ -22,11 +23,7 @@ beforeEach(async () => {
 
 afterEach(() => api.close());
 
-async function ok(method: string, input?: unknown) {
-  const e = await session.call(method, input);
-  if (!e.ok) throw new Error(`${method} failed: ${e.error.errorName} ${e.error.message}`);
-  return e.result as any;
-}
+const ok = (method: string, input?: unknown) => apiResult(session, method, input);
 
 async function fails(method: string, input: unknown) {
   const e = await session.call(method, input);

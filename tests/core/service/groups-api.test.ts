@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
+import { apiError, apiResult } from '../../helpers/api-session';
 import type { EventName, GroupLagUpdate, GroupOverview, GroupsUpdate, WorkloadStatus } from '../../../core/api/api';
 import { FakeCluster } from '../../support/fake-cluster';
 import { openEnv, waitFor, type Env } from '../groups/helpers';
@@ -38,18 +39,6 @@ async function open(): Promise<{
   return { env, api, session, events };
 }
 
-async function ok<T = any>(session: ApiSession, method: string, input?: unknown): Promise<T> {
-  const e = await session.call(method, input);
-  if (!e.ok) throw new Error(`${method} failed: ${e.error.errorName} ${e.error.message}`);
-  return e.result as T;
-}
-
-async function fails(session: ApiSession, method: string, input?: unknown) {
-  const e = await session.call(method, input);
-  if (e.ok) throw new Error(`${method} succeeded, expected a failure`);
-  return e.error;
-}
-
 describe('groups API without a group coordinator', () => {
   it('answers every group and workload method with COORDINATOR_NOT_AVAILABLE', async () => {
     const fake = new EngineApi(new FakeCluster(3), { transport: 'websocket', dataDir: '/tmp/x', version: '0.0.0' });
@@ -72,38 +61,40 @@ describe('groups API without a group coordinator', () => {
 describe('groups API', () => {
   it('validates inputs with Kafka error names', async () => {
     const { session } = await open();
-    expect(await fails(session, 'describeGroup', { groupId: '' })).toMatchObject({ errorName: 'INVALID_GROUP_ID' });
-    expect(await fails(session, 'describeGroup', { groupId: 'nope' })).toMatchObject({
+    expect(await apiError(session, 'describeGroup', { groupId: '' })).toMatchObject({ errorName: 'INVALID_GROUP_ID' });
+    expect(await apiError(session, 'describeGroup', { groupId: 'nope' })).toMatchObject({
       errorName: 'GROUP_ID_NOT_FOUND',
       message: expect.stringContaining('nope'),
     });
-    expect(await fails(session, 'deleteGroup', { groupId: 'nope' })).toMatchObject({ errorName: 'GROUP_ID_NOT_FOUND' });
-    expect(await fails(session, 'resetGroupOffsets', { groupId: 'g', to: { type: 'sideways' } })).toMatchObject({
+    expect(await apiError(session, 'deleteGroup', { groupId: 'nope' })).toMatchObject({
+      errorName: 'GROUP_ID_NOT_FOUND',
+    });
+    expect(await apiError(session, 'resetGroupOffsets', { groupId: 'g', to: { type: 'sideways' } })).toMatchObject({
       errorName: 'INVALID_REQUEST',
     });
     expect(
-      await fails(session, 'resetGroupOffsets', { groupId: 'g', to: { type: 'offset', offset: -5 } }),
+      await apiError(session, 'resetGroupOffsets', { groupId: 'g', to: { type: 'offset', offset: -5 } }),
     ).toMatchObject({ errorName: 'INVALID_REQUEST' });
-    expect(await fails(session, 'getLagHistory', { groupId: 'g', seconds: 100_000 })).toMatchObject({
+    expect(await apiError(session, 'getLagHistory', { groupId: 'g', seconds: 100_000 })).toMatchObject({
       errorName: 'INVALID_REQUEST',
       message: expect.stringContaining('seconds'),
     });
     expect(
-      await fails(session, 'startWorkload', { ratePerSec: 10, consumers: 1000, processingDelayMs: 0 }),
+      await apiError(session, 'startWorkload', { ratePerSec: 10, consumers: 1000, processingDelayMs: 0 }),
     ).toMatchObject({ errorName: 'INVALID_REQUEST', message: expect.stringContaining('consumers') });
     expect(
-      await fails(session, 'startWorkload', { ratePerSec: 10, consumers: 1, processingDelayMs: 0, partitions: 0 }),
+      await apiError(session, 'startWorkload', { ratePerSec: 10, consumers: 1, processingDelayMs: 0, partitions: 0 }),
     ).toMatchObject({ errorName: 'INVALID_PARTITIONS' });
-    expect(await fails(session, 'updateWorkload', { ratePerSec: 10 })).toMatchObject({
+    expect(await apiError(session, 'updateWorkload', { ratePerSec: 10 })).toMatchObject({
       errorName: 'INVALID_REQUEST',
       message: expect.stringContaining('No workload'),
     });
-    expect(await ok(session, 'listGroups')).toEqual([]);
+    expect(await apiResult(session, 'listGroups')).toEqual([]);
   });
 
   it('runs a workload; its group: described, lag pushed, reset refused while active, reset, deleted', async () => {
     const { env, session, events } = await open();
-    const started = await ok<WorkloadStatus>(session, 'startWorkload', {
+    const started = await apiResult<WorkloadStatus>(session, 'startWorkload', {
       topic: 'readings',
       partitions: 4,
       groupId: 'proc',
@@ -118,15 +109,15 @@ describe('groups API', () => {
       consumers: 2,
       capacityPerSec: 100,
     });
-    const { subscriptionId } = await ok<{ subscriptionId: string }>(session, 'watchGroup', { groupId: 'proc' });
+    const { subscriptionId } = await apiResult<{ subscriptionId: string }>(session, 'watchGroup', { groupId: 'proc' });
 
     const listed = await waitFor('the group listed with its members and lag', async () => {
-      const g = (await ok<GroupOverview[]>(session, 'listGroups')).find((x) => x.groupId === 'proc');
+      const g = (await apiResult<GroupOverview[]>(session, 'listGroups')).find((x) => x.groupId === 'proc');
       return g && g.state === 'Stable' && g.members === 2 && g.totalLag > 50 ? g : null;
     });
     expect(listed).toMatchObject({ protocolType: 'consumer', protocol: 'range', topics: ['readings'], partitions: 4 });
 
-    const d = await ok(session, 'describeGroup', { groupId: 'proc' });
+    const d = await apiResult(session, 'describeGroup', { groupId: 'proc' });
     expect(d.members).toHaveLength(2);
     expect(
       d.members.every(
@@ -153,40 +144,44 @@ describe('groups API', () => {
     // Lag history: bounded by `seconds`, total = sum of the partitions.
     await waitFor(
       'a few lag samples',
-      async () => (await ok(session, 'getLagHistory', { groupId: 'proc' })).total.length >= 5,
+      async () => (await apiResult(session, 'getLagHistory', { groupId: 'proc' })).total.length >= 5,
     );
-    const h = await ok(session, 'getLagHistory', { groupId: 'proc', seconds: 60 });
+    const h = await apiResult(session, 'getLagHistory', { groupId: 'proc', seconds: 60 });
     expect(h.partitions.map((p: any) => p.partition)).toEqual([0, 1, 2, 3]);
     const [t, total] = h.total[h.total.length - 1];
     expect(total).toBe(
       h.partitions.reduce((n: number, p: any) => n + (p.points.find((x: [number, number]) => x[0] === t)?.[1] ?? 0), 0),
     );
     expect(h.total.every(([time]: [number, number]) => time >= Date.now() - 61_000)).toBe(true);
-    const one = await ok(session, 'getLagHistory', { groupId: 'proc', partition: 2 });
+    const one = await apiResult(session, 'getLagHistory', { groupId: 'proc', partition: 2 });
     expect(one.partitions.map((p: any) => p.partition)).toEqual([2]);
 
     // Active members: reset and delete are refused, in words.
-    const refused = await fails(session, 'resetGroupOffsets', {
+    const refused = await apiError(session, 'resetGroupOffsets', {
       groupId: 'proc',
       to: { type: 'latest' },
       dryRun: true,
     });
     expect(refused).toMatchObject({ code: 68, errorName: 'NON_EMPTY_GROUP' });
     expect(refused.message).toMatch(/no active members/);
-    expect(await fails(session, 'deleteGroup', { groupId: 'proc' })).toMatchObject({
+    expect(await apiError(session, 'deleteGroup', { groupId: 'proc' })).toMatchObject({
       errorName: 'NON_EMPTY_GROUP',
       message: expect.stringMatching(/active member/),
     });
 
-    const stopped = await ok<WorkloadStatus>(session, 'stopWorkload');
+    const stopped = await apiResult<WorkloadStatus>(session, 'stopWorkload');
     expect(stopped).toMatchObject({ state: 'idle', members: [] });
     await waitFor(
       'the group empty',
-      async () => (await ok(session, 'describeGroup', { groupId: 'proc' })).state === 'Empty',
+      async () => (await apiResult(session, 'describeGroup', { groupId: 'proc' })).state === 'Empty',
     );
 
-    const before = (await ok(session, 'describeGroup', { groupId: 'proc' })).lag.partitions;
-    const preview = await ok(session, 'resetGroupOffsets', { groupId: 'proc', to: { type: 'latest' }, dryRun: true });
+    const before = (await apiResult(session, 'describeGroup', { groupId: 'proc' })).lag.partitions;
+    const preview = await apiResult(session, 'resetGroupOffsets', {
+      groupId: 'proc',
+      to: { type: 'latest' },
+      dryRun: true,
+    });
     expect(preview).toEqual(
       before.map((p: any) => ({
         topic: 'readings',
@@ -195,12 +190,12 @@ describe('groups API', () => {
         newOffset: p.highWatermark,
       })),
     );
-    expect((await ok(session, 'describeGroup', { groupId: 'proc' })).lag.totalLag).toBe(
+    expect((await apiResult(session, 'describeGroup', { groupId: 'proc' })).lag.totalLag).toBe(
       before.reduce((n: number, p: any) => n + p.lag, 0),
     );
-    await ok(session, 'resetGroupOffsets', { groupId: 'proc', to: { type: 'latest' } });
-    expect((await ok(session, 'describeGroup', { groupId: 'proc' })).lag.totalLag).toBe(0);
-    const shifted = await ok(session, 'resetGroupOffsets', {
+    await apiResult(session, 'resetGroupOffsets', { groupId: 'proc', to: { type: 'latest' } });
+    expect((await apiResult(session, 'describeGroup', { groupId: 'proc' })).lag.totalLag).toBe(0);
+    const shifted = await apiResult(session, 'resetGroupOffsets', {
       groupId: 'proc',
       to: { type: 'shift', by: -10 },
       topics: [{ topic: 'readings', partitions: [1] }],
@@ -214,22 +209,22 @@ describe('groups API', () => {
       },
     ]);
 
-    await ok(session, 'deleteGroupOffsets', { groupId: 'proc', topic: 'readings', partitions: [3] });
+    await apiResult(session, 'deleteGroupOffsets', { groupId: 'proc', topic: 'readings', partitions: [3] });
     expect(
-      (await ok(session, 'describeGroup', { groupId: 'proc' })).lag.partitions.map((p: any) => p.partition),
+      (await apiResult(session, 'describeGroup', { groupId: 'proc' })).lag.partitions.map((p: any) => p.partition),
     ).toEqual([0, 1, 2]);
-    await ok(session, 'deleteGroup', { groupId: 'proc' });
-    expect(await ok(session, 'listGroups')).toEqual([]);
+    await apiResult(session, 'deleteGroup', { groupId: 'proc' });
+    expect(await apiResult(session, 'listGroups')).toEqual([]);
     await waitFor('a groupLag event saying the group is gone', () =>
       events.some((e) => e.event === 'groupLag' && (e.payload as GroupLagUpdate).group === null),
     );
-    await ok(session, 'unwatchGroup', { subscriptionId });
+    await apiResult(session, 'unwatchGroup', { subscriptionId });
     void env;
   });
 
   it('stops a running workload on shutdown, its consumers leaving the group', async () => {
     const { env, api, session } = await open();
-    await ok(session, 'startWorkload', { ratePerSec: 50, consumers: 2, processingDelayMs: 0 });
+    await apiResult(session, 'startWorkload', { ratePerSec: 50, consumers: 2, processingDelayMs: 0 });
     await waitFor(
       'members',
       async () => (await env.groups.admin.describeGroup('sensor-processor').catch(() => null))?.members.length === 2,

@@ -6,17 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordPage, SearchResults, SearchStatus } from '../../../core/api/api';
 import type { PartitionState, TopicSummary } from '../../../core/cluster/types';
 import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
+import { apiResult } from '../../helpers/api-session';
 import { openCluster } from '../../helpers/temp-cluster';
 
 let env: Awaited<ReturnType<typeof openCluster>>;
 let api: EngineApi;
 let session: ApiSession;
 
-async function ok<T>(method: string, input?: unknown): Promise<T> {
-  const e = await session.call(method, input);
-  if (!e.ok) throw new Error(`${method} failed: ${e.error.errorName} ${e.error.message}`);
-  return e.result as T;
-}
+const ok = <T>(method: string, input?: unknown) => apiResult<T>(session, method, input);
 
 beforeAll(async () => {
   env = await openCluster({ brokers: 2 });

@@ -3,23 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
 import type { RecordDto, RecordPage, RecordPosition } from '../../../core/api/api';
 import { openCluster } from '../../helpers/temp-cluster';
+import { apiError, apiResult } from '../../helpers/api-session';
 
 const T0 = 1_700_000_000_000;
 let env: Awaited<ReturnType<typeof openCluster>>;
 let api: EngineApi;
 let session: ApiSession;
 
-async function ok<T = any>(method: string, input?: unknown): Promise<T> {
-  const e = await session.call(method, input);
-  if (!e.ok) throw new Error(`${method} failed: ${e.error.errorName} ${e.error.message}`);
-  return e.result as T;
-}
+const ok = <T = any>(method: string, input?: unknown) => apiResult<T>(session, method, input);
 
-async function fails(method: string, input: unknown) {
-  const e = await session.call(method, input);
-  if (e.ok) throw new Error(`${method} should have failed`);
-  return e.error;
-}
+const fails = (method: string, input: unknown) => apiError(session, method, input);
 
 const text = (b64: string | null) => (b64 === null ? null : Buffer.from(b64, 'base64').toString());
 const ids = (page: RecordPage) => page.records.map((r) => `${r.partition}:${r.offset}`);

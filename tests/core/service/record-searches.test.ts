@@ -4,23 +4,16 @@ import { EngineApi, type ApiSession } from '../../../core/service/engine-api';
 import type { EventName, SearchResults, SearchStatus } from '../../../core/api/api';
 import { buildBatch } from '../../../core/record';
 import { openCluster } from '../../helpers/temp-cluster';
+import { apiError, apiResult } from '../../helpers/api-session';
 
 let env: Awaited<ReturnType<typeof openCluster>>;
 let api: EngineApi;
 let session: ApiSession;
 let events: Array<{ event: EventName; payload: any }>;
 
-async function ok<T = any>(method: string, input?: unknown, s: ApiSession = session): Promise<T> {
-  const e = await s.call(method, input);
-  if (!e.ok) throw new Error(`${method} failed: ${e.error.errorName} ${e.error.message}`);
-  return e.result as T;
-}
+const ok = <T = any>(method: string, input?: unknown, s: ApiSession = session) => apiResult<T>(s, method, input);
 
-async function fails(method: string, input: unknown) {
-  const e = await session.call(method, input);
-  if (e.ok) throw new Error(`${method} should have failed`);
-  return e.error;
-}
+const fails = (method: string, input: unknown) => apiError(session, method, input);
 
 const progressOf = (id: string) =>
   events.filter((e) => e.event === 'searchProgress' && e.payload.searchId === id).map((e) => e.payload as SearchStatus);
