@@ -145,6 +145,17 @@ describe('connections to another cluster', () => {
     expect((await page.getByRole('navigation', { name: 'Main' }).innerText()).replace(/\s+/g, ' ')).toContain(
       'Workload simulator (sandbox only)',
     );
+    // Read in full at the sider's width: no line of the entry is cut to an ellipsis.
+    // Runs in the page; typed loosely because the tests compile without the DOM library.
+    type Box = { scrollWidth: number; clientWidth: number; scrollHeight: number; clientHeight: number };
+    type Label = Box & { parentElement: Box; querySelectorAll(s: string): Iterable<Box> };
+    const clipped = await page.locator('[data-testid="sandbox-only-nav"]').evaluate((label: Label) => {
+      // The menu entry's header is what cuts a label too wide for it with an ellipsis.
+      const boxes = [label, ...Array.from(label.querySelectorAll('span')), label.parentElement];
+      return boxes.filter((b) => b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1).length;
+    });
+    expect(clipped).toBe(0);
+    await screenshot(page, 'remote-sandbox-only-nav');
     // What its consumers read is not observable from outside the remote cluster: said in words, not as 0 msg/s.
     await nav('Overview');
     await page.locator('[data-testid="out-rate-unknown"]').waitFor();

@@ -1,6 +1,7 @@
 /**
  * Every main page from 1024x768 to 2560x1440: no number is cut (stat card values, broker tiles), no fact wraps
- * inside itself ("351 / led"), and any text cut with an ellipsis can be read whole from a tooltip. Screenshots of
+ * inside itself ("351 / led"), no word or number breaks between two of its letters, no header runs under its sort arrow, no table is wider than its box,
+ * and any text cut with an ellipsis can be read whole from a tooltip. Screenshots of
  * each page at each size go to docs/screenshots/layout-<page>-<size>.png (UPDATE_SCREENSHOTS=1 refreshes them).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,8 @@ let base: string;
 
 const SIZES = [
   { width: 1024, height: 768 },
+  // The desktop window opens at this size.
+  { width: 1280, height: 800 },
   { width: 1440, height: 900 },
   { width: 2560, height: 1440 },
 ] as const;
@@ -61,6 +64,7 @@ function layoutProblems(p: Page): Promise<LayoutProblem[]> {
       parentElement: El | null;
       getAttribute(n: string): string | null;
       querySelectorAll(s: string): Iterable<El>;
+      getBoundingClientRect(): { right: number };
     };
     const d = (globalThis as unknown as { document: El }).document;
     const style = (el: El) =>
@@ -77,6 +81,48 @@ function layoutProblems(p: Page): Promise<LayoutProblem[]> {
     for (const el of d.querySelectorAll('.stat .value')) if (cut(el)) out.push({ what: 'cut number', text: text(el) });
     for (const el of d.querySelectorAll('.tile .fact'))
       if (el.getClientRects().length > 1) out.push({ what: 'fact broken over lines', text: text(el) });
+    // A word, number or address broken between two of its letters or digits cannot be read ("RoundRobinAs / signer",
+    // "127.0.0.1:3804 / 9"); wrapping at a space or after punctuation is fine.
+    const doc = d as unknown as {
+      createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void } & {
+        getClientRects(): ArrayLike<{ top: number; width: number }>;
+      };
+      createTreeWalker(root: unknown, what: number): { nextNode(): { data: string } | null };
+    };
+    const brokenInsideAWord = (el: El) => {
+      const walk = doc.createTreeWalker(el, 4);
+      const range = doc.createRange();
+      for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+        let lastTop: number | null = null;
+        for (let i = 0; i < node.data.length; i++) {
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+          if (!rects.length) continue;
+          const top = rects[0]!.top;
+          if (
+            lastTop !== null &&
+            top > lastTop + 2 &&
+            /[A-Za-z0-9]/.test(node.data[i - 1] ?? '') &&
+            /[A-Za-z0-9]/.test(node.data[i]!)
+          )
+            return true;
+          lastTop = top;
+        }
+      }
+      return false;
+    };
+    for (const el of d.querySelectorAll('.n-data-table td, .n-data-table th, .stat .value, .tile .fact'))
+      if (brokenInsideAWord(el)) out.push({ what: 'word broken over lines', text: text(el) });
+    // A table wider than its box hides its last columns (the Stop and Kill buttons) behind a scrollbar shown on hover.
+    for (const el of d.querySelectorAll('.n-data-table')) {
+      const table = el.querySelectorAll('table')[Symbol.iterator]().next().value as El | undefined;
+      const over = table ? table.getBoundingClientRect().right - el.getBoundingClientRect().right : 0;
+      if (over > 1) out.push({ what: `table ${Math.round(over)} px wider than its box`, text: text(el).slice(0, 60) });
+    }
+    // A header narrower than its text runs the text under its sort arrow ("Under-replicate͘d").
+    for (const el of d.querySelectorAll('.n-data-table-th__title'))
+      if (cut(el)) out.push({ what: 'header text under its sort arrow', text: text(el) });
     for (const el of d.querySelectorAll('.n-layout-content *')) {
       if (style(el).textOverflow !== 'ellipsis' || !cut(el) || titled(el)) continue;
       out.push({ what: 'cut without a tooltip', text: text(el) });
