@@ -614,10 +614,12 @@ export class GroupCoordinator {
     this.grownTopics.add(topic);
     this.grownTimer ??= setTimeout(() => {
       this.grownTimer = null;
-      const topics = [...this.grownTopics];
+      const topics = [...this.grownTopics].map((t) => [t, this.partitionCountOf(t) ?? 0] as const);
       this.grownTopics.clear();
+      // Only groups whose generation was formed with fewer partitions: a group that joined after the topic was
+      // created already covers them.
       for (const { group } of this.shards.loadedGroups()) {
-        if (topics.some((t) => group.subscribedTopics?.has(t))) group.requestRebalance();
+        if (topics.some(([t, n]) => group.outgrew(t, n))) group.requestRebalance();
       }
     }, 0);
     this.grownTimer.unref();

@@ -67,6 +67,8 @@ export interface GroupHost {
   now(): number;
   /** Writes the group's metadata (with these assignments) to the log; resolves once durable, or throws a KafkaError. */
   storeGroup(group: Group, assignments: Map<string, Buffer>): Promise<void>;
+  /** A topic's partition count as the cluster has it now, or null if it does not exist. */
+  partitionCount(topic: string): number | null;
 }
 
 export class Group {
@@ -84,6 +86,12 @@ export class Group {
   readonly offsets = new OffsetTable();
   /** Topics the members subscribe to (consumer protocol), as of the last completed join. */
   subscribedTopics: Set<string> | null = null;
+  /**
+   * Those topics' partition counts when the generation formed: what its assignment could cover. A topic that
+   * grows past this needs a rebalance; its first sighting by the coordinator (partition events of a topic created
+   * just before the join) does not.
+   */
+  private partitionsAtJoin = new Map<string, number>();
   private joinTimer: NodeJS.Timeout | null = null;
   private initialDelayActive = false;
   private newMemberAdded = false;
@@ -126,6 +134,7 @@ export class Group {
       if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value ?? null;
       for (const m of g.members.values()) g.touch(m);
       g.subscribedTopics = subscribedTopicsOf(g.protocolType, g.protocolName, g.members.values());
+      g.notePartitionsAtJoin();
     }
     return g;
   }
@@ -456,6 +465,16 @@ export class Group {
       this.prepareRebalance();
   }
 
+  private notePartitionsAtJoin(): void {
+    this.partitionsAtJoin = new Map();
+    for (const t of this.subscribedTopics ?? []) this.partitionsAtJoin.set(t, this.host.partitionCount(t) ?? 0);
+  }
+
+  /** Whether a subscribed topic now has more partitions than this generation was formed with. */
+  outgrew(topic: string, partitions: number): boolean {
+    return this.subscribedTopics?.has(topic) === true && partitions > (this.partitionsAtJoin.get(topic) ?? 0);
+  }
+
   /** Starts a rebalance now (also used when a subscribed topic gains partitions). */
   requestRebalance(): void {
     if (this.state === 'Stable' || this.state === 'CompletingRebalance') this.prepareRebalance();
@@ -523,6 +542,7 @@ export class Group {
     this.protocolName = this.selectProtocol();
     if (!this.leaderId || !this.members.has(this.leaderId)) this.leaderId = this.members.keys().next().value ?? null;
     this.subscribedTopics = subscribedTopicsOf(this.protocolType, this.protocolName, this.members.values());
+    this.notePartitionsAtJoin();
     this.transition('CompletingRebalance');
     for (const m of this.members.values()) {
       const waiter = m.joinWaiter!;

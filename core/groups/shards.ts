@@ -64,6 +64,7 @@ export class Shard {
       config: owner.options,
       now: owner.options.now,
       storeGroup: (g, assignments) => owner.storeGroup(this, g, assignments),
+      partitionCount: (topic) => owner.topicPartitionCount(topic),
     };
   }
 }
@@ -104,6 +105,14 @@ export class Shards {
   ) {}
 
   // ---- topic and routing ------------------------------------------------------
+
+  topicPartitionCount(topic: string): number | null {
+    try {
+      return this.cluster.topicImage(topic).partitions.length;
+    } catch {
+      return null;
+    }
+  }
 
   topicExists(): boolean {
     try {

@@ -286,6 +286,37 @@ describe('rebalance triggers', () => {
     );
   });
 
+  it("does not rebalance a group for a topic's partitions it was formed with, when their events arrive late", async () => {
+    // A topic created just before the group joins: its partition events may reach the coordinator after the
+    // generation formed (they did under load). Held back here, then delivered once the group is Stable.
+    const held = env.cluster.listeners('partition') as Array<(...a: unknown[]) => void>;
+    env.cluster.removeAllListeners('partition');
+    try {
+      await env.cluster.createTopic({ name: 'late', partitions: 3 });
+    } finally {
+      for (const l of held) env.cluster.on('partition', l);
+    }
+    const lateReq = { protocols: [{ name: 'range', metadata: encodeSubscription(['late']) }] };
+    const a = await joinNew(c, lateReq);
+    const j = await a.join;
+    await c.syncGroup({ groupId: GROUP, generationId: j.generationId, memberId: a.memberId, assignments: [] });
+    expect(await state(c)).toBe('Stable');
+    for (const p of env.cluster.partitions('late')) env.cluster.emit('partition', p);
+    await sleep(50);
+    expect(await state(c)).toBe('Stable');
+    const beat = await c.heartbeat({ groupId: GROUP, generationId: j.generationId, memberId: a.memberId });
+    expect(beat.errorCode).toBe(0);
+    // It still rebalances when the topic grows past what the generation was formed with.
+    await env.cluster.createPartitions('late', 4);
+    await waitFor(
+      'REBALANCE_IN_PROGRESS',
+      async () =>
+        (await c.heartbeat({ groupId: GROUP, generationId: j.generationId, memberId: a.memberId })).errorCode ===
+        code('REBALANCE_IN_PROGRESS'),
+      3000,
+    );
+  });
+
   it('waits group.initial.rebalance.delay.ms so members arriving together share the first generation', async () => {
     const g = env.groups.coordinator;
     (g.options as { initialRebalanceDelayMs: number }).initialRebalanceDelayMs = 200;
