@@ -4,6 +4,8 @@
  */
 
 export * from './record-batch';
+export * from './batch-builder';
+export * from './record-decoder';
 export {
   CODEC_IDS,
   CODEC_NAMES,

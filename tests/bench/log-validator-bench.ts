@@ -4,7 +4,7 @@
  * decompressed first. Batches of 500 records of ~100 bytes, as a producer
  * with a 64 KB batch size sends them.
  */
-import { buildBatchAsync } from '../../core/record/record-batch';
+import { buildBatchAsync } from '../../core/record';
 import {
   DEFAULT_TIMESTAMP_AFTER_MAX_MS,
   DEFAULT_TIMESTAMP_BEFORE_MAX_MS,

@@ -11,7 +11,7 @@ import {
   RECORDS_COUNT,
   buildBatch,
   updateBatchCrc,
-} from '../../core/record/record-batch';
+} from '../../core/record';
 
 export interface PoisonBatch {
   name: string;

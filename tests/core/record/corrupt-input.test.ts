@@ -14,7 +14,7 @@ import {
   splitBatches,
   validateBatch,
   validateRecords,
-} from '../../../core/record/record-batch';
+} from '../../../core/record';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

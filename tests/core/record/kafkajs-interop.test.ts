@@ -12,7 +12,7 @@ import {
   validateBatch,
   batchBaseOffset,
   batchLastOffset,
-} from '../../../core/record/record-batch';
+} from '../../../core/record';
 
 const require = createRequire(import.meta.url);
 type KjsEncoder = { buffer: Buffer };

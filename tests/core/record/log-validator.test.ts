@@ -14,7 +14,7 @@ import {
   computeBatchCrc,
   batchCrc,
   validateBatch,
-} from '../../../core/record/record-batch';
+} from '../../../core/record';
 import {
   DEFAULT_TIMESTAMP_AFTER_MAX_MS,
   DEFAULT_TIMESTAMP_BEFORE_MAX_MS,

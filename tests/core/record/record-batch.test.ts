@@ -53,7 +53,7 @@ import {
   validateRecords,
   type DecodedRecord,
   type RecordInput,
-} from '../../../core/record/record-batch';
+} from '../../../core/record';
 
 const T0 = 1_700_000_000_000;
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
