@@ -26,10 +26,11 @@ import { join } from 'node:path';
 import { KafkaError } from '../errors';
 import { FileLogger, nullLogger, type EngineLogger } from '../logger';
 import { Broker } from './broker';
+import { ClusterViews } from './cluster-views';
 import { Controller } from './controller';
 import type { ElectionOutcome, ElectionSelection, ElectionType } from './leader-election';
 import { DEFAULT_SNAPSHOT_INTERVAL_RECORDS, MetadataLog } from './metadata-log';
-import type { MetadataRecord, PartitionImage, TopicImage } from './metadata-image';
+import type { MetadataRecord, TopicImage } from './metadata-image';
 import type { Partition } from './partition';
 import { BrokerStore, type DamagedReplica } from '../storage/broker-store';
 import { partitionKey } from '../storage/keys';
@@ -60,7 +61,6 @@ import type {
   PreferredElection,
   ProduceRecord,
   ReadRecordsOptions,
-  ReplicaState,
   TopicDescription,
   TopicDetails,
   TopicSummary,
@@ -94,11 +94,6 @@ const LOG_DIR_PROBE_FIRST_MS = 500;
 const LOG_DIR_PROBE_MAX_MS = 30_000;
 const LOG_DIR_PROBE_BYTES = 1024 * 1024;
 
-/** Under-replicated or offline: what the 'problems' partition filter keeps. */
-function isProblem(p: PartitionImage): boolean {
-  return p.leader < 0 || p.isr.length < p.replicas.length;
-}
-
 /** Producer ids reserved per metadata record. */
 const PRODUCER_ID_BLOCK = 1000;
 
@@ -121,6 +116,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
   /** Static broker configs hosts add (the Kafka listeners: listeners, advertised.listeners, ...). */
   private readonly staticConfigs = new Set<StaticBrokerConfigs>();
   private readonly replication: ReplicationScheduler;
+  private readonly views: ClusterViews;
   private closed = false;
   private lifecycle: Promise<unknown> = Promise.resolve();
 
@@ -131,6 +127,17 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
     this.replication = new ReplicationScheduler(options.replicaLagTimeMaxMs, this.logger);
     this.reader = new RecordReader(this);
     this.cleaner = new LogCleaner(this, options.logCleanerIntervalMs);
+    this.views = new ClusterViews({
+      clusterId: () => this.clusterId,
+      controllerId: () => this.controllerId,
+      metadataOffset: () => this.metadataOffset,
+      host: options.host,
+      image: () => this.anyImage(),
+      brokers: () => this.brokersList,
+      topicImage: (name) => this.topicImage(name),
+      replicaOn: (t, partition, brokerId) => this.replicaOn(t, partition, brokerId),
+      readableReplica: (t, partition) => this.readableReplica(t, partition),
+    });
   }
 
   static async open(opts: ClusterOptions): Promise<Cluster> {
@@ -264,7 +271,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       this.electController();
       await this.controller.brokerStarted(b.id, b.incarnationId);
       b.status = 'running';
-      this.emit('broker', this.brokerState(b));
+      this.emit('broker', this.views.brokerState(b));
     }
     // Brokers that could not start leave the ISRs now rather than after replica.lag.time.max.ms.
     for (const b of this.brokersList) if (b.status === 'stopped') await this.controller.brokerGone(b.id);
@@ -416,186 +423,39 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
 
   /** Counted from the image alone (no replica is looked at), so it stays cheap at tens of thousands of partitions. */
   describeCluster(): ClusterState {
-    const image = this.anyImage();
-    let partitions = 0;
-    let under = 0;
-    let offline = 0;
-    const internal = { topics: 0, partitions: 0, underReplicatedPartitions: 0, offlinePartitions: 0 };
-    for (const t of image.topicsById.values()) {
-      const isInternal = isInternalTopic(t.name);
-      if (isInternal) internal.topics++;
-      for (const p of t.partitions) {
-        if (!p) continue;
-        partitions++;
-        if (p.isr.length < p.replicas.length) under++;
-        if (p.leader < 0) offline++;
-        if (!isInternal) continue;
-        internal.partitions++;
-        if (p.isr.length < p.replicas.length) internal.underReplicatedPartitions++;
-        if (p.leader < 0) internal.offlinePartitions++;
-      }
-    }
-    return {
-      clusterId: this.clusterId,
-      controllerId: this.controllerId,
-      brokers: this.brokers(),
-      topics: image.topicsById.size,
-      partitions,
-      underReplicatedPartitions: under,
-      offlinePartitions: offline,
-      internal,
-      metadataOffset: this.metadataOffset,
-    };
+    return this.views.describeCluster();
   }
 
   brokers(): BrokerState[] {
-    return this.brokersList.map((b) => this.brokerState(b));
-  }
-
-  private brokerState(b: Broker): BrokerState {
-    let led = 0;
-    let replicas = 0;
-    const image = this.brokersList.find((x) => x.status !== 'stopped')?.image;
-    if (b.status !== 'stopped') {
-      for (const p of b.replicas.partitions.values()) {
-        replicas++;
-        if (p.role === 'leader') led++;
-      }
-    } else if (image) {
-      // A stopped broker still has its replicas assigned (all offline now): count them, as the Brokers page does.
-      for (const t of image.topicsByName.values())
-        for (const p of t.partitions) if (p?.replicas.includes(b.id)) replicas++;
-    }
-    return {
-      id: b.id,
-      status: b.isFailed ? 'failed' : b.status,
-      isController: b.id === this.controllerId,
-      fenced: image ? image.isFenced(b.id) : true,
-      partitionsLed: led,
-      replicas,
-      bytesOnDisk: b.bytesOnDisk,
-      host: this.host,
-      port: b.port,
-      failure: b.failure,
-      logDirOffline: b.logDirOffline,
-      logDir: { path: b.path, error: b.isFailed ? 'KAFKA_STORAGE_ERROR' : null },
-    };
+    return this.views.brokers();
   }
 
   partitionState(t: TopicImage, index: number): PartitionState {
-    const img = t.partitions[index]!;
-    const local = (id: number): Partition | undefined => this.replicaOn(t, index, id);
-    const replicaStates: ReplicaState[] = img.replicas.map((id) => {
-      const p = local(id);
-      return {
-        brokerId: id,
-        logEndOffset: p ? p.log.logEndOffset : null,
-        logStartOffset: p ? p.log.logStartOffset : null,
-        bytesOnDisk: p ? p.log.sizeBytes : null,
-        inSync: img.isr.includes(id),
-        offline: !p,
-        isLeader: id === img.leader,
-      };
-    });
-    const anyReplica = this.readableReplica(t, index);
-    return {
-      topic: t.name,
-      partition: index,
-      leader: img.leader,
-      leaderEpoch: img.leaderEpoch,
-      replicas: img.replicas,
-      isr: img.isr,
-      offlineReplicas: replicaStates.filter((r) => r.offline).map((r) => r.brokerId),
-      readable: anyReplica !== null,
-      logStartOffset: anyReplica?.log.logStartOffset ?? 0,
-      highWatermark: anyReplica?.log.highWatermark ?? 0,
-      logEndOffset: anyReplica?.log.logEndOffset ?? 0,
-      bytesOnDisk: anyReplica?.log.sizeBytes ?? 0,
-      replicaStates,
-    };
+    return this.views.partitionState(t, index);
   }
 
   partitions(topic: string): PartitionState[] {
-    const t = this.topicImage(topic);
-    return t.partitions.map((_, i) => this.partitionState(t, i));
+    return this.views.partitions(topic);
   }
 
-  /**
-   * One page of a topic's partitions, in partition order: `offset` and
-   * `limit` count within those the filter keeps ('problems': under-replicated
-   * or offline). Only the page's states are built.
-   */
+  /** One page of a topic's partitions (cluster-views.ts): only the page's states are built. */
   partitionPage(topic: string, opts: { offset: number; limit: number; filter?: PartitionFilter }): PartitionPage {
-    const t = this.topicImage(topic);
-    if (!Number.isInteger(opts.offset) || opts.offset < 0)
-      throw new KafkaError('INVALID_REQUEST', `offset must be a non-negative integer; got ${opts.offset}`);
-    if (!Number.isInteger(opts.limit) || opts.limit < 1)
-      throw new KafkaError('INVALID_REQUEST', `limit must be a positive integer; got ${opts.limit}`);
-    const filter = opts.filter ?? 'all';
-    let problems = 0;
-    const matching: number[] = [];
-    for (const p of t.partitions) {
-      if (!p) continue;
-      const problem = isProblem(p);
-      if (problem) problems++;
-      if (filter === 'all' || problem) matching.push(p.partition);
-    }
-    const partitions = matching.slice(opts.offset, opts.offset + opts.limit).map((i) => this.partitionState(t, i));
-    return {
-      topic: t.name,
-      filter,
-      offset: opts.offset,
-      total: t.partitions.length,
-      matching: matching.length,
-      problems,
-      partitions,
-    };
-  }
-
-  private summary(t: TopicImage): TopicSummary {
-    let messages = 0;
-    let bytesOnDisk = 0;
-    let under = 0;
-    let offline = 0;
-    for (const img of t.partitions) {
-      if (!img) continue;
-      if (img.isr.length < img.replicas.length) under++;
-      if (img.leader < 0) offline++;
-      const r = this.readableReplica(t, img.partition);
-      if (!r) continue;
-      messages += Math.max(0, r.log.highWatermark - r.log.logStartOffset);
-      bytesOnDisk += r.log.sizeBytes;
-    }
-    return {
-      name: t.name,
-      topicId: t.topicId,
-      internal: isInternalTopic(t.name),
-      partitions: t.partitions.length,
-      replicationFactor: t.partitions[0]?.replicas.length ?? 0,
-      messages,
-      bytesOnDisk,
-      underReplicatedPartitions: under,
-      offlinePartitions: offline,
-      cleanupPolicy: t.config.cleanupPolicy,
-    };
+    return this.views.partitionPage(topic, opts);
   }
 
   listTopics(opts: { includeInternal?: boolean } = {}): TopicSummary[] {
-    return [...this.anyImage().topicsByName.values()]
-      .filter((t) => opts.includeInternal || !isInternalTopic(t.name))
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((t) => this.summary(t));
+    return this.views.listTopics(opts);
   }
 
   describeTopic(name: string): TopicDescription {
     const t = this.topicImage(name);
-    return { ...this.summary(t), configs: this.describeConfigs(name), partitionStates: this.partitions(name) };
+    return { ...this.views.summary(t), configs: this.describeConfigs(name), partitionStates: this.partitions(name) };
   }
 
   /** describeTopic without the partition states: what a view of a topic with thousands of partitions loads first. */
   topicDetails(name: string): TopicDetails {
     const t = this.topicImage(name);
-    return { ...this.summary(t), configs: this.describeConfigs(name) };
+    return { ...this.views.summary(t), configs: this.describeConfigs(name) };
   }
 
   /**
@@ -895,11 +755,11 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       if (b.status !== 'running')
         throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is ${b.status}, not running`);
       b.status = 'stopping';
-      this.emit('broker', this.brokerState(b));
+      this.emit('broker', this.views.brokerState(b));
       await this.controller.brokerGone(id);
       await b.shutdown(false);
       this.electController();
-      this.emit('broker', this.brokerState(b));
+      this.emit('broker', this.views.brokerState(b));
       this.emit('metadata', { offset: this.metadataOffset, type: 'BrokerStopped' });
     });
   }
@@ -914,7 +774,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       await b.shutdown(true);
       this.electController();
       if (this.controllerId >= 0) await this.controller.brokerGone(id);
-      this.emit('broker', this.brokerState(b));
+      this.emit('broker', this.views.brokerState(b));
       this.emit('metadata', { offset: this.metadataOffset, type: 'BrokerKilled' });
     });
   }
@@ -924,20 +784,20 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       this.assertOpen();
       const b = this.broker(id);
       if (b.status !== 'stopped') throw new KafkaError('BROKER_NOT_AVAILABLE', `Broker ${id} is already ${b.status}`);
-      this.emit('broker', { ...this.brokerState(b), status: 'starting' });
+      this.emit('broker', { ...this.views.brokerState(b), status: 'starting' });
       // Catch up and join inside the controller's queue, so no metadata commit is missed in between.
       try {
         await this.controller.run(() => b.start(this.log));
         this.reportUnclean(b);
       } catch (err) {
         this.warn(`Broker ${id} cannot start: ${(err as Error).message}`);
-        this.emit('broker', this.brokerState(b));
+        this.emit('broker', this.views.brokerState(b));
         throw err;
       }
       this.electController();
       await this.controller.brokerStarted(id, b.incarnationId);
       b.status = 'running';
-      this.emit('broker', this.brokerState(b));
+      this.emit('broker', this.views.brokerState(b));
       this.emit('metadata', { offset: this.metadataOffset, type: 'BrokerStarted' });
     });
   }
@@ -992,7 +852,7 @@ export class Cluster extends EventEmitter<ClusterEvents> implements ReadableRepl
       b.failure = `Log dir ${b.path} is offline: ${reason}`;
       this.electController();
       if (this.controllerId >= 0) await this.controller.brokerGone(b.id);
-      this.emit('broker', this.brokerState(b));
+      this.emit('broker', this.views.brokerState(b));
       this.emit('metadata', { offset: this.metadataOffset, type: 'LogDirOffline' });
       if (/^Corruption:/.test(reason)) {
         // Not the device but the data (a damaged table file stops every compaction, so every write):
