@@ -13,7 +13,9 @@ const keepAlive = setInterval(() => {}, 1000);
 const figures: Record<string, number> = {};
 const failed: string[] = [];
 Object.assign(figures, await benchEngine());
-console.error(`benchEngine: ${Math.round((Date.now() - started) / 1000)} s`);
+console.error(
+  `benchEngine: ${Math.round((Date.now() - started) / 1000)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+);
 // The idle cluster's minutes of waiting run beside everything else (idle-bench.ts says why that is fair).
 const idle = await startIdleBench();
 // The engine's own high-water mark, before the group and wire benchmarks add theirs.
@@ -45,7 +47,9 @@ for (const extra of EXTRA) {
     try {
       Object.assign(figures, await (fn as () => Promise<Record<string, number>>)());
       // Where the run's time goes, on stderr so that stdout stays one JSON object.
-      console.error(`${fn.name}: ${Math.round((Date.now() - t0) / 1000)} s`);
+      // With the process's peak RSS so far, so the module that raises peak_rss_mb can be named.
+      const peak = Math.round(process.resourceUsage().maxRSS / 1024);
+      console.error(`${fn.name}: ${Math.round((Date.now() - t0) / 1000)} s, peak RSS ${peak} MB`);
     } catch (err) {
       console.error(`${fn.name} (${extra}) failed:`, err);
       failed.push(fn.name);
