@@ -340,7 +340,7 @@ export class GroupCoordinator {
   private checkCommitEntry(o: OffsetCommitRequest['offsets'][number]): ErrorResult | null {
     if (!o || typeof o.topic !== 'string' || !Number.isInteger(o.partition))
       return err('UNKNOWN_TOPIC_OR_PARTITION', 'A commit needs a topic name and a partition index');
-    const partitions = this.partitionCountOf(o.topic);
+    const partitions = this.shards.topicPartitionCount(o.topic);
     if (partitions === null || o.partition < 0 || o.partition >= partitions) {
       return err(
         'UNKNOWN_TOPIC_OR_PARTITION',
@@ -360,14 +360,6 @@ export class GroupCoordinator {
       );
     }
     return null;
-  }
-
-  private partitionCountOf(topic: string): number | null {
-    try {
-      return this.cluster.topicImage(topic).partitions.length;
-    } catch {
-      return null;
-    }
   }
 
   async fetchOffsets(req: OffsetFetchRequest, ctx?: RequestContext): Promise<OffsetFetchResponse> {
@@ -425,7 +417,7 @@ export class GroupCoordinator {
     if (!group.isEmpty && group.protocolType !== 'consumer')
       return whole(err('NON_EMPTY_GROUP', `Group ${req.groupId} has members and does not use the consumer protocol`));
     const results = partitions.map((tp): ErrorResult => {
-      const count = this.partitionCountOf(tp.topic);
+      const count = this.shards.topicPartitionCount(tp.topic);
       if (count === null || !Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition >= count)
         return err('UNKNOWN_TOPIC_OR_PARTITION', `Topic-partition ${tp.topic}-${tp.partition} does not exist`);
       if (!group.isEmpty && group.subscribedTopics?.has(tp.topic))
@@ -602,7 +594,7 @@ export class GroupCoordinator {
   // ---- partition growth ------------------------------------------------------------------
 
   private notePartitionCount(topic: string): void {
-    const count = this.partitionCountOf(topic);
+    const count = this.shards.topicPartitionCount(topic);
     if (count === null) {
       this.partitionCounts.delete(topic);
       return;
@@ -614,7 +606,7 @@ export class GroupCoordinator {
     this.grownTopics.add(topic);
     this.grownTimer ??= setTimeout(() => {
       this.grownTimer = null;
-      const topics = [...this.grownTopics].map((t) => [t, this.partitionCountOf(t) ?? 0] as const);
+      const topics = [...this.grownTopics].map((t) => [t, this.shards.topicPartitionCount(t) ?? 0] as const);
       this.grownTopics.clear();
       // Only groups whose generation was formed with fewer partitions: a group that joined after the topic was
       // created already covers them.
